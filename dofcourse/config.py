@@ -1,0 +1,65 @@
+"""Running mode and paths.
+
+The course runs in two modes. *Quick* mode (``DOFCOURSE_QUICK=1``, set by the tests and on Binder)
+runs every chapter in about a minute on two CPU cores at smaller sizes; *full* mode (the default)
+uses the sizes that reproduce the papers' figures. A notebook never branches on the mode itself: it
+asks :func:`size` for a number, which keeps both settings side by side in one line.
+
+Paths (all overridable by environment variables, so a lecturer can point a class at a shared
+cache): ``DOFCOURSE_DATA`` for datasets, ``DOFCOURSE_CACHE`` for cached results,
+``DOFCOURSE_FIGURES`` for saved figures.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+_TRUE = {"1", "true", "yes", "on"}
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def is_quick() -> bool:
+    """True when ``DOFCOURSE_QUICK`` is set to 1/true/yes/on (read at each call)."""
+    return os.environ.get("DOFCOURSE_QUICK", "").strip().lower() in _TRUE
+
+
+def mode() -> str:
+    """``"quick"`` or ``"full"``."""
+    return "quick" if is_quick() else "full"
+
+
+def size(full: T, quick: T) -> T:
+    """Pick a setting for the current mode: ``n_seeds = size(full=200, quick=20)``."""
+    return quick if is_quick() else full
+
+
+def _base_dir() -> Path:
+    """The checkout for an editable install, else a per-user cache folder."""
+    if (REPO_ROOT / "chapters").is_dir():
+        return REPO_ROOT
+    return Path.home() / ".cache" / "dofcourse"
+
+
+def _dir(env: str, default: Path) -> Path:
+    path = Path(os.environ.get(env) or default).expanduser()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def data_dir() -> Path:
+    """Where datasets are stored (``DOFCOURSE_DATA``, default ``data/``)."""
+    return _dir("DOFCOURSE_DATA", _base_dir() / "data")
+
+
+def cache_dir() -> Path:
+    """Where results of long runs are cached (``DOFCOURSE_CACHE``, default ``.cache/``)."""
+    return _dir("DOFCOURSE_CACHE", _base_dir() / ".cache")
+
+
+def figure_dir() -> Path:
+    """Where figures are saved as PNG (``DOFCOURSE_FIGURES``, default ``build/figures/``)."""
+    return _dir("DOFCOURSE_FIGURES", _base_dir() / "build" / "figures")

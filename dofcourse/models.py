@@ -1,0 +1,132 @@
+"""The networks the course trains, from a fully connected net to a small ResNet.
+
+Every constructor takes the input shape ``(C, H, W)`` and the number of classes, so the same call
+builds a model for 8×8 digits, 28×28 MNIST or 32×32 CIFAR-10. Inputs are image batches of shape
+``(N, C, H, W)``; the MLP flattens them itself. Their parameter count D is what the course asks
+about: :func:`count_params`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+Shape = tuple[int, int, int]
+
+
+def count_params(model: nn.Module, trainable_only: bool = True) -> int:
+    """D, the number of (trainable) scalar parameters of ``model``."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+
+
+def _check(input_shape: Sequence[int], n_classes: int) -> Shape:
+    if len(input_shape) != 3 or min(input_shape) < 1:
+        raise ValueError(f"input_shape must be (C, H, W) with positive sizes, got {input_shape}")
+    if n_classes < 2:
+        raise ValueError(f"n_classes must be at least 2, got {n_classes}")
+    return (int(input_shape[0]), int(input_shape[1]), int(input_shape[2]))
+
+
+def _flat_size(features: nn.Module, shape: Shape) -> int:
+    """Size of ``features`` output for one input of ``shape`` (found by a dry run)."""
+    with torch.no_grad():
+        return features(torch.zeros(1, *shape)).numel()
+
+
+def mlp(
+    input_shape: Sequence[int], n_classes: int, hidden: Sequence[int] = (200, 200)
+) -> nn.Module:
+    """Fully connected ReLU net; ``hidden=(200, 200)`` on MNIST is Li et al.'s 784-200-200-10."""
+    shape = _check(input_shape, n_classes)
+    widths = [shape[0] * shape[1] * shape[2], *hidden]
+    layers: list[nn.Module] = [nn.Flatten()]
+    for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):
+        layers += [nn.Linear(w_in, w_out), nn.ReLU()]
+    layers.append(nn.Linear(widths[-1], n_classes))
+    return nn.Sequential(*layers)
+
+
+def _conv_net(shape: Shape, n_classes: int, channels: Sequence[int], fc: int) -> nn.Module:
+    """3×3 conv → ReLU → 2×2 max-pool per entry of ``channels``, then two fully connected layers."""
+    layers: list[nn.Module] = []
+    c_in, side = shape[0], min(shape[1:])
+    for c_out in channels:
+        layers += [nn.Conv2d(c_in, c_out, 3, padding=1), nn.ReLU()]
+        if side >= 2:
+            layers.append(nn.MaxPool2d(2))
+            side //= 2
+        c_in = c_out
+    features = nn.Sequential(*layers, nn.Flatten())
+    flat = _flat_size(features, shape)
+    return nn.Sequential(
+        features,
+        nn.Linear(flat, fc),
+        nn.ReLU(),
+        nn.Linear(fc, fc),
+        nn.ReLU(),
+        nn.Linear(fc, n_classes),
+    )
+
+
+def conv2(input_shape: Sequence[int], n_classes: int, width: int = 32) -> nn.Module:
+    """Two conv layers (``width``, ``2·width`` channels) and a 256-256 fully connected head."""
+    return _conv_net(_check(input_shape, n_classes), n_classes, (width, 2 * width), fc=256)
+
+
+def conv3(input_shape: Sequence[int], n_classes: int, width: int = 32) -> nn.Module:
+    """Three conv layers (``width``, ``2·width``, ``4·width``) and a 256-256 head."""
+    return _conv_net(_check(input_shape, n_classes), n_classes, (width, 2 * width, 4 * width), 256)
+
+
+def lenet5(input_shape: Sequence[int], n_classes: int) -> nn.Module:
+    """LeNet-5 (LeCun et al. 1998) with ReLU and max-pooling: 5×5 convs of 6 and 16 channels, then
+    120-84 fully connected. The second conv is padded on inputs smaller than 20 pixels (8×8 digits)
+    so that the feature map does not vanish."""
+    shape = _check(input_shape, n_classes)
+    pad2 = 0 if min(shape[1:]) >= 20 else 2
+    features = nn.Sequential(
+        nn.Conv2d(shape[0], 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5, padding=pad2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(),
+    )  # fmt: skip
+    flat = _flat_size(features, shape)
+    return nn.Sequential(
+        features, nn.Linear(flat, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(84, n_classes),
+    )  # fmt: skip
+
+
+class _Block(nn.Module):
+    """Basic residual block: two 3×3 convs with GroupNorm, and a 1×1 shortcut when shapes change."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False),
+            nn.GroupNorm(min(8, c_out), c_out), nn.ReLU(),
+            nn.Conv2d(c_out, c_out, 3, padding=1, bias=False),
+            nn.GroupNorm(min(8, c_out), c_out),
+        )  # fmt: skip
+        self.shortcut: nn.Module = nn.Identity()
+        if stride != 1 or c_in != c_out:
+            self.shortcut = nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.relu(self.body(x) + self.shortcut(x))
+
+
+def resnet_small(input_shape: Sequence[int], n_classes: int, width: int = 16) -> nn.Module:
+    """A ResNet-8: a stem and three residual stages (``width``, 2·, 4· channels), one block each.
+
+    GroupNorm instead of BatchNorm keeps the model a pure function of its parameters, which
+    ``torch.func`` transforms (vmapped ensembles, Hessian-vector products) need.
+    """
+    shape = _check(input_shape, n_classes)
+    w = width
+    return nn.Sequential(
+        nn.Conv2d(shape[0], w, 3, padding=1, bias=False), nn.GroupNorm(min(8, w), w), nn.ReLU(),
+        _Block(w, w, 1), _Block(w, 2 * w, 2), _Block(2 * w, 4 * w, 2),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4 * w, n_classes),
+    )  # fmt: skip

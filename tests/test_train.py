@@ -1,0 +1,89 @@
+import pytest
+import torch
+
+from dofcourse import models, train
+
+
+class Blobs:
+    """Two well separated Gaussian blobs in 2-D, as (N, 1, 1, 2) images."""
+
+    def __init__(self, n=200, seed=0):
+        g = torch.Generator().manual_seed(seed)
+        y = torch.arange(n) % 2
+        x = torch.randn(n, 2, generator=g) + 4.0 * (2 * y[:, None] - 1)
+        self.x_train, self.y_train = x[: n // 2].view(-1, 1, 1, 2), y[: n // 2]
+        self.x_test, self.y_test = x[n // 2 :].view(-1, 1, 1, 2), y[n // 2 :]
+
+
+def _model(seed=0):
+    torch.manual_seed(seed)
+    return models.mlp((1, 1, 2), 2, hidden=(8,))
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+@pytest.mark.parametrize("batch_size", [None, 16])
+def test_training_learns_separable_data(optimizer, batch_size):
+    hist = train.train(
+        _model(), Blobs(), steps=100, lr=0.05, optimizer=optimizer, batch_size=batch_size, progress=False
+    )
+    assert hist.loss[-1] < 0.5 * hist.loss[0]
+    assert hist.train_acc[-1] == 1.0 and hist.test_acc[-1] >= 0.95
+    assert hist.step[0] == 0 and hist.step[-1] == 100
+
+
+def test_deterministic_under_a_seed():
+    runs = [
+        train.train(_model(), Blobs(), steps=30, lr=0.1, batch_size=8, seed=3, progress=False).loss
+        for _ in range(2)
+    ]
+    other = train.train(_model(), Blobs(), steps=30, lr=0.1, batch_size=8, seed=4, progress=False).loss
+    assert runs[0] == runs[1] and runs[0] != other
+
+
+def test_full_batch_sgd_is_plain_gradient_descent():
+    data, model = Blobs(), _model()
+    reference = _model()
+    opt = torch.optim.SGD(reference.parameters(), lr=0.1)
+    for _ in range(5):
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(reference(data.x_train), data.y_train).backward()
+        opt.step()
+    train.train(model, data, steps=5, lr=0.1, progress=False)
+    for p, q in zip(model.parameters(), reference.parameters(), strict=True):
+        torch.testing.assert_close(p, q)
+
+
+def test_early_stop_on_target_accuracy_and_callback():
+    seen = []
+    hist = train.train(
+        _model(), Blobs(), steps=500, lr=0.1, target_acc=1.0, eval_every=1, progress=False,
+        callback=lambda step, model: seen.append(step),
+    )
+    assert hist.stopped_early and hist.step[-1] < 500 and hist.train_acc[-1] == 1.0
+    assert seen == hist.step
+
+
+def test_early_stop_on_target_loss():
+    hist = train.train(_model(), Blobs(), steps=2000, lr=0.2, target_loss=0.05, eval_every=5, progress=False)
+    assert hist.stopped_early and hist.loss[-1] <= 0.05 and hist.step[-1] < 2000
+
+
+def test_evaluate_matches_hand_computation():
+    data, model = Blobs(), _model()
+    loss, acc = train.evaluate(model, data.x_test, data.y_test, batch_size=7)
+    logits = model(data.x_test)
+    assert loss == pytest.approx(torch.nn.functional.cross_entropy(logits, data.y_test).item(), rel=1e-5)
+    assert acc == pytest.approx((logits.argmax(1) == data.y_test).float().mean().item())
+
+
+def test_bad_input_is_a_clear_error():
+    with pytest.raises(ValueError, match="optimizer"):
+        train.train(_model(), Blobs(), steps=1, lr=0.1, optimizer="rmsprop", progress=False)
+    with pytest.raises(ValueError, match="lr"):
+        train.train(_model(), Blobs(), steps=1, lr=-1.0, progress=False)
+    bad = Blobs()
+    bad.y_train = bad.y_train[:-1]
+    with pytest.raises(ValueError, match="rows"):
+        train.train(_model(), bad, steps=1, lr=0.1, progress=False)
+    with pytest.raises(FloatingPointError, match="learning rate"):
+        train.train(_model(), Blobs(), steps=50, lr=1e6, progress=False)
