@@ -5,7 +5,13 @@ from dofcourse import device
 
 def test_get_device_prefers_available_accelerators(monkeypatch):
     monkeypatch.delenv("DOFCOURSE_DEVICE", raising=False)
-    expected = "cuda" if torch.cuda.is_available() else "mps" if torch.backends.mps.is_available() else "cpu"
+    expected = (
+        "cuda"
+        if torch.cuda.is_available()
+        else "mps"
+        if torch.backends.mps.is_available()
+        else "cpu"
+    )
     assert device.get_device().type == expected
 
 

@@ -27,7 +27,9 @@ def test_count_params_trainable_only():
     assert models.count_params(model, trainable_only=False) == 12 + 3 + 8
 
 
-@pytest.mark.parametrize("bad", [dict(input_shape=(8, 8), n_classes=10), dict(input_shape=(1, 8, 8), n_classes=1)])
+@pytest.mark.parametrize(
+    "bad", [dict(input_shape=(8, 8), n_classes=10), dict(input_shape=(1, 8, 8), n_classes=1)]
+)
 def test_bad_shapes_are_clear_errors(bad):
     with pytest.raises(ValueError, match="input_shape|n_classes"):
         models.mlp(**bad)

@@ -24,7 +24,13 @@ def _model(seed=0):
 @pytest.mark.parametrize("batch_size", [None, 16])
 def test_training_learns_separable_data(optimizer, batch_size):
     hist = train.train(
-        _model(), Blobs(), steps=100, lr=0.05, optimizer=optimizer, batch_size=batch_size, progress=False
+        _model(),
+        Blobs(),
+        steps=100,
+        lr=0.05,
+        optimizer=optimizer,
+        batch_size=batch_size,
+        progress=False,
     )
     assert hist.loss[-1] < 0.5 * hist.loss[0]
     assert hist.train_acc[-1] == 1.0 and hist.test_acc[-1] >= 0.95
@@ -36,7 +42,9 @@ def test_deterministic_under_a_seed():
         train.train(_model(), Blobs(), steps=30, lr=0.1, batch_size=8, seed=3, progress=False).loss
         for _ in range(2)
     ]
-    other = train.train(_model(), Blobs(), steps=30, lr=0.1, batch_size=8, seed=4, progress=False).loss
+    other = train.train(
+        _model(), Blobs(), steps=30, lr=0.1, batch_size=8, seed=4, progress=False
+    ).loss
     assert runs[0] == runs[1] and runs[0] != other
 
 
@@ -56,7 +64,13 @@ def test_full_batch_sgd_is_plain_gradient_descent():
 def test_early_stop_on_target_accuracy_and_callback():
     seen = []
     hist = train.train(
-        _model(), Blobs(), steps=500, lr=0.1, target_acc=1.0, eval_every=1, progress=False,
+        _model(),
+        Blobs(),
+        steps=500,
+        lr=0.1,
+        target_acc=1.0,
+        eval_every=1,
+        progress=False,
         callback=lambda step, model: seen.append(step),
     )
     assert hist.stopped_early and hist.step[-1] < 500 and hist.train_acc[-1] == 1.0
@@ -64,7 +78,9 @@ def test_early_stop_on_target_accuracy_and_callback():
 
 
 def test_early_stop_on_target_loss():
-    hist = train.train(_model(), Blobs(), steps=2000, lr=0.2, target_loss=0.05, eval_every=5, progress=False)
+    hist = train.train(
+        _model(), Blobs(), steps=2000, lr=0.2, target_loss=0.05, eval_every=5, progress=False
+    )
     assert hist.stopped_early and hist.loss[-1] <= 0.05 and hist.step[-1] < 2000
 
 
@@ -72,7 +88,9 @@ def test_evaluate_matches_hand_computation():
     data, model = Blobs(), _model()
     loss, acc = train.evaluate(model, data.x_test, data.y_test, batch_size=7)
     logits = model(data.x_test)
-    assert loss == pytest.approx(torch.nn.functional.cross_entropy(logits, data.y_test).item(), rel=1e-5)
+    assert loss == pytest.approx(
+        torch.nn.functional.cross_entropy(logits, data.y_test).item(), rel=1e-5
+    )
     assert acc == pytest.approx((logits.argmax(1) == data.y_test).float().mean().item())
 
 
