@@ -8,6 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LAB_ARGS ?=
+ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test course bench versions lint sync clean
 
@@ -18,7 +19,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=chapters --ServerApp.root_dir=chapters $(LAB_ARGS) 00_welcome.ipynb
+	cd chapters && ../$(BIN)/jupyter lab $(ROOT_ARG) $(LAB_ARGS) 00_welcome.ipynb
 
 test: $(STAMP)
 	$(BIN)/ruff check .
