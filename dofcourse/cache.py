@@ -3,7 +3,8 @@
 A chapter that trains hundreds of networks should redraw its figures at once when it is run again,
 and a sweep stopped half-way (a closed laptop, a Binder time-out) should resume where it stopped.
 So every result is stored under a hash of its *key*: the arguments, the data, and the package
-version. Change any of them and a new entry is made; nothing stale is ever read back.
+version together with a fingerprint of the package's source code. Change any of them and a new
+entry is made; nothing stale is ever read back.
 
 Files are written atomically (a temporary file in the same folder, then ``os.replace``), so an
 interrupted write never leaves a half-written entry behind.
@@ -14,6 +15,7 @@ Set ``DOFCOURSE_NO_CACHE=1`` to recompute everything (nothing is read or written
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
 import tempfile
@@ -68,10 +70,21 @@ def _feed(h: Any, obj: Any) -> None:
         )
 
 
-def key_hash(**key: Any) -> str:
-    """A short hex digest of ``key`` together with the package version."""
+@functools.cache
+def code_fingerprint() -> str:
+    """Digest of every source file of the package: a code change invalidates cached results."""
     h = hashlib.sha256()
-    _feed(h, {"__version__": __version__, **key})
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def key_hash(**key: Any) -> str:
+    """A short hex digest of ``key``, the package version and :func:`code_fingerprint`."""
+    h = hashlib.sha256()
+    _feed(h, {"__version__": __version__, "__code__": code_fingerprint(), **key})
     return h.hexdigest()[:24]
 
 

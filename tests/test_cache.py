@@ -38,9 +38,12 @@ def test_key_depends_on_everything(a, b):
     assert cache.key_hash(k=a) != cache.key_hash(k=b)
 
 
-def test_key_depends_on_package_version(monkeypatch):
+def test_key_depends_on_package_version_and_code(monkeypatch):
     before = cache.key_hash(k=1)
     monkeypatch.setattr(cache, "__version__", "999")
+    assert cache.key_hash(k=1) != before
+    monkeypatch.undo()
+    monkeypatch.setattr(cache, "code_fingerprint", lambda: "edited")
     assert cache.key_hash(k=1) != before
 
 
