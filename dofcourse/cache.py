@@ -109,20 +109,30 @@ def _save_atomic(obj: Any, path: Path) -> None:
         raise
 
 
+def load(namespace: str, **key: Any) -> Any | None:
+    """The stored result for ``key``, or None if there is none (or caching is off)."""
+    if not _enabled():
+        return None
+    path = _path(namespace, key_hash(**key))
+    return torch.load(path, weights_only=False) if path.exists() else None
+
+
+def store(namespace: str, result: T, **key: Any) -> T:
+    """Save ``result`` under ``key`` (atomically) and return it; a no-op when caching is off."""
+    if _enabled():
+        _save_atomic(result, _path(namespace, key_hash(**key)))
+    return result
+
+
 def cached(namespace: str, compute: Callable[[], T], **key: Any) -> T:
     """Return ``compute()``, from disk if the same ``key`` was computed before.
 
     ``namespace`` is a folder name such as ``"ch03/accuracy_vs_d"``; ``key`` holds everything the
-    result depends on. The result must be storable by ``torch.save`` (tensors, numbers, dicts…).
+    result depends on. The result must be storable by ``torch.save`` (tensors, numbers, dicts…)
+    and must not be None (None means "not cached").
     """
-    if not _enabled():
-        return compute()
-    path = _path(namespace, key_hash(**key))
-    if path.exists():
-        return torch.load(path, weights_only=False)
-    result = compute()
-    _save_atomic(result, path)
-    return result
+    found = load(namespace, **key)
+    return found if found is not None else store(namespace, compute(), **key)
 
 
 def sweep(

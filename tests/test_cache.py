@@ -96,3 +96,9 @@ def test_no_cache_switch(monkeypatch):
     for _ in range(2):
         cache.cached("t", lambda: calls.append(1), a=1)
     assert len(calls) == 2
+
+
+def test_load_and_store():
+    assert cache.load("t", a=1) is None
+    assert cache.store("t", [1, 2], a=1) == [1, 2]
+    assert cache.load("t", a=1) == [1, 2] and cache.load("t", a=2) is None

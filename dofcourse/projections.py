@@ -1,0 +1,436 @@
+"""Random projections P: R^d -> R^D for training inside a random affine subspace.
+
+A subspace training writes the parameters as theta = theta_0 + P z with z in R^d and trains only z
+(Li et al. 2018; Larsen et al. 2022). This module builds P. Every kind
+
+* is made from an integer seed, so a subspace is reproducible without storing it;
+* has the same column scaling: **each column of P has unit Euclidean norm in expectation**
+  (E ||P e_j||^2 = 1), the convention of Li et al. and Larsen et al. With this scaling a step of
+  size eta in z moves theta by about eta, whatever d and D are, so one learning rate serves every d;
+* applies z -> P z and v -> P^T v on batches: z of shape (..., d) gives (..., D).
+
+Kinds (``make_projection(kind, D, d, seed)``):
+
+=============  =========================================================  =============  ========
+kind           construction                                               memory         P z cost
+=============  =========================================================  =============  ========
+"dense"        i.i.d. N(0, 1/D) entries                                   D d floats     O(D d)
+"sparse"       entries +-1/sqrt(D rho) with probability rho = 1/sqrt(D)   ~ d sqrt(D)    O(d sqrt D)
+"fastfood"     scale * H G Pi H B (padded to L = 2^ceil(log2 D) rows)     O(D)           O(D log D)
+"orthonormal"  Q of the QR decomposition of a Gaussian D x d matrix       D d floats     O(D d)
+"identity"     P = I (d = D); ordinary training written as a subspace     nothing        O(D)
+=============  =========================================================  =============  ========
+
+Dense and orthonormal matrices are refused, before anything is allocated, when their D d floats
+exceed ``max_bytes`` (1 GiB by default).
+
+For ensembles, ``stack_projections`` joins projections of one kind (different seeds, different d)
+into a ``StackedProjection`` that maps Z of shape (E, d_max) to (E, D) in one vectorised
+computation; member e uses only the first d_e entries of its row of Z (``mask`` marks them).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+import torch
+
+KINDS = ("dense", "sparse", "fastfood", "orthonormal", "identity")
+DEFAULT_MAX_BYTES = 2**30
+
+__all__ = [
+    "KINDS",
+    "DEFAULT_MAX_BYTES",
+    "Projection",
+    "StackedProjection",
+    "make_projection",
+    "stack_projections",
+    "fwht",
+]
+
+
+# --------------------------------------------------------------------------- fast Walsh-Hadamard
+_HADAMARD: dict[tuple[int, torch.dtype, torch.device], torch.Tensor] = {}
+
+
+def _hadamard(m: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """The (unnormalised, +-1) Sylvester Hadamard matrix of size m (a power of two), cached."""
+    key = (m, dtype, device)
+    if key not in _HADAMARD:
+        h = torch.ones(1, 1, dtype=dtype, device=device)
+        while h.shape[0] < m:
+            h = torch.cat([torch.cat([h, h], 1), torch.cat([h, -h], 1)], 0)
+        _HADAMARD[key] = h
+    return _HADAMARD[key]
+
+
+def fwht(x: torch.Tensor, block: int = 32) -> torch.Tensor:
+    """Unnormalised fast Walsh-Hadamard transform H x along the last axis (length L = 2^k).
+
+    Uses H_L = H_a (x) H_b (x) ... (Sylvester matrices are Kronecker powers of H_2): the last axis
+    is viewed as a grid of a few small axes of balanced sizes <= ``block`` (a power of two), and
+    a dense Hadamard matrix is applied along each by a matrix product (the innermost as one GEMM).
+    That is O(L block log L / log block) work in a few large BLAS calls, faster on CPU than the
+    radix-2 butterfly's log2 L passes. H is symmetric and H H = L I: the transform is self-adjoint.
+    """
+    n = x.shape[-1]
+    if n & (n - 1):
+        raise ValueError(f"fwht needs a power-of-two length, got {n}")
+    shape = x.shape
+    x = x.reshape(-1, n)
+    rows, pre, rest = x.shape[0], 1, n
+    k, kb = n.bit_length() - 1, max(1, block.bit_length() - 1)
+    passes = -(-k // kb)  # as few passes as blocks of <= `block` allow, of balanced sizes
+    for i in range(passes):
+        a = 1 << (k // passes + (1 if i < k % passes else 0))
+        rest //= a
+        h = _hadamard(a, x.dtype, x.device)
+        if rest == 1:  # innermost axis: one (rows * pre, a) x (a, a) product
+            x = x.reshape(-1, a) @ h
+        else:
+            x = torch.matmul(h, x.reshape(rows * pre, a, rest))
+        pre *= a
+    return x.reshape(shape)
+
+
+# --------------------------------------------------------------------------- stacked projections
+class StackedProjection(ABC):
+    """E projections of one kind, applied together: Z (E, d_max) -> (E, D) and back.
+
+    Attributes: ``kind``, ``D``, ``ds`` (list of E dims), ``seeds``, ``dtype``, ``d_max``, ``mask``
+    (E, d_max) float tensor, 1 where coordinate j < d_e is used by member e. Coordinates beyond
+    d_e are ignored by ``apply`` and receive zero from ``transpose``, so padded entries of z get
+    zero gradient and stay at zero under SGD or Adam.
+    """
+
+    kind: str
+
+    def __init__(self, D: int, ds: Sequence[int], seeds: Sequence[int], device, dtype):
+        self.D, self.ds, self.seeds, self.dtype = D, list(ds), list(seeds), dtype
+        self.d_max = max(self.ds)
+        col = torch.arange(self.d_max, device=device)
+        self.mask = (col[None, :] < torch.tensor(self.ds, device=device)[:, None]).float()
+
+    @property
+    def n(self) -> int:
+        """Number of stacked members E."""
+        return len(self.ds)
+
+    @abstractmethod
+    def _apply(self, z: torch.Tensor) -> torch.Tensor:
+        """(E, N, d_max) -> (E, N, D), with z already masked."""
+
+    @abstractmethod
+    def _transpose(self, v: torch.Tensor) -> torch.Tensor:
+        """(E, N, D) -> (E, N, d_max), before masking."""
+
+    @abstractmethod
+    def nbytes(self) -> int:
+        """Bytes of tensors stored to represent the projections."""
+
+    def apply(self, z: torch.Tensor) -> torch.Tensor:
+        """P_e z_e for every member: z (E, d_max) or (E, N, d_max) -> (E, D) or (E, N, D).
+
+        Differentiable in z; the backward pass applies the transpose (the adjoint).
+        """
+        self._check(z, self.d_max, "z")
+        squeeze = z.dim() == 2
+        z = z[:, None] if squeeze else z
+        out = _Apply.apply(z * self.mask[:, None, :].to(z.dtype), self)
+        return out[:, 0] if squeeze else out
+
+    def transpose(self, v: torch.Tensor) -> torch.Tensor:
+        """P_e^T v_e for every member: v (E, D) or (E, N, D) -> (E, d_max) or (E, N, d_max)."""
+        self._check(v, self.D, "v")
+        squeeze = v.dim() == 2
+        v = v[:, None] if squeeze else v
+        out = _Transpose.apply(v, self) * self.mask[:, None, :].to(v.dtype)
+        return out[:, 0] if squeeze else out
+
+    def _check(self, t: torch.Tensor, last: int, name: str) -> None:
+        if not isinstance(t, torch.Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
+        if t.dim() not in (2, 3) or t.shape[0] != self.n or t.shape[-1] != last:
+            raise ValueError(
+                f"{name} must have shape ({self.n}, {last}) or ({self.n}, N, {last}), "
+                f"got {tuple(t.shape)}"
+            )
+
+
+class _Apply(torch.autograd.Function):
+    """z -> P z whose backward is the explicit transpose (no graph through the construction)."""
+
+    @staticmethod
+    def forward(ctx, z, proj):  # noqa: D102
+        ctx.proj = proj
+        return proj._apply(z)
+
+    @staticmethod
+    def backward(ctx, g):  # noqa: D102
+        return ctx.proj._transpose(g), None
+
+
+class _Transpose(torch.autograd.Function):
+    """v -> P^T v whose backward is P."""
+
+    @staticmethod
+    def forward(ctx, v, proj):  # noqa: D102
+        ctx.proj = proj
+        return proj._transpose(v)
+
+    @staticmethod
+    def backward(ctx, g):  # noqa: D102
+        return ctx.proj._apply(g), None
+
+
+def _generator(seed: int) -> torch.Generator:
+    # Random numbers are always drawn on the CPU, so a seed gives the same P on every device.
+    return torch.Generator().manual_seed(int(seed))
+
+
+class _DenseLike(StackedProjection):
+    """Stored matrices W (E, D, d_max), zero beyond column d_e."""
+
+    def __init__(self, D, ds, seeds, device, dtype, max_bytes):
+        super().__init__(D, ds, seeds, device, dtype)
+        need = self.n * D * self.d_max * torch.finfo(dtype).bits // 8
+        if need > max_bytes:
+            raise ValueError(
+                f"a {self.kind} projection of {self.n} x {D} x {self.d_max} floats needs "
+                f"{need / 2**30:.2f} GiB, more than the budget max_bytes={max_bytes / 2**30:.2f} "
+                "GiB; use kind='fastfood' (O(D) memory) or 'sparse', or raise max_bytes"
+            )
+        self.w = torch.zeros(self.n, D, self.d_max, dtype=dtype, device=device)
+        for e, (d, s) in enumerate(zip(self.ds, self.seeds, strict=True)):
+            self.w[e, :, :d] = self._member(D, d, s, dtype).to(device)
+
+    def _apply(self, z):
+        return torch.matmul(z, self.w.transpose(1, 2))
+
+    def _transpose(self, v):
+        return torch.matmul(v, self.w)
+
+    def nbytes(self):
+        return self.w.numel() * self.w.element_size()
+
+
+class _Dense(_DenseLike):
+    kind = "dense"
+
+    @staticmethod
+    def _member(D, d, seed, dtype):
+        g = _generator(seed)
+        return torch.randn(D, d, generator=g, dtype=torch.float64).div_(math.sqrt(D)).to(dtype)
+
+
+class _Orthonormal(_DenseLike):
+    kind = "orthonormal"
+
+    @staticmethod
+    def _member(D, d, seed, dtype):
+        g = _generator(seed)
+        q, r = torch.linalg.qr(torch.randn(D, d, generator=g, dtype=torch.float64))
+        # Sign fix makes Q Haar-distributed (and independent of the LAPACK sign convention).
+        return (q * torch.sign(torch.diagonal(r))).to(dtype)
+
+
+class _Identity(_DenseLike):
+    kind = "identity"
+
+    def __init__(self, D, ds, seeds, device, dtype, max_bytes):
+        if any(d != D for d in ds):
+            raise ValueError(f"the identity projection needs d = D = {D}, got d = {ds}")
+        StackedProjection.__init__(self, D, ds, seeds, device, dtype)
+
+    def _apply(self, z):
+        return z
+
+    def _transpose(self, v):
+        return v
+
+    def nbytes(self):
+        return 0
+
+
+class _Sparse(StackedProjection):
+    """Block-diagonal sparse matrix (E D) x (E d_max) in CSR form, and its transpose."""
+
+    kind = "sparse"
+
+    def __init__(self, D, ds, seeds, device, dtype, max_bytes):
+        super().__init__(D, ds, seeds, device, dtype)
+        rho = 1.0 / math.sqrt(D)
+        rows, cols, vals = [], [], []
+        for e, (d, s) in enumerate(zip(self.ds, self.seeds, strict=True)):
+            g = _generator(s)
+            nnz = max(d, round(D * d * rho))
+            flat = torch.randint(0, D * d, (nnz,), generator=g).unique()
+            sign = torch.randint(0, 2, (flat.numel(),), generator=g) * 2.0 - 1.0
+            rows.append(flat // d + e * D)
+            cols.append(flat % d + e * self.d_max)
+            vals.append(sign / math.sqrt(D * rho))
+        idx = torch.stack([torch.cat(rows), torch.cat(cols)])
+        val = torch.cat(vals).to(dtype)
+        size = (self.n * D, self.n * self.d_max)
+        self.s = _csr(idx, val, size).to(device)
+        self.st = _csr(idx.flip(0), val, size[::-1]).to(device)
+
+    @staticmethod
+    def _mm(s, x, k_in, k_out):
+        # x (E, N, k_in) -> stack members along rows: (E k_in, N) -> (E k_out, N) -> (E, N, k_out)
+        e, m = x.shape[0], x.shape[1]
+        y = torch.sparse.mm(s, x.transpose(1, 2).reshape(e * k_in, m))
+        return y.reshape(e, k_out, m).transpose(1, 2)
+
+    def _apply(self, z):
+        return self._mm(self.s, z, self.d_max, self.D)
+
+    def _transpose(self, v):
+        return self._mm(self.st, v, self.D, self.d_max)
+
+    def nbytes(self):
+        return sum(
+            t.numel() * t.element_size()
+            for s in (self.s, self.st)
+            for t in (s.crow_indices(), s.col_indices(), s.values())
+        )
+
+
+def _csr(idx: torch.Tensor, val: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """A CSR matrix from COO indices (2, nnz) and values; indices are unique by construction."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # "sparse CSR support is in beta"
+        coo = torch.sparse_coo_tensor(idx, val, size, check_invariants=False)
+        return coo.coalesce().to_sparse_csr()
+
+
+class _Fastfood(StackedProjection):
+    """P = scale * [H G Pi H B]_{first D rows, first d columns}, L = 2^ceil(log2 D).
+
+    B: random signs, Pi: random permutation, G: Gaussian diagonal, H: Walsh-Hadamard (+-1).
+    A column of H G Pi H B has squared norm L ||G||^2 exactly; its first D rows carry D/L of that
+    in expectation, so scale = 1 / sqrt(D ||G||^2) gives unit column norm in expectation (as in
+    Li et al.'s implementation). Stores 3 vectors of length L per member: O(D) memory.
+    """
+
+    kind = "fastfood"
+
+    def __init__(self, D, ds, seeds, device, dtype, max_bytes):
+        super().__init__(D, ds, seeds, device, dtype)
+        self.L = 1 << max(1, math.ceil(math.log2(D)))
+        b, g, perm = [], [], []
+        for s in self.seeds:
+            gen = _generator(s)
+            b.append(torch.randint(0, 2, (self.L,), generator=gen) * 2.0 - 1.0)
+            perm.append(torch.randperm(self.L, generator=gen))
+            g.append(torch.randn(self.L, generator=gen, dtype=torch.float64))
+        g = torch.stack(g)
+        self.scale = (1.0 / torch.sqrt(D * (g**2).sum(1))).to(dtype).to(device)[:, None, None]
+        self.b = torch.stack(b).to(dtype).to(device)[:, None, :]
+        self.g = g.to(dtype).to(device)[:, None, :]
+        self.perm = torch.stack(perm).to(device)[:, None, :]
+        self.inv_perm = torch.argsort(self.perm, dim=-1)
+
+    def _apply(self, z):
+        x = torch.nn.functional.pad(z, (0, self.L - z.shape[-1])) * self.b
+        x = fwht(x)
+        x = torch.gather(x, -1, self.perm.expand_as(x)) * self.g
+        return fwht(x)[..., : self.D] * self.scale
+
+    def _transpose(self, v):
+        x = fwht(torch.nn.functional.pad(v, (0, self.L - self.D))) * self.g
+        x = torch.gather(x, -1, self.inv_perm.expand_as(x))
+        return (fwht(x) * self.b)[..., : self.d_max] * self.scale
+
+    def nbytes(self):
+        return sum(t.numel() * t.element_size() for t in (self.b, self.g, self.perm, self.inv_perm))
+
+
+_CLASSES = {c.kind: c for c in (_Dense, _Sparse, _Fastfood, _Orthonormal, _Identity)}
+
+
+def stack_projections(
+    kind: str,
+    D: int,
+    ds: Sequence[int],
+    seeds: Sequence[int],
+    *,
+    device: torch.device | str | None = None,
+    dtype: torch.dtype = torch.float32,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> StackedProjection:
+    """E projections of one kind (member e: dimension ds[e], seed seeds[e]) applied together.
+
+    Member e equals ``make_projection(kind, D, ds[e], seeds[e])`` exactly.
+    """
+    if kind not in _CLASSES:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    ds, seeds = [int(d) for d in ds], [int(s) for s in seeds]
+    if not ds or len(ds) != len(seeds):
+        raise ValueError(f"need equally many dims and seeds (>= 1), got {len(ds)} and {len(seeds)}")
+    if int(D) < 1 or any(not 1 <= d <= D for d in ds):
+        raise ValueError(f"need 1 <= d <= D for every member, got D={D}, d={ds}")
+    device = torch.device(device) if device is not None else torch.device("cpu")
+    return _CLASSES[kind](int(D), ds, seeds, device, dtype, int(max_bytes))
+
+
+class Projection:
+    """One projection P (D x d): ``P(z)``: (..., d) -> (..., D); ``P.T(v)``: (..., D) -> (..., d).
+
+    A thin view of a one-member ``StackedProjection``; ``matrix()`` materialises P (small D only).
+    """
+
+    def __init__(self, stacked: StackedProjection):
+        self.stacked = stacked
+        self.kind, self.D, self.d = stacked.kind, stacked.D, stacked.d_max
+        self.seed = stacked.seeds[0]
+
+    def __repr__(self) -> str:
+        return f"Projection(kind={self.kind!r}, D={self.D}, d={self.d}, seed={self.seed})"
+
+    def _batched(self, x: torch.Tensor, n_in: int, fn) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor) or x.dim() == 0 or x.shape[-1] != n_in:
+            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise ValueError(f"{self!r} expects a tensor of shape (..., {n_in}), got {got}")
+        lead = x.shape[:-1]
+        out = fn(x.reshape(1, -1, n_in))
+        return out.reshape(*lead, out.shape[-1])
+
+    def __call__(self, z: torch.Tensor) -> torch.Tensor:
+        """P z for z of shape (..., d); returns (..., D). Differentiable in z."""
+        return self._batched(z, self.d, self.stacked.apply)
+
+    def T(self, v: torch.Tensor) -> torch.Tensor:  # noqa: N802 (reads like the math)
+        """P^T v for v of shape (..., D); returns (..., d). Differentiable in v."""
+        return self._batched(v, self.D, self.stacked.transpose)
+
+    def matrix(self) -> torch.Tensor:
+        """P as a dense (D, d) tensor (applies P to the identity; for tests and small D)."""
+        eye = torch.eye(self.d, dtype=self.stacked.dtype, device=self.stacked.mask.device)
+        return self(eye).T
+
+    def nbytes(self) -> int:
+        """Bytes stored to represent P."""
+        return self.stacked.nbytes()
+
+
+def make_projection(
+    kind: str,
+    D: int,
+    d: int,
+    seed: int = 0,
+    *,
+    device: torch.device | str | None = None,
+    dtype: torch.dtype = torch.float32,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Projection:
+    """A random D x d projection of the given kind, reproducible from ``seed``.
+
+    Columns have unit norm in expectation (see the module docstring). ``max_bytes`` is the memory
+    budget checked, before allocation, for the stored kinds ("dense", "orthonormal").
+    """
+    st = stack_projections(kind, D, [d], [seed], device=device, dtype=dtype, max_bytes=max_bytes)
+    return Projection(st)

@@ -1,0 +1,129 @@
+"""Tests for dofcourse.projections: scaling, orthogonality, adjoints, stacking, memory checks."""
+
+import math
+
+import pytest
+import scipy.linalg
+import torch
+
+from dofcourse.projections import fwht, make_projection, stack_projections
+
+RANDOM_KINDS = ["dense", "sparse", "fastfood", "orthonormal"]
+D, d = 4096, 64
+
+
+@pytest.fixture(scope="module")
+def matrices():
+    return {k: make_projection(k, D, d, seed=3, dtype=torch.float64).matrix() for k in RANDOM_KINDS}
+
+
+@pytest.mark.parametrize("n", [1, 2, 8, 32, 64, 1024])
+def test_fwht_equals_hadamard_matrix(n):
+    x = torch.randn(3, n, dtype=torch.float64)
+    h = torch.from_numpy(scipy.linalg.hadamard(n)).double()
+    torch.testing.assert_close(fwht(x), x @ h.T)
+
+
+def test_fwht_rejects_non_power_of_two():
+    with pytest.raises(ValueError, match="power-of-two"):
+        fwht(torch.zeros(12))
+
+
+@pytest.mark.parametrize("kind", RANDOM_KINDS)
+def test_columns_have_unit_norm_in_expectation(matrices, kind):
+    sq = matrices[kind].square().sum(0)  # (d,) squared column norms
+    assert abs(sq.mean().item() - 1) < 0.05, f"{kind}: mean squared column norm {sq.mean():.3f}"
+    # Each column is close to unit norm too: sparse fluctuates most (about sqrt(D) non-zeros).
+    assert (sq - 1).abs().max().item() < 0.6
+
+
+@pytest.mark.parametrize("kind", RANDOM_KINDS)
+def test_columns_nearly_orthogonal_for_small_d(matrices, kind):
+    p = matrices[kind]
+    gram = p.T @ p
+    cos = gram / torch.outer(gram.diag().sqrt(), gram.diag().sqrt())
+    off = (cos - torch.eye(d, dtype=cos.dtype)).abs().max().item()
+    limit = 1e-10 if kind == "orthonormal" else 6 / math.sqrt(D)  # 6 standard deviations
+    assert off < limit, f"{kind}: largest |cos| between columns {off:.4f}"
+    # All of P^T P is near the identity: ||P^T P - I||_2 ~ 2 sqrt(d / D) = 0.25 for Gaussian P
+    # (sparse adds column-norm noise); a rank-deficient P would give >= 1.
+    assert torch.linalg.matrix_norm(gram - torch.eye(d, dtype=gram.dtype), 2) < 0.75
+
+
+@pytest.mark.parametrize("kind", [*RANDOM_KINDS, "identity"])
+def test_transpose_is_the_adjoint(kind):
+    dd = 37 if kind != "identity" else 100
+    p = make_projection(kind, 100, dd, seed=1, dtype=torch.float64)
+    z, v = torch.randn(5, dd, dtype=torch.float64), torch.randn(5, 100, dtype=torch.float64)
+    torch.testing.assert_close((p(z) * v).sum(1), (z * p.T(v)).sum(1))
+    torch.testing.assert_close(p.T(v), v @ p.matrix())
+
+
+@pytest.mark.parametrize("kind", RANDOM_KINDS)
+def test_backward_applies_the_transpose(kind):
+    p = make_projection(kind, 300, 20, seed=2, dtype=torch.float64)
+    z = torch.randn(20, dtype=torch.float64, requires_grad=True)
+    v = torch.randn(300, dtype=torch.float64)
+    (p(z) @ v).backward()
+    torch.testing.assert_close(z.grad, p.T(v))
+
+
+@pytest.mark.parametrize("kind", RANDOM_KINDS)
+def test_batched_shapes(kind):
+    p = make_projection(kind, 50, 4, seed=0)
+    assert p(torch.zeros(2, 3, 4)).shape == (2, 3, 50)
+    assert p.T(torch.zeros(7, 50)).shape == (7, 4)
+    assert p(torch.zeros(4)).shape == (50,)
+
+
+@pytest.mark.parametrize("kind", RANDOM_KINDS)
+def test_same_seed_same_projection(kind):
+    a = make_projection(kind, 200, 10, seed=5).matrix()
+    assert torch.equal(a, make_projection(kind, 200, 10, seed=5).matrix())
+    assert not torch.equal(a, make_projection(kind, 200, 10, seed=6).matrix())
+
+
+@pytest.mark.parametrize("kind", RANDOM_KINDS)
+def test_stacked_members_equal_single_projections(kind):
+    dims, seeds = [3, 9, 5], [0, 1, 2]
+    st = stack_projections(kind, 120, dims, seeds, dtype=torch.float64)
+    z = torch.randn(3, 9, dtype=torch.float64)
+    v = torch.randn(3, 120, dtype=torch.float64)
+    out, back = st.apply(z), st.transpose(v)
+    for e, (dd, s) in enumerate(zip(dims, seeds, strict=True)):
+        p = make_projection(kind, 120, dd, seed=s, dtype=torch.float64)
+        torch.testing.assert_close(out[e], p(z[e, :dd]))  # padding beyond d_e is ignored
+        torch.testing.assert_close(back[e, :dd], p.T(v[e]))
+        assert back[e, dd:].abs().max().item() == 0 if dd < 9 else True
+
+
+def test_dense_refused_before_allocation():
+    with pytest.raises(ValueError, match="budget"):
+        make_projection("dense", 10**6, 10**4)  # 40 GB: must fail at once, not allocate
+    with pytest.raises(ValueError, match="budget"):
+        make_projection("orthonormal", 1000, 100, max_bytes=1000)
+
+
+def test_fastfood_memory_is_linear_in_D_not_d():
+    small = make_projection("fastfood", 100_000, 10, seed=0).nbytes()
+    large = make_projection("fastfood", 100_000, 10_000, seed=0).nbytes()
+    assert small == large and large < 40 * 2**17  # a few vectors of length L = 2^17
+
+
+def test_sparse_density_is_about_one_over_sqrt_D():
+    p = make_projection("sparse", 10_000, 50, seed=0)
+    nnz = (p.matrix() != 0).sum().item()
+    assert abs(nnz / (10_000 * 50) - 1 / 100) < 0.001
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="kind"):
+        make_projection("gaussian", 10, 2)
+    with pytest.raises(ValueError, match="1 <= d <= D"):
+        make_projection("dense", 10, 20)
+    with pytest.raises(ValueError, match="identity"):
+        make_projection("identity", 10, 5)
+    with pytest.raises(ValueError, match="shape"):
+        make_projection("fastfood", 10, 3)(torch.zeros(4))
+    with pytest.raises(ValueError, match="equally many"):
+        stack_projections("dense", 10, [2, 3], [0])
