@@ -1,0 +1,85 @@
+"""Landscape slices, directions and the headless widget."""
+
+import matplotlib
+import pytest
+import torch
+
+from dofcourse import landscape as ls
+from dofcourse import quadratic as q
+
+matplotlib.use("Agg")
+
+
+def quadratic_bowl(h):
+    return lambda theta: 0.5 * theta @ h @ theta
+
+
+def test_slice_1d_along_an_eigenvector_is_the_parabola():
+    h = torch.diag(torch.tensor([3.0, -1.0, 0.5], dtype=torch.float64))
+    alphas = torch.linspace(-1, 1, 5, dtype=torch.float64)
+    u = torch.tensor([0.0, 1.0, 0.0], dtype=torch.float64)
+    values = ls.slice_1d(quadratic_bowl(h), torch.zeros(3, dtype=torch.float64), u, alphas)
+    torch.testing.assert_close(values, -0.5 * alphas**2)
+
+
+def test_slice_2d_matches_a_loop_and_is_indexed_alpha_then_beta():
+    prob = q.planted_problem(3, 10, seed=0)
+    params = q.select(q.init_shallow(1, 2, 3, seed=1), 0)
+    f = q.flat_loss(q.shallow_forward, params, prob.x, prob.y)
+    theta = q.flatten(params)
+    u, w = ls.random_direction(params, seed=1), ls.random_direction(params, seed=2)
+    a = torch.linspace(-0.5, 0.5, 4, dtype=q.DTYPE)
+    b = torch.linspace(-0.2, 0.3, 3, dtype=q.DTYPE)
+    grid = ls.slice_2d(f, theta, u, w, a, b)
+    assert grid.shape == (4, 3)
+    for i in range(4):
+        for j in range(3):
+            torch.testing.assert_close(grid[i, j], f(theta + a[i] * u + b[j] * w))
+    torch.testing.assert_close(
+        ls.slice_1d(f, theta, u, a), ls.slice_2d(f, theta, u, w, a, b[:1] * 0)[:, 0]
+    )
+    torch.testing.assert_close(ls.slice_1d(f, theta, u, torch.zeros(1, dtype=q.DTYPE))[0], f(theta))
+
+
+def test_filter_normalised_direction_matches_each_neuron_norm():
+    params = q.select(q.init_shallow(1, 3, 4, seed=0), 0)
+    u = q.unflatten(ls.random_direction(params, seed=3), params)
+    torch.testing.assert_close(u[0].norm(dim=1), params[0].norm(dim=1))
+    torch.testing.assert_close(u[1].abs(), params[1].abs())
+    raw = ls.random_direction(params, seed=3, filter_normalize=False)
+    assert not torch.allclose(raw, ls.random_direction(params, seed=3))
+
+
+def test_hessian_directions_smallest_largest_and_excluded():
+    h = torch.diag(torch.tensor([-2.0, 0.0, 1.0, 5.0], dtype=torch.float64))
+    vals, vecs = ls.hessian_directions(h, 2, which="smallest")
+    torch.testing.assert_close(vals, torch.tensor([-2.0, 0.0], dtype=torch.float64))
+    vals, _ = ls.hessian_directions(h, 1, which="largest")
+    assert float(vals[0]) == 5.0
+    exclude = torch.eye(4, dtype=torch.float64)[:, :1]  # remove the negative direction
+    vals, vecs = ls.hessian_directions(h, 1, exclude=exclude)
+    assert abs(float(vals[0])) < 1e-12
+    assert abs(float(vecs[0, 0])) < 1e-12
+    torch.testing.assert_close(h @ vecs[:, 0], vals[0] * vecs[:, 0])
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: ls.hessian_directions(torch.eye(3), 4),
+        lambda: ls.hessian_directions(torch.eye(3), 1, which="middle"),
+        lambda: ls.slice_1d(lambda t: t.sum(), torch.zeros(3), torch.zeros(2), torch.zeros(4)),
+    ],
+)
+def test_bad_input_raises_value_error(call):
+    with pytest.raises(ValueError):
+        call()
+
+
+def test_explore_and_widget_run_headless():
+    fig, ends = ls.explore(3, 2, d=3, n=12, n_seeds=3, steps=30)
+    assert len(ends.labels) == 3 and len(fig.axes) >= 2
+    widget = ls.explorer(d=3, n=12, n_seeds=2, steps=10)
+    assert widget.manual_button.description == "train"
+    widget.update()  # what a click on "train" does: trains and draws without error
+    assert {c.description for c in widget.children[:2]} == {"width m", "teacher rank"}
