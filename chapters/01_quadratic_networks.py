@@ -25,7 +25,7 @@
 #
 # **Prerequisites.** Chapter 00; gradients and Hessians; eigenvalues of symmetric matrices.
 #
-# **Time.** About 15 seconds in quick mode and under a minute in full mode, on two CPU cores.
+# **Time.** About 20 seconds in quick mode and under a minute in full mode, on two CPU cores.
 
 # %%
 import math
@@ -539,7 +539,3 @@ assert counting_threshold(D) == math.ceil(D / 2)
 #   networks. 2020 (arXiv:2001.00098).
 # - H. Li, Z. Xu, G. Taylor, C. Studer, T. Goldstein. Visualizing the loss landscape of neural
 #   nets. NeurIPS 2018 (filter normalisation).
-#
-# *Run times* (whole notebook, `nbconvert --execute`, empty cache, two CPU cores shared with other
-# jobs, torch limited to one thread for these tiny models): quick mode 17 s wall / 17 s CPU;
-# full mode 38 s wall / 38 s CPU.

@@ -26,6 +26,7 @@ from torch.func import vmap
 
 from dofcourse import plotting
 from dofcourse import quadratic as q
+from dofcourse.device import single_thread
 
 LossFn = Callable[[Tensor], Tensor]
 
@@ -140,7 +141,7 @@ def explore(
     saddles. Right: a 2-D slice around the worst end point along its two flattest non-symmetry
     Hessian directions. Returns the figure and the classified end points.
     """
-    with q.single_thread():
+    with single_thread():
         return _explore(m, rank, d, n, n_seeds, steps, lr, seed)
 
 

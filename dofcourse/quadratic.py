@@ -17,14 +17,15 @@ are float64: Hessian eigenvalues near zero are the point of the chapter and need
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 from torch.func import grad, grad_and_value, hessian, vmap
 from tqdm.auto import tqdm
+
+from dofcourse.device import single_thread
 
 DTYPE = torch.float64
 Params = tuple[Tensor, ...]
@@ -35,22 +36,6 @@ SLOW = "still descending"
 SPURIOUS = "spurious minimum"
 SADDLE = "saddle"
 LABELS = (SUCCESS, SLOW, SPURIOUS, SADDLE)
-
-
-@contextmanager
-def single_thread() -> Iterator[None]:
-    """Run the block with one intra-op CPU thread, then restore the setting.
-
-    These models are tiny (a few hundred parameters): splitting each small tensor operation across
-    threads costs more in synchronisation than it gains, and on a shared machine a second thread
-    that is not scheduled stalls every operation (measured here: 20x slower with 2 threads).
-    """
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 # ----------------------------------------------------------------------------- models

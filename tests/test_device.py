@@ -28,3 +28,10 @@ def test_report_names_device_torch_threads_and_memory(capsys):
     device.print_report()
     out = capsys.readouterr().out
     assert "device" in out and torch.__version__ in out
+
+
+def test_single_thread_restores_the_setting():
+    before = torch.get_num_threads()
+    with device.single_thread():
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before

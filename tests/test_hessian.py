@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from dofcourse import hessian as hs
+from dofcourse.device import single_thread
 
 
 def _net(seed: int = 0, n_in: int = 4, hidden: int = 6, n_out: int = 3) -> nn.Module:
@@ -27,10 +28,8 @@ def _data(seed: int = 1, n: int = 40, n_in: int = 4, n_out: int = 3) -> tuple[to
 def _one_thread():
     """These products are tiny: splitting them across threads only adds overhead (and, on a shared
     machine, contention that slows them many-fold)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+    with single_thread():
+        yield
 
 
 @pytest.fixture(scope="module")
