@@ -8,9 +8,6 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LAB_ARGS ?=
-# Idle OpenMP threads sleep instead of spinning: on a busy or shared CPU, spinning threads make
-# the course's many small tensor operations 10-100x slower.
-export OMP_WAIT_POLICY ?= PASSIVE
 ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test course bench versions lint sync clean

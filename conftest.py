@@ -11,4 +11,3 @@ import tempfile
 os.environ["DOFCOURSE_QUICK"] = "1"
 os.environ.setdefault("DOFCOURSE_CACHE", tempfile.mkdtemp(prefix="dofcourse-test-cache-"))
 os.environ.setdefault("MPLBACKEND", "Agg")
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see the Makefile

@@ -16,12 +16,9 @@ The machine's load average is printed before and after: on a shared machine, tim
 
 from __future__ import annotations
 
-import os
-
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch: no spinning OpenMP threads
-
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -126,7 +123,7 @@ def main() -> None:
         memory_child(a.memory_child)
         return
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {get_device()}, "
-          f"OMP_WAIT_POLICY={os.environ['OMP_WAIT_POLICY']}   [{load()}]")  # fmt: skip
+          f"[{load()}]")  # fmt: skip
     if not torch.cuda.is_available():
         print("no GPU here: the GPU ensemble ratio (goal >= 20x) is not measured")
     bench_memory(steps=100)

@@ -10,16 +10,13 @@ Run: ``python benchmarks/bench_train.py`` (or ``make bench``).
 from __future__ import annotations
 
 import os
+import time
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch: idle threads sleep
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, TensorDataset
 
-import time  # noqa: E402
-
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from torch.utils.data import DataLoader, TensorDataset  # noqa: E402
-
-from dofcourse import data, models, train  # noqa: E402
+from dofcourse import data, models, train
 
 STEPS, REPEATS = 300, 3
 
