@@ -186,6 +186,16 @@ class _Transpose(torch.autograd.Function):
         return ctx.proj._apply(g), None
 
 
+def orthonormal_basis(D: int, d: int, generator: torch.Generator) -> torch.Tensor:
+    """(D, d) float64 orthonormal basis of a uniformly random d-dimensional subspace of R^D.
+
+    Q of the QR decomposition of a Gaussian matrix, with the signs of R's diagonal moved into Q:
+    the sign fix makes Q Haar-distributed (and independent of the LAPACK sign convention).
+    """
+    q, r = torch.linalg.qr(torch.randn(D, d, generator=generator, dtype=torch.float64))
+    return q * torch.sign(torch.diagonal(r))
+
+
 def _generator(seed: int) -> torch.Generator:
     # Random numbers are always drawn on the CPU, so a seed gives the same P on every device.
     return torch.Generator().manual_seed(int(seed))
@@ -231,10 +241,7 @@ class _Orthonormal(_DenseLike):
 
     @staticmethod
     def _member(D, d, seed, dtype):
-        g = _generator(seed)
-        q, r = torch.linalg.qr(torch.randn(D, d, generator=g, dtype=torch.float64))
-        # Sign fix makes Q Haar-distributed (and independent of the LAPACK sign convention).
-        return (q * torch.sign(torch.diagonal(r))).to(dtype)
+        return orthonormal_basis(D, d, _generator(seed)).to(dtype)
 
 
 class _Identity(_DenseLike):

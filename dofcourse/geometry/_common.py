@@ -11,8 +11,9 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg
-from threadpoolctl import threadpool_limits
+import torch
+
+from dofcourse.projections import orthonormal_basis
 
 Z95 = 1.959963984540054  # two-sided 95 % normal quantile
 
@@ -52,19 +53,12 @@ def estimate(samples: np.ndarray) -> Estimate:
 def random_orthonormal(D: int, d: int, n: int | None = None, seed: int = 0) -> np.ndarray:
     """Orthonormal basis of a uniformly random d-dimensional subspace of R^D.
 
-    QR of a D x d standard Gaussian matrix, with the signs of R's diagonal moved into Q so that
-    Q is Haar-distributed. Shape (D, d), or (n, D, d) for ``n`` independent subspaces.
-    (The same few lines as the "orthonormal" kind of ``dofcourse.projections``, kept here in
-    NumPy float64 so this package stands alone.)
+    The "orthonormal" projection of :mod:`dofcourse.projections` as a float64 NumPy array of
+    shape (D, d), or (n, D, d) for ``n`` independent subspaces drawn from one seeded generator.
     """
     check_dims(D, d)
-    rng = np.random.default_rng(seed)
-    g = rng.standard_normal((1 if n is None else n, D, d))
-    q = np.empty_like(g)
-    with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads only contend
-        for i, gi in enumerate(g):
-            qi, ri = linalg.qr(gi, mode="economic", overwrite_a=True, check_finite=False)
-            q[i] = qi * np.sign(np.diag(ri))
+    gen = torch.Generator().manual_seed(int(seed))
+    q = np.stack([orthonormal_basis(D, d, gen).numpy() for _ in range(1 if n is None else n)])
     return q[0] if n is None else q
 
 
