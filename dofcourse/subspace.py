@@ -181,15 +181,6 @@ class _Ensemble:
         return loss / len(x), correct / len(x)
 
 
-def _check_train_args(steps: int, lr: float, optimizer: str, batch_size: int | None) -> None:
-    if steps < 1 or lr <= 0:
-        raise ValueError(f"steps must be >= 1 and lr > 0, got steps={steps}, lr={lr}")
-    if optimizer not in ("sgd", "adam"):
-        raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
-    if batch_size is not None and batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size}")
-
-
 def train_ensemble(
     model: nn.Module,
     data: train.Data,
@@ -214,7 +205,7 @@ def train_ensemble(
     ``anchor`` (D,) is theta_0 (default: the model's current parameters, i.e. its initialisation);
     the model is never changed. ``eval_every`` adds a history (default: only the final metrics).
     """
-    _check_train_args(steps, lr, optimizer, batch_size)
+    train.check_settings(steps, lr, optimizer, batch_size)
     if len(dims) != len(seeds) or not dims:
         raise ValueError(f"need equally many dims and seeds (>= 1), got {len(dims)}, {len(seeds)}")
     theta0 = _check_anchor(model, anchor)
@@ -325,7 +316,7 @@ def sweep(
     the stored kinds ("dense", "orthonormal") a chunk also holds at most ``chunk_bytes`` of
     padded matrices (E D d_max floats). Returns the accuracies as (n_seeds, n_dims) arrays.
     """
-    _check_train_args(steps, lr, optimizer, batch_size)
+    train.check_settings(steps, lr, optimizer, batch_size)
     theta0 = _check_anchor(model, anchor)
     shared = dict(arch=repr(model), anchor=cache.key_hash(a=theta0), data=cache.key_hash(d=data),
                   kind=kind, steps=steps, lr=lr, optimizer=optimizer, batch_size=batch_size,

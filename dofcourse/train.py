@@ -87,15 +87,19 @@ def batch_indices(
             yield perm[start : start + batch_size]
 
 
-def _check_args(
-    model: nn.Module, data: Data, steps: int, lr: float, batch_size: int | None
-) -> None:
-    if not any(True for _ in model.parameters()):
-        raise ValueError("the model has no parameters to train")
+def check_settings(steps: int, lr: float, optimizer: str, batch_size: int | None) -> None:
+    """ValueError for settings no training loop can use (shared with ``dofcourse.subspace``)."""
     if steps < 1 or lr <= 0:
         raise ValueError(f"steps must be ≥ 1 and lr > 0, got steps={steps}, lr={lr}")
+    if optimizer not in ("sgd", "adam"):
+        raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
     if batch_size is not None and batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer or None, got {batch_size}")
+
+
+def _check_args(model: nn.Module, data: Data) -> None:
+    if not any(True for _ in model.parameters()):
+        raise ValueError("the model has no parameters to train")
     if len(data.x_train) != len(data.y_train):
         raise ValueError(
             f"x_train has {len(data.x_train)} rows but y_train has {len(data.y_train)}"
@@ -126,7 +130,8 @@ def train(
     checkpoints), and training stops once the training loss is ≤ ``target_loss`` or the training
     accuracy ≥ ``target_acc``.
     """
-    _check_args(model, data, steps, lr, batch_size)
+    check_settings(steps, lr, optimizer, batch_size)
+    _check_args(model, data)
     device = next(model.parameters()).device
     x, y = data.x_train.to(device), data.y_train.to(device)
     x_test, y_test = data.x_test.to(device), data.y_test.to(device)
