@@ -6,3 +6,7 @@ A small helper package for the course notebooks in ``chapters/``. One module per
 """
 
 __version__ = "0.1.0"
+
+from dofcourse.device import configure_threads as _configure_threads  # noqa: E402
+
+_configure_threads()  # torch and BLAS threads from the CPUs this process may use (see device)

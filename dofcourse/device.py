@@ -1,18 +1,114 @@
-"""Which device to compute on, and a one-call report of the machine.
+"""Which device to compute on, how many CPU threads, and a one-call report of the machine.
 
 The course prefers a CUDA GPU, then Apple's MPS, then the CPU. Every chapter runs on the CPU in
 quick mode; a GPU only makes full mode faster.
+
+CPU threads are chosen once, when the package is imported (:func:`configure_threads`), from the
+CPUs this process may really use: its CPU affinity and its cgroup CPU quota (a Binder or
+Kubernetes container sees every core of the host but may use only one). One CPU is left for
+everything else (the Jupyter server, the browser, another program): the course's models are
+small, and a thread that shares its core with another busy process stalls every parallel
+operation of the others (on two shared cores, two threads made small-model work 3-10x slower
+than one). ``DOFCOURSE_THREADS=N`` sets the number; an ``OMP_NUM_THREADS`` already set is kept.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import platform
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 
 import psutil
 import torch
+
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def cgroup_cpu_limit(
+    cgroup_root: Path = Path("/sys/fs/cgroup"), proc_cgroup: Path = Path("/proc/self/cgroup")
+) -> float | None:
+    """The CPU quota of this process's cgroup in CPUs (``1.5`` for 150 ms per 100 ms), or None.
+
+    Reads cgroup v2 (``cpu.max``) and v1 (``cpu.cfs_quota_us`` / ``cpu.cfs_period_us``), in the
+    process's own cgroup and each one above it (the smallest quota wins), and at the mount's root
+    (what a container sees of its own cgroup).
+    """
+    try:
+        lines = proc_cgroup.read_text().splitlines()
+    except OSError:
+        lines = []
+    candidates: list[tuple[Path, str]] = []
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        rel = Path(path.lstrip("/"))
+        chain = [rel, *rel.parents] if str(rel) != "." else [Path(".")]
+        if controllers == "":  # cgroup v2
+            candidates += [(cgroup_root / p, "v2") for p in chain]
+        elif "cpu" in controllers.split(","):
+            for mount in (controllers, "cpu", "cpu,cpuacct", "cpuacct,cpu"):
+                candidates += [(cgroup_root / mount / p, "v1") for p in chain]
+    candidates += [(cgroup_root, "v2"), (cgroup_root / "cpu", "v1")]
+    limits = []
+    for folder, version in candidates:
+        try:
+            if version == "v2":
+                quota, period = (folder / "cpu.max").read_text().split()[:2]
+            else:
+                quota = (folder / "cpu.cfs_quota_us").read_text().strip()
+                period = (folder / "cpu.cfs_period_us").read_text().strip()
+        except (OSError, ValueError):
+            continue
+        if quota not in ("max", "-1") and float(period) > 0:
+            limits.append(float(quota) / float(period))
+    return min(limits) if limits else None
+
+
+def available_cpus() -> int:
+    """CPUs this process may use: its affinity, capped by its cgroup CPU quota (at least 1)."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    quota = cgroup_cpu_limit()
+    if quota is not None:
+        cpus = min(cpus, max(1, math.floor(quota)))
+    return max(1, cpus)
+
+
+def choose_threads(available: int | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Torch's intra-op threads for this process.
+
+    ``DOFCOURSE_THREADS`` if set, else an ``OMP_NUM_THREADS`` already set, else all available
+    CPUs but one (at least one): one thread on a 2-core laptop and on Binder, 7 on 8 cores.
+    """
+    env = os.environ if env is None else env
+    for name in ("DOFCOURSE_THREADS", "OMP_NUM_THREADS"):
+        value = env.get(name, "").strip()
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    cpus = available_cpus() if available is None else available
+    return max(1, cpus - 1)
+
+
+def configure_threads(threads: int | None = None) -> int:
+    """Apply :func:`choose_threads` (or ``threads``) to torch and to the BLAS libraries loaded
+    so far, and to those loaded later and to child processes through ``OMP_NUM_THREADS`` and
+    friends. Called once when ``dofcourse`` is imported; returns the number of threads."""
+    n = threads or choose_threads()
+    for name in _THREAD_VARIABLES:
+        os.environ.setdefault(name, str(n))
+    if torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=n, user_api="blas")
+    except Exception:  # threadpoolctl is a convenience: never fail an import over it
+        pass
+    return n
 
 
 def get_device() -> torch.device:
@@ -36,6 +132,7 @@ def report() -> dict[str, str | int | float]:
         "python": platform.python_version(),
         "cpu threads (torch)": torch.get_num_threads(),
         "cpu cores": os.cpu_count() or 1,
+        "cpus available": available_cpus(),
         "memory total (GB)": round(psutil.virtual_memory().total / 2**30, 1),
         "memory available (GB)": round(psutil.virtual_memory().available / 2**30, 1),
     }
