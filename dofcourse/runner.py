@@ -1,55 +1,207 @@
-"""Run every chapter headless and keep the executed notebooks: ``python -m dofcourse.runner``.
+"""Run every chapter headless, keep the executed notebooks, check the stated run times.
 
-Used by ``make course`` (full mode, the default) to check the whole course end to end and to
-produce executed notebooks and HTML pages under ``build/course/``, printing each chapter's wall
-time. ``--quick`` runs in quick mode instead; ``--only 03`` runs the chapters whose names start
-with ``03``.
+``python -m dofcourse.runner`` (``make course``) runs in full mode, ``--quick``
+(``make course MODE=quick``) in quick mode; ``--only 03`` runs the chapters whose names start
+with ``03``. Executed notebooks and HTML pages go to ``build/course/`` (``build/course-quick/``).
+
+For each chapter it prints the wall time, the kernel's CPU time and peak memory, and the time
+the chapter's header states for that mode, and flags a header that is off by more than 50 %.
+A header states its times in one line of its first markdown cells, in this form::
+
+    **Time:** quick ≈ 40 s, full ≈ 6 min (2-core CPU)
+
+(``≈`` or ``~``; each time one or more of ``<number> h``, ``min`` or ``s``, such as ``1 h 20 min``
+or ``1.5 min``; anything after the full time, such as the machine in brackets, is free text).
+``--strict`` makes a flagged or missing line an error.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
+import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
-from nbconvert import HTMLExporter
+
+TOLERANCE = 0.5  # a stated time is flagged when the measured one is off by more than 50 %
+_DURATION = r"(?:\d+(?:\.\d+)?\s*(?:h|min|s)\b\s*)+"
+TIME_LINE = re.compile(
+    rf"\*\*Time:\*\*\s*quick\s*[≈~]\s*(?P<quick>{_DURATION}),\s*full\s*[≈~]\s*(?P<full>{_DURATION})"
+)
+_UNIT = {"h": 3600.0, "min": 60.0, "s": 1.0}
+_MARK = "__dofcourse_measure__"
+_MEASURE_CELL = f"""\
+import json as _j, resource as _r, sys as _s
+_u, _c = _r.getrusage(_r.RUSAGE_SELF), _r.getrusage(_r.RUSAGE_CHILDREN)
+_k = 1 if _s.platform == "darwin" else 1024
+print("{_MARK}" + _j.dumps({{
+    "cpu": _u.ru_utime + _u.ru_stime + _c.ru_utime + _c.ru_stime,
+    "peak": max(_u.ru_maxrss, _c.ru_maxrss) * _k}}))
+"""
 
 
-def run_chapter(path: Path, out_dir: Path, timeout: int) -> float:
-    """Execute the notebook at ``path``, write ``.ipynb`` and ``.html`` to ``out_dir``; seconds."""
+def parse_duration(text: str) -> float:
+    """Seconds in ``"6 min"``, ``"40 s"``, ``"1 h 20 min"``, ``"1.5 min"``."""
+    parts = re.findall(r"(\d+(?:\.\d+)?)\s*(h|min|s)\b", text)
+    if not parts:
+        raise ValueError(f"no duration in {text!r}")
+    return sum(float(number) * _UNIT[unit] for number, unit in parts)
+
+
+@dataclass(frozen=True)
+class StatedTime:
+    """The run times a chapter's header states, in seconds."""
+
+    quick: float
+    full: float
+
+    def for_mode(self, mode: str) -> float:
+        return self.quick if mode == "quick" else self.full
+
+
+def parse_stated(text: str) -> StatedTime | None:
+    """The ``**Time:** quick ≈ …, full ≈ …`` line in ``text``, or None when there is none."""
+    match = TIME_LINE.search(text)
+    if not match:
+        return None
+    return StatedTime(parse_duration(match["quick"]), parse_duration(match["full"]))
+
+
+def stated_time(notebook) -> StatedTime | None:
+    """The stated times from the notebook's markdown cells (the first line found)."""
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            found = parse_stated(cell.source)
+            if found:
+                return found
+    return None
+
+
+def off_by(measured: float, stated: float) -> float:
+    """How far the stated time is off, as a fraction of it: +1.0 means it took twice as long."""
+    return measured / stated - 1.0
+
+
+def is_flagged(measured: float, stated: float | None, tolerance: float = TOLERANCE) -> bool:
+    """True when there is no stated time, or the measured one is off by more than ``tolerance``."""
+    return stated is None or abs(off_by(measured, stated)) > tolerance
+
+
+def format_seconds(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+@dataclass
+class ChapterRun:
+    """One chapter executed: wall time, the kernel's CPU time and peak memory, stated time."""
+
+    name: str
+    seconds: float
+    cpu_seconds: float | None
+    peak_bytes: int | None
+    stated: StatedTime | None
+
+
+def measure_chapter(path: Path, out_dir: Path | None, timeout: int) -> ChapterRun:
+    """Execute the notebook at ``path`` in a fresh kernel and measure it; write the executed
+    ``.ipynb`` and ``.html`` to ``out_dir`` (unless None)."""
+    from nbclient import NotebookClient
+
     notebook = nbformat.read(path, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(_MEASURE_CELL))
     start = time.perf_counter()
     NotebookClient(
         notebook, timeout=timeout, resources={"metadata": {"path": str(path.parent)}}
     ).execute()
     seconds = time.perf_counter() - start
-    out_dir.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook, out_dir / path.name)
-    html, _ = HTMLExporter().from_notebook_node(notebook)
-    (out_dir / path.with_suffix(".html").name).write_text(html, encoding="utf-8")
-    return seconds
+    measured = notebook.cells.pop()
+    cpu = peak = None
+    for output in measured.get("outputs", []):
+        text = output.get("text", "")
+        if _MARK in text:
+            data = json.loads(text.split(_MARK, 1)[1])
+            cpu, peak = float(data["cpu"]), int(data["peak"])
+    if out_dir is not None:
+        from nbconvert import HTMLExporter
+
+        out_dir.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, out_dir / path.name)
+        html, _ = HTMLExporter().from_notebook_node(notebook)
+        (out_dir / path.with_suffix(".html").name).write_text(html, encoding="utf-8")
+    return ChapterRun(path.stem, seconds, cpu, peak, stated_time(notebook))
 
 
-def main() -> None:
+def run_chapter(path: Path, out_dir: Path, timeout: int) -> float:
+    """Execute the notebook at ``path``, write ``.ipynb`` and ``.html`` to ``out_dir``; seconds."""
+    return measure_chapter(path, out_dir, timeout).seconds
+
+
+HEADER = f"{'chapter':<28} {'measured':>9} {'CPU':>9} {'peak':>8} {'stated':>9} {'off by':>7}"
+
+
+def format_row(run: ChapterRun, mode: str) -> str:
+    """One line of the table: measured vs stated, and a flag when off by more than 50 %."""
+    cpu = format_seconds(run.cpu_seconds) if run.cpu_seconds is not None else "?"
+    peak = f"{run.peak_bytes / 2**30:.2f} GB" if run.peak_bytes else "?"
+    stated = run.stated.for_mode(mode) if run.stated else None
+    line = f"{run.name:<28} {format_seconds(run.seconds):>9} {cpu:>9} {peak:>8} "
+    if stated is None:
+        return line + f"{'-':>9} {'-':>7}  <- no '**Time:** quick ≈ …, full ≈ …' line"
+    line += f"{format_seconds(stated):>9} {off_by(run.seconds, stated):>+7.0%}"
+    if is_flagged(run.seconds, stated):
+        line += f"  <- header off by more than {TOLERANCE:.0%}"
+    return line
+
+
+def machine_line() -> str:
+    """CPUs, torch threads and load: the context every time in the table depends on."""
+    from dofcourse import device
+
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"{device.available_cpus()} CPUs available to this process, "
+        f"{device.choose_threads()} torch threads per kernel, load average {load}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chapters", type=Path, default=Path("chapters"))
-    parser.add_argument("--out", type=Path, default=Path("build/course"))
+    parser.add_argument("--out", type=Path, default=None, help="default build/course[-quick]")
     parser.add_argument("--quick", action="store_true", help="run in quick mode")
+    parser.add_argument("--mode", choices=["quick", "full"], help="the same as --quick or not")
     parser.add_argument("--only", default="", help="run only chapters starting with this prefix")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell")
-    args = parser.parse_args()
-    os.environ["DOFCOURSE_QUICK"] = "1" if args.quick else "0"
-    mode = "quick" if args.quick else "full"
-    total = 0.0
-    for path in sorted(args.chapters.glob(f"{args.only}*.ipynb")):
-        seconds = run_chapter(path, args.out, args.timeout)
-        total += seconds
-        print(f"{path.stem:<28} {seconds:8.1f} s  ({mode})", flush=True)
-    print(f"{'total':<28} {total:8.1f} s  -> {args.out}/")
+    parser.add_argument("--strict", action="store_true", help="exit 1 if a header is flagged")
+    args = parser.parse_args(argv)
+    mode = args.mode or ("quick" if args.quick else "full")
+    out = args.out or Path("build/course" if mode == "full" else "build/course-quick")
+    os.environ["DOFCOURSE_QUICK"] = "1" if mode == "quick" else "0"
+    paths = sorted(args.chapters.glob(f"{args.only}*.ipynb"))
+    print(f"{len(paths)} chapters in {mode} mode; {machine_line()}", flush=True)
+    print(HEADER, flush=True)
+    runs = []
+    for path in paths:
+        run = measure_chapter(path, out, args.timeout)
+        runs.append(run)
+        print(format_row(run, mode), flush=True)
+    total = sum(r.seconds for r in runs)
+    flagged = [r.name for r in runs if is_flagged(r.seconds, r.stated and r.stated.for_mode(mode))]
+    print(f"{'total':<28} {format_seconds(total):>9}  -> {out}/")
+    print(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if flagged:
+        print(f"{len(flagged)} header(s) to correct: {', '.join(flagged)}")
+    return 1 if flagged and args.strict else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
