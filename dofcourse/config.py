@@ -19,12 +19,31 @@ from typing import TypeVar
 T = TypeVar("T")
 
 _TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def flag(name: str) -> bool:
+    """The on/off environment variable ``name``, read at each call.
+
+    1/true/yes/on mean on; unset, empty, 0/false/no/off mean off (any case). Anything else is an
+    error rather than a guess: ``DOFCOURSE_QUICK=2`` silently meaning *full* mode would run a
+    chapter for an hour instead of a minute.
+    """
+    value = os.environ.get(name, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(
+        f"environment variable {name}={os.environ[name]!r} is not understood: "
+        f"use 1/true/yes/on to switch it on, or 0/false/no/off (or leave it unset) for off"
+    )
+
+
 def is_quick() -> bool:
-    """True when ``DOFCOURSE_QUICK`` is set to 1/true/yes/on (read at each call)."""
-    return os.environ.get("DOFCOURSE_QUICK", "").strip().lower() in _TRUE
+    """True when ``DOFCOURSE_QUICK`` is on (see :func:`flag`; read at each call)."""
+    return flag("DOFCOURSE_QUICK")
 
 
 def mode() -> str:

@@ -49,6 +49,7 @@ __all__ = [
     "make_projection",
     "stack_projections",
     "fwht",
+    "member_bytes",
 ]
 
 
@@ -382,6 +383,26 @@ def stack_projections(
         raise ValueError(f"need 1 <= d <= D for every member, got D={D}, d={ds}")
     device = torch.device(device) if device is not None else torch.device("cpu")
     return _CLASSES[kind](int(D), ds, seeds, device, dtype, int(max_bytes))
+
+
+def member_bytes(kind: str, D: int, d: int, element_size: int = 4) -> int:
+    """Estimated bytes one ensemble member of a subspace training needs, before it is built.
+
+    Stored matrices (dense, orthonormal: D d entries), the sparse matrix and its transpose
+    (about d sqrt(D) entries, each with a 64-bit index), and the D-length work space of a training
+    step (theta, its gradient, and for Fastfood about a dozen transforms of length L = 2^ceil(log2
+    D)). The network's own activations come on top. Used to cut ensembles into chunks that fit.
+    """
+    L = 1 << max(1, math.ceil(math.log2(max(D, 2))))
+    work = 4 * D * element_size
+    if kind in ("dense", "orthonormal"):
+        return D * d * element_size + work
+    if kind == "sparse":
+        nnz = max(d, round(d * math.sqrt(D)))
+        return 2 * nnz * (8 + element_size) + 2 * 8 * D + work
+    if kind == "fastfood":
+        return 12 * L * element_size + 3 * 8 * L + work
+    return work
 
 
 class Projection:

@@ -1,28 +1,40 @@
-"""A fast training loop over tensors that already sit on the device.
+"""Training one network: a fast loop over tensors that already sit on the device.
 
 The course's datasets fit in memory, so a ``DataLoader`` (per-sample indexing, collation, worker
 processes) is pure overhead: a mini-batch here is one index into the stored tensors. The loop
-trains with SGD or Adam, full-batch or mini-batch, shows a ``tqdm`` progress bar, records loss and
-accuracy, stops early at a target, and is deterministic under a seed (the seed fixes the order of
-the mini-batches; the model's initialisation is the caller's, seeded with ``torch.manual_seed``).
+trains with the optimiser a :class:`~dofcourse.settings.TrainSettings` describes, shows a
+``tqdm`` progress bar, records loss and accuracy in a :class:`History`, stops early at a target,
+and stops with a clear error when training diverges. Many networks at once:
+``dofcourse.ensemble`` (same settings, same history type).
+
+This module is also where data enter training: :func:`check_data` validates a dataset once, at the
+boundary, converts what is unambiguous (NumPy arrays, the dtype and device of the model) and
+refuses the rest with a message that names the problem. Taught in chapter 00.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
+from dofcourse import checks
+from dofcourse.settings import TrainSettings, batch_order
+
+DIVERGENCE_FACTOR = 10.0  # a training loss this many times its start means training diverged
+
 
 class Data(Protocol):
-    """What :func:`train` needs of a dataset (``dofcourse.data.Dataset`` has it)."""
+    """What training needs of a dataset (``dofcourse.data.Dataset`` has it)."""
 
     x_train: torch.Tensor
     y_train: torch.Tensor
@@ -30,16 +42,93 @@ class Data(Protocol):
     y_test: torch.Tensor
 
 
+class TrainingDiverged(FloatingPointError):
+    """Training left the region where its loss means anything (non-finite, or far above start)."""
+
+
 @dataclass
 class History:
-    """What happened during training, one entry per evaluation (step 0 included)."""
+    """What happened during training, one entry per evaluation (step 0 included).
 
-    step: list[int] = field(default_factory=list)
-    loss: list[float] = field(default_factory=list)
-    train_acc: list[float] = field(default_factory=list)
-    test_acc: list[float] = field(default_factory=list)
+    ``step`` (T,); ``loss``, ``train_acc``, ``test_acc``: (T,) for one network, (E, T) for an
+    ensemble (``member(e)`` picks one). Accuracies are NaN for a regression loss; ``test_acc`` is
+    NaN where no test split was evaluated.
+    """
+
+    step: np.ndarray
+    loss: np.ndarray
+    train_acc: np.ndarray
+    test_acc: np.ndarray
     stopped_early: bool = False
     seconds: float = 0.0
+
+    def member(self, e: int) -> History:
+        """The history of member ``e`` of an ensemble."""
+        return dataclasses.replace(
+            self, loss=self.loss[e], train_acc=self.train_acc[e], test_acc=self.test_acc[e]
+        )
+
+
+def check_data(
+    data: Any, dtype: torch.dtype, device: torch.device, *, classification: bool = True
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``(x_train, y_train, x_test, y_test)`` of ``data`` validated and moved to ``device``.
+
+    Inputs become ``dtype`` (the model's); class labels must be integers ≥ 0 (converted to
+    int64), regression targets floats. Refused: a missing attribute, an empty training split,
+    mismatched lengths, NaN or infinite inputs.
+    """
+    names = ("x_train", "y_train", "x_test", "y_test")
+    missing = [n for n in names if not hasattr(data, n)]
+    if missing:
+        raise TypeError(
+            f"data must have x_train, y_train, x_test, y_test (a dofcourse Dataset); "
+            f"{type(data).__name__} lacks {', '.join(missing)}"
+        )
+    out = []
+    for split in ("train", "test"):
+        x = checks.tensor(getattr(data, f"x_{split}"), f"data.x_{split}", floating=True)
+        y = checks.tensor(getattr(data, f"y_{split}"), f"data.y_{split}")
+        if len(x) != len(y):
+            raise ValueError(f"data.x_{split} has {len(x)} rows but data.y_{split} has {len(y)}")
+        if split == "train" and len(x) == 0:
+            raise ValueError("data.x_train is empty: there is nothing to train on")
+        if classification:
+            if y.is_floating_point() or y.dtype == torch.bool or y.dim() != 1:
+                raise TypeError(
+                    f"data.y_{split} must be a 1-D tensor of integer class labels, got dtype "
+                    f"{y.dtype} and shape {tuple(y.shape)}"
+                )
+            if len(y) and int(y.min()) < 0:
+                raise ValueError(f"data.y_{split} holds negative class labels")
+            y = y.to(device=device, dtype=torch.int64)
+        else:
+            y = checks.tensor(y, f"data.y_{split}", floating=True).to(device=device, dtype=dtype)
+        if len(x) and not bool(torch.isfinite(x).all()):
+            raise ValueError(f"data.x_{split} contains NaN or infinite values")
+        out += [x.to(device=device, dtype=dtype), y]
+    return out[0], out[1], out[2], out[3]
+
+
+def check_model_fits(
+    forward: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, y: torch.Tensor | None
+) -> None:
+    """Run the model on two examples: a shape mismatch fails here, with the shapes named."""
+    try:
+        with torch.no_grad():
+            out = forward(x[:2])
+    except (RuntimeError, ValueError, IndexError) as err:
+        raise ValueError(
+            f"the model cannot be applied to inputs of shape {tuple(x.shape[1:])} "
+            f"(for example images of another size, or a model built for other data): {err}"
+        ) from err
+    if y is not None and out.dim() == 2 and len(y):
+        hi = int(y.max())
+        if hi >= out.shape[1]:
+            raise ValueError(
+                f"class label {hi} does not exist for a model with {out.shape[1]} outputs "
+                f"(labels must lie in 0..{out.shape[1] - 1})"
+            )
 
 
 @torch.no_grad()
@@ -56,121 +145,102 @@ def evaluate(
         total_loss += F.cross_entropy(logits, yb, reduction="sum").item()
         correct += (logits.argmax(dim=1) == yb).sum().item()
     model.train(was_training)
-    return total_loss / len(x), correct / len(x)
-
-
-def make_optimizer(
-    params: Any, name: str, lr: float, momentum: float = 0.0, weight_decay: float = 0.0
-) -> torch.optim.Optimizer:
-    """``"sgd"`` (with optional momentum) or ``"adam"``."""
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay)
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    raise ValueError(f"optimizer must be 'sgd' or 'adam', got {name!r}")
-
-
-def batch_indices(
-    n: int, batch_size: int | None, seed: int, device: torch.device
-) -> Iterator[torch.Tensor | None]:
-    """Endless stream of mini-batch index tensors, a fresh permutation each epoch.
-
-    Yields ``None`` forever for full-batch training (``batch_size`` None or ≥ n).
-    """
-    if batch_size is None or batch_size >= n:
-        while True:
-            yield None
-    gen = torch.Generator().manual_seed(seed)
-    while True:
-        perm = torch.randperm(n, generator=gen).to(device)
-        for start in range(0, n - batch_size + 1, batch_size):
-            yield perm[start : start + batch_size]
-
-
-def check_settings(steps: int, lr: float, optimizer: str, batch_size: int | None) -> None:
-    """ValueError for settings no training loop can use (shared with ``dofcourse.subspace``)."""
-    if steps < 1 or lr <= 0:
-        raise ValueError(f"steps must be ≥ 1 and lr > 0, got steps={steps}, lr={lr}")
-    if optimizer not in ("sgd", "adam"):
-        raise ValueError(f"optimizer must be 'sgd' or 'adam', got {optimizer!r}")
-    if batch_size is not None and batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer or None, got {batch_size}")
-
-
-def _check_args(model: nn.Module, data: Data) -> None:
-    if not any(True for _ in model.parameters()):
-        raise ValueError("the model has no parameters to train")
-    if len(data.x_train) != len(data.y_train):
-        raise ValueError(
-            f"x_train has {len(data.x_train)} rows but y_train has {len(data.y_train)}"
-        )
+    return total_loss / max(len(x), 1), correct / max(len(x), 1)
 
 
 def train(
     model: nn.Module,
     data: Data,
+    settings: TrainSettings,
     *,
-    steps: int,
-    lr: float,
-    optimizer: str = "sgd",
-    batch_size: int | None = None,
-    seed: int = 0,
-    momentum: float = 0.0,
-    weight_decay: float = 0.0,
     target_loss: float | None = None,
     target_acc: float | None = None,
     eval_every: int | None = None,
     progress: bool = True,
     callback: Callable[[int, nn.Module], None] | None = None,
+    on_step: Callable[[int, nn.Module], None] | None = None,
 ) -> History:
-    """Train ``model`` in place on ``data`` with cross-entropy for ``steps`` steps.
+    """Train ``model`` in place on ``data`` with cross-entropy, as ``settings`` say.
 
     Every ``eval_every`` steps (default: 50 evaluations in all) the loss and accuracy on the whole
-    training set and the test accuracy are recorded, ``callback(step, model)`` is called (for
+    training split and the test accuracy are recorded, ``callback(step, model)`` is called (for
     checkpoints), and training stops once the training loss is ≤ ``target_loss`` or the training
-    accuracy ≥ ``target_acc``.
+    accuracy ≥ ``target_acc``. ``on_step(step, model)`` is called after every optimiser step (a
+    trajectory, burn-in anchors; keep it cheap). Raises :class:`TrainingDiverged` when the loss
+    becomes non-finite or rises above ``DIVERGENCE_FACTOR`` times its start (lr too large).
     """
-    check_settings(steps, lr, optimizer, batch_size)
-    _check_args(model, data)
-    device = next(model.parameters()).device
-    x, y = data.x_train.to(device), data.y_train.to(device)
-    x_test, y_test = data.x_test.to(device), data.y_test.to(device)
-    opt = make_optimizer(model.parameters(), optimizer, lr, momentum, weight_decay)
-    batches = batch_indices(len(x), batch_size, seed, device)
-    every = eval_every or max(1, steps // 50)
-    hist = History()
-    start = time.perf_counter()
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(settings, TrainSettings):
+        raise TypeError(
+            f"settings must be a TrainSettings (e.g. TrainSettings(steps=100, lr=0.1)), "
+            f"got {type(settings).__name__}"
+        )
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    if not trainable:
+        raise ValueError("the model has no trainable parameters")
+    device, dtype = trainable[0].device, trainable[0].dtype
+    x, y, x_test, y_test = check_data(data, dtype, device)
+    check_model_fits(model, x, y)
+    opt = settings.optimizer_for(trainable)
+    batches = batch_order(len(x), settings.batch_size, settings.order_seed, device)
+    every = (
+        max(1, settings.steps // 50)
+        if eval_every is None
+        else checks.integer(eval_every, "eval_every", min=1)
+    )
+    log: dict[str, list[float]] = {"step": [], "loss": [], "train_acc": [], "test_acc": []}
+    start_loss = math.nan
 
     def record(step: int) -> bool:
+        nonlocal start_loss
         loss, acc = evaluate(model, x, y)
-        hist.step.append(step)
-        hist.loss.append(loss)
-        hist.train_acc.append(acc)
-        hist.test_acc.append(evaluate(model, x_test, y_test)[1] if len(x_test) else math.nan)
+        test = evaluate(model, x_test, y_test)[1] if len(x_test) else math.nan
+        for k, v in zip(log, (step, loss, acc, test), strict=True):
+            log[k].append(v)
+        if step == 0:
+            start_loss = loss
+        if not loss <= DIVERGENCE_FACTOR * max(start_loss, 1e-3):
+            _diverged(loss, start_loss, step, settings.lr)
         if callback is not None:
             callback(step, model)
         return (target_loss is not None and loss <= target_loss) or (
             target_acc is not None and acc >= target_acc
         )
 
+    start = time.perf_counter()
     model.train()
-    bar = tqdm(range(1, steps + 1), desc="training", disable=not progress, leave=False)
-    hist.stopped_early = record(0)
+    stop = record(0)
+    bar = tqdm(range(1, settings.steps + 1), desc="training", disable=not progress, leave=False)
     for step in bar:
-        if hist.stopped_early:
+        if stop:
             break
         idx = next(batches)
         xb, yb = (x, y) if idx is None else (x[idx], y[idx])
         loss = F.cross_entropy(model(xb), yb)
         if not torch.isfinite(loss):
-            raise FloatingPointError(
-                f"the loss became {loss.item()} at step {step}: lower the learning rate (lr={lr})"
-            )
+            _diverged(loss.item(), start_loss, step, settings.lr)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        if step % every == 0 or step == steps:
-            hist.stopped_early = record(step)
-            bar.set_postfix(loss=f"{hist.loss[-1]:.3f}", acc=f"{hist.train_acc[-1]:.3f}")
-    hist.seconds = time.perf_counter() - start
-    return hist
+        if on_step is not None:
+            on_step(step, model)
+        if step % every == 0 or step == settings.steps:
+            stop = record(step)
+            bar.set_postfix(loss=f"{log['loss'][-1]:.3f}", acc=f"{log['train_acc'][-1]:.3f}")
+    return History(
+        step=np.array(log["step"]),
+        loss=np.array(log["loss"]),
+        train_acc=np.array(log["train_acc"]),
+        test_acc=np.array(log["test_acc"]),
+        stopped_early=stop,
+        seconds=time.perf_counter() - start,
+    )
+
+
+def _diverged(loss: float, start: float, step: int, lr: float) -> None:
+    raise TrainingDiverged(
+        f"training diverged: the loss went from {start:.3g} at the start to {loss:.3g} by step "
+        f"{step}. The learning rate lr={lr:g} is too large for this model; try a smaller one "
+        f"(e.g. lr={lr / 10:g})"
+    )

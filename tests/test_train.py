@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from dofcourse import models, train
+from dofcourse.settings import TrainSettings
 
 
 class Blobs:
@@ -23,29 +24,18 @@ def _model(seed=0):
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 @pytest.mark.parametrize("batch_size", [None, 16])
 def test_training_learns_separable_data(optimizer, batch_size):
-    hist = train.train(
-        _model(),
-        Blobs(),
-        steps=100,
-        lr=0.05,
-        optimizer=optimizer,
-        batch_size=batch_size,
-        progress=False,
-    )
+    settings = TrainSettings(steps=100, lr=0.05, optimizer=optimizer, batch_size=batch_size)
+    hist = train.train(_model(), Blobs(), settings, progress=False)
     assert hist.loss[-1] < 0.5 * hist.loss[0]
     assert hist.train_acc[-1] == 1.0 and hist.test_acc[-1] >= 0.95
     assert hist.step[0] == 0 and hist.step[-1] == 100
 
 
 def test_deterministic_under_a_seed():
-    runs = [
-        train.train(_model(), Blobs(), steps=30, lr=0.1, batch_size=8, seed=3, progress=False).loss
-        for _ in range(2)
-    ]
-    other = train.train(
-        _model(), Blobs(), steps=30, lr=0.1, batch_size=8, seed=4, progress=False
-    ).loss
-    assert runs[0] == runs[1] and runs[0] != other
+    s = TrainSettings(steps=30, lr=0.1, batch_size=8, order_seed=3)
+    runs = [train.train(_model(), Blobs(), s, progress=False).loss for _ in range(2)]
+    other = train.train(_model(), Blobs(), s.replace(order_seed=4), progress=False).loss
+    assert list(runs[0]) == list(runs[1]) and list(runs[0]) != list(other)
 
 
 def test_full_batch_sgd_is_plain_gradient_descent():
@@ -56,7 +46,7 @@ def test_full_batch_sgd_is_plain_gradient_descent():
         opt.zero_grad()
         torch.nn.functional.cross_entropy(reference(data.x_train), data.y_train).backward()
         opt.step()
-    train.train(model, data, steps=5, lr=0.1, progress=False)
+    train.train(model, data, TrainSettings(steps=5, lr=0.1), progress=False)
     for p, q in zip(model.parameters(), reference.parameters(), strict=True):
         torch.testing.assert_close(p, q)
 
@@ -66,20 +56,24 @@ def test_early_stop_on_target_accuracy_and_callback():
     hist = train.train(
         _model(),
         Blobs(),
-        steps=500,
-        lr=0.1,
+        TrainSettings(steps=500, lr=0.1),
         target_acc=1.0,
         eval_every=1,
         progress=False,
         callback=lambda step, model: seen.append(step),
     )
     assert hist.stopped_early and hist.step[-1] < 500 and hist.train_acc[-1] == 1.0
-    assert seen == hist.step
+    assert seen == list(hist.step)
 
 
 def test_early_stop_on_target_loss():
     hist = train.train(
-        _model(), Blobs(), steps=2000, lr=0.2, target_loss=0.05, eval_every=5, progress=False
+        _model(),
+        Blobs(),
+        TrainSettings(steps=2000, lr=0.2),
+        target_loss=0.05,
+        eval_every=5,
+        progress=False,
     )
     assert hist.stopped_early and hist.loss[-1] <= 0.05 and hist.step[-1] < 2000
 
@@ -95,13 +89,45 @@ def test_evaluate_matches_hand_computation():
 
 
 def test_bad_input_is_a_clear_error():
-    with pytest.raises(ValueError, match="optimizer"):
-        train.train(_model(), Blobs(), steps=1, lr=0.1, optimizer="rmsprop", progress=False)
-    with pytest.raises(ValueError, match="lr"):
-        train.train(_model(), Blobs(), steps=1, lr=-1.0, progress=False)
+    s = TrainSettings(steps=1, lr=0.1)
+    with pytest.raises(TypeError, match="TrainSettings"):
+        train.train(_model(), Blobs(), {"steps": 1, "lr": 0.1}, progress=False)
     bad = Blobs()
     bad.y_train = bad.y_train[:-1]
     with pytest.raises(ValueError, match="rows"):
-        train.train(_model(), bad, steps=1, lr=0.1, progress=False)
-    with pytest.raises(FloatingPointError, match="learning rate"):
-        train.train(_model(), Blobs(), steps=50, lr=1e6, progress=False)
+        train.train(_model(), bad, s, progress=False)
+    empty = Blobs()
+    empty.x_train, empty.y_train = empty.x_train[:0], empty.y_train[:0]
+    with pytest.raises(ValueError, match="empty"):
+        train.train(_model(), empty, s, progress=False)
+    nan = Blobs()
+    nan.x_train = nan.x_train.clone()
+    nan.x_train[0, 0, 0, 0] = float("nan")
+    with pytest.raises(ValueError, match="NaN"):
+        train.train(_model(), nan, s, progress=False)
+    floats = Blobs()
+    floats.y_train = floats.y_train.float()
+    with pytest.raises(TypeError, match="integer class labels"):
+        train.train(_model(), floats, s, progress=False)
+    big = Blobs()
+    big.y_train = big.y_train + 5
+    with pytest.raises(ValueError, match="class label 6"):
+        train.train(_model(), big, s, progress=False)
+    wrong = Blobs()
+    wrong.x_train = torch.zeros(10, 1, 3, 3)
+    wrong.y_train = torch.zeros(10, dtype=torch.int64)
+    with pytest.raises(ValueError, match="cannot be applied"):
+        train.train(_model(), wrong, s, progress=False)
+
+
+@pytest.mark.parametrize("lr", [1e6, 1e3])
+def test_divergence_is_reported_not_returned(lr):
+    with pytest.raises(train.TrainingDiverged, match="too large"):
+        train.train(_model(), Blobs(), TrainSettings(steps=50, lr=lr), eval_every=5, progress=False)
+
+
+def test_numpy_and_float64_data_are_converted():
+    d = Blobs()
+    d.x_train, d.y_train = d.x_train.double().numpy(), d.y_train.numpy()
+    hist = train.train(_model(), d, TrainSettings(steps=20, lr=0.1), progress=False)
+    assert hist.train_acc[-1] == 1.0

@@ -1,0 +1,161 @@
+"""Validation at the package's boundary: one clear error that names the argument.
+
+Every public function checks its arguments once, where they enter the package, with these helpers
+(scikit-learn's way: validate at the boundary, trust inside). A wrong argument then fails with a
+``TypeError`` or ``ValueError`` that names the argument, says what was given and what is expected,
+instead of a traceback from deep inside torch or numpy, or, worse, a silently wrong result
+(``d=2.5`` quietly truncated to 2).
+
+What is unambiguous is converted (a NumPy array to a tensor, a NumPy integer to an int); everything
+else is refused.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+MAX_SEED = 2**63 - 1
+
+
+def _got(value: Any) -> str:
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({type(value).__name__})"
+
+
+def integer(value: Any, name: str, *, min: int | None = None, max: int | None = None) -> int:  # noqa: A002
+    """``value`` as an ``int`` within [min, max]; bools, floats and strings are refused.
+
+    A float such as ``10.0`` is refused too: a dimension or a step count given as a float is
+    usually a computed value that was meant to be rounded, and rounding silently hides that.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {_got(value)}")
+    value = int(value)
+    if min is not None and value < min:
+        raise ValueError(f"{name} must be at least {min}, got {value}")
+    if max is not None and value > max:
+        raise ValueError(f"{name} must be at most {max}, got {value}")
+    return value
+
+
+def real(
+    value: Any,
+    name: str,
+    *,
+    min: float | None = None,  # noqa: A002
+    max: float | None = None,  # noqa: A002
+    open_min: bool = False,
+    open_max: bool = False,
+) -> float:
+    """``value`` as a finite ``float`` in the interval given; strings, bools and NaN are refused.
+
+    ``open_min``/``open_max`` exclude the end points (``lr`` must be > 0, not ≥ 0).
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {_got(value)}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value}")
+    if min is not None and (value < min or (open_min and value == min)):
+        raise ValueError(f"{name} must be {'>' if open_min else '≥'} {min}, got {value}")
+    if max is not None and (value > max or (open_max and value == max)):
+        raise ValueError(f"{name} must be {'<' if open_max else '≤'} {max}, got {value}")
+    return value
+
+
+def seed(value: Any, name: str = "seed") -> int:
+    """A seed for ``torch.Generator``/NumPy: an integer in 0..2**63 - 1."""
+    return integer(value, name, min=0, max=MAX_SEED)
+
+
+def choice(value: Any, name: str, options: Iterable[Any]) -> Any:
+    """``value`` if it is one of ``options``, else a ValueError that lists them."""
+    options = tuple(options)
+    if not isinstance(value, str | int | float | type(None)) or value not in options:
+        raise ValueError(
+            f"{name} must be one of {', '.join(map(repr, options))}, got {_got(value)}"
+        )
+    return value
+
+
+def integers(
+    values: Any,
+    name: str,
+    *,
+    min: int | None = None,
+    max: int | None = None,  # noqa: A002
+) -> list[int]:
+    """A non-empty sequence of integers, each checked as :func:`integer` (``dims=[10.7]`` fails)."""
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise TypeError(f"{name} must be a sequence of integers, got {_got(values)}")
+    if isinstance(values, torch.Tensor | np.ndarray):
+        values = values.tolist()
+    out = [integer(v, f"{name}[{i}]", min=min, max=max) for i, v in enumerate(values)]
+    if not out:
+        raise ValueError(f"{name} must not be empty")
+    return out
+
+
+def tensor(
+    value: Any,
+    name: str,
+    *,
+    ndim: int | Sequence[int] | None = None,
+    floating: bool | None = None,
+    dtype: torch.dtype | None = None,
+    device: torch.device | None = None,
+) -> torch.Tensor:
+    """``value`` as a tensor: NumPy arrays are converted; ``dtype``/``device`` convert if given.
+
+    ``ndim`` (an int or several allowed) and ``floating`` (True: a float tensor is required;
+    False: an integer one) are checked before any conversion, so the message shows what was given.
+    """
+    if isinstance(value, np.ndarray):
+        if value.dtype == object:
+            raise TypeError(f"{name} must be a numeric array, got an object array")
+        value = torch.from_numpy(np.ascontiguousarray(value))
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor (or a NumPy array), got {_got(value)}")
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if value.dim() not in allowed:
+            raise ValueError(
+                f"{name} must have {' or '.join(map(str, allowed))} dimensions, "
+                f"got shape {tuple(value.shape)}"
+            )
+    if floating is True and not value.is_floating_point():
+        raise TypeError(f"{name} must hold floating-point numbers, got dtype {value.dtype}")
+    if floating is False and (value.is_floating_point() or value.is_complex()):
+        raise TypeError(f"{name} must hold integers, got dtype {value.dtype}")
+    if dtype is not None or device is not None:
+        value = value.to(device=device, dtype=dtype)
+    return value
+
+
+def labels(
+    y: Any, name: str, n_classes: int, *, device: torch.device | None = None
+) -> torch.Tensor:
+    """Class labels as an int64 tensor in 0..n_classes-1 (integer NumPy/torch input converted).
+
+    Float labels are refused even when they hold whole numbers: a float label usually means the
+    wrong column was passed.
+    """
+    y = tensor(y, name, ndim=1, floating=False)
+    if y.dtype == torch.bool:
+        raise TypeError(f"{name} must hold integer class labels, got dtype torch.bool")
+    if y.numel():
+        lo, hi = int(y.min()), int(y.max())
+        if lo < 0 or hi >= n_classes:
+            raise ValueError(
+                f"{name} must lie in 0..{n_classes - 1} for a model with {n_classes} outputs, "
+                f"got labels {lo}..{hi}"
+            )
+    return y.to(device=device, dtype=torch.int64)

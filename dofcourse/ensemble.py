@@ -1,0 +1,352 @@
+"""E networks of one architecture trained together, as one vectorised computation.
+
+A phase-transition plot (chapter 05) needs hundreds of trainings per curve; iterative magnitude
+pruning (chapter 07) trains replicas at every level; EL2N scores (chapter 08) average ten networks.
+Training them one after another leaves most of a GPU idle and, on a CPU, pays Python's per-step
+overhead E times. Here the E members are rows of one tensor and move together:
+
+* the network is a pure function f(theta, x) of its flat parameters (``params.Functional``);
+  ``torch.func.vmap`` evaluates it for all E parameter vectors theta (E, D) in one call;
+* each member is described by its own trainable coordinates u_e (a row of U (E, k)) and a map
+  u -> theta given by a *parametrisation* (:class:`Members`): :class:`Free` (theta = u, optionally
+  times a pruning mask, chapters 01, 07, 08) or ``subspace.Affine`` (theta = theta_0 + P z,
+  chapters 03, 05, 06);
+* the summed loss of all members is differentiated once: members do not interact, so each row of
+  U receives exactly its own gradient; one ``torch.optim`` optimiser steps all rows (SGD and Adam
+  act entry by entry, so this is E independent optimisers);
+* all members see the same mini-batches (``settings.order_seed``), or each its own order
+  (``order_seeds``: replicas for instability analysis, chapter 07) and its own pool of examples
+  (``pools``: training on data subsets, chapter 08).
+
+Tests pin that an ensemble equals its members trained one at a time with ``dofcourse.train``.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torch.func import vmap
+from tqdm.auto import tqdm
+
+from dofcourse import checks
+from dofcourse.params import Functional
+from dofcourse.settings import TrainSettings, batch_order
+from dofcourse.train import DIVERGENCE_FACTOR, Data, History, check_data
+
+LOSSES = ("cross_entropy", "mse")
+
+
+class Members(Protocol):
+    """How E members' trainable coordinates U (E, k) map to their parameters Theta (E, D)."""
+
+    n: int
+
+    def init(self) -> Tensor:
+        """The starting coordinates U (E, k)."""
+        ...
+
+    def theta(self, u: Tensor) -> Tensor:
+        """Parameters Theta (E, D) at coordinates U (E, k); differentiable in U."""
+        ...
+
+
+class Free:
+    """Ordinary training of every parameter: theta_e = u_e, or u_e * mask_e for a pruned network.
+
+    ``theta0`` (E, D) are the starting points. ``mask`` (D,) or (E, D) of 0/1 keeps pruned weights
+    at exactly zero: their gradient is zero, so they never move (chapter 07).
+    """
+
+    def __init__(self, theta0: Tensor, mask: Tensor | None = None) -> None:
+        theta0 = checks.tensor(theta0, "theta0", ndim=2, floating=True)
+        if mask is not None:
+            mask = checks.tensor(mask, "mask", ndim=(1, 2)).to(theta0.device, theta0.dtype)
+            if mask.shape[-1] != theta0.shape[1] or (
+                mask.dim() == 2 and mask.shape != theta0.shape
+            ):
+                raise ValueError(
+                    f"mask must have shape ({theta0.shape[1]},) or {tuple(theta0.shape)}, "
+                    f"got {tuple(mask.shape)}"
+                )
+        self.theta0, self.mask, self.n = theta0, mask, theta0.shape[0]
+
+    def init(self) -> Tensor:
+        return (self.theta0 if self.mask is None else self.theta0 * self.mask).clone()
+
+    def theta(self, u: Tensor) -> Tensor:
+        return u if self.mask is None else u * self.mask
+
+
+@dataclass
+class EnsembleRun:
+    """What an ensemble training returns.
+
+    ``u`` (E, k): final coordinates of every member (map them with ``members.theta``);
+    ``history``: evaluations, arrays (E, T); ``stopped`` (E,): reached the target and stopped;
+    ``diverged`` (E,): its loss became non-finite or rose far above its start (it was frozen at
+    its last good point); ``seconds``: wall time of the loop.
+    """
+
+    u: Tensor
+    history: History
+    stopped: np.ndarray
+    diverged: np.ndarray
+    seconds: float
+
+
+class _Batches:
+    """Mini-batch indices for every member: shared (B,) / None, or per member (E, B)."""
+
+    def __init__(self, n_train, e, settings, order_seeds, pools, device):
+        self.shared = order_seeds is None and pools is None
+        if self.shared:
+            self.it = batch_order(n_train, settings.batch_size, settings.order_seed, device)
+            return
+        seeds = list(order_seeds) if order_seeds is not None else [settings.order_seed] * e
+        seeds = [checks.seed(s, f"order_seeds[{i}]") for i, s in enumerate(seeds)]
+        if len(seeds) != e:
+            raise ValueError(f"order_seeds must have one seed per member ({e}), got {len(seeds)}")
+        if pools is not None:
+            if len(pools) != e:
+                raise ValueError(
+                    f"pools must have one index set per member ({e}), got {len(pools)}"
+                )
+            pools = [
+                checks.tensor(p, f"pools[{i}]", ndim=1, floating=False) for i, p in enumerate(pools)
+            ]
+            for i, p in enumerate(pools):
+                if p.numel() == 0 or int(p.min()) < 0 or int(p.max()) >= n_train:
+                    raise ValueError(f"pools[{i}] must be non-empty indices in 0..{n_train - 1}")
+            sizes = {len(p) for p in pools}
+            full = settings.batch_size is None or settings.batch_size >= min(sizes)
+            if full and len(sizes) > 1:
+                raise ValueError("full-batch training on pools needs pools of equal size")
+        else:
+            pools = [torch.arange(n_train)] * e
+        self.its = [
+            batch_order(p, settings.batch_size, s, device)
+            for p, s in zip(pools, seeds, strict=True)
+        ]
+
+    def next(self) -> Tensor | None:
+        if self.shared:
+            return next(self.it)
+        return torch.stack([next(it) for it in self.its])
+
+
+def _loss_fn(kind: str) -> Callable[[Tensor, Tensor], Tensor]:
+    """Per-member mean loss: outputs (E, B, C) or (E, B) and targets (B,) or (E, B) -> (E,)."""
+    if kind == "cross_entropy":
+
+        def ce(out: Tensor, y: Tensor) -> Tensor:
+            e, b, c = out.shape
+            y = y.expand(e, b) if y.dim() == 1 else y
+            return (
+                F.cross_entropy(out.reshape(e * b, c), y.reshape(-1), reduction="none")
+                .view(e, b)
+                .mean(1)
+            )
+
+        return ce
+
+    def mse(out: Tensor, y: Tensor) -> Tensor:
+        return 0.5 * (out - y).square().mean(1)
+
+    return mse
+
+
+class _Evaluator:
+    """Loss and accuracy of all members on a whole split, in chunks of examples."""
+
+    def __init__(self, logits, loss_kind: str, chunk: int = 2048) -> None:
+        self.logits, self.kind, self.chunk = logits, loss_kind, chunk
+
+    @torch.no_grad()
+    def __call__(self, thetas: Tensor, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+        e = thetas.shape[0]
+        loss = torch.zeros(e, dtype=torch.float64, device=thetas.device)
+        correct = torch.zeros(e, dtype=torch.float64, device=thetas.device)
+        for s in range(0, len(x), self.chunk):
+            out, yb = self.logits(thetas, x[s : s + self.chunk]), y[s : s + self.chunk]
+            n = len(yb)
+            if self.kind == "cross_entropy":
+                ce = F.cross_entropy(out.reshape(e * n, -1), yb.repeat(e), reduction="none")
+                loss += ce.view(e, n).sum(1).double()
+                correct += (out.argmax(-1) == yb).sum(1).double()
+            else:
+                loss += 0.5 * (out - yb).square().sum(1).double()
+        n_all = max(len(x), 1)
+        acc = correct / n_all if self.kind == "cross_entropy" else torch.full_like(loss, np.nan)
+        return loss / n_all, acc
+
+
+def train_members(
+    net: Functional,
+    members: Members,
+    data: Data,
+    settings: TrainSettings,
+    *,
+    loss: str = "cross_entropy",
+    order_seeds: Sequence[int] | None = None,
+    pools: Sequence[Tensor] | None = None,
+    eval_every: int | None = None,
+    test: bool = True,
+    target_acc: float | None = None,
+    target_loss: float | None = None,
+    guard: bool = False,
+    on_eval: Callable[[int, Tensor], None] | None = None,
+    progress: bool = True,
+    desc: str = "ensemble",
+) -> EnsembleRun:
+    """Train the E ``members`` of the network ``net`` on ``data`` together (see the module text).
+
+    Evaluations (loss and accuracy on the whole training split, and test accuracy if ``test``)
+    are made at step 0, every ``eval_every`` steps (default: only at the end) and at the end; a
+    member whose training loss reaches ``target_loss`` or accuracy ``target_acc`` there stops
+    (its coordinates are frozen), and training ends when all have stopped. ``on_eval(step, U)``
+    is called after each evaluation (trajectories, checkpoints).
+
+    ``guard`` (full-batch only; chapter 01's quartic losses have no global step-size limit) gives
+    every member its own step scale: a step after which its loss more than doubled is undone, its
+    scale halved and its momentum cleared; the scale then grows back by 1 % a step up to 1.
+    """
+    checks.choice(loss, "loss", LOSSES)
+    if not isinstance(settings, TrainSettings):
+        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    device, dtype = net.device, net.dtype
+    x, y, x_test, y_test = check_data(data, dtype, device, classification=loss == "cross_entropy")
+    every = (
+        settings.steps if eval_every is None else checks.integer(eval_every, "eval_every", min=1)
+    )
+    u = members.init().detach().to(device=device, dtype=dtype).requires_grad_(True)
+    e = u.shape[0]
+    batches = _Batches(len(x), e, settings, order_seeds, pools, device)
+    if guard and not (batches.shared and settings.is_full_batch(len(x))):
+        raise ValueError("guard=True needs full-batch training with one shared order")
+    opt = settings.optimizer_for([u])
+    shared_logits = vmap(net.fn, in_dims=(0, None))
+    own_logits = vmap(net.fn, in_dims=(0, 0))
+    per_member = _loss_fn(loss)
+    evaluate = _Evaluator(shared_logits, loss)
+
+    steps_log: list[int] = []
+    log: dict[str, list[Tensor]] = {"loss": [], "train_acc": [], "test_acc": []}
+    active = torch.ones(e, dtype=torch.bool, device=device)
+    stopped = torch.zeros(e, dtype=torch.bool, device=device)
+    diverged = torch.zeros(e, dtype=torch.bool, device=device)
+    scale = torch.ones(e, dtype=dtype, device=device)
+    start_loss: Tensor | None = None
+
+    def record(step: int) -> None:
+        nonlocal start_loss
+        with torch.no_grad():
+            thetas = members.theta(u)
+            l_tr, a_tr = evaluate(thetas, x, y)
+            a_te = (
+                evaluate(thetas, x_test, y_test)[1]
+                if test and len(x_test)
+                else torch.full_like(l_tr, np.nan)
+            )
+        steps_log.append(step)
+        for k, v in zip(log, (l_tr, a_tr, a_te), strict=True):
+            log[k].append(v.cpu())
+        if start_loss is None:
+            start_loss = l_tr.to(dtype)
+        bad = ~(l_tr.to(dtype) <= DIVERGENCE_FACTOR * start_loss.clamp_min(1e-3)) & active
+        diverged.logical_or_(bad)
+        reached = torch.zeros_like(active)
+        if target_loss is not None:
+            reached |= l_tr <= target_loss
+        if target_acc is not None:
+            reached |= a_tr >= target_acc
+        stopped.logical_or_(reached & active & ~bad)
+        active.logical_and_(~(bad | reached))
+        if on_eval is not None:
+            on_eval(step, u.detach())
+
+    def batch_losses(idx: Tensor | None) -> Tensor:
+        thetas = members.theta(u)
+        if idx is None:
+            return per_member(shared_logits(thetas, x), y)
+        if idx.dim() == 1:
+            return per_member(shared_logits(thetas, x[idx]), y[idx])
+        return per_member(own_logits(thetas, x[idx]), y[idx])
+
+    start = time.perf_counter()
+    record(0)
+    prev = u.detach().clone() if guard else None
+    prev_loss = torch.full((e,), float("inf"), dtype=dtype, device=device)
+    done = 0
+    bar = tqdm(range(1, settings.steps + 1), desc=desc, disable=not progress, leave=False)
+    for step in bar:
+        if not bool(active.any()):
+            break
+        idx = batches.next()
+        losses = batch_losses(idx)
+        if guard:
+            with torch.no_grad():
+                worse = ~(losses <= 2 * prev_loss + 1e-12) & active
+            if bool(worse.any()):
+                with torch.no_grad():
+                    u[worse] = prev[worse]
+                    scale[worse] /= 2
+                    buf = opt.state.get(u, {}).get("momentum_buffer")
+                    if buf is not None:
+                        buf[worse] = 0
+                losses = batch_losses(idx)
+        with torch.no_grad():
+            blown = ~torch.isfinite(losses) & active
+        if bool(blown.any()):
+            diverged.logical_or_(blown)
+            active.logical_and_(~blown)
+            losses = torch.where(blown, torch.zeros_like(losses), losses)
+        opt.zero_grad(set_to_none=True)
+        losses.sum().backward()
+        before = u.detach().clone() if (guard or not bool(active.all())) else None
+        opt.step()
+        if before is not None:
+            with torch.no_grad():
+                s = (scale if guard else torch.ones_like(scale)) * active
+                u.copy_(before + s[:, None] * (u - before))
+            if guard:
+                prev, prev_loss = before, losses.detach()
+                scale.mul_(1.01).clamp_(max=1.0)
+        done = step
+        if step % every == 0 or step == settings.steps:
+            record(step)
+            if progress:
+                bar.set_postfix(
+                    loss=f"{float(log['loss'][-1].mean()):.3g}", active=int(active.sum())
+                )
+    if steps_log[-1] != done:
+        record(done)
+    seconds = time.perf_counter() - start
+    if bool(diverged.any()):
+        warnings.warn(
+            f"{int(diverged.sum())} of {e} members diverged (loss non-finite or more than "
+            f"{DIVERGENCE_FACTOR:g}x its start) and were stopped; lower lr={settings.lr:g}",
+            stacklevel=2,
+        )
+    hist = History(
+        step=np.array(steps_log),
+        loss=torch.stack(log["loss"], 1).numpy(),
+        train_acc=torch.stack(log["train_acc"], 1).numpy(),
+        test_acc=torch.stack(log["test_acc"], 1).numpy(),
+        stopped_early=bool(stopped.all()),
+        seconds=seconds,
+    )
+    return EnsembleRun(
+        u=u.detach().cpu(),
+        history=hist,
+        stopped=stopped.cpu().numpy(),
+        diverged=diverged.cpu().numpy(),
+        seconds=seconds,
+    )

@@ -1,0 +1,656 @@
+"""Results of experiments, cached on disk by everything they depend on, and grids of them.
+
+Chapters 01–08 train thousands of networks. Running a chapter again should redraw its figures at
+once; a sweep stopped half-way (a closed laptop, a Binder time-out, Ctrl-C) should resume where it
+stopped; and a changed input must never return an old result. This module does that for any
+package function, in two forms:
+
+* ``@experiment.cached`` on a function: a call's result is stored under the digest of its
+  **complete bound call** (every argument, defaults included; tensors, models with their frozen
+  parameters and buffers, and datasets by content) and of the **code it runs**: the source of the
+  function's module and of every package module that module imports, transitively (docstrings and
+  comments excluded, so editing a docstring keeps the entries; editing the code of an unrelated
+  module keeps them too).
+* ``@experiment.batched`` on a function that computes many points of a grid at once (a vectorised
+  ensemble, ``dofcourse.ensemble``) and :func:`grid` to run it over named axes: every point is
+  cached on its own under the key of its own call, the missing points are computed in chunks, each
+  chunk is stored as soon as it is done, and the result is a long-format ``pandas.DataFrame`` with
+  one row per point. ``grid(..., executor=...)`` ships the chunks to anything with the
+  ``concurrent.futures`` interface (a Dask client, a submitit executor): the cache is the join
+  point.
+
+Entries hold plain data only (tensors, NumPy arrays, numbers, strings, lists, dicts, pandas tables
+and the package's own dataclasses); they are loaded with ``torch.load(weights_only=True,
+map_location="cpu")``, so a file in a shared class cache cannot run code, and an entry saved on a
+GPU loads on a laptop. Every entry stores its key's digest and is checked on load; an unreadable or
+mismatched file is named in a warning, removed and recomputed. Writes are atomic (a temporary file
+in the same folder, then ``os.replace``), respect the umask (a class can share one folder), and a
+temporary file left by a killed process is removed by a later run.
+
+``DOFCOURSE_NO_CACHE=1`` recomputes everything (nothing is read or written);
+``DOFCOURSE_CACHE`` moves the folder (default ``.cache/``).
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import functools
+import hashlib
+import importlib
+import importlib.util
+import inspect
+import io
+import itertools
+import os
+import time
+import types
+import uuid
+import warnings
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from dofcourse import config
+
+FORMAT = 1  # of the stored entries; a new format makes new keys
+PACKAGE = "dofcourse"
+_STALE_TMP_S = 600.0
+# Modules whose code does not change what an experiment computes: not part of any fingerprint.
+_INFRASTRUCTURE = {f"{PACKAGE}.experiment"}
+
+__all__ = ["cached", "batched", "grid", "digest", "code_fingerprint", "enabled", "GridError"]
+
+
+# ============================================================================ keys: values
+def _feed(h: Any, obj: Any, seen: set[int] | None = None) -> None:
+    """Feed a canonical byte form of ``obj`` into the hash ``h`` (recursively, by content)."""
+    seen = set() if seen is None else seen
+    if obj is None or isinstance(obj, bool | int | float | str | bytes | complex):
+        h.update(f"{type(obj).__name__}:{obj!r};".encode())
+    elif isinstance(obj, np.generic):
+        _feed(h, obj.item(), seen)
+    elif isinstance(obj, torch.Tensor):
+        t = obj.detach().cpu().contiguous()
+        h.update(f"tensor:{t.dtype}:{tuple(t.shape)}:{obj.requires_grad};".encode())
+        if t.numel():
+            h.update(t.view(-1).view(torch.uint8).numpy().tobytes())
+    elif isinstance(obj, np.ndarray):
+        if obj.dtype == object:
+            raise TypeError("cannot use a NumPy object array in a cache key")
+        a = np.ascontiguousarray(obj)
+        h.update(f"ndarray:{a.dtype}:{a.shape};".encode())
+        h.update(a.tobytes())
+    elif isinstance(obj, torch.nn.Module):
+        _feed_module(h, obj, seen)
+    elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        h.update(f"dataclass:{_qualified(type(obj))};".encode())
+        _feed(h, {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}, seen)
+    elif isinstance(obj, Mapping):
+        h.update(f"{{{len(obj)}:".encode())
+        for k in sorted(obj, key=repr):
+            _feed(h, k, seen)
+            _feed(h, obj[k], seen)
+        h.update(b"}")
+    elif isinstance(obj, list | tuple | range):
+        h.update(f"{type(obj).__name__}[{len(obj)}:".encode())
+        for item in obj:
+            _feed(h, item, seen)
+        h.update(b"]")
+    elif isinstance(obj, set | frozenset):
+        _feed(h, sorted(obj, key=repr), seen)
+    elif isinstance(obj, torch.device | torch.dtype):
+        # results do not depend on the device; dtype is kept (float32 vs float64 differ)
+        h.update(
+            f"{type(obj).__name__}:{obj if isinstance(obj, torch.dtype) else 'device'};".encode()
+        )
+    elif isinstance(obj, pd.DataFrame | pd.Series):
+        h.update(
+            f"pandas:{type(obj).__name__}:{list(map(str, getattr(obj, 'columns', [])))};".encode()
+        )
+        h.update(pd.util.hash_pandas_object(obj, index=True).to_numpy().tobytes())
+    elif isinstance(obj, functools.partial):
+        h.update(b"partial:")
+        _feed(h, (obj.func, obj.args, obj.keywords), seen)
+    elif isinstance(obj, type | types.FunctionType | types.BuiltinFunctionType | types.MethodType):
+        _feed_code(h, obj, seen)
+    else:
+        raise TypeError(
+            f"cannot use a {type(obj).__name__} in a cache key: pass plain values, tensors, "
+            "arrays, modules, datasets, settings (dataclasses), functions, or lists/dicts of them"
+        )
+
+
+def _feed_module(h: Any, model: torch.nn.Module, seen: set[int]) -> None:
+    """A model by architecture, class code and every parameter and buffer (frozen ones too)."""
+    h.update(f"module:{_qualified(type(model))};{model!r};".encode())
+    for sub in model.modules():
+        if type(sub).__module__.split(".")[0] not in ("torch", PACKAGE):
+            _feed_code(h, type(sub), seen)  # a model class written in a notebook
+        elif type(sub).__module__.startswith(PACKAGE):
+            h.update(code_fingerprint(type(sub).__module__).encode())
+    for name, p in model.named_parameters():
+        _feed(h, name, seen)
+        _feed(h, p, seen)  # includes requires_grad: which layers are frozen matters
+    for name, b in model.named_buffers():
+        _feed(h, name, seen)
+        _feed(h, b, seen)
+
+
+def _feed_code(h: Any, obj: Any, seen: set[int]) -> None:
+    """A function or class: by name and code (the package's by module fingerprint)."""
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    module = getattr(obj, "__module__", None) or ""
+    h.update(f"code:{module}:{getattr(obj, '__qualname__', repr(obj))};".encode())
+    if module == PACKAGE or module.startswith(PACKAGE + "."):
+        h.update(code_fingerprint(module).encode())
+        return
+    if module.split(".")[0] in ("torch", "numpy", "scipy", "builtins", "math"):
+        return  # library code: its version is fixed by constraints.txt
+    try:
+        h.update(inspect.getsource(obj).encode())
+    except (OSError, TypeError) as err:
+        raise TypeError(
+            f"cannot key a cached result by {obj!r}: its source code is not available"
+        ) from err
+    fn = getattr(obj, "__func__", obj)
+    for cell in getattr(fn, "__closure__", None) or ():
+        _feed(h, cell.cell_contents, seen)
+    defaults = getattr(fn, "__defaults__", None)
+    if defaults:
+        _feed(h, defaults, seen)
+
+
+def _qualified(obj: Any) -> str:
+    return f"{obj.__module__}:{obj.__qualname__}"
+
+
+# ============================================================================ keys: code
+def _strip_docstrings(tree: ast.AST) -> ast.AST:
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (
+            isinstance(body, list)
+            and body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
+            body[0] = ast.Pass()
+    return tree
+
+
+def _is_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ModuleNotFoundError, ValueError):  # "pkg.module.attribute"
+        return False
+
+
+@functools.cache
+def _module_code(name: str) -> tuple[str, tuple[str, ...]]:
+    """(digest of the module's code without docstrings/comments, package modules it imports)."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise ImportError(f"cannot find the source of module {name}")
+    source = Path(spec.origin).read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    imports: set[str] = set()
+    package = name if spec.submodule_search_locations else name.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imports.update(a.name for a in node.names if a.name.split(".")[0] == PACKAGE)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                parts = parts[: len(parts) - node.level + 1]
+                base = ".".join([*parts, base] if base else parts)
+            if base.split(".")[0] != PACKAGE:
+                continue
+            for alias in node.names:
+                sub = f"{base}.{alias.name}"
+                imports.add(sub if _is_module(sub) else base)
+    code = ast.dump(_strip_docstrings(tree), include_attributes=False)
+    return hashlib.sha256(code.encode()).hexdigest(), tuple(sorted(imports))
+
+
+@functools.cache
+def code_fingerprint(module: str) -> str:
+    """Digest of the code of package module ``module`` and of every package module it imports,
+    transitively (``dofcourse.experiment`` itself excluded). Docstrings and comments do not count.
+    """
+    todo, done = [module], set()
+    while todo:
+        name = todo.pop()
+        if name in done or name in _INFRASTRUCTURE:
+            continue
+        done.add(name)
+        todo.extend(_module_code(name)[1])
+    h = hashlib.sha256()
+    for name in sorted(done):
+        h.update(f"{name}:{_module_code(name)[0]};".encode())
+    return h.hexdigest()[:16]
+
+
+def digest(fn: Callable[..., Any], arguments: Mapping[str, Any]) -> str:
+    """The key digest of calling ``fn`` with the (complete, bound) ``arguments``."""
+    h = hashlib.sha256(f"dofcourse-cache-format:{FORMAT};".encode())
+    _feed_code(h, fn, set())
+    _feed(h, dict(arguments))
+    return h.hexdigest()[:32]
+
+
+# ============================================================================ plain-data codec
+def _encode(obj: Any) -> Any:
+    """Plain data that ``torch.load(weights_only=True)`` reads back (see :func:`_decode`)."""
+    if obj is None or isinstance(obj, bool | int | float | str):
+        return obj
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, torch.Tensor):
+        return obj.detach().cpu().clone()
+    if isinstance(obj, np.ndarray):
+        if obj.dtype == object:
+            return {"__list_array__": _encode(obj.tolist()), "shape": list(obj.shape)}
+        return {"__ndarray__": torch.from_numpy(np.ascontiguousarray(obj).copy())}
+    if isinstance(obj, list):
+        return [_encode(v) for v in obj]
+    if isinstance(obj, tuple):
+        return {"__tuple__": [_encode(v) for v in obj]}
+    if isinstance(obj, Mapping):
+        return {"__map__": [[_encode(k), _encode(v)] for k, v in obj.items()]}
+    if isinstance(obj, torch.dtype):
+        return {"__dtype__": str(obj).removeprefix("torch.")}
+    if isinstance(obj, pd.DataFrame):
+        cols = {str(c): _encode(obj[c].to_numpy()) for c in obj.columns}
+        return {"__dataframe__": cols, "order": [str(c) for c in obj.columns]}
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        cls = type(obj)
+        if not cls.__module__.startswith(PACKAGE + "."):
+            raise TypeError(f"only the package's own dataclasses can be cached, got {cls}")
+        fields = {f.name: _encode(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        return {"__dataclass__": _qualified(cls), "fields": fields}
+    raise TypeError(
+        f"a cached result must be plain data (tensors, arrays, numbers, strings, lists, dicts, "
+        f"DataFrames or dofcourse dataclasses), got a {type(obj).__name__}"
+    )
+
+
+def _decode(obj: Any) -> Any:
+    if isinstance(obj, list):
+        return [_decode(v) for v in obj]
+    if not isinstance(obj, dict):
+        return obj
+    if "__ndarray__" in obj:
+        return obj["__ndarray__"].numpy()
+    if "__list_array__" in obj:
+        out = np.empty(len(obj["__list_array__"]), dtype=object)
+        out[:] = _decode(obj["__list_array__"])
+        return out
+    if "__tuple__" in obj:
+        return tuple(_decode(v) for v in obj["__tuple__"])
+    if "__map__" in obj:
+        return {_hashable(_decode(k)): _decode(v) for k, v in obj["__map__"]}
+    if "__dtype__" in obj:
+        return getattr(torch, obj["__dtype__"])
+    if "__dataframe__" in obj:
+        return pd.DataFrame({c: _decode(obj["__dataframe__"][c]) for c in obj["order"]})
+    if "__dataclass__" in obj:
+        module, _, qualname = obj["__dataclass__"].partition(":")
+        if not module.startswith(PACKAGE + "."):
+            raise ValueError(f"refusing to build {obj['__dataclass__']}: not a package class")
+        cls: Any = importlib.import_module(module)
+        for part in qualname.split("."):
+            cls = getattr(cls, part)
+        if not dataclasses.is_dataclass(cls):
+            raise ValueError(f"{obj['__dataclass__']} is not a dataclass")
+        out = cls.__new__(cls)
+        for name, value in obj["fields"].items():
+            object.__setattr__(out, name, _decode(value))
+        return out
+    raise ValueError(f"unknown entry in a cache file: keys {sorted(obj)}")
+
+
+def _hashable(x: Any) -> Any:
+    return tuple(x) if isinstance(x, list) else x
+
+
+# ============================================================================ files
+def enabled() -> bool:
+    """False when ``DOFCOURSE_NO_CACHE`` is on."""
+    return not config.flag("DOFCOURSE_NO_CACHE")
+
+
+_swept: set[Path] = set()
+
+
+def _folder(fn: Callable[..., Any], root: Path | None = None) -> Path:
+    name = f"{fn.__module__}.{fn.__qualname__}".replace("<", "").replace(">", "")
+    if not name.replace(".", "").replace("_", "").isalnum():
+        raise ValueError(f"cannot make a cache folder for {name!r}")
+    folder = (root or config.cache_dir()) / name
+    folder.mkdir(parents=True, exist_ok=True)
+    if folder not in _swept:  # temporary files of killed writers, once per folder and process
+        _swept.add(folder)
+        now = time.time()
+        for tmp in folder.glob(".*.tmp"):
+            try:
+                if now - tmp.stat().st_mtime > _STALE_TMP_S:
+                    tmp.unlink()
+            except OSError:
+                pass
+    return folder
+
+
+def _write(path: Path, entry: dict[str, Any]) -> None:
+    """Atomically write ``entry`` to ``path``; the file mode follows the umask."""
+    buf = io.BytesIO()
+    torch.save(entry, buf)  # in memory first: an interrupt cannot leave torch's writer half-way
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(fd, "wb") as f:
+            f.write(buf.getbuffer())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _read(path: Path, key_digest: str) -> tuple[bool, Any]:
+    """(found, value) for the entry at ``path``; a bad file is reported, removed, and missed."""
+    if not path.exists():
+        return False, None
+    try:
+        entry = torch.load(path, map_location="cpu", weights_only=True)
+        if not isinstance(entry, dict) or entry.get("format") != FORMAT:
+            raise ValueError("not a cache entry of this format")
+        if entry.get("digest") != key_digest:
+            raise ValueError("it holds the result of a different call (its key does not match)")
+        return True, _decode(entry["value"])
+    except Exception as err:  # noqa: BLE001 (any unreadable file is discarded the same way)
+        warnings.warn(
+            f"cache file {path} cannot be used ({type(err).__name__}: {err}); "
+            "it is removed and the result recomputed",
+            stacklevel=3,
+        )
+        path.unlink(missing_ok=True)
+        return False, None
+
+
+def _describe(arguments: Mapping[str, Any]) -> dict[str, str]:
+    """A short readable form of a key, stored beside the digest for people looking at files."""
+    return {k: (r if len(r := repr(v)) <= 200 else r[:197] + "...") for k, v in arguments.items()}
+
+
+def _store(path: Path, fn: Callable[..., Any], key_digest: str, args: Mapping, value: Any) -> Any:
+    encoded = _encode(value)
+    entry = {
+        "format": FORMAT,
+        "digest": key_digest,
+        "function": f"{fn.__module__}.{fn.__qualname__}",
+        "key": _describe(args),
+        "value": encoded,
+    }
+    _write(path, entry)
+    return _decode(encoded)
+
+
+# ============================================================================ one call
+def _bind(sig: inspect.Signature, ignore: Iterable[str], *args: Any, **kwargs: Any) -> dict:
+    bound = sig.bind(*args, **kwargs)
+    bound.apply_defaults()
+    return {k: v for k, v in bound.arguments.items() if k not in set(ignore)}
+
+
+def cached(fn: Callable[..., Any] | None = None, *, ignore: Sequence[str] = ("progress",)) -> Any:
+    """Decorate a package function so that its results are cached on disk (see the module text).
+
+    ``ignore`` names arguments that do not change the result (a progress bar). The decorated
+    function has ``.uncached`` (the original) and ``.digest(*args, **kwargs)``. A result and its
+    cached copy have the same types: the first call returns the stored form too.
+    """
+
+    def decorate(f: Callable[..., Any]) -> Callable[..., Any]:
+        sig = inspect.signature(f)
+
+        @functools.wraps(f)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not enabled():
+                return f(*args, **kwargs)
+            arguments = _bind(sig, ignore, *args, **kwargs)
+            key = digest(f, arguments)
+            path = _folder(f) / f"{key}.pt"
+            found, value = _read(path, key)
+            if found:
+                return value
+            return _store(path, f, key, arguments, f(*args, **kwargs))
+
+        wrapper.uncached = f  # type: ignore[attr-defined]
+        wrapper.digest = lambda *a, **k: digest(f, _bind(sig, ignore, *a, **k))  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate(fn) if fn is not None else decorate
+
+
+# ============================================================================ grids
+class Batched:
+    """A function ``fn(points, **fixed) -> results`` that computes many grid points at once.
+
+    Made by :func:`batched`; run it over a grid with :func:`grid`. ``axes`` names the keys of each
+    point; ``sort_by`` orders the missing points before they are cut into chunks (runs of similar
+    size together); ``chunk`` is the number of points per call, or a function
+    ``chunk(points, fixed) -> list of chunks`` (to fit a memory budget).
+    """
+
+    def __init__(
+        self,
+        fn: Callable[..., list[Any]],
+        axes: Sequence[str],
+        chunk: int | Callable[[list[dict], dict], list[list[dict]]],
+        sort_by: Sequence[str],
+        ignore: Sequence[str],
+    ) -> None:
+        self.fn, self.axes, self.chunk = fn, tuple(axes), chunk
+        self.sort_by, self.ignore = tuple(sort_by), tuple(ignore)
+        params = list(inspect.signature(fn).parameters.values())
+        if not params or params[0].name != "points":
+            raise TypeError(f"a batched experiment takes `points` first, got {fn.__qualname__}")
+        self.signature = inspect.Signature(params[1:])
+        functools.update_wrapper(self, fn)
+
+    def __call__(self, points: list[dict], **fixed: Any) -> list[Any]:
+        """Compute ``points`` now (no cache)."""
+        return self.fn(points, **fixed)
+
+    def chunks(self, points: list[dict], fixed: dict) -> list[list[dict]]:
+        points = sorted(points, key=lambda p: tuple(p[a] for a in self.sort_by))
+        if callable(self.chunk):
+            return self.chunk(points, fixed)
+        return [points[i : i + self.chunk] for i in range(0, len(points), self.chunk)]
+
+
+def batched(
+    *,
+    axes: Sequence[str],
+    chunk: int | Callable[[list[dict], dict], list[list[dict]]] = 32,
+    sort_by: Sequence[str] = (),
+    ignore: Sequence[str] = ("progress",),
+) -> Callable[[Callable[..., list[Any]]], Batched]:
+    """Decorator: make ``fn(points, **fixed)`` a :class:`Batched` experiment for :func:`grid`."""
+    return lambda fn: Batched(fn, axes, chunk, sort_by, ignore)
+
+
+class GridError(RuntimeError):
+    """Some chunks of a grid failed (after retries); ``failed`` lists their points and errors.
+
+    Every point that did finish is stored in the cache, so running the grid again computes only
+    the failed points.
+    """
+
+    def __init__(self, failed: list[tuple[list[dict], BaseException]]) -> None:
+        self.failed = failed
+        lines = [f"  {pts} -> {type(e).__name__}: {e}" for pts, e in failed]
+        super().__init__(f"{len(failed)} chunk(s) of the grid failed:\n" + "\n".join(lines))
+
+
+def _point_digest(exp: Batched, fixed_digest: str, point: Mapping[str, Any]) -> str:
+    h = hashlib.sha256(f"{fixed_digest};point:".encode())
+    _feed(h, dict(point))
+    return h.hexdigest()[:32]
+
+
+def _run_chunk(
+    module: str,
+    qualname: str,
+    expected_code: str,
+    cache_root: str | None,
+    points: list[dict],
+    digests: list[str],
+    fixed: dict,
+) -> list[Any]:
+    """Compute one chunk and store each point; runs in the caller or in an executor's worker."""
+    exp: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        exp = getattr(exp, part)
+    if code_fingerprint(module) != expected_code:
+        raise RuntimeError(
+            f"the worker runs different code for {module} than the caller: install the same "
+            "version of the course on every worker"
+        )
+    results = exp.fn(points, **fixed)
+    if len(results) != len(points):
+        raise RuntimeError(f"{qualname} returned {len(results)} results for {len(points)} points")
+    if not enabled():
+        return results
+    root = Path(cache_root) if cache_root else None
+    return [
+        _store(_folder(exp.fn, root) / f"{d}.pt", exp.fn, d, {**p}, r)
+        for p, d, r in zip(points, digests, results, strict=True)
+    ]
+
+
+def grid(
+    exp: Batched,
+    axes: Mapping[str, Sequence[Any]],
+    *,
+    executor: Any = None,
+    retries: int = 1,
+    progress: bool = True,
+    desc: str | None = None,
+    **fixed: Any,
+) -> pd.DataFrame:
+    """Run the batched experiment ``exp`` over every combination of ``axes``; one row per point.
+
+    ``axes`` maps each of ``exp.axes`` to its values (the rows come in the order of their product);
+    ``fixed`` holds the other arguments of ``exp``. Points already in the cache are read; the rest
+    are computed in chunks, each stored as soon as it finishes, so an interrupted grid resumes.
+    The table has a column per axis and per field of the results (a result that is not a
+    dataclass or a dict goes in a column ``"result"``).
+
+    ``executor`` (anything with ``submit(fn, *args) -> Future``: ``dask.distributed.Client``, a
+    ``submitit`` executor, ``concurrent.futures.ProcessPoolExecutor``) runs the chunks as tasks;
+    the workers write to the same cache folder (which they must be able to reach). A failed chunk
+    is submitted again up to ``retries`` times, then reported by its points in a
+    :class:`GridError`.
+    """
+    if not isinstance(exp, Batched):
+        raise TypeError(f"grid needs an @experiment.batched function, got {exp!r}")
+    if set(axes) != set(exp.axes):
+        raise ValueError(f"axes must be exactly {list(exp.axes)}, got {list(axes)}")
+    values = {a: list(axes[a]) for a in exp.axes}
+    for a, v in values.items():
+        if not v:
+            raise ValueError(f"axis {a!r} has no values")
+    points = [
+        dict(zip(exp.axes, combo, strict=True)) for combo in itertools.product(*values.values())
+    ]
+    fixed_args = _bind(exp.signature, exp.ignore, **fixed)
+    use_cache = enabled()
+    fixed_digest = digest(exp.fn, fixed_args) if use_cache else ""
+    keys = (
+        [_point_digest(exp, fixed_digest, p) for p in points] if use_cache else [""] * len(points)
+    )
+    results: dict[int, Any] = {}
+    if use_cache:
+        folder = _folder(exp.fn)
+        for i, key in enumerate(keys):
+            found, value = _read(folder / f"{key}.pt", key)
+            if found:
+                results[i] = value
+    todo = [i for i in range(len(points)) if i not in results]
+    index = {id(points[i]): i for i in todo}
+    chunks = [[index[id(p)] for p in part] for part in exp.chunks([points[i] for i in todo], fixed)]
+    bar = tqdm(
+        total=len(points),
+        initial=len(points) - len(todo),
+        desc=desc or exp.fn.__name__,
+        disable=not progress,
+    )
+    job = (exp.fn.__module__, exp.__qualname__, code_fingerprint(exp.fn.__module__))
+    root = os.environ.get("DOFCOURSE_CACHE") or str(config.cache_dir())
+
+    def args_of(part: list[int]) -> tuple:
+        return (*job, root, [points[i] for i in part], [keys[i] for i in part], fixed)
+
+    try:
+        if executor is None:
+            for part in chunks:
+                out = _run_chunk(*args_of(part))
+                results.update(zip(part, out, strict=True))
+                bar.update(len(part))
+        else:
+            _run_with_executor(executor, chunks, args_of, results, bar, retries)
+    finally:
+        bar.close()
+    return _table(points, [results[i] for i in range(len(points))])
+
+
+def _run_with_executor(executor, chunks, args_of, results, bar, retries: int) -> None:
+    pending: dict[Future, tuple[list[int], int]] = {
+        executor.submit(_run_chunk, *args_of(part)): (part, 0) for part in chunks
+    }
+    failed: list[tuple[list[dict], BaseException]] = []
+    while pending:
+        for fut in list(pending):
+            if not fut.done():
+                continue
+            part, tries = pending.pop(fut)
+            try:
+                out = fut.result()
+            except Exception as err:  # noqa: BLE001 (a worker's failure is reported by point)
+                if tries < retries:
+                    pending[executor.submit(_run_chunk, *args_of(part))] = (part, tries + 1)
+                else:
+                    failed.append((args_of(part)[4], err))
+                continue
+            results.update(zip(part, out, strict=True))
+            bar.update(len(part))
+        time.sleep(0.05)
+    if failed:
+        raise GridError(failed)
+
+
+def _table(points: list[dict], results: list[Any]) -> pd.DataFrame:
+    rows = []
+    for p, r in zip(points, results, strict=True):
+        if dataclasses.is_dataclass(r) and not isinstance(r, type):
+            fields = {f.name: getattr(r, f.name) for f in dataclasses.fields(r)}
+        elif isinstance(r, Mapping):
+            fields = dict(r)
+        else:
+            fields = {"result": r}
+        clash = set(fields) & set(p)
+        if clash:
+            fields = {(f"result_{k}" if k in clash else k): v for k, v in fields.items()}
+        rows.append({**p, **fields})
+    return pd.DataFrame(rows)

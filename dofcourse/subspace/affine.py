@@ -1,0 +1,174 @@
+"""Training inside a random affine subspace theta = theta_0 + P z: one run or many at once.
+
+Li et al. (2018) freeze a network's D parameters at an anchor theta_0 and train only the d
+coordinates z of a random subspace through it. Here that is one parametrisation of the shared
+ensemble trainer (``dofcourse.ensemble``): :class:`Affine` maps the stacked coordinates Z (E, d_max)
+of E members to their parameters theta_0 + P_e z_e, where the E projections (different seeds and
+different d) are stacked by ``projections.stack_projections`` and applied in one vectorised call.
+**Different d are padded to d_max**: member e uses z_e[:d_e]; the padding gets zero gradient
+and stays 0. z starts at 0, so every member starts at the anchor.
+
+The anchor is the initialisation (t = 0) or the point reached after t steps of ordinary
+training, the *burn-in* of chapter 05 (:func:`burn_in`). Taught in chapters 03 and 05.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from dofcourse import checks, ensemble, train
+from dofcourse.params import Functional, flatten
+from dofcourse.projections import DEFAULT_MAX_BYTES, KINDS, StackedProjection, stack_projections
+from dofcourse.settings import TrainSettings
+from dofcourse.train import History
+
+
+class Affine:
+    """E members theta_e = anchor + P_e z_e (anchor (D,) shared, or (E, D) one per member)."""
+
+    def __init__(self, anchor: Tensor, proj: StackedProjection) -> None:
+        self.anchor, self.proj, self.n = anchor, proj, proj.n
+
+    def init(self) -> Tensor:
+        return torch.zeros(self.proj.n, self.proj.d_max, dtype=self.anchor.dtype,
+                           device=self.anchor.device)  # fmt: skip
+
+    def theta(self, z: Tensor) -> Tensor:
+        return self.anchor + self.proj.apply(z)
+
+
+@dataclass
+class SubspaceRun:
+    """One subspace training: its projection (``kind``, ``d``, ``proj_seed``), the trained z (d,),
+    and its :class:`~dofcourse.train.History` (arrays of shape (T,))."""
+
+    kind: str
+    d: int
+    proj_seed: int
+    z: Tensor
+    history: History
+    diverged: bool = False
+
+    @property
+    def loss(self) -> float:
+        """Final training loss."""
+        return float(self.history.loss[-1])
+
+    @property
+    def train_acc(self) -> float:
+        """Final training accuracy."""
+        return float(self.history.train_acc[-1])
+
+    @property
+    def test_acc(self) -> float:
+        """Final test accuracy."""
+        return float(self.history.test_acc[-1])
+
+
+def check_anchor(model: nn.Module, anchor: Tensor | None) -> Tensor:
+    """The anchor as a flat (D,) tensor on the model's device and dtype (default: the model's own
+    parameters), or a ValueError naming the expected shape."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    theta0 = flatten(model)
+    if anchor is None:
+        return theta0
+    anchor = checks.tensor(anchor, "anchor", floating=True)
+    if anchor.shape != theta0.shape:
+        raise ValueError(
+            f"anchor must be a flat vector of the model's D={theta0.numel()} parameters, "
+            f"got shape {tuple(anchor.shape)}"
+        )
+    return anchor.detach().to(device=theta0.device, dtype=theta0.dtype)
+
+
+def train_ensemble(
+    model: nn.Module,
+    data: train.Data,
+    settings: TrainSettings,
+    dims: Sequence[int],
+    proj_seeds: Sequence[int],
+    *,
+    kind: str = "fastfood",
+    anchor: Tensor | None = None,
+    eval_every: int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    progress: bool = True,
+) -> list[SubspaceRun]:
+    """Train E = len(dims) subspaces of ``model`` at once; member e has dimension dims[e] and
+    projection seed proj_seeds[e]. Returns one :class:`SubspaceRun` per member, in order.
+
+    ``anchor`` (D,) is theta_0 (default: the model's current parameters, its initialisation);
+    the model is never changed. All members see the same mini-batches (``settings.order_seed``).
+    """
+    kind = checks.choice(kind, "kind", KINDS)
+    theta0 = check_anchor(model, anchor)
+    dims = checks.integers(dims, "dims", min=1, max=theta0.numel())
+    proj_seeds = [checks.seed(s, f"proj_seeds[{i}]") for i, s in enumerate(proj_seeds)]
+    if len(dims) != len(proj_seeds):
+        raise ValueError(f"need one projection seed per dimension, got {len(dims)} dims and "
+                         f"{len(proj_seeds)} seeds")  # fmt: skip
+    proj = stack_projections(kind, theta0.numel(), dims, proj_seeds, device=theta0.device,
+                             dtype=theta0.dtype, max_bytes=max_bytes)  # fmt: skip
+    net = Functional.of_module(model)
+    run = ensemble.train_members(net, Affine(theta0, proj), data, settings, eval_every=eval_every,
+                                 progress=progress, desc=f"{kind} x{proj.n}")  # fmt: skip
+    return [
+        SubspaceRun(kind, d, s, run.u[e, :d].clone(), run.history.member(e), bool(run.diverged[e]))
+        for e, (d, s) in enumerate(zip(dims, proj_seeds, strict=True))
+    ]
+
+
+def train_subspace(
+    model: nn.Module,
+    data: train.Data,
+    settings: TrainSettings,
+    d: int,
+    *,
+    kind: str = "fastfood",
+    proj_seed: int = 0,
+    anchor: Tensor | None = None,
+    eval_every: int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    progress: bool = True,
+) -> SubspaceRun:
+    """Train z (d,) of theta = anchor + P z, P = make_projection(kind, D, d, proj_seed).
+
+    With ``kind="identity"`` (d = D) this is ordinary training, step for step.
+    """
+    d = checks.integer(d, "d", min=1)
+    (run,) = train_ensemble(
+        model, data, settings, [d], [proj_seed], kind=kind, anchor=anchor,
+        eval_every=eval_every, max_bytes=max_bytes, progress=progress,
+    )  # fmt: skip
+    return run
+
+
+def burn_in(
+    model: nn.Module, data: train.Data, settings: TrainSettings, steps: Sequence[int] = ()
+) -> dict[int, Tensor]:
+    """Anchors theta_t (D,) after t steps of ordinary training from ``model``, for every t in
+    ``steps`` (0 included if asked: the initialisation), from ONE training run of
+    ``max(steps)`` steps with ``settings`` (its ``steps`` field is replaced).
+
+    ``model`` itself is not changed (a copy is trained). Chapter 05.
+    """
+    ts = sorted(set(checks.integers(steps, "steps", min=0)))
+    out = {0: flatten(model)} if 0 in ts else {}
+    if ts[-1] == 0:
+        return out
+    trained = copy.deepcopy(model)
+    wanted = set(ts)
+
+    def keep(step: int, net: nn.Module) -> None:
+        if step in wanted:
+            out[step] = flatten(net)
+
+    train.train(trained, data, settings.replace(steps=ts[-1]), eval_every=ts[-1], progress=False,
+                on_step=keep)  # fmt: skip
+    return dict(sorted(out.items()))

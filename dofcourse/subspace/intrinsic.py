@@ -1,0 +1,45 @@
+"""The intrinsic dimension d_int90: the smallest d at which a subspace reaches 90 % of the full
+model's accuracy (Li et al. 2018). Taught in chapter 03.
+
+Read off a sweep: the seed-mean accuracy curve against d crosses ``threshold * full_acc``;
+``stats.crossing`` interpolates linearly in log d (the grid is in powers of two) and gives ``inf``
+when the curve never gets there. The interval resamples the seeds (``stats.bootstrap``): the runs
+with one projection seed form one row, and whole rows are drawn with replacement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from dofcourse import checks, stats
+
+
+def intrinsic_dimension(
+    dims: Sequence[int],
+    acc: np.ndarray,
+    full_acc: float,
+    *,
+    threshold: float = 0.9,
+    n_boot: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> stats.Estimate:
+    """d_int from accuracies ``acc`` (n_seeds, n_dims) of a sweep and the full model's accuracy.
+
+    Returns an :class:`~dofcourse.stats.Estimate` whose value is the crossing of the seed-mean
+    curve with ``threshold * full_acc`` and whose interval comes from resampling the seeds.
+    """
+    dims = checks.integers(dims, "dims", min=1)
+    acc = np.asarray(acc, dtype=float)
+    if acc.ndim != 2 or acc.shape[1] != len(dims) or acc.shape[0] < 2:
+        raise ValueError(f"acc must have shape (n_seeds >= 2, {len(dims)}), got {acc.shape}")
+    full_acc = checks.real(full_acc, "full_acc", min=0.0, max=1.0, open_min=True)
+    threshold = checks.real(threshold, "threshold", min=0.0, max=1.0, open_min=True)
+    target = threshold * full_acc
+
+    def d_int(rows: np.ndarray) -> float:
+        return stats.crossing(dims, rows.mean(0), target, log_x=True)
+
+    return stats.bootstrap(acc, d_int, n_boot=n_boot, level=level, seed=seed)

@@ -1,0 +1,92 @@
+"""Pictures and costs of subspace training: the loss on a random plane, and time per step.
+
+* :func:`loss_on_plane`: the training loss on the 2-D slice theta_0 + P (a, b) of a network's
+  landscape (P a projection with d = 2), evaluated as one vectorised computation through
+  ``landscape.slice_2d``. Chapter 03 uses it to show what a d = 2 subspace sees.
+* :func:`time_per_step`: seconds per training step of an ensemble of subspace trainings and of
+  ordinary training of the same model, measured as the difference of two runs of different
+  length (the set-up and the evaluations cancel), the median of several repeats. Chapter 03's
+  cost panel; ``benchmarks/bench_subspace.py``.
+"""
+
+from __future__ import annotations
+
+import copy
+import statistics
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from dofcourse import checks, landscape, train
+from dofcourse.params import Functional
+from dofcourse.projections import Projection
+from dofcourse.settings import TrainSettings
+from dofcourse.subspace.affine import check_anchor, train_ensemble
+
+
+def loss_on_plane(
+    model: nn.Module,
+    data: train.Data,
+    proj: Projection,
+    extent: float,
+    n: int = 25,
+    anchor: torch.Tensor | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Training loss on the n x n grid theta_0 + P (a, b), a, b in [-extent, extent], d = 2.
+
+    Returns (grid (n,), loss (n, n)) with loss[i, j] at (a = grid[j], b = grid[i]) (the layout
+    ``contourf`` expects).
+    """
+    if not isinstance(proj, Projection) or proj.d != 2:
+        raise ValueError(f"loss_on_plane needs a projection with d = 2, got {proj!r}")
+    theta0 = check_anchor(model, anchor)
+    extent = checks.real(extent, "extent", min=0.0, open_min=True)
+    n = checks.integer(n, "n", min=2)
+    net = Functional.of_module(model)
+    x, y, _, _ = train.check_data(data, net.dtype, net.device)
+    basis = proj(torch.eye(2, dtype=theta0.dtype, device=theta0.device))  # (2, D): P e_1, P e_2
+
+    def loss_fn(theta: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(net(theta, x), y)
+
+    grid = torch.linspace(-extent, extent, n, dtype=theta0.dtype)
+    with torch.no_grad():
+        values = landscape.slice_2d(loss_fn, theta0, basis[0], basis[1], grid, grid)
+    return grid.numpy(), values.T.cpu().numpy()
+
+
+def time_per_step(
+    model: nn.Module,
+    data: train.Data,
+    *,
+    kind: str | None,
+    d: int = 1,
+    n: int = 1,
+    steps: int = 20,
+    repeats: int = 5,
+    batch_size: int | None = 128,
+    lr: float = 1e-3,
+) -> float:
+    """Seconds per Adam step: of ``n`` subspace trainings of dimension d together (``kind``), or of
+    ordinary training of all D parameters (``kind=None``). The median over ``repeats`` of
+    (T(2 steps) − T(steps)) / steps, so that the fixed costs cancel. The model is not changed."""
+    steps = checks.integer(steps, "steps", min=1)
+    settings = TrainSettings(steps=steps, lr=lr, optimizer="adam", batch_size=batch_size)
+
+    def run(k: int) -> float:
+        s = settings.replace(steps=k)
+        start = time.perf_counter()
+        if kind is None:
+            train.train(copy.deepcopy(model), data, s, eval_every=k, progress=False)
+        else:
+            train_ensemble(model, data, s, [d] * n, list(range(n)), kind=kind, progress=False)
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        return time.perf_counter() - start
+
+    run(2)  # warm-up
+    samples = [(run(2 * steps) - run(steps)) / steps for _ in range(repeats)]
+    return max(statistics.median(samples), 1e-9)

@@ -1,0 +1,122 @@
+"""Many subspace trainings over a grid of (d, projection seed): cached per run, resumable.
+
+:func:`sweep` is the workhorse of chapters 03, 05 and 06. It runs :func:`runs`, a batched
+experiment (``dofcourse.experiment``): every grid point is cached on its own under the key of its
+complete call (model, data, settings, kind, anchor, d, seed), missing points are trained as
+vectorised ensembles (``subspace.train_ensemble``) in chunks sorted by d (similar d together, so
+the padding to d_max stays small), and each chunk is stored as soon as it finishes: an
+interrupted sweep resumes. The result is a long table, one row per run.
+
+A chunk never needs more memory than ``max_bytes``: the stored projections (dense, orthonormal)
+and the per-member work space of the implicit ones (sparse, Fastfood) are estimated before
+anything is allocated, and the chunk is made smaller to fit (down to one member, which must fit
+on its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from torch import Tensor, nn
+
+from dofcourse import checks, experiment, train
+from dofcourse.params import count
+from dofcourse.projections import DEFAULT_MAX_BYTES, KINDS, member_bytes
+from dofcourse.settings import TrainSettings
+from dofcourse.subspace.affine import train_ensemble
+
+CHUNK = 32  # members per vectorised ensemble: enough to fill two CPU cores, small on a GPU
+
+
+def plan_chunks(points: list[dict], fixed: dict) -> list[list[dict]]:
+    """Cut points (sorted by d) into chunks of at most ``CHUNK`` members whose estimated memory
+    (members x per-member bytes at the chunk's largest d) stays within ``max_bytes``."""
+    D = count(fixed["model"])
+    kind, budget = fixed.get("kind", "fastfood"), fixed.get("max_bytes", DEFAULT_MAX_BYTES)
+    chunks: list[list[dict]] = []
+    part: list[dict] = []
+    for p in points:
+        need = (len(part) + 1) * member_bytes(kind, D, p["d"])
+        if part and (len(part) == CHUNK or need > budget):
+            chunks.append(part)
+            part = []
+        part.append(p)
+    if part:
+        chunks.append(part)
+    return chunks
+
+
+@experiment.batched(axes=("d", "proj_seed"), chunk=plan_chunks, sort_by=("d", "proj_seed"))
+def runs(
+    points: list[dict],
+    model: nn.Module,
+    data: train.Data,
+    settings: TrainSettings,
+    kind: str = "fastfood",
+    anchor: Tensor | None = None,
+    eval_every: int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    progress: bool = True,
+) -> list[dict]:
+    """Train the subspaces at ``points`` ({"d", "proj_seed"}) as one ensemble; one dict per run:
+    final and best (over the evaluations) accuracies, the evaluation curve, and z."""
+    out = train_ensemble(model, data, settings, [p["d"] for p in points],
+                         [p["proj_seed"] for p in points], kind=kind, anchor=anchor,
+                         eval_every=eval_every, max_bytes=max_bytes, progress=progress)  # fmt: skip
+    return [
+        {
+            "loss": r.loss,
+            "train_acc": r.train_acc,
+            "test_acc": r.test_acc,
+            "best_train_acc": float(np.max(r.history.train_acc)),
+            "best_test_acc": float(np.max(r.history.test_acc)),
+            "diverged": r.diverged,
+            "eval_steps": r.history.step,
+            "train_acc_curve": r.history.train_acc,
+            "test_acc_curve": r.history.test_acc,
+            "z": r.z,
+        }
+        for r in out
+    ]
+
+
+def sweep(
+    model: nn.Module,
+    data: train.Data,
+    settings: TrainSettings,
+    dims: Sequence[int],
+    proj_seeds: Sequence[int],
+    *,
+    kind: str = "fastfood",
+    anchor: Tensor | None = None,
+    eval_every: int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    executor: object = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Every (d, proj_seed) in dims x proj_seeds trained in a subspace of ``model``; one row per
+    run with columns d, proj_seed, loss, train_acc, test_acc, best_train_acc, best_test_acc,
+    diverged, eval_steps, train_acc_curve, test_acc_curve, z. See the module text.
+
+    ``executor`` runs the chunks elsewhere (``experiment.grid``). Use :func:`accuracy_table` for
+    the (n_seeds, n_dims) array of one column.
+    """
+    kind = checks.choice(kind, "kind", KINDS)
+    dims = checks.integers(dims, "dims", min=1, max=count(model))
+    proj_seeds = [checks.seed(s, f"proj_seeds[{i}]") for i, s in enumerate(proj_seeds)]
+    if not proj_seeds:
+        raise ValueError("proj_seeds must not be empty")
+    if not isinstance(settings, TrainSettings):
+        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    return experiment.grid(runs, {"d": dims, "proj_seed": proj_seeds}, model=model, data=data,
+                           settings=settings, kind=kind, anchor=anchor, eval_every=eval_every,
+                           max_bytes=max_bytes, executor=executor, progress=progress,
+                           desc=f"sweep {kind}")  # fmt: skip
+
+
+def accuracy_table(table: pd.DataFrame, column: str = "test_acc") -> np.ndarray:
+    """One column of a :func:`sweep` table as an array (n_seeds, n_dims), d increasing."""
+    wide = table.pivot(index="proj_seed", columns="d", values=column).sort_index(axis=1)
+    return wide.to_numpy(dtype=float)
