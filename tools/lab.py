@@ -1,0 +1,126 @@
+"""Open JupyterLab on your own copy of the chapters, at chapter 00: ``python tools/lab.py``.
+
+``make lab`` runs this with the course's virtual environment; with conda, run it yourself in the
+activated environment. It blocks until you stop JupyterLab (Ctrl-C twice).
+
+- The chapters you open live in ``notebooks/`` (git ignores it), one ``.ipynb`` per chapter,
+  copied from ``chapters/``. JupyterLab saves your outputs and edits there, so the tracked
+  chapters, ``git status`` and ``make test`` are untouched by a session of the course.
+- A copy you have not edited follows the chapter when the chapter changes (after a
+  ``git pull``); a copy you have edited is kept, and you are told that the chapter changed
+  (delete your copy to get the new one).
+- Quick mode by default (``--mode full`` for the papers' sizes). JupyterLab opens at chapter 00
+  (the printed URL too), with the settings in ``jupyter_config/`` (widgets keep their state when
+  the notebook is saved; no news pop-up).
+- ``--authors`` serves ``chapters/`` itself instead, with its jupytext pairs, for editing the
+  course: what you save there is what git tracks.
+
+Any other argument goes to ``jupyter lab`` (``--no-browser``, ``--ip=0.0.0.0``, ``--port=8890``).
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = ROOT / "chapters"
+COPIES = ROOT / "notebooks"
+CONFIG = ROOT / "jupyter_config"
+FIRST = "00_welcome.ipynb"
+MANIFEST = ".dofcourse-copies.json"
+# jupytext looks for its configuration upwards from a notebook; this one stops the repository's
+# pairing (ipynb + py) from writing a .py beside each copy.
+JUPYTEXT_HERE = '# Your copies of the chapters: no paired .py here.\nformats = "ipynb"\n'
+
+
+def _cells_digest(path: Path) -> str:
+    """A digest of the cells' types and sources only: outputs and metadata do not count."""
+    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    text = json.dumps(
+        [(c.get("cell_type"), "".join(c.get("source", ""))) for c in cells], ensure_ascii=False
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def sync_copies(chapters: Path = CHAPTERS, dest: Path = COPIES) -> list[str]:
+    """Bring ``dest`` up to date with the chapter notebooks; return one line per thing done.
+
+    New chapters are copied; a copy whose cells are as they were copied (outputs may differ)
+    is replaced when its chapter changed; an edited copy is kept and reported.
+    """
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / ".jupytext.toml").write_text(JUPYTEXT_HERE, encoding="utf-8")
+    manifest_path = dest / MANIFEST
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        manifest = {}
+    notes = []
+    for chapter in sorted(chapters.glob("*.ipynb")):
+        copy = dest / chapter.name
+        now = _cells_digest(chapter)
+        copied = manifest.get(chapter.name)  # the chapter's cells when the copy was made
+        mine = _cells_digest(copy) if copy.exists() else None
+        if mine is None or (mine == copied and now != copied):
+            shutil.copyfile(chapter, copy)
+            notes.append(f"{'copied' if mine is None else 'updated'} {dest.name}/{copy.name}")
+            manifest[chapter.name] = now
+        elif mine == now:
+            manifest[chapter.name] = now
+        elif copied != now:
+            notes.append(
+                f"kept your edited {dest.name}/{copy.name}, but chapters/{chapter.name} has "
+                f"changed since it was copied: delete your copy to get the new version"
+            )
+    manifest_path.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+    return notes
+
+
+def lab_command(
+    root: Path, mode: str, extra: list[str], is_root: bool, python: str = sys.executable
+) -> tuple[list[str], dict[str, str]]:
+    """The ``jupyter lab`` command line and the variables to add to its environment."""
+    cmd = [python, "-m", "jupyter", "lab", f"--ServerApp.root_dir={root}"]
+    if (root / FIRST).exists():
+        cmd.append(f"--LabApp.default_url=/lab/tree/{FIRST}")
+    if is_root:
+        cmd.append("--allow-root")
+    config_path = os.pathsep.join(
+        p for p in [str(CONFIG), os.environ.get("JUPYTER_CONFIG_PATH", "")] if p
+    )
+    env = {"DOFCOURSE_QUICK": "1" if mode == "quick" else "0", "JUPYTER_CONFIG_PATH": config_path}
+    return cmd + extra, env
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=["quick", "full"], default="quick")
+    parser.add_argument("--authors", action="store_true", help="serve chapters/ itself")
+    parser.add_argument("--dir", type=Path, default=COPIES, help="where the copies live")
+    parser.add_argument("--dry-run", action="store_true", help="print the command, start nothing")
+    args, extra = parser.parse_known_args(argv)
+    if args.authors:
+        root = CHAPTERS
+        print("serving chapters/ itself: saving writes the tracked notebooks and their .py pairs")
+    else:
+        root = args.dir.resolve()
+        for note in sync_copies(CHAPTERS, root):
+            print(note)
+    is_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    cmd, env = lab_command(root, args.mode, extra, is_root)
+    print(f"JupyterLab in {args.mode} mode on {root}/ (stop it: Ctrl-C twice)", flush=True)
+    if args.dry_run:
+        print(" ".join(f"{k}={v}" for k, v in env.items()), " ".join(cmd))
+        return
+    os.execve(cmd[0], cmd, {**os.environ, **env})
+
+
+if __name__ == "__main__":
+    main()
