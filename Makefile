@@ -1,32 +1,42 @@
 # dofcourse: two commands do all the set-up.
-#   make lab    install what is missing into .venv, then open JupyterLab on chapters/
-#   make test   install what is missing, then run every test (chapters in quick mode included)
-# Both are idempotent: the install step runs again only when pyproject.toml or constraints.txt change.
+#   make test   install what is missing into .venv, then run every test (chapters in quick mode)
+#   make lab    install what is missing, then open JupyterLab at chapter 00, in quick mode, on your
+#               own copy of the chapters (notebooks/). It keeps running until you stop it
+#               (Ctrl-C twice): run it last, or in a terminal of its own.
+# Both are idempotent: the install step runs again only when pyproject.toml or constraints.txt
+# change. It chooses the PyTorch build: the CPU build where no NVIDIA GPU is found, the CUDA build
+# where one is; TORCH=cpu, TORCH=cuda or TORCH=cu126 (any PyTorch index) overrides.
+# MODE=quick|full picks the running mode of `make lab` (default quick) and `make course` (full).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TORCH  ?= auto
+MODE   ?=
+ONLY   ?=
 LAB_ARGS ?=
-ROOT_ARG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test course bench versions lint sync clean
+.PHONY: install lab lab-authors test course bench versions lint sync clean
 
 $(STAMP): pyproject.toml constraints.txt
-	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "dofcourse needs Python 3.11 or newer"'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
-	touch $(STAMP)
+	@$(PYTHON) dofcourse/_setup.py --venv $(VENV) --torch $(TORCH)
+	@touch $(STAMP)
+
+install: $(STAMP)
 
 lab: $(STAMP)
-	cd chapters && ../$(BIN)/jupyter lab $(ROOT_ARG) $(LAB_ARGS) 00_welcome.ipynb
+	$(BIN)/python tools/lab.py --mode $(or $(MODE),quick) $(LAB_ARGS)
+
+lab-authors: $(STAMP)
+	$(BIN)/python tools/lab.py --authors --mode $(or $(MODE),quick) $(LAB_ARGS)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=900
 
 course: $(STAMP)
-	$(BIN)/python -m dofcourse.runner
+	$(BIN)/python -m dofcourse.runner --mode $(or $(MODE),full) $(if $(ONLY),--only $(ONLY))
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
@@ -38,7 +48,7 @@ sync: $(STAMP)
 	$(BIN)/jupytext --sync chapters/*.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check . && $(BIN)/ruff format --check dofcourse tests benchmarks
+	$(BIN)/ruff check . && $(BIN)/ruff format --check dofcourse tests benchmarks tools
 
 clean:
 	rm -rf build .cache

@@ -1,9 +1,11 @@
 """The set-up paths agree: pyproject.toml, constraints.txt, environment.yml and binder/."""
 
+import os
 import re
 import tomllib
 from pathlib import Path
 
+import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -39,10 +41,13 @@ def _binder():
     return _requirements((ROOT / "binder" / "requirements.txt").read_text().splitlines())
 
 
-def _environment_items():
-    """Every list item of environment.yml's dependencies (conda ones and the pip section)."""
-    text = (ROOT / "environment.yml").read_text().split("dependencies:", 1)[1]
+def _environment_items(name="environment.yml"):
+    """Every list item of an environment file's dependencies (conda ones and the pip section)."""
+    text = (ROOT / name).read_text().split("dependencies:", 1)[1]
     return re.findall(r"^\s+- (.+)$", text, flags=re.M)
+
+
+ENVIRONMENTS = ["environment.yml", "environment-gpu.yml"]
 
 
 def _compatible(a: SpecifierSet, b: SpecifierSet) -> bool:
@@ -81,16 +86,48 @@ def test_binder_names_every_runtime_dependency_compatibly():
         assert _compatible(spec, binder[name]), f"{name}: {spec} vs {binder[name]}"
 
 
-def test_environment_yml_uses_constraints_and_names_every_package():
-    items = _environment_items()
+@pytest.mark.parametrize("name", ENVIRONMENTS)
+def test_environment_files_use_constraints_and_name_every_package(name):
+    items = _environment_items(name)
     assert "-c constraints.txt" in items and "-e .[dev]" in items
     assert "python=3.11" in items
-    names = {canonicalize_name(i) for i in items if not i.startswith(("-", "python", "pip"))}
-    assert names == set(_runtime()) | set(_dev())
+    reqs = [Requirement(i) for i in items if not i.startswith(("-", "python", "pip"))]
+    assert {canonicalize_name(r.name) for r in reqs} == set(_runtime()) | set(_dev())
+    for req in reqs:
+        if req.name == "torch":
+            (spec,) = list(req.specifier)
+            assert spec.operator == "==" and spec.version.split("+")[0] == "2.13.0"
+
+
+def test_environment_yml_is_the_cpu_build_and_the_gpu_variant_the_cuda_build():
+    cpu = _environment_items("environment.yml")
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in cpu
+    linux = [i for i in cpu if i.startswith("torch") and "linux" in i]
+    assert linux and linux[0].startswith("torch==2.13.0+cpu")
+    gpu = _environment_items("environment-gpu.yml")
+    assert "torch==2.13.0" in gpu and not any("download.pytorch.org" in i for i in gpu)
+
+
+def test_pandas_is_a_dependency_everywhere():
+    for reqs in (_runtime(), _constraints(), _binder()):
+        assert SpecifierSet(">=2.1") == reqs["pandas"]
+
+
+def test_cluster_extra_is_optional():
+    cluster = _requirements(PYPROJECT["optional-dependencies"]["cluster"])
+    assert set(cluster) == {"dask", "dask-jobqueue", "submitit"}
+    assert "distributed" in PYPROJECT["optional-dependencies"]["cluster"][0]
+    assert not set(cluster) & (set(_runtime()) | set(_dev()))
+    for name in ENVIRONMENTS:
+        assert not any(i.startswith(("dask", "submitit")) for i in _environment_items(name))
+    constraints = _constraints()
+    for name, spec in cluster.items():
+        assert _compatible(spec, constraints[name]), name
 
 
 def test_binder_starts_in_quick_mode_and_installs_the_package():
-    assert "DOFCOURSE_QUICK=1" in (ROOT / "binder" / "start").read_text()
+    start = ROOT / "binder" / "start"
+    assert "DOFCOURSE_QUICK=1" in start.read_text() and os.access(start, os.X_OK)
     assert "pip install --no-deps -e ." in (ROOT / "binder" / "postBuild").read_text()
 
 
@@ -99,3 +136,9 @@ def test_readme_has_binder_badge_and_two_commands():
     assert "urlpath=lab/tree/chapters/00_welcome.ipynb" in readme
     assert "make lab" in readme and "make test" in readme
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+    # make lab blocks, so the quick start runs the tests first and says so.
+    quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    assert quick_start.index("make test") < quick_start.index("make lab")
+    assert "Ctrl-C" in quick_start
+    # The conda route ends in a running lab in quick mode, as make does.
+    assert "python tools/lab.py" in quick_start and "environment-gpu.yml" in quick_start
