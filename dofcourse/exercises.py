@@ -8,8 +8,11 @@ An exercise is written once, in the chapter's source, with its solution between 
         # END SOLUTION
 
 The *student* version replaces everything from ``# BEGIN SOLUTION`` to ``# END SOLUTION`` by
-``raise NotImplementedError("exercise")`` at the markers' indentation, so every cell stays valid
-Python and fails loudly until the student fills it in. The *instructor* version keeps the solution
+``raise NotImplementedError("exercise: ...")`` at the markers' indentation, so every cell stays
+valid Python. Solutions live inside function bodies, and the cell that checks an exercise calls the
+function inside ``with exercises.checking("Exercise 2"):``: an unsolved exercise then prints that
+it is not done yet instead of stopping "Run All", while every other error (a wrong answer) still
+fails. The *instructor* version keeps the solution
 and drops the marker lines. Run ``python -m dofcourse.exercises`` (or ``make versions``) to write
 both sets of notebooks to ``build/student/`` and ``build/instructor/``.
 """
@@ -18,6 +21,8 @@ from __future__ import annotations
 
 import argparse
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import jupytext
@@ -25,11 +30,24 @@ import nbformat
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 _MARKER = re.compile(r"^(?P<indent>[ \t]*)(?P<marker># (BEGIN|END) SOLUTION)[ \t]*$")
-STUB = 'raise NotImplementedError("exercise")'
+STUB = 'raise NotImplementedError("exercise: replace this line with your code")'
 
 
 class MarkerError(ValueError):
     """The solution markers of a cell are unbalanced or nested."""
+
+
+@contextmanager
+def checking(name: str) -> Iterator[None]:
+    """Run an exercise's check; if the exercise's function is still the student stub, say that the
+    exercise is not done yet (no error), so that "Run All" goes on. Any other error propagates.
+    """
+    try:
+        yield
+    except NotImplementedError as err:
+        if not str(err).startswith("exercise"):
+            raise
+        print(f"{name} is not done yet: complete the function above, then run this cell again.")
 
 
 def _blocks(source: str) -> list[tuple[int, int, str]]:

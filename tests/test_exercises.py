@@ -24,8 +24,8 @@ print(z)"""
 def test_student_version_replaces_solutions_with_stubs():
     student = exercises.student_source(CELL)
     assert "return y * 2" not in student and "z = f(1)" not in student
-    assert '    raise NotImplementedError("exercise")' in student.splitlines()
-    assert 'raise NotImplementedError("exercise")' in student.splitlines()
+    assert "    " + exercises.STUB in student.splitlines()
+    assert exercises.STUB in student.splitlines()
     assert "y = x + 1" in student and student.endswith("print(z)")
     ast.parse(student)
 
@@ -78,3 +78,16 @@ def test_write_versions(tmp_path):
     assert (
         "NotImplementedError" in student.read_text() and "BEGIN SOLUTION" not in student.read_text()
     )
+
+
+def test_checking_reports_an_unsolved_exercise_and_passes_real_errors(capsys):
+    def stub():
+        raise NotImplementedError("exercise: replace this line with your code")
+
+    with exercises.checking("Exercise 9"):
+        stub()
+    assert "Exercise 9 is not done yet" in capsys.readouterr().out
+    with pytest.raises(AssertionError), exercises.checking("Exercise 9"):
+        raise AssertionError("wrong answer")
+    with pytest.raises(NotImplementedError), exercises.checking("Exercise 9"):
+        raise NotImplementedError("something else")
