@@ -188,6 +188,30 @@ class _Evaluator:
         return loss / n_all, acc
 
 
+def evaluate_members(
+    net: Functional,
+    thetas: Tensor,
+    x: Tensor,
+    y: Tensor,
+    *,
+    loss: str = "cross_entropy",
+    chunk: int = 2048,
+) -> tuple[Tensor, Tensor]:
+    """Mean loss (E,) and accuracy (E,) of the networks at parameters ``thetas`` (E, D) on all of
+    ``x`` (N, ...), ``y`` (N,), in one vectorised pass per chunk of examples (float64 sums).
+
+    Accuracy is NaN for ``loss="mse"``. The points can be anything: ensemble members, points
+    along a line between two networks (chapter 07), a grid on a plane.
+    """
+    checks.choice(loss, "loss", LOSSES)
+    thetas = checks.tensor(thetas, "thetas", ndim=2, floating=True)
+    if thetas.shape[1] != net.D:
+        raise ValueError(f"thetas must have shape (E, {net.D}), got {tuple(thetas.shape)}")
+    x, y = x.to(device=net.device, dtype=net.dtype), y.to(net.device)
+    evaluate = _Evaluator(vmap(net.fn, in_dims=(0, None)), loss, chunk)
+    return evaluate(thetas.to(device=net.device, dtype=net.dtype), x, y)
+
+
 def train_members(
     net: Functional,
     members: Members,

@@ -136,3 +136,15 @@ def test_bad_arguments(ds):
         ensemble.train_members(f, members, ds, TrainSettings(steps=1, lr=0.1), order_seeds=[1, 2])
     with pytest.raises(ValueError, match="mask"):
         ensemble.Free(f.theta0[None], torch.ones(3))
+
+
+def test_evaluate_members_matches_train_evaluate(ds):
+    nets = [net(ds, s) for s in range(3)]
+    f = params.Functional.of_module(nets[0])
+    loss, acc = ensemble.evaluate_members(f, stacked(nets), ds.x_test, ds.y_test, chunk=50)
+    for e, n in enumerate(nets):
+        ref_loss, ref_acc = train.evaluate(n, ds.x_test, ds.y_test)
+        assert float(loss[e]) == pytest.approx(ref_loss, rel=1e-5)
+        assert float(acc[e]) == pytest.approx(ref_acc)
+    with pytest.raises(ValueError, match="thetas"):
+        ensemble.evaluate_members(f, torch.zeros(2, 3), ds.x_test, ds.y_test)
