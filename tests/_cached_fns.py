@@ -68,3 +68,32 @@ def power_grid(points, offset, progress=True):
         v = float(p["base"] ** p["exp"] + offset)
         out.append({"value": v, "squared": v * v})
     return out
+
+
+@experiment.batched(axes=("n",), chunk=1)
+def dies_once(points, marker_dir):
+    """Kills its own process the first time it sees a point (a worker that dies)."""
+    import os
+    from pathlib import Path
+
+    out = []
+    for p in points:
+        marker = Path(marker_dir) / f"seen-{p['n']}"
+        if not marker.exists():
+            marker.write_text("x")
+            os._exit(1)
+        out.append({"square": p["n"] ** 2, "pid": os.getpid()})
+    return out
+
+
+def hammer(path: str, digest: str, n: int) -> int:
+    """Write the same cache entry ``n`` times and read it back each time; count good reads."""
+    from pathlib import Path
+
+    good = 0
+    entry = {"format": experiment.FORMAT, "digest": digest, "function": "x", "key": {}}
+    for _ in range(n):
+        experiment._write(Path(path), {**entry, "value": torch.ones(1000)})
+        found, value = experiment._read(Path(path), digest)
+        good += bool(found and value.shape == (1000,))
+    return good

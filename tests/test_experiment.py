@@ -241,3 +241,14 @@ def test_warnings_do_not_fire_on_a_clean_hit():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fns.scaled(torch.ones(2))
+
+
+def test_several_writers_at_once_never_leave_a_half_written_entry(tmp_path):
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    path = tmp_path / "entry.pt"
+    with ProcessPoolExecutor(3, mp_context=mp.get_context("spawn")) as pool:
+        counts = list(pool.map(fns.hammer, [str(path)] * 3, ["d" * 32] * 3, [40] * 3))
+    assert counts == [40, 40, 40]
+    assert [p.name for p in tmp_path.iterdir()] == ["entry.pt"]  # no temporary left
