@@ -7,6 +7,7 @@ formats (gzipped IDX for MNIST-style data, a pickle tarball for CIFAR-10) and se
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import io
@@ -83,9 +84,9 @@ def test_splits_disjoint_and_deterministic(digits):
     # No two of the 1797 digit images are identical, so rows identify examples.
     train, test = _rows(digits.x_train), _rows(digits.x_test)
     assert not train & test and len(train | test) == 1797
-    again = data.load("digits", seed=0, device=CPU)
+    again = data.load("digits", split_seed=0, device=CPU)
     assert torch.equal(again.x_train, digits.x_train) and torch.equal(again.y_test, digits.y_test)
-    other = data.load("digits", seed=1, device=CPU)
+    other = data.load("digits", split_seed=1, device=CPU)
     assert not torch.equal(other.y_train, digits.y_train)
     assert len(other.x_train) == len(digits.x_train)
 
@@ -96,13 +97,42 @@ def test_mnist_subset_splits_disjoint(mnist_subset):
 
 
 def test_default_device_is_get_device(monkeypatch):
-    monkeypatch.setattr(data._device, "get_device", lambda: torch.device("meta"))
+    from dofcourse import device
+
+    monkeypatch.setattr(device, "get_device", lambda: torch.device("meta"))
     assert data.load("digits").x_train.device.type == "meta"
 
 
-def test_bad_seed_rejected():
-    with pytest.raises(TypeError, match="seed"):
-        data.load("digits", seed=0.5)
+@pytest.mark.parametrize(
+    ("split_seed", "error"),
+    [(0.5, TypeError), (True, TypeError), (-1, ValueError), (2**70, ValueError)],
+)
+def test_bad_split_seed_is_refused_by_name(split_seed, error):
+    with pytest.raises(error, match="split_seed"):
+        data.load("digits", split_seed=split_seed, device=CPU)
+
+
+def test_old_seed_name_still_works_with_a_warning(digits):
+    with pytest.warns(DeprecationWarning, match="split_seed"):
+        old = data.load("digits", seed=0, device=CPU)
+    assert torch.equal(old.y_train, digits.y_train)
+    with pytest.raises(TypeError, match="not both"):
+        data.load("digits", seed=0, split_seed=1, device=CPU)
+    with pytest.warns(DeprecationWarning, match="sample_seed"):
+        assert torch.equal(digits.subsample(30, seed=2).y_train,
+                           digits.subsample(30, sample_seed=2).y_train)  # fmt: skip
+
+
+def test_split_seed_does_not_apply_to_canonical_splits():
+    with pytest.raises(ValueError, match="canonical"):
+        data.load("mnist", split_seed=1, device=CPU)
+
+
+def test_bad_device_is_refused_by_name():
+    with pytest.raises(TypeError, match="device"):
+        data.load("digits", device=3)
+    with pytest.raises(ValueError, match="device"):
+        data.load("digits", device="gpu7")
 
 
 def test_unknown_name_lists_valid_names():
@@ -134,23 +164,32 @@ def test_classes_subsets_and_relabels(digits):
     assert len(binary.y_test) == int(((digits.y_test == 3) | (digits.y_test == 8)).sum())
 
 
-@pytest.mark.parametrize("labels", [[], [1, 1], [10], [-1]])
-def test_classes_rejects_bad_labels(digits, labels):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [([], "empty"), ([1, 1], "repeat"), ([10], "at most 9"), ([-1], "at least 0"),
+     ([3], "at least two")],
+)  # fmt: skip
+def test_classes_rejects_bad_labels(digits, labels, message):
+    with pytest.raises(ValueError, match=message):
         digits.classes(labels)
 
 
+def test_classes_rejects_float_labels(digits):
+    with pytest.raises(TypeError, match=r"labels\[1\]"):
+        digits.classes([1, 2.0])
+
+
 def test_subsample_stratified_and_seeded(mnist_subset):
-    small = mnist_subset.subsample(100, seed=3)
+    small = mnist_subset.subsample(100, sample_seed=3)
     assert small.y_train.bincount().tolist() == [10] * 10
     assert torch.equal(small.x_test, mnist_subset.x_test)
     assert _rows(small.x_train) <= _rows(mnist_subset.x_train)
-    assert torch.equal(mnist_subset.subsample(100, seed=3).x_train, small.x_train)
-    assert not torch.equal(mnist_subset.subsample(100, seed=4).x_train, small.x_train)
+    assert torch.equal(mnist_subset.subsample(100, sample_seed=3).x_train, small.x_train)
+    assert not torch.equal(mnist_subset.subsample(100, sample_seed=4).x_train, small.x_train)
 
 
 def test_subsample_uneven_counts(digits):
-    sub = digits.subsample(25, seed=0)
+    sub = digits.subsample(25, sample_seed=0)
     counts = sub.y_train.bincount(minlength=10)
     assert counts.sum() == 25 and counts.min() >= 2 and counts.max() <= 3
     assert len(_rows(sub.x_train)) == 25  # drawn without replacement
@@ -158,8 +197,26 @@ def test_subsample_uneven_counts(digits):
 
 @pytest.mark.parametrize(("n", "error"), [(0, ValueError), (1438, ValueError), (2.5, TypeError)])
 def test_subsample_rejects_bad_n(digits, n, error):
-    with pytest.raises(error):
+    with pytest.raises(error, match="n_train"):
         digits.subsample(n)
+
+
+def test_subsample_never_drops_a_class(digits):
+    with pytest.raises(ValueError, match="drop classes"):
+        digits.subsample(5)
+    ten = digits.subsample(10, sample_seed=1)
+    assert ten.y_train.bincount().tolist() == [1] * 10
+    # a class far below its share (2 of 100 examples) still keeps one of 10
+    skewed = dataclasses.replace(
+        digits, x_train=digits.x_train[:100], y_train=torch.tensor([0] * 2 + [1] * 98)
+    )
+    assert skewed.subsample(10).y_train.bincount().tolist() == [1, 9]
+
+
+@pytest.mark.parametrize("sample_seed", [-1, 2**70, 1.0])
+def test_subsample_rejects_bad_seed_by_name(digits, sample_seed):
+    with pytest.raises((TypeError, ValueError), match="sample_seed"):
+        digits.subsample(50, sample_seed=sample_seed)
 
 
 def test_to_moves_every_tensor(digits):
@@ -324,7 +381,34 @@ def test_offline_raises_clear_error(tmp_path, data_dir, monkeypatch):
     for remote in source.files:  # every file to fetch by hand is named with its URL
         assert mirrors[0] + remote.filename in message
     assert "'digits'" in message
-    assert _files_in(data_dir / "mnist") == []
+    assert not (data_dir / "mnist").exists(), "an empty data/mnist/ was left behind"
+
+
+def test_a_folder_where_a_data_file_should_be(tmp_path, data_dir, monkeypatch):
+    monkeypatch.setitem(data.SOURCES, "mnist", _mnist_fixture(tmp_path / "server"))
+    (data_dir / "mnist" / "train-images-idx3-ubyte.gz").mkdir(parents=True)
+    with pytest.raises(data.DatasetError, match="is a folder"):
+        data.load("mnist", device=CPU)
+    with pytest.raises(data.DatasetError, match="cannot read"):
+        data.read_idx(data_dir / "mnist" / "train-images-idx3-ubyte.gz")
+
+
+def test_a_file_where_the_data_folder_should_be(tmp_path, data_dir, monkeypatch):
+    monkeypatch.setitem(data.SOURCES, "mnist", _mnist_fixture(tmp_path / "server"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "mnist").write_text("not a folder")
+    with pytest.raises(data.DatasetError, match="is a file"):
+        data.load("mnist", device=CPU)
+
+
+def test_existing_folder_is_kept_after_a_failed_download(tmp_path, data_dir, monkeypatch):
+    source = _mnist_fixture(tmp_path / "server")
+    mirrors = ((tmp_path / "nowhere").as_uri() + "/",)
+    monkeypatch.setitem(data.SOURCES, "mnist", data.Source(mirrors, source.files, "test"))
+    (data_dir / "mnist").mkdir(parents=True)  # made by the user: not ours to remove
+    with pytest.raises(data.DatasetError):
+        data.load("mnist", device=CPU)
+    assert (data_dir / "mnist").is_dir()
 
 
 def test_second_mirror_used_when_first_fails(tmp_path, data_dir, monkeypatch):
@@ -362,7 +446,7 @@ def test_interrupted_download_leaves_nothing(tmp_path, data_dir, monkeypatch, ex
     expected = data.DatasetError if isinstance(exc, Exception) else KeyboardInterrupt
     with pytest.raises(expected):
         data.load("mnist", device=CPU)
-    assert _files_in(data_dir / "mnist") == []
+    assert not (data_dir / "mnist").exists()
 
 
 def test_read_idx_rejects_bad_files(tmp_path):
