@@ -341,17 +341,26 @@ class _Fastfood(StackedProjection):
         self.g = g.to(dtype).to(device)[:, None, :]
         self.perm = torch.stack(perm).to(device)[:, None, :]
         self.inv_perm = torch.argsort(self.perm, dim=-1)
+        # z has only d_max non-zero entries, so the first transform needs only m of them (below)
+        self.m = min(self.L, 1 << max(1, math.ceil(math.log2(self.d_max))))
+        self.perm_m = self.perm % self.m
 
+    # The first Walsh-Hadamard transform acts on B z, which is zero beyond its first m = 2^k >= d
+    # entries. As H_L = H_(L/m) (x) H_m, H_L x is then H_m x_(:m) repeated L/m times, so Pi H_L x
+    # reads H_m x_(:m) at the positions perm mod m: one small transform instead of a long one.
+    # The transpose mirrors it: only the first d entries of H_L w are kept, and those are
+    # H_m applied to the sum of w's L/m blocks of length m. Two long transforms a step, not four.
     def _apply(self, z):
-        x = torch.nn.functional.pad(z, (0, self.L - z.shape[-1])) * self.b
+        x = torch.nn.functional.pad(z, (0, self.m - z.shape[-1])) * self.b[..., : self.m]
         x = fwht(x)
-        x = torch.gather(x, -1, self.perm.expand_as(x)) * self.g
+        x = torch.gather(x, -1, self.perm_m.expand(*x.shape[:-1], self.L)) * self.g
         return fwht(x)[..., : self.D] * self.scale
 
     def _transpose(self, v):
         x = fwht(torch.nn.functional.pad(v, (0, self.L - self.D))) * self.g
         x = torch.gather(x, -1, self.inv_perm.expand_as(x))
-        return (fwht(x) * self.b)[..., : self.d_max] * self.scale
+        x = x.reshape(*x.shape[:-1], self.L // self.m, self.m).sum(-2)
+        return (fwht(x) * self.b[..., : self.m])[..., : self.d_max] * self.scale
 
     def nbytes(self):
         return sum(t.numel() * t.element_size() for t in (self.b, self.g, self.perm, self.inv_perm))

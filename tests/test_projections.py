@@ -127,3 +127,20 @@ def test_bad_arguments():
         make_projection("fastfood", 10, 3)(torch.zeros(4))
     with pytest.raises(ValueError, match="equally many"):
         stack_projections("dense", 10, [2, 3], [0])
+
+
+@pytest.mark.parametrize(("D", "d"), [(20, 5), (20, 16), (33, 3), (64, 64)])
+def test_fastfood_is_the_explicit_product_of_its_factors(D, d):
+    """P = scale [H G Pi H B]_(:D, :d), built from the stored factors as dense matrices: the
+    short-cut that applies only a small first transform must give exactly this matrix."""
+    from dofcourse.projections import _hadamard
+
+    p = make_projection("fastfood", D, d, seed=3, dtype=torch.float64)
+    st = p.stacked
+    h = _hadamard(st.L, torch.float64, torch.device("cpu"))
+    pi = torch.eye(st.L, dtype=torch.float64)[st.perm[0, 0]]  # (Pi x)_i = x_perm[i]
+    full = h @ torch.diag(st.g[0, 0]) @ pi @ h @ torch.diag(st.b[0, 0])
+    expected = (full[:D, :d] * st.scale[0, 0, 0]).to(torch.float64)
+    torch.testing.assert_close(p.matrix(), expected)
+    v = torch.randn(D, dtype=torch.float64)
+    torch.testing.assert_close(p.T(v), expected.T @ v)
