@@ -2,31 +2,40 @@
 
 Every constructor takes the input shape ``(C, H, W)`` and the number of classes, so the same call
 builds a model for 8×8 digits, 28×28 MNIST or 32×32 CIFAR-10. Inputs are image batches of shape
-``(N, C, H, W)``; the MLP flattens them itself. Their parameter count D is what the course asks
-about: :func:`count_params`.
+``(N, C, H, W)``; the MLP flattens them itself. Their parameter count D, the number the course
+asks about, is ``dofcourse.params.count(model)``. Sizes are checked when a model is built (a
+layer of width 0, a float width, a one-class output): one error that names the argument. Chapter
+00 compares them all; chapter 03 trains the MLP and LeNet-5 in random subspaces.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import torch
 from torch import nn
 
+from dofcourse import checks, params
+
 Shape = tuple[int, int, int]
 
 
 def count_params(model: nn.Module, trainable_only: bool = True) -> int:
-    """D, the number of (trainable) scalar parameters of ``model``."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+    """Deprecated: use ``dofcourse.params.count(model)`` (the course's one parameter count)."""
+    warnings.warn("models.count_params is deprecated: use dofcourse.params.count",
+                  DeprecationWarning, stacklevel=2)  # fmt: skip
+    if trainable_only:
+        return params.count(model)
+    return sum(p.numel() for p in model.parameters())
 
 
 def _check(input_shape: Sequence[int], n_classes: int) -> Shape:
-    if len(input_shape) != 3 or min(input_shape) < 1:
-        raise ValueError(f"input_shape must be (C, H, W) with positive sizes, got {input_shape}")
-    if n_classes < 2:
-        raise ValueError(f"n_classes must be at least 2, got {n_classes}")
-    return (int(input_shape[0]), int(input_shape[1]), int(input_shape[2]))
+    shape = checks.integers(input_shape, "input_shape", min=1)
+    if len(shape) != 3:
+        raise ValueError(f"input_shape must be (C, H, W), got {tuple(input_shape)}")
+    checks.integer(n_classes, "n_classes", min=2)
+    return (shape[0], shape[1], shape[2])
 
 
 def _flat_size(features: nn.Module, shape: Shape) -> int:
@@ -38,8 +47,13 @@ def _flat_size(features: nn.Module, shape: Shape) -> int:
 def mlp(
     input_shape: Sequence[int], n_classes: int, hidden: Sequence[int] = (200, 200)
 ) -> nn.Module:
-    """Fully connected ReLU net; ``hidden=(200, 200)`` on MNIST is Li et al.'s 784-200-200-10."""
+    """Fully connected ReLU net; ``hidden=(200, 200)`` on MNIST is Li et al.'s 784-200-200-10
+    (chapters 00 and 03). ``hidden=()`` is a linear (softmax) classifier; every width must be ≥ 1.
+    """
     shape = _check(input_shape, n_classes)
+    if isinstance(hidden, str | bytes) or not isinstance(hidden, Sequence):
+        raise TypeError(f"hidden must be a sequence of layer widths, got {hidden!r}")
+    hidden = [checks.integer(w, f"hidden[{i}]", min=1) for i, w in enumerate(hidden)]
     widths = [shape[0] * shape[1] * shape[2], *hidden]
     layers: list[nn.Module] = [nn.Flatten()]
     for w_in, w_out in zip(widths[:-1], widths[1:], strict=True):
@@ -71,19 +85,22 @@ def _conv_net(shape: Shape, n_classes: int, channels: Sequence[int], fc: int) ->
 
 
 def conv2(input_shape: Sequence[int], n_classes: int, width: int = 32) -> nn.Module:
-    """Two conv layers (``width``, ``2·width`` channels) and a 256-256 fully connected head."""
+    """Two conv layers (``width``, ``2·width`` channels) and a 256-256 fully connected head
+    (chapter 00: its first dense layer grows with the image's area)."""
+    width = checks.integer(width, "width", min=1)
     return _conv_net(_check(input_shape, n_classes), n_classes, (width, 2 * width), fc=256)
 
 
 def conv3(input_shape: Sequence[int], n_classes: int, width: int = 32) -> nn.Module:
-    """Three conv layers (``width``, ``2·width``, ``4·width``) and a 256-256 head."""
+    """Three conv layers (``width``, ``2·width``, ``4·width``) and a 256-256 head (chapter 00)."""
+    width = checks.integer(width, "width", min=1)
     return _conv_net(_check(input_shape, n_classes), n_classes, (width, 2 * width, 4 * width), 256)
 
 
 def lenet5(input_shape: Sequence[int], n_classes: int) -> nn.Module:
     """LeNet-5 (LeCun et al. 1998) with ReLU and max-pooling: 5×5 convs of 6 and 16 channels, then
-    120-84 fully connected. The second conv is padded on inputs smaller than 20 pixels (8×8 digits)
-    so that the feature map does not vanish."""
+    120-84 fully connected (chapters 00 and 03). The second conv is padded on inputs smaller than
+    20 pixels (8×8 digits) so that the feature map does not vanish."""
     shape = _check(input_shape, n_classes)
     pad2 = 0 if min(shape[1:]) >= 20 else 2
     features = nn.Sequential(
@@ -121,10 +138,11 @@ def resnet_small(input_shape: Sequence[int], n_classes: int, width: int = 16) ->
     """A ResNet-8: a stem and three residual stages (``width``, 2·, 4· channels), one block each.
 
     GroupNorm instead of BatchNorm keeps the model a pure function of its parameters, which
-    ``torch.func`` transforms (vmapped ensembles, Hessian-vector products) need.
+    ``torch.func`` transforms (vmapped ensembles, Hessian-vector products) need. Global average
+    pooling makes its D independent of the image size (chapter 00).
     """
     shape = _check(input_shape, n_classes)
-    w = width
+    w = checks.integer(width, "width", min=1)
     return nn.Sequential(
         nn.Conv2d(shape[0], w, 3, padding=1, bias=False), nn.GroupNorm(min(8, w), w), nn.ReLU(),
         _Block(w, w, 1), _Block(w, 2 * w, 2), _Block(2 * w, 4 * w, 2),
