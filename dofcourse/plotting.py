@@ -1,15 +1,21 @@
-"""One readable figure style, and helpers for the plots the course draws again and again.
+"""One readable figure style, the plots the course draws again and again, and its one widget.
 
-Fonts are large enough to read from the back of a lecture room; every figure is meant to be given
-a title and labelled axes (:func:`label`) and saved as a PNG (:func:`save`) so that it can be
-looked at outside the notebook.
+Fonts are large enough to read from the back of a lecture room; every figure is given a title and
+labelled axes (:func:`label`) and saved as a PNG (:func:`save`) so that it can be looked at
+outside the notebook. Interactive figures follow one convention, :func:`explore`: controls that
+redraw a figure, which is also drawn once, at the controls' starting values, without any
+interaction, so an executed notebook (the tests, a static site, slides) shows it. Every chapter
+uses the style; chapter 00 introduces it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import matplotlib as mpl
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.axes import Axes
@@ -41,7 +47,7 @@ STYLE = {
 
 
 def use_style() -> None:
-    """Apply the course style to all following matplotlib figures."""
+    """Apply the course style to all following matplotlib figures (every chapter's first cell)."""
     mpl.rcParams.update(STYLE)
 
 
@@ -60,7 +66,8 @@ def band(
     label: str | None = None,
     color: str | None = None,
 ) -> None:
-    """A line at ``mean`` with a shaded band from ``lo`` to ``hi`` (all of shape ``(len(x),)``)."""
+    """A line at ``mean`` with a shaded band from ``lo`` to ``hi`` (all of shape ``(len(x),)``);
+    chapters 03 and 05 draw accuracy and success curves with it."""
     (line,) = ax.plot(_np(x), _np(mean), label=label, color=color, marker="o")
     ax.fill_between(_np(x), _np(lo), _np(hi), color=line.get_color(), alpha=0.2, linewidth=0)
 
@@ -68,7 +75,8 @@ def band(
 def mean_band(
     ax: Axes, x: object, samples: object, label: str | None = None, color: str | None = None
 ) -> None:
-    """Mean over runs ± one standard error; ``samples`` has shape ``(n_runs, len(x))``."""
+    """Mean over runs ± one standard error; ``samples`` has shape ``(n_runs, len(x))``
+    (chapter 03: accuracy against d over projection seeds)."""
     s = _np(samples).astype(float)
     if s.ndim != 2 or s.shape[1] != len(_np(x)):
         raise ValueError(f"samples must have shape (n_runs, {len(_np(x))}), got {s.shape}")
@@ -78,7 +86,7 @@ def mean_band(
 
 
 def label(ax: Axes, title: str, xlabel: str, ylabel: str) -> Axes:
-    """Give ``ax`` its title and axis labels (every course figure has all three)."""
+    """Give ``ax`` its title and axis labels (every course figure has all three; chapter 00)."""
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -86,7 +94,54 @@ def label(ax: Axes, title: str, xlabel: str, ylabel: str) -> Axes:
 
 
 def save(fig: Figure, name: str) -> Path:
-    """Save ``fig`` as ``<figure_dir>/<name>.png`` and return the path."""
+    """Save ``fig`` as ``<figure_dir>/<name>.png`` and return the path (every chapter; look at
+    each one: ``build/figures/`` by default)."""
     path = config.figure_dir() / f"{name}.png"
     fig.savefig(path)
     return path
+
+
+def explore(draw: Callable[..., Figure], name: str | None = None, **controls: Any) -> Any:
+    """The course's widget: ``controls`` (ipywidgets, by keyword) that redraw ``draw(**values)``.
+
+    ``draw`` returns a Figure for the controls' values. It is drawn once at once, at the starting
+    values, into the cell's output (and saved as ``name`` when given), so the figure is there in
+    an executed notebook and on a page without a kernel; each change of a control draws it again
+    in an output area below the controls. Returns that panel (an ``ipywidgets.VBox``; Jupyter
+    shows it when it is the cell's last value) with the first figure as ``.figure``. Chapters 00
+    and 04.
+    """
+    import ipywidgets
+    from IPython.display import display
+
+    if not controls:
+        raise ValueError("explore needs at least one control (an ipywidgets slider, by keyword)")
+    bad = [k for k, w in controls.items() if not isinstance(w, ipywidgets.ValueWidget)]
+    if bad:
+        raise TypeError(f"controls {bad} must be ipywidgets value widgets (e.g. IntSlider)")
+
+    def values() -> dict[str, Any]:
+        return {k: w.value for k, w in controls.items()}
+
+    first = draw(**values())
+    if not isinstance(first, Figure):
+        raise TypeError(f"draw must return a matplotlib Figure, got {type(first).__name__}")
+    if name is not None:
+        save(first, name)
+    display(first)
+    plt.close(first)
+    out = ipywidgets.Output()
+
+    def redraw(_change: Any = None) -> None:
+        with out:
+            out.clear_output(wait=True)
+            fig = draw(**values())
+            display(fig)
+            plt.close(fig)
+
+    for w in controls.values():
+        w.observe(redraw, names="value")
+    note = ipywidgets.HTML("<i>Above: the starting values. Move a control to redraw below.</i>")
+    panel = ipywidgets.VBox([note, *controls.values(), out])
+    panel.figure = first
+    return panel

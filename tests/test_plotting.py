@@ -37,3 +37,41 @@ def test_label_and_save_png():
     path = plotting.save(fig, "demo")
     assert path.parent == config.figure_dir() and path.read_bytes()[:4] == b"\x89PNG"
     plt.close(fig)
+
+
+def _line_figure(slope=1.0):
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, slope])
+    plotting.label(ax, f"slope {slope}", "x", "y")
+    return fig
+
+
+def test_explore_draws_once_without_interaction_and_redraws_on_change():
+    import ipywidgets
+
+    calls = []
+
+    def draw(slope):
+        calls.append(slope)
+        return _line_figure(slope)
+
+    slider = ipywidgets.FloatSlider(value=2.0, min=0, max=5)
+    panel = plotting.explore(draw, name="explore_demo", slope=slider)
+    assert calls == [2.0], "the figure is drawn at once, at the starting value"
+    assert panel.figure.axes[0].get_title() == "slope 2.0"
+    assert (config.figure_dir() / "explore_demo.png").exists()
+    assert slider in panel.children
+    slider.value = 3.0
+    assert calls == [2.0, 3.0], "moving a control redraws"
+    plt.close("all")
+
+
+def test_explore_refuses_what_it_cannot_draw():
+    import ipywidgets
+
+    with pytest.raises(ValueError, match="control"):
+        plotting.explore(_line_figure)
+    with pytest.raises(TypeError, match="value widgets"):
+        plotting.explore(_line_figure, slope=3)
+    with pytest.raises(TypeError, match="Figure"):
+        plotting.explore(lambda slope: None, slope=ipywidgets.FloatSlider(value=1.0))
