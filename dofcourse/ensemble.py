@@ -38,7 +38,7 @@ from tqdm.auto import tqdm
 
 from dofcourse import checks
 from dofcourse.params import Functional
-from dofcourse.settings import TrainSettings, batch_order
+from dofcourse.settings import TrainSettings, batch_order, batch_stream
 from dofcourse.train import DIVERGENCE_FACTOR, Data, History, check_data
 
 LOSSES = ("cross_entropy", "mse")
@@ -103,12 +103,14 @@ class EnsembleRun:
 
 
 class _Batches:
-    """Mini-batch indices for every member: shared (B,) / None, or per member (E, B)."""
+    """Mini-batches for every member: shared, x_b (B, ...), or one per member, x_b (E, B, ...)."""
 
-    def __init__(self, n_train, e, settings, order_seeds, pools, device):
+    def __init__(self, x, y, e, settings, order_seeds, pools, device):
+        n_train = len(x)
+        self.x, self.y = x, y
         self.shared = order_seeds is None and pools is None
         if self.shared:
-            self.it = batch_order(n_train, settings.batch_size, settings.order_seed, device)
+            self.it = batch_stream(x, y, settings.batch_size, settings.order_seed)
             return
         seeds = list(order_seeds) if order_seeds is not None else [settings.order_seed] * e
         seeds = [checks.seed(s, f"order_seeds[{i}]") for i, s in enumerate(seeds)]
@@ -136,10 +138,11 @@ class _Batches:
             for p, s in zip(pools, seeds, strict=True)
         ]
 
-    def next(self) -> Tensor | None:
+    def next(self) -> tuple[Tensor, Tensor]:
         if self.shared:
             return next(self.it)
-        return torch.stack([next(it) for it in self.its])
+        idx = torch.stack([next(it) for it in self.its])
+        return self.x[idx], self.y[idx]
 
 
 def _loss_fn(kind: str) -> Callable[[Tensor, Tensor], Tensor]:
@@ -252,7 +255,7 @@ def train_members(
     )
     u = members.init().detach().to(device=device, dtype=dtype).requires_grad_(True)
     e = u.shape[0]
-    batches = _Batches(len(x), e, settings, order_seeds, pools, device)
+    batches = _Batches(x, y, e, settings, order_seeds, pools, device)
     if guard and not (batches.shared and settings.is_full_batch(len(x))):
         raise ValueError("guard=True needs full-batch training with one shared order")
     opt = settings.optimizer_for([u])
@@ -296,13 +299,9 @@ def train_members(
         if on_eval is not None:
             on_eval(step, u.detach())
 
-    def batch_losses(idx: Tensor | None) -> Tensor:
-        thetas = members.theta(u)
-        if idx is None:
-            return per_member(shared_logits(thetas, x), y)
-        if idx.dim() == 1:
-            return per_member(shared_logits(thetas, x[idx]), y[idx])
-        return per_member(own_logits(thetas, x[idx]), y[idx])
+    def batch_losses(xb: Tensor, yb: Tensor) -> Tensor:
+        logits = shared_logits if batches.shared else own_logits
+        return per_member(logits(members.theta(u), xb), yb)
 
     start = time.perf_counter()
     record(0)
@@ -313,8 +312,8 @@ def train_members(
     for step in bar:
         if not bool(active.any()):
             break
-        idx = batches.next()
-        losses = batch_losses(idx)
+        xb, yb = batches.next()
+        losses = batch_losses(xb, yb)
         if guard:
             with torch.no_grad():
                 worse = ~(losses <= 2 * prev_loss + 1e-12) & active
@@ -325,7 +324,7 @@ def train_members(
                     buf = opt.state.get(u, {}).get("momentum_buffer")
                     if buf is not None:
                         buf[worse] = 0
-                losses = batch_losses(idx)
+                losses = batch_losses(xb, yb)
         with torch.no_grad():
             blown = ~torch.isfinite(losses) & active
         if bool(blown.any()):

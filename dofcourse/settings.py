@@ -109,3 +109,23 @@ def batch_order(
         perm = perm.to(device)
         for start in range(0, n - batch_size + 1, batch_size):
             yield perm[start : start + batch_size]
+
+
+def batch_stream(
+    x: torch.Tensor, y: torch.Tensor, batch_size: int | None, seed: int
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """The endless stream of mini-batches (x_b, y_b) in the order of :func:`batch_order`.
+
+    The examples are permuted once per epoch (one gather of the whole set) and the batches are
+    slices of it: views, not copies, so a step pays no indexing of its own. Full batch: (x, y).
+    """
+    n = len(x)
+    if batch_size is None or batch_size >= n:
+        while True:
+            yield x, y
+    gen = torch.Generator().manual_seed(seed)
+    while True:
+        perm = torch.randperm(n, generator=gen).to(x.device)
+        xs, ys = x[perm], y[perm]
+        for start in range(0, n - batch_size + 1, batch_size):
+            yield xs[start : start + batch_size], ys[start : start + batch_size]

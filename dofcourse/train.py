@@ -28,7 +28,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from dofcourse import checks
-from dofcourse.settings import TrainSettings, batch_order
+from dofcourse.settings import TrainSettings, batch_stream
 
 DIVERGENCE_FACTOR = 10.0  # a training loss this many times its start means training diverged
 
@@ -183,7 +183,7 @@ def train(
     x, y, x_test, y_test = check_data(data, dtype, device)
     check_model_fits(model, x, y)
     opt = settings.optimizer_for(trainable)
-    batches = batch_order(len(x), settings.batch_size, settings.order_seed, device)
+    batches = batch_stream(x, y, settings.batch_size, settings.order_seed)
     every = (
         max(1, settings.steps // 50)
         if eval_every is None
@@ -215,11 +215,10 @@ def train(
     for step in bar:
         if stop:
             break
-        idx = next(batches)
-        xb, yb = (x, y) if idx is None else (x[idx], y[idx])
+        xb, yb = next(batches)
+        # no per-step check of the loss (a sync a step): a non-finite or exploding loss is caught
+        # at the next evaluation, a few steps later
         loss = F.cross_entropy(model(xb), yb)
-        if not torch.isfinite(loss):
-            _diverged(loss.item(), start_loss, step, settings.lr)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

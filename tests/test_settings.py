@@ -57,3 +57,16 @@ def test_batch_order_from_a_pool():
     assert torch.equal(next(batch_order(pool, None, seed=0)), pool)
     with pytest.raises(ValueError, match="empty"):
         next(batch_order(torch.tensor([], dtype=torch.int64), 2, seed=0))
+
+
+def test_batch_stream_gives_the_batches_of_batch_order():
+    from dofcourse.settings import batch_stream
+
+    x, y = torch.arange(20.0)[:, None], torch.arange(20)
+    stream, order = batch_stream(x, y, 6, seed=2), batch_order(20, 6, seed=2)
+    for _ in range(7):  # more than two epochs
+        xb, yb = next(stream)
+        idx = next(order)
+        assert torch.equal(xb, x[idx]) and torch.equal(yb, y[idx])
+    xb, yb = next(batch_stream(x, y, None, seed=0))
+    assert xb is x and yb is y
