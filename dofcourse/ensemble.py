@@ -267,6 +267,7 @@ def train_members(
     steps_log: list[int] = []
     log: dict[str, list[Tensor]] = {"loss": [], "train_acc": [], "test_acc": []}
     active = torch.ones(e, dtype=torch.bool, device=device)
+    state = {"n_active": e}
     stopped = torch.zeros(e, dtype=torch.bool, device=device)
     diverged = torch.zeros(e, dtype=torch.bool, device=device)
     scale = torch.ones(e, dtype=dtype, device=device)
@@ -296,6 +297,7 @@ def train_members(
             reached |= a_tr >= target_acc
         stopped.logical_or_(reached & active & ~bad)
         active.logical_and_(~(bad | reached))
+        state["n_active"] = int(active.sum())  # one sync per evaluation, not per step
         if on_eval is not None:
             on_eval(step, u.detach())
 
@@ -310,7 +312,7 @@ def train_members(
     done = 0
     bar = tqdm(range(1, settings.steps + 1), desc=desc, disable=not progress, leave=False)
     for step in bar:
-        if not bool(active.any()):
+        if state["n_active"] == 0:
             break
         xb, yb = batches.next()
         losses = batch_losses(xb, yb)
@@ -330,10 +332,11 @@ def train_members(
         if bool(blown.any()):
             diverged.logical_or_(blown)
             active.logical_and_(~blown)
+            state["n_active"] = int(active.sum())
             losses = torch.where(blown, torch.zeros_like(losses), losses)
         opt.zero_grad(set_to_none=True)
         losses.sum().backward()
-        before = u.detach().clone() if (guard or not bool(active.all())) else None
+        before = u.detach().clone() if (guard or state["n_active"] < e) else None
         opt.step()
         if before is not None:
             with torch.no_grad():
@@ -347,7 +350,7 @@ def train_members(
             record(step)
             if progress:
                 bar.set_postfix(
-                    loss=f"{float(log['loss'][-1].mean()):.3g}", active=int(active.sum())
+                    loss=f"{float(log['loss'][-1].mean()):.3g}", active=state["n_active"]
                 )
     if steps_log[-1] != done:
         record(done)
