@@ -131,3 +131,17 @@ def test_numpy_and_float64_data_are_converted():
     d.x_train, d.y_train = d.x_train.double().numpy(), d.y_train.numpy()
     hist = train.train(_model(), d, TrainSettings(steps=20, lr=0.1), progress=False)
     assert hist.train_acc[-1] == 1.0
+
+
+def test_check_data_moves_data_to_the_models_device_and_dtype():
+    """A stand-in for a GPU: the 'meta' device. Data end up where and as the model is."""
+    d = Blobs()
+    x, y, xt, yt = train.check_data(d, torch.float64, torch.device("meta"))
+    assert {t.device.type for t in (x, y, xt, yt)} == {"meta"}
+    assert x.dtype == xt.dtype == torch.float64 and y.dtype == torch.int64
+
+
+def test_a_float64_model_trains_on_float32_data():
+    model = _model().double()
+    hist = train.train(model, Blobs(), TrainSettings(steps=20, lr=0.1), progress=False)
+    assert hist.train_acc[-1] == 1.0
