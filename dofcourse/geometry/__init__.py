@@ -9,10 +9,14 @@ One idea per module:
 * ``intersect`` -- does a random subspace meet a cone: LP tests, exact formulas, l1 recovery by LP.
 * ``elliptic`` -- projection onto an elliptic cone (the cone of directions into an ellipsoid).
 * ``well`` -- the quadratic well: exact training in random subspaces, the sublevel-set cone.
+* ``sweeps`` -- the chapter's Monte Carlo sweeps, cached on disk (``dofcourse.experiment``).
 * ``demo`` -- the figures and the widget of the chapter.
+
+Monte Carlo means are ``dofcourse.stats.Estimate`` values and thresholds are read with
+``dofcourse.stats.crossing``: the course's one estimate type and one crossing convention.
 """
 
-from dofcourse.geometry._common import Estimate, crossing, estimate, random_orthonormal
+from dofcourse.geometry._common import random_orthonormal
 from dofcourse.geometry.cones import (
     in_l1_descent,
     project_l1_descent,
@@ -45,6 +49,13 @@ from dofcourse.geometry.statdim import (
     statdim_subspace,
     statistical_dimension,
 )
+from dofcourse.geometry.sweeps import (
+    cap_hit_rates,
+    l1_sweep,
+    orthant_sweep,
+    well_sweep,
+    well_threshold,
+)
 from dofcourse.geometry.well import (
     QuadraticWell,
     SuccessCurve,
@@ -69,21 +80,21 @@ from dofcourse.geometry.widths import (
 __all__ = [
     "EllipticCone",
     "cap_hit_probability",
-    "crossing",
-    "estimate",
-    "Estimate",
+    "cap_hit_rates",
     "expected_norm",
     "gaussian_tail_moment",
     "gaussian_width",
     "gordon_miss_bound",
     "in_l1_descent",
     "l1_recovery",
+    "l1_sweep",
     "L1StatDim",
     "meets_orthant",
     "nested_cap_hits",
     "minima_from_gaussians",
     "nested_minima",
     "oracle_l1_ball",
+    "orthant_sweep",
     "orthant_hit_probability",
     "project_l1_descent",
     "project_l1_polar",
@@ -112,5 +123,7 @@ __all__ = [
     "sym_to_vec",
     "vec_to_sym",
     "width_cap",
+    "well_sweep",
+    "well_threshold",
     "width_l1_ball",
 ]

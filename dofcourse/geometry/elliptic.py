@@ -33,7 +33,8 @@ def _bisect(fun, lo: np.ndarray, hi: np.ndarray, increasing: bool, iters: int = 
 
 
 class EllipticCone:
-    """The cone {v : v^T N v <= 0} on the side of ``inside`` (a vector known to lie in it)."""
+    """The cone {v : v^T N v <= 0} on the side of ``inside`` (a vector known to lie in it).
+    Chapter 04."""
 
     def __init__(self, n_matrix: np.ndarray, inside: np.ndarray):
         n_matrix = np.asarray(n_matrix, dtype=float)
@@ -86,7 +87,7 @@ class EllipticCone:
         return z
 
     def project(self, g: np.ndarray) -> np.ndarray:
-        """Pi_K(g) for a batch g (n, D)."""
+        """Pi_K(g) for a batch g (n, D). Chapter 04."""
         x = self._coords(g)
         in_k, in_polar = self._classify(x)
         z = np.zeros_like(x)
@@ -97,7 +98,7 @@ class EllipticCone:
         return z @ self.u.T
 
     def contains(self, v: np.ndarray, tol: float = 1e-9) -> np.ndarray:
-        """Whether each row of v lies in K (up to a relative tolerance)."""
+        """Whether each row of v lies in K (up to a relative tolerance). Chapter 04."""
         x = self._coords(v)
         scale = np.sum(x**2, axis=1) * np.abs(self.nu).max()
         return (x**2 @ self.nu <= tol * scale) & (self.sigma * x[:, 0] >= -tol)
@@ -106,7 +107,7 @@ class EllipticCone:
         """sup <g, u> over unit u in K, per row of g: the support function of K ∩ sphere.
 
         ||g|| in K, ||Pi_K g|| outside K°, and in K° (where the value is <= 0) the stationary point
-        u ~ -(I + mu N)^-1 g with mu = -1/t, t in (0, nu_2), of the boundary.
+        u ~ -(I + mu N)^-1 g with mu = -1/t, t in (0, nu_2), of the boundary. Chapter 04.
         """
         x = self._coords(g)
         in_k, in_polar = self._classify(x)

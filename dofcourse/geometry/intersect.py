@@ -20,6 +20,7 @@ from scipy import linalg, sparse, special, stats
 from scipy.optimize import linprog
 from threadpoolctl import threadpool_limits
 
+from dofcourse import checks
 from dofcourse.geometry._common import check_dims, check_positive_int
 
 
@@ -31,7 +32,8 @@ def _solve_blocks(c, a_ub, b_ub, a_eq, b_eq, bounds) -> np.ndarray:
 
 
 def meets_orthant(p: np.ndarray, block: int = 50) -> np.ndarray:
-    """Boolean (n,): does span(p[i]) contain a nonzero nonnegative vector? ``p`` is (n, D, d)."""
+    """Boolean (n,): does span(p[i]) contain a nonzero nonnegative vector? ``p`` is (n, D, d).
+    Chapter 04."""
     p = np.asarray(p, dtype=float)
     if p.ndim != 3:
         raise ValueError(f"p must have shape (n, D, d), got {p.shape}")
@@ -51,7 +53,8 @@ def meets_orthant(p: np.ndarray, block: int = 50) -> np.ndarray:
 
 
 def orthant_hit_probability(D: int, d: int | np.ndarray) -> np.ndarray:
-    """Exact P(a uniformly random d-dimensional subspace of R^D meets the orthant nontrivially)."""
+    """Exact P(a uniformly random d-dimensional subspace of R^D meets the orthant nontrivially).
+    Chapter 04."""
     check_positive_int(D, "D")
     d = np.atleast_1d(np.asarray(d))
     if np.any(d < 0) or np.any(d > D):
@@ -61,7 +64,8 @@ def orthant_hit_probability(D: int, d: int | np.ndarray) -> np.ndarray:
 
 
 def cap_hit_probability(D: int, d: int | np.ndarray, alpha: float) -> np.ndarray:
-    """Exact P(a random d-subspace of R^D meets the circular cone of half-angle alpha)."""
+    """Exact P(a random d-subspace of R^D meets the circular cone of half-angle alpha).
+    Chapter 04."""
     check_positive_int(D, "D")
     d = np.atleast_1d(np.asarray(d, dtype=float))
     if np.any(d < 0) or np.any(d > D):
@@ -76,11 +80,10 @@ def nested_cap_hits(D: int, alpha: float, n: int, seed: int = 0) -> np.ndarray:
 
     The first d columns of one D x D Gaussian matrix G = Q R span a random d-subspace, nested in d;
     it meets the circular cone around e_1 iff sum_{j<d} Q[0, j]^2 >= cos^2 alpha. The first row
-    of Q is G[0] R^-1, so only R is needed (no Q is formed).
+    of Q is G[0] R^-1, so only R is needed (no Q is formed). Chapter 04.
     """
-    check_positive_int(D, "D")
-    check_positive_int(n, "n")
-    rng = np.random.default_rng(seed)
+    D, n = check_positive_int(D, "D"), check_positive_int(n, "n")
+    rng = np.random.default_rng(checks.seed(seed))
     first_row = np.empty((n, D))
     with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads only contend
         for i in range(n):
@@ -92,7 +95,8 @@ def nested_cap_hits(D: int, alpha: float, n: int, seed: int = 0) -> np.ndarray:
 
 
 def sparse_signal(D: int, s: int, rng: np.random.Generator) -> np.ndarray:
-    """An s-sparse vector of R^D: random support, random signs, magnitudes 1 (shape (D,))."""
+    """An s-sparse vector of R^D: random support, random signs, magnitudes 1 (shape (D,)).
+    Chapter 04."""
     x = np.zeros(D)
     x[rng.choice(D, size=s, replace=False)] = rng.choice([-1.0, 1.0], size=s)
     return x
@@ -101,15 +105,16 @@ def sparse_signal(D: int, s: int, rng: np.random.Generator) -> np.ndarray:
 def l1_recovery(
     D: int, s: int, m: int, n: int, seed: int = 0, block: int = 25, rtol: float = 1e-5
 ) -> np.ndarray:
-    """Boolean (n,): does basis pursuit recover a random s-sparse x0 from m Gaussian rows?"""
-    check_dims(D, s, "the sparsity s")
-    check_dims(D, m, "the number of measurements m")
-    check_positive_int(n, "n")
+    """Boolean (n,): does basis pursuit recover a random s-sparse x0 from m Gaussian rows?
+    Chapter 04."""
+    D, s = check_dims(D, s, "the sparsity s")
+    m = check_dims(D, m, "the number of measurements m")[1]
+    n = check_positive_int(n, "n")
     if s == 0:
         raise ValueError("the sparsity s must be at least 1")
     if m == 0:
         return np.zeros(n, dtype=bool)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(checks.seed(seed))
     out = np.zeros(n, dtype=bool)
     for start in range(0, n, block):
         b = min(block, n - start)

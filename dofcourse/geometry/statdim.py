@@ -17,51 +17,60 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
-from dofcourse.geometry._common import Estimate, check_dims, check_positive_int, estimate
+from dofcourse import checks, stats
+from dofcourse.geometry._common import check_dims, check_positive_int, mc_estimate
 from dofcourse.geometry.cones import Projection
 
 
 def statistical_dimension(
-    project: Projection, D: int, n: int = 2000, seed: int = 0, batch: int = 1000
-) -> Estimate:
-    """Monte Carlo estimate of E ||Pi_C(g)||^2, g ~ N(0, I_D), from the projection onto C."""
-    check_positive_int(D, "D")
-    check_positive_int(n, "n")
-    if n < 2:
-        raise ValueError(f"n must be at least 2 to give a confidence interval, got {n}")
-    rng = np.random.default_rng(seed)
+    project: Projection,
+    D: int,
+    n: int = 2000,
+    seed: int = 0,
+    batch: int = 1000,
+    level: float = 0.95,
+) -> stats.Estimate:
+    """Monte Carlo estimate of E ||Pi_C(g)||^2, g ~ N(0, I_D), from the projection onto C: a
+    ``stats.Estimate`` with a Student-t interval at ``level``. Chapter 04."""
+    D = check_positive_int(D, "D")
+    n = checks.integer(n, "n", min=2)
+    batch = check_positive_int(batch, "batch")
+    rng = np.random.default_rng(checks.seed(seed))
     values = []
     for start in range(0, n, batch):
         g = rng.standard_normal((min(batch, n - start), D))
         values.append(np.sum(project(g) ** 2, axis=1))
-    return estimate(np.concatenate(values))
+    return mc_estimate(np.concatenate(values), level)
 
 
 def statdim_subspace(k: int) -> float:
-    """delta of a k-dimensional subspace: k."""
-    return float(k)
+    """delta of a k-dimensional subspace: k (chapter 04)."""
+    return float(checks.integer(k, "k", min=0))
 
 
 def statdim_orthant(D: int) -> float:
-    """delta of the nonnegative orthant of R^D: D / 2 (it is self-dual)."""
+    """delta of the nonnegative orthant of R^D: D / 2 (it is self-dual; chapter 04)."""
     check_positive_int(D, "D")
     return D / 2
 
 
 def statdim_soc(D: int) -> float:
-    """delta of the second-order cone {(x, t) in R^(D-1) x R : ||x|| <= t}: D / 2 (self-dual)."""
+    """delta of the second-order cone {(x, t) in R^(D-1) x R : ||x|| <= t}: D / 2 (self-dual;
+    chapter 04)."""
     check_positive_int(D, "D")
     return D / 2
 
 
 def statdim_psd(n: int) -> float:
-    """delta of the PSD cone of n x n matrices: half its dimension, n(n+1)/4 (self-dual)."""
+    """delta of the PSD cone of n x n matrices: half its dimension, n(n+1)/4 (self-dual;
+    chapter 04)."""
     check_positive_int(n, "n")
     return n * (n + 1) / 4
 
 
 def gaussian_tail_moment(tau: float | np.ndarray) -> np.ndarray:
-    """E[(|g| - tau)_+^2], g ~ N(0, 1): (1 + tau^2) erfc(tau/sqrt 2) - tau sqrt(2/pi) e^-tau^2/2."""
+    """E[(|g| - tau)_+^2], g ~ N(0, 1): (1 + tau^2) erfc(tau/sqrt 2) - tau sqrt(2/pi) e^-tau^2/2
+    (chapter 04)."""
     tau = np.asarray(tau, dtype=float)
     return (1 + tau**2) * special.erfc(tau / math.sqrt(2)) - tau * math.sqrt(2 / math.pi) * np.exp(
         -(tau**2) / 2
@@ -69,9 +78,9 @@ def gaussian_tail_moment(tau: float | np.ndarray) -> np.ndarray:
 
 
 def psi_l1(rho: float) -> tuple[float, float]:
-    """(psi(rho), minimising tau) for relative sparsity rho = s/D in [0, 1], by 1-D minimisation."""
-    if not 0.0 <= rho <= 1.0:
-        raise ValueError(f"the relative sparsity rho = s/D must lie in [0, 1], got {rho!r}")
+    """(psi(rho), minimising tau) for relative sparsity rho = s/D in [0, 1], by 1-D minimisation
+    (chapter 04)."""
+    rho = checks.real(rho, "the relative sparsity rho = s/D", min=0.0, max=1.0)
     if rho == 1.0:
         return 1.0, 0.0
     if rho == 0.0:
@@ -88,7 +97,8 @@ def psi_l1(rho: float) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class L1StatDim:
-    """delta of the l1 descent cone at an s-sparse point of R^D: the formula and its error bound."""
+    """delta of the l1 descent cone at an s-sparse point of R^D: the formula and its error bound
+    (chapter 04)."""
 
     D: int
     s: int
@@ -98,13 +108,14 @@ class L1StatDim:
 
     @property
     def value(self) -> float:
-        """The formula D psi(s/D) (an upper bound, within 2 sqrt(D/s) of the truth)."""
+        """The formula D psi(s/D) (an upper bound, within 2 sqrt(D/s) of the truth). Chapter 04."""
         return self.upper
 
 
 def statdim_l1(D: int, s: int) -> L1StatDim:
-    """delta(D(||.||_1, x)) for x in R^D with s nonzero entries (Amelunxen et al., Prop. 4.5)."""
-    check_dims(D, s, "the sparsity s")
+    """delta(D(||.||_1, x)) for x in R^D with s nonzero entries (Amelunxen et al., Prop. 4.5;
+    chapter 04)."""
+    D, s = check_dims(D, s, "the sparsity s")
     if s == 0:
         raise ValueError("the sparsity s must be at least 1 (the descent cone at 0 is {0})")
     psi, tau = psi_l1(s / D)

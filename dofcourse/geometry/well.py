@@ -12,8 +12,10 @@ once (:func:`nested_minima`, :func:`success_curve`).
 
 Geometrically, the subspace succeeds iff it meets the cone K of directions from theta_0 into the
 sublevel set {L <= eps}: v in K iff (v^T H c)^2 >= (c^T H c - 2 eps) v^T H v and v^T H c <= 0, an
-elliptic cone (:func:`sublevel_cone`). Gordon's theorem and the kinematic formula then predict the
-threshold d* ~ D - w(K ∩ sphere)^2 ~ D - delta(K).
+elliptic cone (:func:`sublevel_cone`). Gordon's theorem bounds the failure side (a subspace of
+codimension well above w(K ∩ sphere)^2 misses K); K being convex, the approximate kinematic
+formula adds the success side, so the threshold is d* ~ D - w(K ∩ sphere)^2 ~ D - delta(K).
+Chapter 04.
 """
 
 from __future__ import annotations
@@ -24,13 +26,15 @@ import numpy as np
 from scipy import linalg
 from threadpoolctl import threadpool_limits
 
-from dofcourse.geometry._common import check_positive_int, crossing
+from dofcourse import checks, stats
+from dofcourse.geometry._common import check_positive_int
 from dofcourse.geometry.elliptic import EllipticCone
 
 
 @dataclass(frozen=True)
 class QuadraticWell:
-    """A well with Hessian ``h`` (D, D), symmetric positive definite, and minimum ``theta_star``."""
+    """A well with Hessian ``h`` (D, D), symmetric positive definite, and minimum ``theta_star``
+    (chapter 04, section 5)."""
 
     h: np.ndarray
     theta_star: np.ndarray
@@ -51,7 +55,8 @@ class QuadraticWell:
 
     @classmethod
     def from_spectrum(cls, eigenvalues: np.ndarray) -> QuadraticWell:
-        """The diagonal well H = diag(eigenvalues), minimum at 0 (a rotation changes nothing)."""
+        """The diagonal well H = diag(eigenvalues), minimum at 0 (a rotation changes nothing).
+        Chapter 04."""
         lam = np.asarray(eigenvalues, dtype=float)
         return cls(np.diag(lam), np.zeros(lam.size))
 
@@ -60,20 +65,19 @@ class QuadraticWell:
         return self.h.shape[0]
 
     def loss(self, theta: np.ndarray) -> np.ndarray:
-        """L(theta) for theta of shape (D,) or (n, D)."""
+        """L(theta) for theta of shape (D,) or (n, D). Chapter 04."""
         c = np.atleast_2d(theta) - self.theta_star
         return 0.5 * np.einsum("ni,ij,nj->n", c, self.h, c)
 
     def start_at_loss(self, loss0: float, seed: int = 0) -> np.ndarray:
-        """A start theta_0 in a random direction from theta*, scaled so that L(theta_0) = loss0."""
-        if loss0 <= 0:
-            raise ValueError(f"the starting loss must be positive, got {loss0!r}")
-        u = np.random.default_rng(seed).standard_normal(self.D)
+        """A start theta_0 in a random direction (drawn from ``seed``) from theta*, scaled so that
+        L(theta_0) = loss0. Chapter 04."""
+        loss0 = checks.real(loss0, "the starting loss loss0", min=0.0, open_min=True)
+        u = np.random.default_rng(checks.seed(seed)).standard_normal(self.D)
         return self.theta_star + u * np.sqrt(loss0 / self.loss(self.theta_star + u)[0])
 
     def _check(self, theta0: np.ndarray, eps: float) -> np.ndarray:
-        if not np.isscalar(eps) or eps < 0:
-            raise ValueError(f"the target loss eps must be a nonnegative number, got {eps!r}")
+        checks.real(eps, "the target loss eps", min=0.0)
         theta0 = np.asarray(theta0, dtype=float)
         if theta0.shape != (self.D,):
             raise ValueError(f"theta0 must have shape ({self.D},), got {theta0.shape}")
@@ -86,7 +90,8 @@ class QuadraticWell:
 
 
 def subspace_minimum(well: QuadraticWell, theta0: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Exact min of L over theta0 + span(p) for p of shape (D, d) or (n, D, d); shape (n,)."""
+    """Exact min of L over theta0 + span(p) for p of shape (D, d) or (n, D, d); shape (n,).
+    Chapter 04."""
     p = np.asarray(p, dtype=float)
     p = p[None] if p.ndim == 2 else p
     if p.ndim != 3 or p.shape[1] != well.D or p.shape[2] > well.D:
@@ -107,17 +112,18 @@ def nested_minima(well: QuadraticWell, theta0: np.ndarray, n: int, seed: int = 0
     The first d columns of a Gaussian matrix span a uniformly random d-subspace, nested in d.
     With the Cholesky factor G^T H G = C C^T and y = C^-1 G^T H c, the minimum over the first d
     columns is 1/2 c^T H c - 1/2 sum_{i <= d} y_i^2 (C's leading block is the factor of the
-    leading block), so one factorisation gives every d.
+    leading block), so one factorisation gives every d. Chapter 04.
     """
-    check_positive_int(n, "n")
-    rng = np.random.default_rng(seed)
+    n = check_positive_int(n, "n")
+    rng = np.random.default_rng(checks.seed(seed))
     return minima_from_gaussians(
         well, theta0, (rng.standard_normal((well.D, well.D)) for _ in range(n))
     )
 
 
 def minima_from_gaussians(well: QuadraticWell, theta0: np.ndarray, gs) -> np.ndarray:
-    """:func:`nested_minima` for given Gaussian matrices ``gs`` (an iterable of (D, D) arrays)."""
+    """:func:`nested_minima` for given Gaussian matrices ``gs`` (an iterable of (D, D) arrays);
+    chapter 04."""
     c = np.asarray(theta0, dtype=float) - well.theta_star
     hc = well.h @ c
     rows = []
@@ -131,32 +137,36 @@ def minima_from_gaussians(well: QuadraticWell, theta0: np.ndarray, gs) -> np.nda
 
 @dataclass(frozen=True)
 class SuccessCurve:
-    """P(min over a random d-subspace <= eps) for d = 0..D, from n random nested subspaces."""
+    """P(min over a random d-subspace <= eps) for d = 0..D, from n random nested subspaces
+    (chapter 04)."""
 
     d: np.ndarray  # (D + 1,)
     p: np.ndarray  # (D + 1,)
     n: int
 
     def threshold(self, level: float = 0.5) -> float:
-        """The d where the success probability first reaches ``level`` (interpolated)."""
-        return crossing(self.d, self.p, level)
+        """The d where the success probability first reaches ``level`` (``stats.crossing``:
+        interpolated; inf if never). Chapter 04."""
+        return stats.crossing(self.d, self.p, level)
 
     def width(self, lo: float = 0.1, hi: float = 0.9) -> float:
-        """Transition width: the d where P reaches ``hi`` minus the d where it reaches ``lo``."""
+        """Transition width: the d where P reaches ``hi`` minus the d where it reaches ``lo``.
+        Chapter 04."""
         return self.threshold(hi) - self.threshold(lo)
 
 
 def success_curve(
     well: QuadraticWell, theta0: np.ndarray, eps: float, n: int = 200, seed: int = 0
 ) -> SuccessCurve:
-    """Success probability of training in a random d-subspace through theta0, for every d."""
+    """Success probability of training in a random d-subspace through theta0, for every d
+    (chapter 04)."""
     theta0 = well._check(theta0, eps)
     minima = nested_minima(well, theta0, n, seed)
     return SuccessCurve(np.arange(well.D + 1), (minima <= eps).mean(axis=0), n)
 
 
 def sublevel_cone(well: QuadraticWell, theta0: np.ndarray, eps: float) -> EllipticCone:
-    """The cone of directions v with theta0 + t v in {L <= eps} for some t > 0."""
+    """The cone of directions v with theta0 + t v in {L <= eps} for some t > 0 (chapter 04)."""
     theta0 = well._check(theta0, eps)
     if eps == 0:
         raise ValueError("eps must be positive for the sublevel cone (at eps = 0 it is one ray)")

@@ -24,7 +24,8 @@ from collections.abc import Callable
 import numpy as np
 from scipy import integrate, special
 
-from dofcourse.geometry._common import Estimate, check_dims, check_positive_int, estimate
+from dofcourse import checks, stats
+from dofcourse.geometry._common import check_positive_int, mc_estimate
 
 Support = Callable[[np.ndarray], np.ndarray]
 
@@ -36,49 +37,54 @@ def gaussian_width(
     n: int = 2000,
     seed: int = 0,
     batch: int = 1000,
-) -> Estimate:
-    """Monte Carlo estimate of w(S) in R^D with a 95 % confidence interval.
+    level: float = 0.95,
+) -> stats.Estimate:
+    """Monte Carlo estimate of w(S) in R^D, a ``stats.Estimate`` with a Student-t interval at
+    ``level`` (its ``stderr`` is the standard error). Chapter 04.
 
     Give exactly one of ``support`` (g (b, D) -> h_S(g) (b,)) or ``oracle`` (g (b, D) -> maximisers
-    (b, D); the width is then the mean of <g, x*(g)>). ``n`` Gaussian vectors, ``batch`` at a time.
+    (b, D); the width is then the mean of <g, x*(g)>). ``n`` Gaussian vectors, ``batch`` at a time,
+    drawn from ``seed``.
     """
-    check_positive_int(D, "D")
-    check_positive_int(n, "n")
+    D = check_positive_int(D, "D")
+    n = checks.integer(n, "n", min=2)
+    batch = check_positive_int(batch, "batch")
     if (support is None) == (oracle is None):
         raise ValueError("give exactly one of support= or oracle=")
-    if n < 2:
-        raise ValueError("n must be at least 2 to give a confidence interval")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(checks.seed(seed))
     values = []
     for start in range(0, n, batch):
         g = rng.standard_normal((min(batch, n - start), D))
         values.append(support(g) if support is not None else np.sum(g * oracle(g), axis=1))
-    return estimate(np.concatenate(values))
+    return mc_estimate(np.concatenate(values), level)
 
 
 def expected_norm(k: int) -> float:
     """E ||g||, g ~ N(0, I_k): sqrt(2) Gamma((k+1)/2) / Gamma(k/2), between k/sqrt(k+1) and sqrt(k).
 
-    This is the Gaussian width of the unit sphere (or ball) of any k-dimensional subspace.
+    This is the Gaussian width of the unit sphere (or ball) of any k-dimensional subspace
+    (chapter 04).
     """
+    k = checks.integer(k, "k", min=0)
     if k == 0:
         return 0.0
-    check_positive_int(k, "k")
     return math.sqrt(2.0) * math.exp(special.gammaln((k + 1) / 2) - special.gammaln(k / 2))
 
 
 def support_subspace_sphere(k: int) -> Support:
-    """Support function of the unit sphere of span(e_1..e_k): h(g) = ||g[:k]||."""
+    """Support function of the unit sphere of span(e_1..e_k): h(g) = ||g[:k]|| (chapter 04)."""
+    k = check_positive_int(k, "k")
     return lambda g: np.linalg.norm(g[:, :k], axis=1)
 
 
 def support_l1_ball(g: np.ndarray) -> np.ndarray:
-    """Support function of the unit l1 ball: h(g) = max_i |g_i| (shape (n,))."""
+    """Support function of the unit l1 ball: h(g) = max_i |g_i| (shape (n,); chapter 04)."""
     return np.abs(g).max(axis=1)
 
 
 def oracle_l1_ball(g: np.ndarray) -> np.ndarray:
-    """Maximiser of <g, x> over the unit l1 ball: the vertex sign(g_i) e_i with i = argmax |g_i|."""
+    """Maximiser of <g, x> over the unit l1 ball: the vertex sign(g_i) e_i with i = argmax |g_i|
+    (chapter 04)."""
     i = np.abs(g).argmax(axis=1)
     x = np.zeros_like(g)
     x[np.arange(g.shape[0]), i] = np.sign(g[np.arange(g.shape[0]), i])
@@ -86,8 +92,9 @@ def oracle_l1_ball(g: np.ndarray) -> np.ndarray:
 
 
 def width_l1_ball(D: int) -> float:
-    """w(unit l1 ball) = E max_i |g_i| = int_0^inf 1 - erf(t/sqrt 2)^D dt (~ sqrt(2 log D))."""
-    check_positive_int(D, "D")
+    """w(unit l1 ball) = E max_i |g_i| = int_0^inf 1 - erf(t/sqrt 2)^D dt (~ sqrt(2 log D));
+    chapter 04."""
+    D = check_positive_int(D, "D")
 
     def tail(t: float) -> float:  # P(max |g_i| > t), accurate far in the tail
         return -math.expm1(D * math.log1p(-math.erfc(t / math.sqrt(2)))) if t > 0 else 1.0
@@ -100,9 +107,9 @@ def support_cap(alpha: float) -> Support:
     """Support function of the cap {x on the unit sphere : angle(x, e_1) <= alpha}.
 
     For g at angle phi from e_1 the nearest cap point is at angle max(phi - alpha, 0) from g, so
-    h(g) = ||g|| cos(max(phi - alpha, 0)) (negative when phi - alpha > pi/2).
+    h(g) = ||g|| cos(max(phi - alpha, 0)) (negative when phi - alpha > pi/2). Chapter 04.
     """
-    _check_angle(alpha)
+    alpha = _check_angle(alpha)
 
     def h(g: np.ndarray) -> np.ndarray:
         phi = np.arctan2(np.linalg.norm(g[:, 1:], axis=1), g[:, 0])
@@ -115,10 +122,10 @@ def width_cap(D: int, alpha: float) -> float:
     """w(cap of half-angle alpha in R^D) = E||g|| E cos(max(phi - alpha, 0)).
 
     ||g|| and the angle phi are independent; t = cos(phi) has density proportional to
-    (1 - t^2)^((D-3)/2) on [-1, 1], so the second factor is a 1-D integral.
+    (1 - t^2)^((D-3)/2) on [-1, 1], so the second factor is a 1-D integral. Chapter 04.
     """
-    check_dims(D, 2, "2 (a cap needs D >= 2)")
-    _check_angle(alpha)
+    D = checks.integer(D, "D (a cap needs D >= 2)", min=2)
+    alpha = _check_angle(alpha)
     a = (D - 3) / 2
     log_norm = special.betaln(0.5, (D - 1) / 2)  # int (1-t^2)^a dt over [-1, 1]
 
@@ -139,8 +146,10 @@ def gordon_miss_bound(k: int | np.ndarray, w: float) -> np.ndarray:
     """Gordon's (1988) lower bound on P(a uniformly random subspace of codimension k misses S).
 
     For a closed S in the unit sphere with w(S) < lambda_k = E||g_k||:
-    P(miss) >= 1 - 3.5 exp(-(lambda_k - w)^2 / 18). Returned clipped at 0 (the bound is empty there)
-    and 0 where lambda_k <= w.
+    P(miss) >= 1 - 3.5 exp(-(lambda_k - w)^2 / 18), Gordon's constants as quoted by Larsen et al.
+    (2022). Returned clipped at 0 (the bound is empty there) and 0 where lambda_k <= w. It bounds
+    the *miss* side only: that a subspace of smaller codimension does hit S is not part of it
+    (chapter 04, section 3).
     """
     k = np.atleast_1d(np.asarray(k))
     lam = np.array([expected_norm(int(kk)) for kk in k])
@@ -148,6 +157,5 @@ def gordon_miss_bound(k: int | np.ndarray, w: float) -> np.ndarray:
     return np.where(lam > w, np.clip(bound, 0.0, 1.0), 0.0)
 
 
-def _check_angle(alpha: float) -> None:
-    if not 0.0 <= alpha <= math.pi:
-        raise ValueError(f"the cap angle alpha must lie in [0, pi], got {alpha!r}")
+def _check_angle(alpha: float) -> float:
+    return checks.real(alpha, "the cap angle alpha", min=0.0, max=math.pi)
