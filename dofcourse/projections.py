@@ -15,11 +15,15 @@ Kinds (``make_projection(kind, D, d, seed)``):
 kind           construction                                               memory         P z cost
 =============  =========================================================  =============  ========
 "dense"        i.i.d. N(0, 1/D) entries                                   D d floats     O(D d)
-"sparse"       entries +-1/sqrt(D rho) with probability rho = 1/sqrt(D)   ~ d sqrt(D)    O(d sqrt D)
+"sparse"       +-c at ~rho D d random positions, rho = 1/sqrt(D) (*)     ~ d sqrt(D)    O(d sqrt D)
 "fastfood"     scale * H G Pi H B (padded to L = 2^ceil(log2 D) rows)     O(D)           O(D log D)
 "orthonormal"  Q of the QR decomposition of a Gaussian D x d matrix       D d floats     O(D d)
 "identity"     P = I (d = D); ordinary training written as a subspace     nothing        O(D)
 =============  =========================================================  =============  ========
+
+(*) Li et al.'s very sparse projection (Li, Hastie and Church 2006): each entry non-zero with
+probability about rho. Positions are drawn with replacement and repeats merged, which keeps
+about rho D d (1 - rho/2) of them; c = sqrt(d / number kept) restores E ||P e_j||^2 = 1.
 
 Dense and orthonormal matrices are refused, before anything is allocated, when their D d floats
 exceed ``max_bytes`` (1 GiB by default).
@@ -279,7 +283,10 @@ class _Sparse(StackedProjection):
             sign = torch.randint(0, 2, (flat.numel(),), generator=g) * 2.0 - 1.0
             rows.append(flat // d + e * D)
             cols.append(flat % d + e * self.d_max)
-            vals.append(sign / math.sqrt(D * rho))
+            # Positions are drawn with replacement and repeats merged (``unique``), so there are
+            # about D d rho (1 - rho/2) of them, not D d rho. Scaling by the count drawn makes
+            # the squared norms of the d columns sum to d exactly: E ||P e_j||^2 = 1 for each.
+            vals.append(sign * math.sqrt(d / flat.numel()))
         idx = torch.stack([torch.cat(rows), torch.cat(cols)])
         val = torch.cat(vals).to(dtype)
         size = (self.n * D, self.n * self.d_max)

@@ -144,3 +144,13 @@ def test_fastfood_is_the_explicit_product_of_its_factors(D, d):
     torch.testing.assert_close(p.matrix(), expected)
     v = torch.randn(D, dtype=torch.float64)
     torch.testing.assert_close(p.T(v), expected.T @ v)
+
+
+def test_sparse_columns_have_unit_norm_in_expectation_even_when_dense():
+    """At small D the density rho = 1/sqrt(D) is large and many drawn positions repeat; the
+    columns must still have E ||P e_j||^2 = 1 (not 1 - rho/2 = 0.875 here)."""
+    sq = torch.stack([
+        make_projection("sparse", 16, 8, seed=s, dtype=torch.float64).matrix().square().sum(0)
+        for s in range(400)
+    ])  # fmt: skip
+    assert abs(sq.mean().item() - 1) < 0.01, sq.mean()
