@@ -15,7 +15,7 @@ from dofcourse.settings import TrainSettings
 
 @pytest.fixture(scope="module")
 def ds():
-    return data.load("digits", device="cpu").subsample(200, seed=0)
+    return data.load("digits", device="cpu").subsample(200, sample_seed=0)
 
 
 def tiny(ds, seed=0):
@@ -163,3 +163,32 @@ def test_bad_arguments(ds):
         subspace.sweep(m, ds, s, [10], [])
     with pytest.raises(ValueError, match="budget"):
         subspace.train_subspace(m, ds, s, 1000, kind="dense", max_bytes=10**4)
+
+
+def test_on_eval_sees_the_path_of_z(ds):
+    m = tiny(ds)
+    path = []
+    run = subspace.train_subspace(m, ds, TrainSettings(steps=6, lr=0.05, optimizer="adam"), 3,
+                                  eval_every=2, on_eval=lambda step, z: path.append(z.clone()),
+                                  progress=False)  # fmt: skip
+    assert len(path) == len(run.history.step) == 4
+    assert torch.equal(path[0], torch.zeros(1, 3)) and torch.equal(path[-1][0], run.z)
+
+
+def test_full_model_accuracy_is_ordinary_training_cached(ds, monkeypatch):
+    m = tiny(ds)
+    settings = TrainSettings(steps=20, lr=0.01, optimizer="adam", batch_size=64)
+    r = subspace.full_model_accuracy(m, ds, settings)
+    ref = copy.deepcopy(m)
+    hist = train.train(ref, ds, settings, progress=False)
+    assert r["test_acc"] == pytest.approx(hist.test_acc[-1]) and r["loss"] == pytest.approx(
+        hist.loss[-1], rel=1e-5
+    )
+    assert torch.equal(params.flatten(m), params.flatten(tiny(ds))), "the model is not trained"
+    monkeypatch.setattr(train, "train", lambda *a, **k: pytest.fail("recomputed, not cached"))
+    assert subspace.full_model_accuracy(m, ds, settings) == r
+
+
+def test_sweep_without_progress_prints_no_bars(ds, capsys):
+    subspace.sweep(tiny(ds), ds, TrainSettings(steps=3, lr=0.05), [5], [0], progress=False)
+    assert capsys.readouterr().err == ""

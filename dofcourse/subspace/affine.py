@@ -15,7 +15,7 @@ training, the *burn-in* of chapter 05 (:func:`burn_in`). Taught in chapters 03 a
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -98,6 +98,7 @@ def train_ensemble(
     anchor: Tensor | None = None,
     eval_every: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    on_eval: Callable[[int, Tensor], None] | None = None,
     progress: bool = True,
 ) -> list[SubspaceRun]:
     """Train E = len(dims) subspaces of ``model`` at once; member e has dimension dims[e] and
@@ -105,6 +106,8 @@ def train_ensemble(
 
     ``anchor`` (D,) is theta_0 (default: the model's current parameters, its initialisation);
     the model is never changed. All members see the same mini-batches (``settings.order_seed``).
+    ``on_eval(step, Z)`` is called at every evaluation with the coordinates Z (E, max(dims)) (row
+    e uses its first dims[e] entries): chapter 03 draws the path of z on a plane with it.
     """
     kind = checks.choice(kind, "kind", KINDS)
     theta0 = check_anchor(model, anchor)
@@ -117,7 +120,8 @@ def train_ensemble(
                              dtype=theta0.dtype, max_bytes=max_bytes)  # fmt: skip
     net = Functional.of_module(model)
     run = ensemble.train_members(net, Affine(theta0, proj), data, settings, eval_every=eval_every,
-                                 progress=progress, desc=f"{kind} x{proj.n}")  # fmt: skip
+                                 on_eval=on_eval, progress=progress,
+                                 desc=f"{kind} x{proj.n}")  # fmt: skip
     return [
         SubspaceRun(kind, d, s, run.u[e, :d].clone(), run.history.member(e), bool(run.diverged[e]))
         for e, (d, s) in enumerate(zip(dims, proj_seeds, strict=True))
@@ -135,16 +139,18 @@ def train_subspace(
     anchor: Tensor | None = None,
     eval_every: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    on_eval: Callable[[int, Tensor], None] | None = None,
     progress: bool = True,
 ) -> SubspaceRun:
     """Train z (d,) of theta = anchor + P z, P = make_projection(kind, D, d, proj_seed).
 
-    With ``kind="identity"`` (d = D) this is ordinary training, step for step.
+    With ``kind="identity"`` (d = D) this is ordinary training, step for step. ``on_eval(step,
+    z)`` sees z (1, d) at every evaluation (the path of z). Chapter 03.
     """
     d = checks.integer(d, "d", min=1)
     (run,) = train_ensemble(
         model, data, settings, [d], [proj_seed], kind=kind, anchor=anchor,
-        eval_every=eval_every, max_bytes=max_bytes, progress=progress,
+        eval_every=eval_every, max_bytes=max_bytes, on_eval=on_eval, progress=progress,
     )  # fmt: skip
     return run
 

@@ -1,7 +1,8 @@
 """The intrinsic dimension d_int90: the smallest d at which a subspace reaches 90 % of the full
 model's accuracy (Li et al. 2018). Taught in chapter 03.
 
-Read off a sweep: the seed-mean accuracy curve against d crosses ``threshold * full_acc``;
+The reference is the full model trained the same way (:func:`full_model_accuracy`, cached). Read
+off a sweep: the seed-mean accuracy curve against d crosses ``threshold * full_acc``;
 ``stats.crossing`` interpolates linearly in log d (the grid is in powers of two) and gives ``inf``
 when the curve never gets there. The interval resamples the seeds (``stats.bootstrap``): the runs
 with one projection seed form one row, and whole rows are drawn with replacement.
@@ -9,11 +10,29 @@ with one projection seed form one row, and whole rows are drawn with replacement
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 
 import numpy as np
+from torch import nn
 
-from dofcourse import checks, stats
+from dofcourse import checks, experiment, stats, train
+from dofcourse.settings import TrainSettings
+
+
+@experiment.cached
+def full_model_accuracy(model: nn.Module, data: train.Data, settings: TrainSettings) -> dict:
+    """Train a copy of ``model`` (all D parameters) on ``data`` with ``settings``, the way its
+    subspaces are trained; its final ``train_acc``, ``test_acc`` and ``loss``: the reference of
+    :func:`intrinsic_dimension`. The model itself is not changed. Chapter 03."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    hist = train.train(copy.deepcopy(model), data, settings, progress=False)
+    return {
+        "train_acc": float(hist.train_acc[-1]),
+        "test_acc": float(hist.test_acc[-1]),
+        "loss": float(hist.loss[-1]),
+    }
 
 
 def intrinsic_dimension(

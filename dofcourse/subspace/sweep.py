@@ -48,7 +48,8 @@ def plan_chunks(points: list[dict], fixed: dict) -> list[list[dict]]:
     return chunks
 
 
-@experiment.batched(axes=("d", "proj_seed"), chunk=plan_chunks, sort_by=("d", "proj_seed"))
+@experiment.batched(axes=("d", "proj_seed"), chunk=plan_chunks, sort_by=("d", "proj_seed"),
+                    ignore=("bars",))  # fmt: skip
 def runs(
     points: list[dict],
     model: nn.Module,
@@ -58,13 +59,14 @@ def runs(
     anchor: Tensor | None = None,
     eval_every: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
-    progress: bool = True,
+    bars: bool = True,
 ) -> list[dict]:
     """Train the subspaces at ``points`` ({"d", "proj_seed"}) as one ensemble; one dict per run:
-    final and best (over the evaluations) accuracies, the evaluation curve, and z."""
+    final and best (over the evaluations) accuracies, the evaluation curve, and z. ``bars``: a
+    progress bar per ensemble (not part of the key; ``grid`` has its own ``progress``)."""
     out = train_ensemble(model, data, settings, [p["d"] for p in points],
                          [p["proj_seed"] for p in points], kind=kind, anchor=anchor,
-                         eval_every=eval_every, max_bytes=max_bytes, progress=progress)  # fmt: skip
+                         eval_every=eval_every, max_bytes=max_bytes, progress=bars)  # fmt: skip
     return [
         {
             "loss": r.loss,
@@ -112,8 +114,8 @@ def sweep(
         raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
     return experiment.grid(runs, {"d": dims, "proj_seed": proj_seeds}, model=model, data=data,
                            settings=settings, kind=kind, anchor=anchor, eval_every=eval_every,
-                           max_bytes=max_bytes, executor=executor, progress=progress,
-                           desc=f"sweep {kind}")  # fmt: skip
+                           max_bytes=max_bytes, bars=progress, executor=executor,
+                           progress=progress, desc=f"sweep {kind}")  # fmt: skip
 
 
 def accuracy_table(table: pd.DataFrame, column: str = "test_acc") -> np.ndarray:
