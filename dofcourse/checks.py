@@ -159,3 +159,29 @@ def labels(
                 f"got labels {lo}..{hi}"
             )
     return y.to(device=device, dtype=torch.int64)
+
+
+def array(value: Any, name: str, *, ndim: int | Sequence[int] | None = None) -> np.ndarray:
+    """``value`` (a NumPy array, a tensor, or a list of numbers) as a finite float64 NumPy array.
+
+    For the NumPy/SciPy code of the course (linear programs, least squares, tensor
+    decompositions, chapters 04, 09, A1). ``ndim`` is checked as in :func:`tensor`; integer and
+    boolean input is converted (a design matrix of 0/1 entries is a matrix), NaN and infinite
+    entries are refused.
+    """
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    try:
+        out = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{name} must be an array of numbers, got {_got(value)}") from err
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if out.ndim not in allowed:
+            raise ValueError(
+                f"{name} must have {' or '.join(map(str, allowed))} dimensions, "
+                f"got shape {out.shape}"
+            )
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return out

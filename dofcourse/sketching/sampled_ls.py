@@ -1,0 +1,97 @@
+"""Least squares from a sample of the rows, drawn uniformly or by leverage score.
+
+To solve min_x ||A x - b|| with A (m, n), m >> n, draw s row indices i_1..i_s independently with
+probabilities p (with replacement) and solve the small problem
+
+    min_x sum_t w_t^2 (A_{i_t} x - b_{i_t})^2,   w_t = 1 / sqrt(s p_{i_t}),
+
+whose weights make the sketched normal equations unbiased: E[A^T S^T S A] = A^T A. With p the
+leverage scores divided by n (:mod:`dofcourse.sketching.leverage`), s = O(n log n / eps) rows
+give a residual within a factor 1 + eps of the optimum with high probability (Drineas, Mahoney
+and Muthukrishnan 2006); with uniform p the number of rows needed grows with the coherence
+m max_i l_i / n, which can be as large as m (appendix A1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from dofcourse import checks, experiment, stats
+from dofcourse.sketching.leverage import leverage_scores
+
+KINDS = ("uniform", "leverage")
+
+
+def probabilities(A: object, kind: str) -> np.ndarray:
+    """Row-sampling probabilities p (m,) of A: ``"uniform"`` 1/m, ``"leverage"`` l_i / rank."""
+    kind = checks.choice(kind, "kind", KINDS)
+    A = checks.array(A, "A", ndim=2)
+    if kind == "uniform":
+        return np.full(A.shape[0], 1.0 / A.shape[0])
+    lev = leverage_scores(A)
+    return lev / lev.sum()
+
+
+def draw_rows(p: object, n_samples: int, sample_seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(rows (s,), weights (s,)): s = ``n_samples`` indices drawn with replacement from p, and
+    their importance weights 1 / sqrt(s p_i)."""
+    p = checks.array(p, "p", ndim=1)
+    if np.any(p < 0) or not np.isclose(p.sum(), 1.0):
+        raise ValueError("p must be non-negative and sum to 1")
+    s = checks.integer(n_samples, "n_samples", min=1)
+    rows = np.random.default_rng(checks.seed(sample_seed, "sample_seed")).choice(len(p), s, p=p)
+    return rows, 1.0 / np.sqrt(s * p[rows])
+
+
+def sampled_lstsq(A: object, b: object, rows: object, weights: object) -> np.ndarray:
+    """x (n,) minimising ||diag(weights) (A[rows] x - b[rows])||; the minimum-norm one if the
+    sampled rows do not determine x (they missed a direction)."""
+    A, b = checks.array(A, "A", ndim=2), checks.array(b, "b", ndim=1)
+    if A.shape[0] != b.shape[0]:
+        raise ValueError(f"A has {A.shape[0]} rows but b has {b.shape[0]} entries")
+    rows = np.asarray(checks.integers(rows, "rows", min=0, max=A.shape[0] - 1))
+    w = checks.array(weights, "weights", ndim=1)
+    if w.shape != rows.shape:
+        raise ValueError(f"weights must have one entry per row ({rows.size}), got {w.size}")
+    return np.linalg.lstsq(w[:, None] * A[rows], w * b[rows], rcond=None)[0]
+
+
+def residual(A: np.ndarray, b: np.ndarray, x: np.ndarray) -> float:
+    """||A x - b||."""
+    return float(np.linalg.norm(A @ x - b))
+
+
+@experiment.cached
+def residual_sweep(
+    A: np.ndarray,
+    b: np.ndarray,
+    sample_sizes: Sequence[int],
+    sample_seeds: Sequence[int],
+    kinds: Sequence[str] = KINDS,
+) -> pd.DataFrame:
+    """Sampled least squares for every (kind, n_samples, sample_seed); one row each with the
+    residual and its ratio to the optimal residual ||A x* - b|| (x* from all rows)."""
+    A, b = checks.array(A, "A", ndim=2), checks.array(b, "b", ndim=1)
+    sizes = checks.integers(sample_sizes, "sample_sizes", min=1)
+    seeds = [checks.seed(s, f"sample_seeds[{i}]") for i, s in enumerate(sample_seeds)]
+    best = residual(A, b, np.linalg.lstsq(A, b, rcond=None)[0])
+    rows = []
+    for kind in kinds:
+        p = probabilities(A, kind)
+        for s in sizes:
+            for seed in seeds:
+                r = residual(A, b, sampled_lstsq(A, b, *draw_rows(p, s, seed)))
+                rows.append({"kind": kind, "n_samples": s, "sample_seed": seed,
+                             "residual": r, "ratio": r / best})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def rows_needed(table: pd.DataFrame, kind: str, within: float = 0.1, share: float = 0.9) -> float:
+    """The fewest sampled rows at which a ``share`` of the seeds reach a residual within
+    ``within`` of the optimum (``stats.crossing`` in log n_samples; inf if never)."""
+    sub = table[table["kind"] == kind]
+    ok = sub.assign(ok=sub["ratio"] <= 1 + within).groupby("n_samples")["ok"].mean()
+    return stats.crossing(ok.index.to_numpy(float), ok.to_numpy(float), share, log_x=True)
