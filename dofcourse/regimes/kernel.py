@@ -1,0 +1,65 @@
+"""The empirical tangent kernel of a network and how much it changed during training.
+
+Near its parameters theta a network is linear in a change dtheta: f(theta + dtheta, x) ~
+f(theta, x) + J(x) dtheta, with J(x) = df/dtheta (C x D for C outputs). Gradient descent then
+moves the outputs on the training inputs by -eta K r, with the *tangent kernel*
+
+    K(x, x') = sum_c <grad_theta f_c(x), grad_theta f_c(x')>  (summed over the C outputs).
+
+In the lazy regime K hardly changes during training, and the trained network is (close to) kernel
+regression with K at the initialisation; in the rich regime K itself is learned (Chizat, Oyallon
+and Bach 2019). This module computes K on a few inputs with ``torch.func`` (vmap of jacrev) and
+two measures of its change between two parameter vectors:
+
+* the relative change ||K_1 - K_0||_F / ||K_0||_F (scale and shape);
+* the kernel distance 1 - <K_0, K_1>_F / (||K_0||_F ||K_1||_F) (shape only; Fort et al. 2020).
+
+Chapter 09.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+from torch.func import jacrev, vmap
+
+from dofcourse import checks
+from dofcourse.params import Functional
+
+
+def tangent_kernel(net: Functional, theta: Tensor, x: Tensor, chunk: int = 32) -> Tensor:
+    """K (m, m) of ``net`` at parameters ``theta`` (D,) on inputs ``x`` (m, ...), float64.
+
+    The Jacobians (m, C, D) are built ``chunk`` inputs at a time, so memory stays at
+    chunk x C x D numbers beyond the kernel.
+    """
+    if not isinstance(net, Functional):
+        raise TypeError(f"net must be a params.Functional, got {type(net).__name__}")
+    theta = checks.tensor(theta, "theta", ndim=1, floating=True).to(net.device, net.dtype)
+    if theta.shape[0] != net.D:
+        raise ValueError(f"theta must have shape ({net.D},), got {tuple(theta.shape)}")
+    x = checks.tensor(x, "x", floating=True).to(net.device, net.dtype)
+    chunk = checks.integer(chunk, "chunk", min=1)
+
+    def outputs(th: Tensor, xi: Tensor) -> Tensor:
+        return net(th, xi[None]).reshape(-1)  # (C,)
+
+    jac = vmap(jacrev(outputs), in_dims=(None, 0))
+    rows = [jac(theta, x[s : s + chunk]).double() for s in range(0, len(x), chunk)]
+    J = torch.cat(rows)  # (m, C, D)
+    return torch.einsum("icd,jcd->ij", J, J)
+
+
+def kernel_change(k0: Tensor, k1: Tensor) -> dict[str, float]:
+    """{"change": ||K1 - K0|| / ||K0||, "distance": 1 - <K0, K1> / (||K0|| ||K1||)} (Frobenius)."""
+    k0 = checks.tensor(k0, "k0", ndim=2, floating=True).double()
+    k1 = checks.tensor(k1, "k1", ndim=2, floating=True).double()
+    if k0.shape != k1.shape or k0.shape[0] != k0.shape[1]:
+        raise ValueError(f"k0 and k1 must be square of one shape, got {k0.shape} and {k1.shape}")
+    n0, n1 = torch.linalg.norm(k0), torch.linalg.norm(k1)
+    if n0 == 0 or n1 == 0:
+        raise ValueError("a kernel is zero: the network's outputs do not depend on theta")
+    return {
+        "change": float(torch.linalg.norm(k1 - k0) / n0),
+        "distance": float(1 - (k0 * k1).sum() / (n0 * n1)),
+    }
