@@ -23,24 +23,26 @@ from dofcourse.geometry.sweeps import well_threshold
 def fig_width_2d(n_dirs: int = 6) -> Figure:
     """The l1 ball in the plane with its support lines in a few directions: h_S(u) = max <u, x>
     (chapter 04)."""
-    fig, ax = plt.subplots(figsize=(6.5, 6.5))
+    fig, ax = plt.subplots(figsize=(7, 7))
     diamond = np.array([[1, 0], [0, 1], [-1, 0], [0, -1], [1, 0]])
-    ax.fill(diamond[:, 0], diamond[:, 1], alpha=0.25, label="S = unit l1 ball")
-    t = np.linspace(-2, 2, 2)
+    ax.fill(diamond[:, 0], diamond[:, 1], alpha=0.25, label="S = unit ℓ1 ball")
+    t = np.linspace(-4, 4, 2)
     for k, phi in enumerate(np.linspace(0.15, 2 * math.pi, n_dirs, endpoint=False)):
         u = np.array([math.cos(phi), math.sin(phi)])
         h = np.abs(u).max()  # support function of the l1 ball
         color = f"C{k % 6}"
-        ax.annotate("", xy=u * 1.45, xytext=(0, 0), arrowprops={"arrowstyle": "->", "color": color})
+        ax.annotate("", xy=u * 1.3, xytext=(0, 0), arrowprops={"arrowstyle": "->", "color": color})
         perp = np.array([-u[1], u[0]])
         line = h * u + t[:, None] * perp
         ax.plot(line[:, 0], line[:, 1], "--", color=color, lw=1.5)
-        ax.text(*(u * 1.6), f"h={h:.2f}", color=color, ha="center", va="center", fontsize=11)
-    ax.set_xlim(-2, 2)
-    ax.set_ylim(-2, 2)
+        ax.text(*(u * 1.72), f"h={h:.2f}", color=color, ha="center", va="center", fontsize=12,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})  # fmt: skip
+    ax.set_xlim(-2.2, 2.2)
+    ax.set_ylim(-2.2, 2.2)
     ax.set_aspect("equal")
     ax.legend(loc="lower left")
-    plotting.label(ax, "Support lines of S: h_S(u) = max over S of <u, x>", "x_1", "x_2")
+    plotting.label(ax, r"Support lines: $h_S(u) = \max\ \langle u, x \rangle$ over $x \in S$",
+                   "$x_1$", "$x_2$")  # fmt: skip
     return fig
 
 
