@@ -192,3 +192,14 @@ def test_full_model_accuracy_is_ordinary_training_cached(ds, monkeypatch):
 def test_sweep_without_progress_prints_no_bars(ds, capsys):
     subspace.sweep(tiny(ds), ds, TrainSettings(steps=3, lr=0.05), [5], [0], progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_chunks_of_stored_projections_do_not_pad_small_d_to_large(ds):
+    from dofcourse.subspace.sweep import plan_chunks
+
+    points = [{"d": d, "proj_seed": s} for d in (10, 30, 100, 200, 1000) for s in (0, 1)]
+    fixed = {"model": tiny(ds), "kind": "dense"}
+    chunks = plan_chunks(points, fixed)
+    assert [p for c in chunks for p in c] == points
+    assert all(max(p["d"] for p in c) <= 2 * min(p["d"] for p in c) for c in chunks)
+    assert len(plan_chunks(points, {**fixed, "kind": "fastfood"})) == 1, "no padding cost there"

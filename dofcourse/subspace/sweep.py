@@ -28,18 +28,22 @@ from dofcourse.settings import TrainSettings
 from dofcourse.subspace.affine import train_ensemble
 
 CHUNK = 32  # members per vectorised ensemble: enough to fill two CPU cores, small on a GPU
+STORED = ("dense", "orthonormal")  # kinds whose members are padded to the chunk's largest d
 
 
 def plan_chunks(points: list[dict], fixed: dict) -> list[list[dict]]:
     """Cut points (sorted by d) into chunks of at most ``CHUNK`` members whose estimated memory
-    (members x per-member bytes at the chunk's largest d) stays within ``max_bytes``."""
+    (members x per-member bytes at the chunk's largest d) stays within ``max_bytes``. For stored
+    matrices (dense, orthonormal) every member of a chunk is padded to its largest d, so a chunk
+    also ends where d exceeds twice the chunk's smallest d (padding at most doubles the work)."""
     D = count(fixed["model"])
     kind, budget = fixed.get("kind", "fastfood"), fixed.get("max_bytes", DEFAULT_MAX_BYTES)
     chunks: list[list[dict]] = []
     part: list[dict] = []
     for p in points:
         need = (len(part) + 1) * member_bytes(kind, D, p["d"])
-        if part and (len(part) == CHUNK or need > budget):
+        padded = kind in STORED and bool(part) and p["d"] > 2 * part[0]["d"]
+        if part and (len(part) == CHUNK or need > budget or padded):
             chunks.append(part)
             part = []
         part.append(p)
