@@ -106,8 +106,9 @@ def train_ensemble(
 
     ``anchor`` (D,) is theta_0 (default: the model's current parameters, its initialisation);
     the model is never changed. All members see the same mini-batches (``settings.order_seed``).
-    ``on_eval(step, Z)`` is called at every evaluation with the coordinates Z (E, max(dims)) (row
-    e uses its first dims[e] entries): chapter 03 draws the path of z on a plane with it.
+    ``on_eval(step, Z)`` is called at every evaluation with a copy of the coordinates Z
+    (E, max(dims)) (row e uses its first dims[e] entries): chapter 03 draws the path of z on a
+    plane with it.
     """
     kind = checks.choice(kind, "kind", KINDS)
     theta0 = check_anchor(model, anchor)
@@ -119,8 +120,9 @@ def train_ensemble(
     proj = stack_projections(kind, theta0.numel(), dims, proj_seeds, device=theta0.device,
                              dtype=theta0.dtype, max_bytes=max_bytes)  # fmt: skip
     net = Functional.of_module(model)
+    report = None if on_eval is None else (lambda step, z: on_eval(step, z.clone()))  # a copy
     run = ensemble.train_members(net, Affine(theta0, proj), data, settings, eval_every=eval_every,
-                                 on_eval=on_eval, progress=progress,
+                                 on_eval=report, progress=progress,
                                  desc=f"{kind} x{proj.n}")  # fmt: skip
     return [
         SubspaceRun(kind, d, s, run.u[e, :d].clone(), run.history.member(e), bool(run.diverged[e]))

@@ -27,7 +27,9 @@ def full_model_accuracy(model: nn.Module, data: train.Data, settings: TrainSetti
     :func:`intrinsic_dimension`. The model itself is not changed. Chapter 03."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    hist = train.train(copy.deepcopy(model), data, settings, progress=False)
+    hist = train.train(
+        copy.deepcopy(model), data, settings, eval_every=settings.steps, progress=False
+    )
     return {
         "train_acc": float(hist.train_acc[-1]),
         "test_acc": float(hist.test_acc[-1]),
