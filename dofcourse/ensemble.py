@@ -243,7 +243,9 @@ def train_members(
 
     ``guard`` (full-batch only; chapter 01's quartic losses have no global step-size limit) gives
     every member its own step scale: a step after which its loss more than doubled is undone, its
-    scale halved and its momentum cleared; the scale then grows back by 1 % a step up to 1.
+    scale halved and its momentum cleared; the scale then grows back by 1 % a step up to 1. A jump
+    in the step before an evaluation is undone before the evaluation, so the history, the
+    divergence test and the final coordinates never see a step the guard would undo.
     """
     checks.choice(loss, "loss", LOSSES)
     if not isinstance(settings, TrainSettings):
@@ -305,6 +307,26 @@ def train_members(
         logits = shared_logits if batches.shared else own_logits
         return per_member(logits(members.theta(u), xb), yb)
 
+    def undo_jumps(losses: Tensor, xb: Tensor, yb: Tensor) -> Tensor:
+        """guard: undo the last step of each active member whose loss more than doubled."""
+        with torch.no_grad():
+            worse = ~(losses <= 2 * prev_loss + 1e-12) & active
+        if not bool(worse.any()):
+            return losses
+        with torch.no_grad():
+            u[worse] = prev[worse]
+            scale[worse] /= 2
+            buf = opt.state.get(u, {}).get("momentum_buffer")
+            if buf is not None:
+                buf[worse] = 0
+        return batch_losses(xb, yb)
+
+    def checked_record(step: int) -> None:
+        if guard:  # a jump is undone before it is recorded (or judged as divergence)
+            with torch.no_grad():
+                undo_jumps(batch_losses(x, y), x, y)
+        record(step)
+
     start = time.perf_counter()
     record(0)
     prev = u.detach().clone() if guard else None
@@ -317,16 +339,7 @@ def train_members(
         xb, yb = batches.next()
         losses = batch_losses(xb, yb)
         if guard:
-            with torch.no_grad():
-                worse = ~(losses <= 2 * prev_loss + 1e-12) & active
-            if bool(worse.any()):
-                with torch.no_grad():
-                    u[worse] = prev[worse]
-                    scale[worse] /= 2
-                    buf = opt.state.get(u, {}).get("momentum_buffer")
-                    if buf is not None:
-                        buf[worse] = 0
-                losses = batch_losses(xb, yb)
+            losses = undo_jumps(losses, xb, yb)
         with torch.no_grad():
             blown = ~torch.isfinite(losses) & active
         if bool(blown.any()):
@@ -347,13 +360,13 @@ def train_members(
                 scale.mul_(1.01).clamp_(max=1.0)
         done = step
         if step % every == 0 or step == settings.steps:
-            record(step)
+            checked_record(step)
             if progress:
                 bar.set_postfix(
                     loss=f"{float(log['loss'][-1].mean()):.3g}", active=state["n_active"]
                 )
     if steps_log[-1] != done:
-        record(done)
+        checked_record(done)
     seconds = time.perf_counter() - start
     if bool(diverged.any()):
         warnings.warn(
