@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from dofcourse import hessian as hs
+from dofcourse import params, stats
 from dofcourse.device import single_thread
 
 
@@ -109,8 +112,9 @@ def test_power_iteration_with_deflation(op: hs.HessianOperator, eigs: torch.Tens
 
 
 def test_hutchinson_interval_covers_trace(op: hs.HessianOperator, exact: torch.Tensor) -> None:
-    est = hs.hutchinson_trace(op, n_probes=200, confidence=0.99)
-    assert float(exact.trace()) in est
+    est = hs.hutchinson_trace(op, n_probes=200, level=0.99)
+    assert isinstance(est, stats.Estimate) and est.method == "t" and est.n == 200
+    assert est.contains(float(exact.trace()))
     assert est.hi - est.lo < 0.5 * abs(float(exact.trace()))  # informative, not vacuous
 
 
@@ -120,7 +124,7 @@ def test_hutchinson_interval_has_nominal_coverage() -> None:
     a = torch.randn(30, 30, generator=g, dtype=torch.float64)
     mat = _Matrix(a + a.T)
     hits = sum(
-        float(mat.a.trace()) in hs.hutchinson_trace(mat, 30, confidence=0.9, seed=100 * i)
+        hs.hutchinson_trace(mat, 30, level=0.9, probe_seed=100 * i).contains(float(mat.a.trace()))
         for i in range(200)
     )
     assert 160 <= hits <= 195, f"90 % interval covered the trace in {hits} of 200 runs"
@@ -128,8 +132,8 @@ def test_hutchinson_interval_has_nominal_coverage() -> None:
 
 def test_slq_moments_exact_per_probe(op: hs.HessianOperator, exact: torch.Tensor) -> None:
     """Gauss quadrature with m nodes is exact for vᵀ H^p v, p ≤ 2m − 1."""
-    dens = hs.slq(op, n_probes=1, steps=6, seed=5)
-    v = hs._start(op, 5, rademacher=True)
+    dens = hs.slq(op, n_probes=1, steps=6, probe_seed=5)
+    v = hs.start_vector(op, 5, rademacher=True)
     v = v / v.norm()
     for p in range(1, 12):
         quad = float((dens.weights[0] * dens.nodes[0] ** p).sum())
@@ -179,8 +183,9 @@ def test_mse_gauss_newton_is_jtj() -> None:
 def test_effective_parameters() -> None:
     lam = torch.tensor([100.0, 10.0, 1.0, 0.0, -0.5])
     n = hs.effective_parameters(lam, torch.tensor([1e-6, 1.0, 1e6]))
-    assert torch.allclose(n, torch.tensor([3.0, 100 / 101 + 10 / 11 + 0.5, 111 / 1e6],
-                                                dtype=torch.float64), rtol=1e-5)
+    assert torch.allclose(
+        n, torch.tensor([3.0, 100 / 101 + 10 / 11 + 0.5, 111 / 1e6], dtype=torch.float64), rtol=1e-5
+    )
     with pytest.raises(ValueError, match="alpha"):
         hs.effective_parameters(lam, 0.0)
 
@@ -192,37 +197,77 @@ def test_effective_parameters_slq(exact: torch.Tensor, eigs: torch.Tensor) -> No
     assert torch.allclose(est, hs.effective_parameters(eigs, alphas), rtol=0.15)
 
 
-def test_count_outliers() -> None:
-    bulk = torch.logspace(-1, -1.5, 27)  # a smooth bulk; scale b ≈ 0.042, top ≈ 2.4 b
-    assert math.isclose(hs.bulk_scale(bulk), float(bulk[13:].median()))
+# Top-20 Hessian eigenvalues (in units of the bulk scale) measured on chapter 02's quick-mode
+# MLPs: trained on 10, 5 and 2 classes, and at initialisation.
+TRAINED_10 = [42.41, 35.96, 31.10, 26.38, 19.80, 15.46, 13.22, 10.52, 7.16, 4.24, 2.93, 2.33,
+              2.22, 1.91, 1.77, 1.68, 1.59, 1.43, 1.33, 1.25]  # fmt: skip
+TRAINED_5 = [65.18, 54.81, 29.95, 16.35, 7.55, 5.49, 4.98, 3.18, 3.07, 2.74, 2.50, 2.08, 1.95,
+             1.93, 1.83, 1.62, 1.47, 1.43, 1.28, 1.21]  # fmt: skip
+TRAINED_2 = [22.96, 7.59, 3.53, 2.50, 2.31, 2.15, 2.11, 2.03, 2.00, 1.95, 1.93, 1.85, 1.79, 1.75,
+             1.67, 1.61, 1.54, 1.46, 1.38, 1.29]  # fmt: skip
+AT_INIT = [2.24, 1.79, 1.64, 1.53, 1.38, 1.37, 1.36, 1.25, 1.23, 1.17, 1.13, 1.12, 1.09, 1.02, 1.0,
+           0.958, 0.922, 0.899, 0.854, 0.827]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("eigs", "expected"), [(TRAINED_10, 9), (TRAINED_5, 4), (TRAINED_2, 2), (AT_INIT, 0)]
+)
+def test_count_outliers_on_measured_spectra(eigs, expected) -> None:
+    """The Otsu split finds C − 1 outliers for 10 and 5 classes (the old gap rule said 7 for the
+    5-class spectrum, whose second-level outliers have a 1.57 gap of their own), 2 for two
+    classes (the widest gap alone says 1), and none at initialisation; the presence threshold
+    does not move the count anywhere in 1.15–1.35; order and scale do not matter."""
+    lam = torch.tensor(eigs, dtype=torch.float64)
+    for min_gap in (1.15, 1.25, 1.35):
+        assert hs.count_outliers(lam, min_gap=min_gap) == expected
+    assert hs.count_outliers(1e-3 * lam.flip(0)) == expected
+    n, gap = hs.outlier_split(lam)
+    assert (gap >= 1.37) == (expected > 0) and (expected == 0 or n == expected)
+
+
+def test_count_outliers_on_synthetic_spectra() -> None:
+    bulk = torch.logspace(-1, -1.5, 27)  # a smooth bulk: no outliers
+    assert math.isclose(hs.bulk_scale(bulk), float(np.median(bulk[13:].numpy())), rel_tol=1e-6)
     assert hs.count_outliers(bulk) == 0
     assert hs.count_outliers(torch.cat([torch.tensor([5.0, 2.0, 0.4]), bulk])) == 3
-    # outliers spread over a decade: the widest gap (50 → 3) lies between two of them
-    assert hs.count_outliers(torch.cat([torch.tensor([50.0, 3.0, 1.0, 0.5]), bulk])) == 4
-    # the last outlier is close to the one above it but clearly above the bulk
-    assert hs.count_outliers(torch.cat([torch.tensor([8.0, 0.5, 0.45]), bulk])) == 3
-    assert hs.count_outliers(torch.cat([torch.tensor([0.12]), bulk])) == 0  # not 3 b above
-    # a gap low in the bulk does not count: only candidates above 3 b are considered
-    stepped = torch.cat([torch.tensor([1.0]), torch.linspace(0.09, 0.08, 4),
-                         torch.logspace(math.log10(0.05), math.log10(0.03), 25)])
-    assert 0.08 / 0.05 >= 1.5 and 0.09 < 3 * hs.bulk_scale(stepped)
-    assert hs.count_outliers(stepped) == 1
+    # outliers spread over a decade: the widest gap (50 → 5) lies between two of them
+    assert hs.count_outliers(torch.cat([torch.tensor([50.0, 5.0, 3.0, 2.0]), bulk])) == 4
     with pytest.raises(ValueError, match="at least 10"):
         hs.count_outliers(torch.tensor([1.0, 0.5]))
     with pytest.raises(ValueError, match="not positive"):
-        hs.count_outliers(torch.cat([torch.ones(5), -torch.ones(10)]))
-    with pytest.raises(ValueError, match="exceed 1"):
-        hs.count_outliers(bulk, factor=0.5)
+        hs.bulk_scale(torch.cat([torch.ones(5), -torch.ones(10)]))
+    with pytest.raises(ValueError, match="min_gap"):
+        hs.count_outliers(bulk, min_gap=0.5)
 
 
-def test_summarize_and_scrubber(op: hs.HessianOperator, eigs: torch.Tensor) -> None:
+def test_summarize_checkpoint_figure_and_scrubber(
+    op: hs.HessianOperator, eigs: torch.Tensor
+) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    s = hs.summarize(op, k=5, steps=25, alpha=1e-2, threshold=float(eigs[2]) * 0.99, n_probes=2)
-    assert s.n_above == 3 and s.dim == op.dim
+    import matplotlib.pyplot as plt
+
+    s = hs.summarize(op, k=12, steps=40, alpha=1e-2, threshold=float(eigs[2]) * 0.99, n_probes=2)
+    assert s.n_above == 3 and s.dim == op.dim and s.top.shape == (12,)
     assert math.isclose(float(s.top[0]), float(eigs[0]), rel_tol=1e-8)
-    assert hs.checkpoint_scrubber([0, 10], [s, s]) is not None
+    assert s.n_outliers == hs.count_outliers(s.top)
+    fig = hs.checkpoint_figure([0, 10], [s, s], 1)
+    assert fig.axes[0].get_title().startswith("step 10:") and len(fig.axes[0].patches) == 12
+    plt.close("all")
+    widget = hs.checkpoint_scrubber([0, 10], [s, s])
+    slider = widget.children[0]
+    assert (slider.min, slider.max, slider.value) == (0, 1, 1)
+    drawn = []
+    real_show = plt.show
+    plt.show = lambda *a, **k: drawn.append(plt.gcf().axes[0].get_title())
+    try:
+        slider.value = 0  # moving the slider redraws the figure of that checkpoint
+    finally:
+        plt.show = real_show
+    assert drawn and drawn[-1].startswith("step 0:")
+    with pytest.raises(ValueError, match="one summary per checkpoint"):
+        hs.checkpoint_scrubber([0], [s, s])
 
 
 class _Matrix:
@@ -278,3 +323,91 @@ def test_float32_model_on_course_mlp() -> None:
     assert math.isclose(float(top_l[0]), float(ref), rel_tol=1e-3)
     assert math.isclose(float(top_p[0]), float(ref), rel_tol=1e-3)
     assert F.cross_entropy(net(x), y).item() == pytest.approx(op32.loss(), rel=1e-6)
+
+
+def test_data_are_moved_to_the_model_dtype_and_device() -> None:
+    """A float64 model with float32 data (the chapter-02 §7 bug was data on another device than
+    the model): the operator converts the data once, at its boundary, and agrees with float64."""
+    x64, y = _data()
+    op32 = hs.hessian_operator(_net(), (x64.float(), y))
+    op64 = hs.hessian_operator(_net(), (x64, y))
+    for xb, yb in op32.batches:
+        assert xb.dtype == torch.float64 and xb.device == op32.device and yb.dtype == torch.int64
+    v = torch.randn(op64.dim, dtype=torch.float32, generator=torch.Generator().manual_seed(2))
+    torch.testing.assert_close(op32.hvp(v), op64.hvp(v.double()), rtol=1e-6, atol=1e-6)
+    reg = hs.hessian_operator(_net(), (x64.float(), torch.randn(40, 3)),
+                              loss_fn=lambda o, t: ((o - t) ** 2).mean())  # fmt: skip
+    assert reg.batches[0][1].dtype == torch.float64  # regression targets take the model's dtype
+
+
+def test_operator_of_a_pure_network_matches_the_one_exact_hessian() -> None:
+    """``HessianOperator.of_functional`` on a quadratic net: its products equal chapter 01's exact
+    Hessian (``hessian_matrix``, the same function ``exact_hessian`` uses)."""
+    from dofcourse import quadratic as q
+
+    prob = q.planted_problem(3, 20)
+    net = q.select(q.init_shallow(1, 4, 3, init_seed=2), 0)
+    half_mse = lambda o, t: 0.5 * ((o - t) ** 2).mean()  # noqa: E731
+    op = hs.HessianOperator.of_functional(
+        q.functional(q.shallow_forward, net), prob, loss_fn=half_mse
+    )
+    h = q.loss_grad_hessian(q.shallow_forward, q.stack([net]), prob)[2][0]
+    torch.testing.assert_close(hs.exact_hessian(op), h)
+    torch.testing.assert_close(hs.dense(op), h)
+    assert op.D == params.Layout.of_tensors(net).D == 16
+
+
+@dataclass(frozen=True)
+class _Tiny:
+    """A four-class dataset of 2×2 images, enough to train and measure an MLP in a test."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    n_classes: int = 4
+    input_shape: tuple[int, ...] = (1, 2, 2)
+
+
+def _tiny_data() -> _Tiny:
+    g = torch.Generator().manual_seed(0)
+    y = torch.arange(80) % 4
+    x = torch.randn(80, 1, 2, 2, generator=g) + 2 * F.one_hot(y, 4).float().reshape(80, 1, 2, 2)
+    return _Tiny(x, y, x[:0], y[:0])
+
+
+def test_train_classifiers_reach_the_target_and_are_cached(monkeypatch) -> None:
+    from dofcourse.settings import TrainSettings
+
+    data = _tiny_data()
+    s = TrainSettings(steps=400, lr=0.5)
+    runs = hs.train_classifiers(data, (6,), [0, 1], settings=s, target_loss=0.3,
+                                checkpoints=(0, 1, 5), progress=False)  # fmt: skip
+    assert len(runs) == 2 and runs[0]["steps"] < 400 and runs[0]["loss"] <= 0.3 + 1e-9
+    assert sorted(runs[0]["checkpoints"]) == [0, 1, 5, runs[0]["steps"]]
+    model = hs.classifier(data, (6,), runs[0]["theta"])
+    assert F.cross_entropy(model(data.x_train), data.y_train).item() == pytest.approx(
+        runs[0]["loss"], rel=1e-5
+    )
+    first = hs.classifier(data, (6,), init_seed=1)
+    torch.testing.assert_close(params.flatten(first), runs[1]["checkpoints"][0])
+    monkeypatch.setattr(hs.classifiers.ensemble, "train_members", None)  # cached: no training
+    again = hs.train_classifiers(data, (6,), [1], settings=s, target_loss=0.3,
+                                 checkpoints=(0, 1, 5), progress=False)  # fmt: skip
+    torch.testing.assert_close(again[0]["theta"], runs[1]["theta"])
+
+
+def test_spectrum_and_gauss_newton_parts_of_a_trained_classifier() -> None:
+    from dofcourse.settings import TrainSettings
+
+    data = _tiny_data()
+    run = hs.train_classifiers(data, (6,), [0], settings=TrainSettings(steps=300, lr=0.5),
+                               target_loss=0.3, progress=False)[0]  # fmt: skip
+    model = hs.classifier(data, (6,), run["theta"])
+    spec = hs.spectrum(model, data, k=10, lanczos_steps=40, slq_probes=2, slq_steps=20)
+    exact = torch.linalg.eigvalsh(hs.exact_hessian(hs.hessian_operator(model, data))).flip(0)
+    torch.testing.assert_close(spec.top, exact[:10].double(), rtol=1e-4, atol=1e-6)
+    assert spec.D == params.count(model) and spec.loss <= 0.3 + 1e-6
+    parts = hs.gauss_newton_parts(model, data, steps=spec.D)
+    assert float(parts["G"].min()) > -1e-5  # G is positive semi-definite
+    torch.testing.assert_close(parts["H"][:3], exact[:3].double(), rtol=1e-4, atol=1e-6)

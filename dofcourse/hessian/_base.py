@@ -1,0 +1,57 @@
+"""What the Hessian tools share: the linear-operator protocol, a part of an operator, data input.
+
+Taught in chapter 02.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import torch
+from torch import Tensor
+
+LossFn = Callable[[Tensor, Tensor], Tensor]
+
+
+class LinearOperator(Protocol):
+    """A symmetric D×D matrix known only through ``matvec`` ((D,) -> (D,))."""
+
+    dim: int
+    dtype: torch.dtype
+    device: torch.device
+
+    def matvec(self, v: Tensor) -> Tensor: ...
+
+
+def as_xy(data: Any) -> tuple[Tensor, Tensor]:
+    """``(x, y)`` of a tuple of two tensors or of a course Dataset (its training split)."""
+    if hasattr(data, "x_train") and hasattr(data, "y_train"):
+        return data.x_train, data.y_train
+    if isinstance(data, tuple | list) and len(data) == 2:
+        return data[0], data[1]
+    raise TypeError("data must be a tuple (x, y) of tensors or a dofcourse Dataset")
+
+
+@dataclass
+class Part:
+    """A matrix in the parameter space of ``parent`` (a HessianOperator): its G or R part."""
+
+    parent: Any
+    fn: Callable[[Tensor], Tensor]
+
+    @property
+    def dim(self) -> int:
+        return self.parent.dim
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.parent.dtype
+
+    @property
+    def device(self) -> torch.device:
+        return self.parent.device
+
+    def matvec(self, v: Tensor) -> Tensor:
+        return self.fn(v)

@@ -1,0 +1,209 @@
+"""The Hessian of a network's loss as an operator: products H v without ever forming H.
+
+A network with D parameters has a D×D Hessian: 10¹⁰ entries for D = 10⁵, far too many to store.
+Every method of chapter 02 needs only products H v, which ``torch.func`` computes at the cost of a
+few forward/backward passes: the forward-mode derivative (``jvp``) of the reverse-mode gradient
+(``grad``) of the loss written as a pure function of the flat parameters theta (D,)
+(``params.Functional``). The operator also gives the two parts of H = G + R: the Gauss–Newton
+(outer-product) part G = Jᵀ ∇²ℓ J and the residual part R, weighted by the loss's residuals.
+
+Data enter here, once: inputs are moved to the device and dtype of the parameters, regression
+targets too, class labels to the device. Taught in chapter 02.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch.func import grad, jvp, vjp
+
+from dofcourse import checks
+from dofcourse.hessian._base import LossFn, Part, as_xy
+from dofcourse.params import Functional
+
+
+class HessianOperator:
+    """The Hessian of the mean loss over ``data`` w.r.t. the parameters named in ``params``.
+
+    ``model`` is an ``nn.Module``; parameters not selected, and buffers, are held fixed
+    (``params.Functional.of_module``). The parameters are read once, when the operator is built
+    (build a new one after training). With ``batch_size`` the data are split into batches and the
+    products averaged with weights n_b / N: the same matrix as the full batch, with less memory.
+    ``loss_fn(outputs, y)`` must average over the batch (cross-entropy does); the Gauss–Newton
+    split also assumes it is a mean of per-example terms. :meth:`of_functional` builds the
+    operator of any pure network f(theta, x) (chapter 01's quadratic nets). Chapter 02.
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        data: Any,
+        *,
+        params: Sequence[str] | None = None,
+        loss_fn: LossFn = F.cross_entropy,
+        batch_size: int | None = None,
+    ) -> None:
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        if not any(True for _ in model.parameters()):
+            raise ValueError("the model has no parameters: its Hessian is empty")
+        self._setup(Functional.of_module(model, params), data, loss_fn, batch_size)
+
+    @classmethod
+    def of_functional(
+        cls,
+        net: Functional,
+        data: Any,
+        *,
+        loss_fn: LossFn = F.cross_entropy,
+        batch_size: int | None = None,
+    ) -> HessianOperator:
+        """The Hessian at ``net.theta0`` of a pure network ``net`` (a ``params.Functional``)."""
+        if not isinstance(net, Functional):
+            raise TypeError(f"net must be a params.Functional, got {type(net).__name__}")
+        op = cls.__new__(cls)
+        op._setup(net, data, loss_fn, batch_size)
+        return op
+
+    def _setup(self, net: Functional, data: Any, loss_fn: LossFn, batch_size: int | None) -> None:
+        x, y = as_xy(data)
+        x = checks.tensor(x, "x", floating=True)
+        y = checks.tensor(y, "y")
+        if x.shape[0] != y.shape[0] or x.shape[0] == 0:
+            raise ValueError(
+                f"x and y must hold the same, non-zero number of examples: got {x.shape[0]} "
+                f"inputs and {y.shape[0]} targets"
+            )
+        if batch_size is not None:
+            batch_size = checks.integer(batch_size, "batch_size", min=1)
+        self.net, self.loss_fn = net, loss_fn
+        self.theta = net.theta0.detach()
+        self.dim, self.dtype, self.device = net.D, net.dtype, net.device
+        # the one place data meet the model: its device, and its dtype for inputs and targets
+        x = x.to(device=self.device, dtype=self.dtype)
+        y = y.to(device=self.device, dtype=self.dtype if y.is_floating_point() else None)
+        self._check_forward(x, y)
+        step = x.shape[0] if batch_size is None else batch_size
+        self.batches = [(x[i : i + step], y[i : i + step]) for i in range(0, x.shape[0], step)]
+        self.n = x.shape[0]
+
+    @property
+    def D(self) -> int:  # noqa: N802 (the course's name for the parameter count)
+        """The number of parameters (the operator's dimension)."""
+        return self.dim
+
+    @property
+    def names(self) -> list[str]:
+        """Names of the parameter tensors laid end to end in theta."""
+        return list(self.net.layout.names)
+
+    @property
+    def sizes(self) -> list[int]:
+        """Number of entries of each parameter tensor (layer boundaries in theta)."""
+        return list(self.net.layout.sizes)
+
+    @property
+    def shapes(self) -> list[torch.Size]:
+        return list(self.net.layout.shapes)
+
+    def _check_forward(self, x: Tensor, y: Tensor) -> None:
+        """One forward pass on two examples, so that bad data fail here with a clear message."""
+        try:
+            with torch.no_grad():
+                out = self.outputs(self.theta, x[:2])
+                self.loss_fn(out, y[:2])
+        except (RuntimeError, IndexError, ValueError) as err:
+            raise ValueError(
+                f"the model and loss cannot be evaluated on x of shape {tuple(x.shape)} and y of "
+                f"shape {tuple(y.shape)}, dtype {y.dtype}: {err}"
+            ) from err
+        if not y.is_floating_point() and out.dim() == 2:
+            lo, hi = int(y.min()), int(y.max())
+            if lo < 0 or hi >= out.shape[1]:
+                raise ValueError(
+                    f"class labels must lie in 0..{out.shape[1] - 1} for a model with "
+                    f"{out.shape[1]} outputs, got labels {lo}..{hi}"
+                )
+
+    def outputs(self, theta: Tensor, x: Tensor) -> Tensor:
+        """Network outputs (N, C) (or (N,)) at parameters theta (D,)."""
+        return self.net(theta, x)
+
+    def loss_at(self, theta: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        """The mean loss on ``(x, y)`` at parameters theta (D,): the function of which H is the
+        Hessian."""
+        return self.loss_fn(self.outputs(theta, x), y)
+
+    def average(self, per_batch: Callable[[Tensor, Tensor], Tensor]) -> Tensor:
+        """Σ_b (n_b / N) per_batch(x_b, y_b): a full-batch quantity from batches."""
+        total = None
+        for x, y in self.batches:
+            part = per_batch(x, y) * (x.shape[0] / self.n)
+            total = part if total is None else total + part
+        assert total is not None
+        return total
+
+    def loss(self) -> float:
+        """The mean loss over all examples."""
+        with torch.no_grad():
+            return float(self.average(lambda x, y: self.loss_at(self.theta, x, y)))
+
+    def gradient(self) -> Tensor:
+        """The gradient of the mean loss, (D,)."""
+        return self.average(lambda x, y: grad(self.loss_at)(self.theta, x, y)).detach()
+
+    def check_vector(self, v: Tensor) -> Tensor:
+        """``v`` as a (D,) tensor of the operator's device and dtype (ValueError otherwise)."""
+        v = checks.tensor(v, "v", floating=True)
+        if v.shape != (self.dim,):
+            raise ValueError(f"vector must have shape ({self.dim},), got {tuple(v.shape)}")
+        return v.to(device=self.device, dtype=self.dtype)
+
+    def hvp(self, v: Tensor) -> Tensor:
+        """H v, (D,): the forward-mode derivative (``jvp``) of the reverse-mode gradient."""
+        v = self.check_vector(v)
+
+        def one(x: Tensor, y: Tensor) -> Tensor:
+            return jvp(lambda t: grad(self.loss_at)(t, x, y), (self.theta,), (v,))[1]
+
+        return self.average(one).detach()
+
+    matvec = hvp
+
+    def gn_vp(self, v: Tensor) -> Tensor:
+        """G v with G = Jᵀ H_out J (J: outputs w.r.t. parameters, H_out: loss w.r.t. outputs)."""
+        v = self.check_vector(v)
+
+        def one(x: Tensor, y: Tensor) -> Tensor:
+            out, jv = jvp(lambda t: self.outputs(t, x), (self.theta,), (v,))
+            _, hjv = jvp(grad(lambda o: self.loss_fn(o, y)), (out.detach(),), (jv,))
+            _, pullback = vjp(lambda t: self.outputs(t, x), self.theta)
+            return pullback(hjv)[0]
+
+        return self.average(one).detach()
+
+    def gauss_newton(self) -> Part:
+        """The Gauss–Newton part G as an operator: positive semi-definite for a loss convex in
+        the outputs, such as cross-entropy."""
+        return Part(self, self.gn_vp)
+
+    def residual(self) -> Part:
+        """The residual part R = H − G = Σ_c (∂ℓ/∂f_c) ∇²f_c; it vanishes where the loss does."""
+        return Part(self, lambda v: self.hvp(v) - self.gn_vp(v))
+
+
+def hessian_operator(
+    model: nn.Module,
+    data: Any,
+    *,
+    params: Sequence[str] | None = None,
+    loss_fn: LossFn = F.cross_entropy,
+    batch_size: int | None = None,
+) -> HessianOperator:
+    """The :class:`HessianOperator` of ``model`` on ``data`` (``(x, y)`` or a Dataset).
+    Chapter 02."""
+    return HessianOperator(model, data, params=params, loss_fn=loss_fn, batch_size=batch_size)
