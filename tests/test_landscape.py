@@ -1,4 +1,4 @@
-"""Landscape slices, directions and the headless widget."""
+"""Landscape slices, directions, and the explorer figure and widget."""
 
 import matplotlib
 import pytest
@@ -6,6 +6,7 @@ import torch
 
 from dofcourse import landscape as ls
 from dofcourse import quadratic as q
+from dofcourse.params import Layout, flatten
 
 matplotlib.use("Agg")
 
@@ -23,11 +24,12 @@ def test_slice_1d_along_an_eigenvector_is_the_parabola():
 
 
 def test_slice_2d_matches_a_loop_and_is_indexed_alpha_then_beta():
-    prob = q.planted_problem(3, 10, seed=0)
-    params = q.select(q.init_shallow(1, 2, 3, seed=1), 0)
-    f = q.flat_loss(q.shallow_forward, params, prob.x, prob.y)
-    theta = q.flatten(params)
-    u, w = ls.random_direction(params, seed=1), ls.random_direction(params, seed=2)
+    prob = q.planted_problem(3, 10)
+    net = q.select(q.init_shallow(1, 2, 3, init_seed=1), 0)
+    f = q.flat_loss(q.shallow_forward, net, prob.x, prob.y)
+    theta = flatten(net)
+    u = ls.random_direction(net, direction_seed=1)
+    w = ls.random_direction(net, direction_seed=2)
     a = torch.linspace(-0.5, 0.5, 4, dtype=q.DTYPE)
     b = torch.linspace(-0.2, 0.3, 3, dtype=q.DTYPE)
     grid = ls.slice_2d(f, theta, u, w, a, b)
@@ -38,16 +40,15 @@ def test_slice_2d_matches_a_loop_and_is_indexed_alpha_then_beta():
     torch.testing.assert_close(
         ls.slice_1d(f, theta, u, a), ls.slice_2d(f, theta, u, w, a, b[:1] * 0)[:, 0]
     )
-    torch.testing.assert_close(ls.slice_1d(f, theta, u, torch.zeros(1, dtype=q.DTYPE))[0], f(theta))
 
 
 def test_filter_normalised_direction_matches_each_neuron_norm():
-    params = q.select(q.init_shallow(1, 3, 4, seed=0), 0)
-    u = q.unflatten(ls.random_direction(params, seed=3), params)
-    torch.testing.assert_close(u[0].norm(dim=1), params[0].norm(dim=1))
-    torch.testing.assert_close(u[1].abs(), params[1].abs())
-    raw = ls.random_direction(params, seed=3, filter_normalize=False)
-    assert not torch.allclose(raw, ls.random_direction(params, seed=3))
+    net = q.select(q.init_shallow(1, 3, 4, init_seed=0), 0)
+    u = Layout.of_tensors(net).unflatten_tuple(ls.random_direction(net, direction_seed=3))
+    torch.testing.assert_close(u[0].norm(dim=1), net[0].norm(dim=1))
+    torch.testing.assert_close(u[1].abs(), net[1].abs())
+    raw = ls.random_direction(net, direction_seed=3, filter_normalize=False)
+    assert not torch.allclose(raw, ls.random_direction(net, direction_seed=3))
 
 
 def test_hessian_directions_smallest_largest_and_excluded():
@@ -58,8 +59,7 @@ def test_hessian_directions_smallest_largest_and_excluded():
     assert float(vals[0]) == 5.0
     exclude = torch.eye(4, dtype=torch.float64)[:, :1]  # remove the negative direction
     vals, vecs = ls.hessian_directions(h, 1, exclude=exclude)
-    assert abs(float(vals[0])) < 1e-12
-    assert abs(float(vecs[0, 0])) < 1e-12
+    assert abs(float(vals[0])) < 1e-12 and abs(float(vecs[0, 0])) < 1e-12
     torch.testing.assert_close(h @ vecs[:, 0], vals[0] * vecs[:, 0])
 
 
@@ -69,6 +69,7 @@ def test_hessian_directions_smallest_largest_and_excluded():
         lambda: ls.hessian_directions(torch.eye(3), 4),
         lambda: ls.hessian_directions(torch.eye(3), 1, which="middle"),
         lambda: ls.slice_1d(lambda t: t.sum(), torch.zeros(3), torch.zeros(2), torch.zeros(4)),
+        lambda: ls.explore(0, 1),
     ],
 )
 def test_bad_input_raises_value_error(call):
@@ -76,10 +77,19 @@ def test_bad_input_raises_value_error(call):
         call()
 
 
-def test_explore_and_widget_run_headless():
+def test_explore_draws_a_figure_and_the_widget_redraws_it(monkeypatch):
+    import matplotlib.pyplot as plt
+
     fig, ends = ls.explore(3, 2, d=3, n=12, n_seeds=3, steps=30)
     assert len(ends.labels) == 3 and len(fig.axes) >= 2
+    assert fig.axes[0].get_title() == "width m=3, teacher rank 2, d=3"
+    assert sum(p.get_height() for p in fig.axes[0].patches) == pytest.approx(1.0)
+    plt.close("all")
     widget = ls.explorer(d=3, n=12, n_seeds=2, steps=10)
     assert widget.manual_button.description == "train"
-    widget.update()  # what a click on "train" does: trains and draws without error
     assert {c.description for c in widget.children[:2]} == {"width m", "teacher rank"}
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda *a, **k: shown.append(plt.gcf().axes[0].get_title()))
+    widget.update()  # what a click on "train" does: trains and draws
+    assert shown == ["width m=3, teacher rank 3, d=3"]
+    assert plt.get_fignums() == []  # the widget closes what it drew
