@@ -204,3 +204,16 @@ def test_chunks_of_stored_projections_do_not_pad_small_d_to_large(ds):
     assert [p for c in chunks for p in c] == points
     assert all(max(p["d"] for p in c) <= 2 * min(p["d"] for p in c) for c in chunks)
     assert len(plan_chunks(points, {**fixed, "kind": "fastfood"})) == 1, "no padding cost there"
+
+
+def test_time_per_step_is_positive_and_refuses_bad_arguments(ds):
+    m = tiny(ds)
+    t = subspace.time_per_step(m, ds, kind=None, steps=2, repeats=2, min_seconds=0.005)
+    assert 0 < t < 0.1
+    t_sub = subspace.time_per_step(m, ds, kind="fastfood", d=5, steps=2, repeats=2,
+                                   min_seconds=0.005)  # fmt: skip
+    assert 0 < t_sub < 0.5
+    with pytest.raises(ValueError, match="kind"):
+        subspace.time_per_step(m, ds, kind="gaussian")
+    with pytest.raises(ValueError, match="repeats"):
+        subspace.time_per_step(m, ds, kind=None, repeats=0)

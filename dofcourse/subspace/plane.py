@@ -5,8 +5,9 @@
   ``landscape.slice_2d``. Chapter 03 uses it to show what a d = 2 subspace sees.
 * :func:`time_per_step`: seconds per training step of an ensemble of subspace trainings and of
   ordinary training of the same model, measured as the difference of two runs of different
-  length (the set-up and the evaluations cancel), the median of several repeats. Chapter 03's
-  cost panel; ``benchmarks/bench_subspace.py``.
+  length (the set-up and the evaluations cancel), long enough to be measurable, the median of
+  several repeats, in CPU time on the CPU. Chapter 03's cost panel;
+  ``benchmarks/bench_subspace.py``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from torch import nn
 
 from dofcourse import checks, landscape, train
 from dofcourse.params import Functional
-from dofcourse.projections import Projection
+from dofcourse.projections import KINDS, Projection
 from dofcourse.settings import TrainSettings
 from dofcourse.subspace.affine import check_anchor, train_ensemble
 
@@ -69,24 +70,39 @@ def time_per_step(
     repeats: int = 5,
     batch_size: int | None = 128,
     lr: float = 1e-3,
+    min_seconds: float = 0.03,
 ) -> float:
     """Seconds per Adam step: of ``n`` subspace trainings of dimension d together (``kind``), or of
-    ordinary training of all D parameters (``kind=None``). The median over ``repeats`` of
-    (T(2 steps) − T(steps)) / steps, so that the fixed costs cancel. The model is not changed."""
+    ordinary training of all D parameters (``kind=None``). Chapter 03's cost panel.
+
+    After a warm-up run, the median over ``repeats`` of (T(2 s) − T(s)) / s, so that the fixed
+    costs (set-up, evaluations) cancel; s starts at ``steps`` and is doubled until one difference
+    lasts ``min_seconds``, so a cheap step is not timed over a window a single interruption can
+    swamp. On the CPU, T is this process's CPU time (other programs on a shared machine do not
+    count); on a GPU, wall time after synchronising. The model is not changed.
+    """
     steps = checks.integer(steps, "steps", min=1)
+    repeats = checks.integer(repeats, "repeats", min=1)
+    min_seconds = checks.real(min_seconds, "min_seconds", min=0.0)
+    if kind is not None:
+        kind = checks.choice(kind, "kind", KINDS)
     settings = TrainSettings(steps=steps, lr=lr, optimizer="adam", batch_size=batch_size)
+    on_gpu = check_anchor(model, None).device.type != "cpu"
+    clock = time.perf_counter if on_gpu else time.process_time
 
     def run(k: int) -> float:
         s = settings.replace(steps=k)
-        start = time.perf_counter()
+        start = clock()
         if kind is None:
             train.train(copy.deepcopy(model), data, s, eval_every=k, progress=False)
         else:
             train_ensemble(model, data, s, [d] * n, list(range(n)), kind=kind, progress=False)
-        if torch.cuda.is_available():
+        if on_gpu and torch.cuda.is_available():
             torch.cuda.synchronize()
-        return time.perf_counter() - start
+        return clock() - start
 
     run(2)  # warm-up
-    samples = [(run(2 * steps) - run(steps)) / steps for _ in range(repeats)]
+    while (diff := run(2 * steps) - run(steps)) < min_seconds and steps < 100_000:
+        steps *= 2
+    samples = [diff / steps] + [(run(2 * steps) - run(steps)) / steps for _ in range(repeats - 1)]
     return max(statistics.median(samples), 1e-9)
