@@ -79,3 +79,12 @@ def test_compare_cp_lists_each_method_per_seed():
     assert len(table) == 2 * (3 if S.have_tensorly() else 2)
     assert set(out["traces"]) == {"ALS (ours)", "sampled ALS (ours, s=80)"}
     assert np.all(table["cpu_seconds"] >= 0) and np.all(table["fit"] < 1)
+
+
+def test_cp_fit_without_forming_the_model_equals_the_direct_fit():
+    X = S.low_rank_tensor((7, 6, 5), 2, noise=0.3, tensor_seed=1)
+    fs = S.random_factors(X.shape, 2, seed=3)
+    direct = 1 - np.linalg.norm(X - S.cp_tensor(fs)) / np.linalg.norm(X)
+    assert S.cp_fit(X, fs) == pytest.approx(direct, abs=1e-10)
+    with pytest.raises(ValueError, match="factors must have"):
+        S.cp_fit(X, S.random_factors((7, 6, 4), 2))

@@ -56,8 +56,18 @@ def cp_tensor(factors: Sequence[object]) -> np.ndarray:
 
 def cp_fit(X: object, factors: Sequence[object]) -> float:
     """1 - ||X - cp_tensor(factors)||_F / ||X||_F (1 is a perfect fit)."""
-    X = checks.array(X, "X")
-    return float(1 - np.linalg.norm(X - cp_tensor(factors)) / np.linalg.norm(X))
+    X, fs = checks.array(X, "X"), check_factors(factors)
+    if [f.shape[0] for f in fs] != list(X.shape):
+        raise ValueError(f"factors must have {X.shape} rows, got {[len(f) for f in fs]}")
+    return _fit(X, fs, float(np.linalg.norm(X)))
+
+
+def _fit(X: np.ndarray, fs: list[np.ndarray], norm_x: float) -> float:
+    """The fit without forming X_hat: ||X - X_hat||^2 = ||X||^2 - 2 <X, X_hat> + ||X_hat||^2,
+    <X, X_hat> = sum(A_1 * mttkrp(X, mode 1)), ||X_hat||^2 = sum of the Gram matrices' product."""
+    inner = float(np.sum(fs[0] * mttkrp(X, fs, 0)))
+    model = float(np.sum(np.prod([f.T @ f for f in fs], axis=0)))
+    return float(1 - np.sqrt(max(norm_x**2 - 2 * inner + model, 0.0)) / norm_x)
 
 
 def random_factors(shape: Sequence[int], rank: int, seed: int = 0) -> list[np.ndarray]:
@@ -120,7 +130,7 @@ def cp_als(X: object, init: Sequence[object], n_iter: int, *, n_samples: int | N
     update = _exact_update if s is None else _sampled_update
     rng = np.random.default_rng(checks.seed(sample_seed, "sample_seed"))
     wall = cpu = 0.0
-    cpu_trace, fit_trace = [], []
+    cpu_trace, fit_trace, norm_x = [], [], float(np.linalg.norm(X))
     for _ in range(n_iter):
         w0, c0 = time.perf_counter(), time.process_time()
         for mode in range(X.ndim):
@@ -128,6 +138,6 @@ def cp_als(X: object, init: Sequence[object], n_iter: int, *, n_samples: int | N
         wall, cpu = wall + time.perf_counter() - w0, cpu + time.process_time() - c0
         if track:
             cpu_trace.append(cpu)
-            fit_trace.append(cp_fit(X, fs))
+            fit_trace.append(_fit(X, fs, norm_x))
     method = "ALS (ours)" if s is None else f"sampled ALS (ours, s={s})"
-    return CPResult(method, fs, cp_fit(X, fs), wall, cpu, n_iter, cpu_trace, fit_trace)
+    return CPResult(method, fs, _fit(X, fs, norm_x), wall, cpu, n_iter, cpu_trace, fit_trace)

@@ -39,7 +39,7 @@ def leverage_scores(A: object, rtol: float | None = None) -> np.ndarray:
 
 
 def spiked_system(
-    m: int, n: int, n_spikes: int, noise: float = 0.1, seed: int = 0, eps: float = 1e-3
+    m: int, n: int, n_spikes: int, noise: float = 0.1, seed: int = 0, eps: float = 1e-4
 ) -> tuple[np.ndarray, np.ndarray]:
     """(A (m, n), b (m,)): a coherent least-squares problem with ``n_spikes`` high-leverage rows.
 

@@ -1,0 +1,141 @@
+"""The figures of appendix A1: leverage scores, sampled least squares, Khatri–Rao bound, CP-ALS.
+
+Curves over seeds are drawn as the median with a band from the 10th to the 90th percentile
+(``plotting.band``): a sampled solution's residual has a long upper tail, which a min–max band
+would let one unlucky seed dominate.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from dofcourse import plotting
+from dofcourse.sketching.leverage import leverage_scores
+from dofcourse.sketching.sampled_ls import draw_rows, probabilities, residual, sampled_lstsq
+
+
+def fig_leverage(A: np.ndarray) -> Figure:
+    """The leverage score of every row of A."""
+    lev = leverage_scores(A)
+    fig, ax = plt.subplots(figsize=(11, 4.5))
+    ax.plot(np.arange(len(lev)), lev, ".", ms=3, color="C0", label="rows")
+    top = np.flatnonzero(lev > 0.5)
+    ax.plot(top, lev[top], "o", ms=10, color="C1", label=f"{len(top)} rows with score > 0.5")
+    ax.axhline(A.shape[1] / A.shape[0], color="k", ls=":", label="n / m (every row equal)")
+    ax.set_yscale("log")
+    ax.legend(loc="center right")
+    plotting.label(
+        ax,
+        f"Leverage scores of a {A.shape[0]} × {A.shape[1]} matrix (sum = "
+        f"{lev.sum():.2f} = its rank)",
+        "row i",
+        "leverage score $\\ell_i$ (log)",
+    )
+    return fig
+
+
+def fig_residuals(table: pd.DataFrame, n: int) -> Figure:
+    """Residual / optimal residual against the number of sampled rows, per sampling kind."""
+    fig, ax = plt.subplots(figsize=(10, 5.5))
+    for kind, color in (("uniform", "C1"), ("leverage", "C0")):
+        g = table[table.kind == kind].groupby("n_samples")["ratio"]
+        x = g.median().index.to_numpy()
+        plotting.band(
+            ax,
+            x,
+            g.median(),
+            g.quantile(0.1),
+            g.quantile(0.9),
+            label=f"{kind} sampling",
+            color=color,
+        )
+    ax.axhline(1.0, color="k", lw=1, label="all rows (exact least squares)")
+    ax.axhline(1.1, color="gray", ls=":", label="within 10 % of optimal")
+    ax.axvline(n, color="gray", ls="--", lw=1, label=f"n = {n} columns")
+    ax.set(xscale="log", yscale="log")
+    ax.legend(loc="upper right")
+    n_seeds = table["sample_seed"].nunique()
+    plotting.label(
+        ax,
+        f"Least squares from sampled rows (median, 10–90 % over {n_seeds} seeds)",
+        "rows sampled s (log)",
+        "$\\|A\\hat x - b\\| / \\|Ax^* - b\\|$ (log)",
+    )
+    return fig
+
+
+def fig_samples(A: np.ndarray, b: np.ndarray, n_samples: int, sample_seed: int = 0) -> Figure:
+    """Which rows each kind of sampling draws, on the leverage scores, and the residual it gets."""
+    lev, best = leverage_scores(A), residual(A, b, np.linalg.lstsq(A, b, rcond=None)[0])
+    fig, axes = plt.subplots(1, 2, figsize=(14, 4.6), sharey=True)
+    for ax, kind in zip(axes, ("uniform", "leverage"), strict=True):
+        rows, w = draw_rows(probabilities(A, kind), n_samples, sample_seed)
+        ratio = residual(A, b, sampled_lstsq(A, b, rows, w)) / best
+        ax.plot(np.arange(len(lev)), lev, ".", ms=2, color="0.7", label="all rows")
+        ax.plot(
+            rows, lev[rows], "o", ms=5, color="C0" if kind == "leverage" else "C1", label="sampled"
+        )
+        ax.set_yscale("log")
+        ax.legend(loc="lower right")
+        plotting.label(
+            ax,
+            f"{kind}: {len(np.unique(rows))} distinct rows, residual ×{ratio:.3g}",
+            "row i",
+            "leverage score (log)",
+        )
+    fig.suptitle(f"s = {n_samples} rows drawn out of {A.shape[0]}")
+    fig.tight_layout()
+    return fig
+
+
+def fig_kr_bound(exact: np.ndarray, bound: np.ndarray, rank: int) -> Figure:
+    """Exact leverage scores of a Khatri–Rao product against the product bound, row by row."""
+    fig, ax = plt.subplots(figsize=(6.5, 6))
+    ax.loglog(bound, exact, "o", ms=4, alpha=0.6)
+    lim = [min(bound.min(), exact.min()) / 2, 1.2]
+    ax.plot(lim, lim, "k--", lw=1, label="exact = bound")
+    ax.legend(loc="upper left")
+    plotting.label(
+        ax,
+        f"Khatri–Rao leverage vs the bound (R = {rank})\nsums: exact "
+        f"{exact.sum():.2f}, bound {bound.sum():.2f}",
+        "bound $\\ell_j(A)\\,\\ell_k(B)$",
+        "exact $\\ell_{(j,k)}(A \\odot B)$",
+    )
+    return fig
+
+
+def fig_cp(out: dict, shape: tuple[int, ...]) -> Figure:
+    """Fit against CPU time for our two CP-ALS variants (one line per start), tensorly's end
+    points, and the median CPU time of each method."""
+    table, traces = out["table"], out["traces"]
+    colors = {"ALS (ours)": "C1", "tensorly parafac": "C2"}
+    fig, (ax_f, ax_t) = plt.subplots(1, 2, figsize=(16, 5.6), gridspec_kw={"width_ratios": [3, 2]})
+    for method, runs in traces.items():
+        color = colors.get(method, "C0")
+        for i, (cpu, fit) in enumerate(runs.values()):
+            ax_f.plot(cpu, fit, "-", color=color, lw=1.8, label=method if i == 0 else None)
+    lib = table[table.method == "tensorly parafac"]
+    if len(lib):
+        ax_f.plot(lib.cpu_seconds, lib.fit, "D", color="C2", ms=9, label="tensorly parafac (end)")
+    best = table.fit.max()
+    low = best - 0.02
+    ax_f.set(xscale="log", ylim=(low, best + 0.004))
+    stuck = int((table.fit < low).sum())
+    note = f" ({stuck} of {len(table)} runs end below, stuck in a swamp)" if stuck else ""
+    ax_f.legend(loc="lower right", title=f"one line per start{note}", title_fontsize=11)
+    plotting.label(
+        ax_f,
+        f"CP-ALS on a {' × '.join(map(str, shape))} tensor: fit vs time",
+        "CPU seconds (log)",
+        "fit $1 - \\|X - \\hat X\\| / \\|X\\|$",
+    )
+    med = table.groupby("method", sort=False)["cpu_seconds"].median()
+    ax_t.barh(med.index, med.to_numpy(), color=[colors.get(m, "C0") for m in med.index])
+    ax_t.invert_yaxis()
+    plotting.label(ax_t, "Median CPU time of the whole run", "CPU seconds", "")
+    fig.tight_layout()
+    return fig
