@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+import types
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -93,6 +94,52 @@ def test_the_lab_settings_exist_in_the_installed_schemas():
         assert set(settings) <= set(json.loads(schema.read_text())["properties"]), plugin
 
 
+def _server_config():
+    namespace = {
+        "get_config": lambda: types.SimpleNamespace(ContentsManager=types.SimpleNamespace())
+    }
+    path = ROOT / "jupyter_config" / "jupyter_server_config.py"
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    return namespace
+
+
+def _widget_output(model_id):
+    view = {"version_major": 2, "version_minor": 0, "model_id": model_id}
+    return {
+        "output_type": "display_data",
+        "data": {"application/vnd.jupyter.widget-view+json": view, "text/plain": "training: 0%"},
+        "metadata": {},
+    }
+
+
+def test_saving_drops_views_of_widgets_whose_state_is_gone():
+    config = _server_config()
+    state = {"state": {"kept": {"model_name": "IntSliderModel"}}}
+    notebook = {
+        "metadata": {"widgets": {"application/vnd.jupyter.widget-state+json": state}},
+        "cells": [
+            {"cell_type": "markdown", "source": "x"},
+            {
+                "cell_type": "code",
+                "outputs": [
+                    _widget_output("kept"),
+                    _widget_output("closed-progress-bar"),
+                    {"output_type": "stream", "name": "stdout", "text": "done\n"},
+                ],
+            },
+        ],
+    }
+    assert config["drop_orphan_widget_views"](notebook) == 1
+    outputs = notebook["cells"][1]["outputs"]
+    assert [o.get("data", {}).get("text/plain") for o in outputs] == ["training: 0%", None]
+    without_state = {
+        "metadata": {},
+        "cells": [{"cell_type": "code", "outputs": [_widget_output("a")]}],
+    }
+    config["scrub_notebook"]({"type": "notebook", "content": without_state})
+    assert without_state["cells"][0]["outputs"] == []
+
+
 def test_binder_hides_the_paired_sources_but_not_the_package():
     config = json.loads(
         (ROOT / "binder" / "jupyter_config" / "jupyter_server_config.json").read_text()
@@ -163,6 +210,7 @@ def test_a_real_lab_session_writes_only_to_the_copies(tmp_path):
         for cell in notebook["cells"]:
             if cell["cell_type"] == "code":
                 cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "ran\n"}]
+                cell["outputs"].append(_widget_output("a-closed-progress-bar"))
                 cell["execution_count"] = 1
         body = json.dumps({"type": "notebook", "content": notebook}).encode()
         put = urllib.request.Request(url, data=body, method="PUT")
@@ -173,6 +221,7 @@ def test_a_real_lab_session_writes_only_to_the_copies(tmp_path):
         server.wait(timeout=30)
     saved = json.loads((mine / "00_welcome.ipynb").read_text())
     assert any(c.get("outputs") for c in saved["cells"])
+    assert "widget-view" not in json.dumps(saved), "a view of a widget without state was saved"
     assert not list(mine.glob("*.py")), "jupytext paired a copy with a .py"
     assert tracked.read_bytes() == before, "the lab session wrote into chapters/"
     assert not (ROOT / "chapters" / ".ipynb_checkpoints").exists()
