@@ -24,7 +24,7 @@ from dofcourse import checks
 
 class DatasetError(Exception):
     """A dataset cannot be loaded: unknown name, a file missing offline, a checksum mismatch, or
-    something in the way of a data file (the message says what to do)."""
+    something in the way of a data file (the message says what to do). Chapter 00."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,7 +46,7 @@ class Dataset:
 
     @property
     def device(self) -> torch.device:
-        """The device the tensors are on."""
+        """The device the tensors are on. Chapter 00."""
         return self.x_train.device
 
     def __repr__(self) -> str:
@@ -56,13 +56,13 @@ class Dataset:
         )
 
     def to(self, device: torch.device | str) -> Dataset:
-        """The same data on ``device``."""
+        """The same data on ``device``. Chapter 00."""
         device = torch.device(device)
         moved = {f: getattr(self, f).to(device) for f in ("x_train", "y_train", "x_test", "y_test")}
         return dataclasses.replace(self, **moved)
 
     def flat(self) -> Dataset:
-        """Each example flattened: x of shape (N, C*H*W), ``input_shape`` (C*H*W,)."""
+        """Each example flattened: x of shape (N, C*H*W), ``input_shape`` (C*H*W,). Chapter 00."""
         d = int(np.prod(self.input_shape))
         return dataclasses.replace(
             self,
@@ -155,7 +155,7 @@ def from_arrays(
     ``x`` arrays are (N, C, H, W) float32 and may be changed in place. The training images then
     have mean 0 and standard deviation 1 per channel; the test images get the same transform. The
     statistics are float64 sums over chunks, so no full-size temporary is made (CIFAR-10's
-    training images alone are 0.6 GB as float32).
+    training images alone are 0.6 GB as float32). Chapter 00.
     """
     xtr, xte = torch.from_numpy(x_train), torch.from_numpy(x_test)
     count = xtr.numel() // xtr.shape[1]

@@ -32,7 +32,8 @@ EMBEDDED_HINT = "'digits', 'mnist_subset'"
 
 def fetch(name: str, directory: Path | str | None = None) -> list[Path]:
     """Paths of the verified files of dataset ``name`` (a key of ``SOURCES``), downloading those
-    not yet cached. Files live in ``directory`` (default ``config.data_dir() / name``)."""
+    not yet cached. Files live in ``directory`` (default ``config.data_dir() / name``).
+    Chapter 00."""
     if name not in SOURCES:
         raise DatasetError(f"{name!r} is not downloadable; choose one of {', '.join(SOURCES)}")
     source = SOURCES[name]

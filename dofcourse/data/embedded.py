@@ -25,7 +25,8 @@ N_TEST = {"digits": 360, "mnist_subset": 1000}
 
 def split_arrays(name: str, split_seed: int) -> tuple[np.ndarray, ...]:
     """``(x_train, y_train, x_test, y_test)`` of embedded dataset ``name``: images
-    (N, 1, H, W) float32 in [0, 1] (fresh copies) and int64 labels, split by ``split_seed``."""
+    (N, 1, H, W) float32 in [0, 1] (fresh copies) and int64 labels, split by ``split_seed``.
+    Chapter 00."""
     from sklearn.model_selection import train_test_split
 
     split_seed = check_split_seed(split_seed)
@@ -37,7 +38,7 @@ def split_arrays(name: str, split_seed: int) -> tuple[np.ndarray, ...]:
 
 
 def check_split_seed(split_seed: int) -> int:
-    """``split_seed`` as an int in 0..2**32 − 1, or one error that names it."""
+    """``split_seed`` as an int in 0..2**32 − 1, or one error that names it. Chapter 00."""
     return checks.integer(split_seed, "split_seed", min=0, max=MAX_SPLIT_SEED)
 
 

@@ -28,7 +28,7 @@ def read_idx(path: Path | str) -> np.ndarray:
 
     Header: two zero bytes, a type code (0x08 = uint8), the number of dimensions, then each
     dimension as a big-endian uint32; the data follow in C order. Images are 2051 = 0x00000803,
-    labels 2049 = 0x00000801.
+    labels 2049 = 0x00000801. Chapter 00.
     """
     path = Path(path)
     opener = gzip.open if path.name.endswith(".gz") else open
@@ -52,7 +52,8 @@ def read_idx(path: Path | str) -> np.ndarray:
 
 
 def read_mnist_files(paths: Sequence[Path]) -> tuple[np.ndarray, ...]:
-    """MNIST-style files (train images, train labels, test images, test labels) → arrays."""
+    """MNIST-style files (train images, train labels, test images, test labels) → arrays.
+    Chapter 00."""
     out = []
     for images_path, labels_path in (paths[0:2], paths[2:4]):
         images, labels = read_idx(images_path), read_idx(labels_path)
@@ -72,7 +73,7 @@ def read_cifar10(archive: Path) -> tuple[np.ndarray, ...]:
 
     Each batch is a dict with ``b"data"`` (n, 3072) uint8 in channel-major order (1024 red, 1024
     green, 1024 blue values per image) and ``b"labels"`` (a list of n ints). Read straight from
-    the verified archive without extracting it.
+    the verified archive without extracting it. Chapter 00.
     """
     batches = {}
     with tarfile.open(archive, "r:gz") as tar:

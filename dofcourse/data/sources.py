@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Remote:
-    """One file to download: its name, SHA-256 and (optionally) MD5 hex digests."""
+    """One file to download: its name, SHA-256 and (optionally) MD5 hex digests. Chapter 00."""
 
     filename: str
     sha256: str
@@ -26,7 +26,8 @@ class Remote:
 
 @dataclass(frozen=True)
 class Source:
-    """Where a dataset's files come from: mirror base URLs tried in order, and the files."""
+    """Where a dataset's files come from: mirror base URLs tried in order, and the files.
+    Chapter 00."""
 
     mirrors: tuple[str, ...]
     files: tuple[Remote, ...]

@@ -18,7 +18,8 @@ from dofcourse.projections import orthonormal_basis
 
 
 def mc_estimate(samples: np.ndarray, level: float = 0.95) -> stats.Estimate:
-    """The mean of Monte Carlo samples (n,) with its Student-t interval (``stats.mean_t``)."""
+    """The mean of Monte Carlo samples (n,) with its Student-t interval (``stats.mean_t``).
+    Chapter 04."""
     return stats.mean_t(np.asarray(samples, dtype=float), level=level)
 
 
@@ -36,18 +37,19 @@ def random_orthonormal(D: int, d: int, n: int | None = None, seed: int = 0) -> n
 
 
 def check_dims(D: int, d: int, name: str = "d") -> tuple[int, int]:
-    """(D, d) as ints with D ≥ 1 and 0 ≤ d ≤ D, or one error that names the argument."""
+    """(D, d) as ints with D ≥ 1 and 0 ≤ d ≤ D, or one error that names the argument. Chapter 04."""
     D = checks.integer(D, "the ambient dimension D", min=1)
     return D, checks.integer(d, name, min=0, max=D)
 
 
 def check_positive_int(value: int, name: str) -> int:
-    """``value`` as an int ≥ 1, or one error that names it."""
+    """``value`` as an int ≥ 1, or one error that names it. Chapter 04."""
     return checks.integer(value, name, min=1)
 
 
 def check_gaussians(g: np.ndarray, D: int) -> np.ndarray:
-    """``g`` as a float64 array of shape (n, D) (a single vector of shape (D,) is accepted)."""
+    """``g`` as a float64 array of shape (n, D) (a single vector of shape (D,) is accepted).
+    Chapter 04."""
     g = np.asarray(g, dtype=float)
     if g.ndim == 1:
         g = g[None, :]

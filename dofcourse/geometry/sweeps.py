@@ -32,7 +32,8 @@ from dofcourse.geometry.widths import gaussian_width
 
 
 def point_seed(seed: int, *coords: int) -> int:
-    """A seed for one grid point, from the sweep's ``seed`` and the point's integer coordinates."""
+    """A seed for one grid point, from the sweep's ``seed`` and the point's integer coordinates.
+    Chapter 04."""
     return int(np.random.SeedSequence([checks.seed(seed), *map(int, coords)]).generate_state(1)[0])
 
 
@@ -45,7 +46,8 @@ def cap_hit_rates(D: int, alpha: float, n: int, seed: int = 0) -> np.ndarray:
 
 @experiment.batched(axes=("d",), chunk=8)
 def orthant_hits(points: list[dict], D: int, n: int, seed: int = 0) -> list[dict]:
-    """For each point {"d"}: how many of ``n`` random d-subspaces of R^D meet the orthant."""
+    """For each point {"d"}: how many of ``n`` random d-subspaces of R^D meet the orthant.
+    Chapter 04."""
     return [
         {
             "hits": int(
@@ -71,7 +73,8 @@ def orthant_sweep(
 
 @experiment.batched(axes=("s", "m"), chunk=16)
 def l1_recoveries(points: list[dict], D: int, n: int, seed: int = 0) -> list[dict]:
-    """For each point {"s", "m"}: how many of ``n`` basis-pursuit problems recover x0."""
+    """For each point {"s", "m"}: how many of ``n`` basis-pursuit problems recover x0.
+    Chapter 04."""
     return [
         {"successes": int(l1_recovery(D, p["s"], p["m"], n=n,
                                       seed=point_seed(seed, p["s"], p["m"])).sum())}
@@ -128,7 +131,8 @@ def well_threshold(
 
 @experiment.batched(axes=("loss0", "eps"), chunk=8)
 def well_thresholds(points: list[dict], lam: np.ndarray, n: int, n_width: int, seed: int = 0):
-    """For each point {"loss0", "eps"}: the scalars of :func:`well_threshold` (no curve)."""
+    """For each point {"loss0", "eps"}: the scalars of :func:`well_threshold` (no curve).
+    Chapter 04."""
     keep = ("threshold", "width", "w", "w_se", "predicted")
     out = []
     for p in points:

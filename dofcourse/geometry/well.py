@@ -61,7 +61,8 @@ class QuadraticWell:
         return cls(np.diag(lam), np.zeros(lam.size))
 
     @property
-    def D(self) -> int:
+    def D(self) -> int:  # noqa: N802 (the course's name for it)
+        """The number of parameters D of the well (chapter 04)."""
         return self.h.shape[0]
 
     def loss(self, theta: np.ndarray) -> np.ndarray:

@@ -29,23 +29,26 @@ from dofcourse.train import History
 
 
 class Affine:
-    """E members theta_e = anchor + P_e z_e (anchor (D,) shared, or (E, D) one per member)."""
+    """E members theta_e = anchor + P_e z_e (anchor (D,) shared, or (E, D) one per member).
+    Chapter 03."""
 
     def __init__(self, anchor: Tensor, proj: StackedProjection) -> None:
         self.anchor, self.proj, self.n = anchor, proj, proj.n
 
     def init(self) -> Tensor:
+        """Z = 0 (E, d_max): every member starts at its anchor (chapter 03)."""
         return torch.zeros(self.proj.n, self.proj.d_max, dtype=self.anchor.dtype,
                            device=self.anchor.device)  # fmt: skip
 
     def theta(self, z: Tensor) -> Tensor:
+        """Theta (E, D) = anchor + P_e z_e for every member, differentiable in Z (chapter 03)."""
         return self.anchor + self.proj.apply(z)
 
 
 @dataclass
 class SubspaceRun:
     """One subspace training: its projection (``kind``, ``d``, ``proj_seed``), the trained z (d,),
-    and its :class:`~dofcourse.train.History` (arrays of shape (T,))."""
+    and its :class:`~dofcourse.train.History` (arrays of shape (T,)). Chapter 03."""
 
     kind: str
     d: int
@@ -56,23 +59,23 @@ class SubspaceRun:
 
     @property
     def loss(self) -> float:
-        """Final training loss."""
+        """Final training loss. Chapter 03."""
         return float(self.history.loss[-1])
 
     @property
     def train_acc(self) -> float:
-        """Final training accuracy."""
+        """Final training accuracy. Chapter 03."""
         return float(self.history.train_acc[-1])
 
     @property
     def test_acc(self) -> float:
-        """Final test accuracy."""
+        """Final test accuracy. Chapter 03."""
         return float(self.history.test_acc[-1])
 
 
 def check_anchor(model: nn.Module, anchor: Tensor | None) -> Tensor:
     """The anchor as a flat (D,) tensor on the model's device and dtype (default: the model's own
-    parameters), or a ValueError naming the expected shape."""
+    parameters), or a ValueError naming the expected shape. Chapter 03."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     theta0 = flatten(model)

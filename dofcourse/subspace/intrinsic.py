@@ -51,6 +51,7 @@ def intrinsic_dimension(
 
     Returns an :class:`~dofcourse.stats.Estimate` whose value is the crossing of the seed-mean
     curve with ``threshold * full_acc`` and whose interval comes from resampling the seeds.
+    Chapter 03.
     """
     dims = checks.integers(dims, "dims", min=1)
     acc = np.asarray(acc, dtype=float)

@@ -39,7 +39,7 @@ def loss_on_plane(
     """Training loss on the n x n grid theta_0 + P (a, b), a, b in [-extent, extent], d = 2.
 
     Returns (grid (n,), loss (n, n)) with loss[i, j] at (a = grid[j], b = grid[i]) (the layout
-    ``contourf`` expects).
+    ``contourf`` expects). Chapter 03.
     """
     if not isinstance(proj, Projection) or proj.d != 2:
         raise ValueError(f"loss_on_plane needs a projection with d = 2, got {proj!r}")

@@ -35,7 +35,8 @@ def plan_chunks(points: list[dict], fixed: dict) -> list[list[dict]]:
     """Cut points (sorted by d) into chunks of at most ``CHUNK`` members whose estimated memory
     (members x per-member bytes at the chunk's largest d) stays within ``max_bytes``. For stored
     matrices (dense, orthonormal) every member of a chunk is padded to its largest d, so a chunk
-    also ends where d exceeds twice the chunk's smallest d (padding at most doubles the work)."""
+    also ends where d exceeds twice the chunk's smallest d (padding at most doubles the work).
+    Chapter 03."""
     D = count(fixed["model"])
     kind, budget = fixed.get("kind", "fastfood"), fixed.get("max_bytes", DEFAULT_MAX_BYTES)
     chunks: list[list[dict]] = []
@@ -67,7 +68,8 @@ def runs(
 ) -> list[dict]:
     """Train the subspaces at ``points`` ({"d", "proj_seed"}) as one ensemble; one dict per run:
     final and best (over the evaluations) accuracies, the evaluation curve, and z. ``bars``: a
-    progress bar per ensemble (not part of the key; ``grid`` has its own ``progress``)."""
+    progress bar per ensemble (not part of the key; ``grid`` has its own ``progress``).
+    Chapter 03."""
     out = train_ensemble(model, data, settings, [p["d"] for p in points],
                          [p["proj_seed"] for p in points], kind=kind, anchor=anchor,
                          eval_every=eval_every, max_bytes=max_bytes, progress=bars)  # fmt: skip
@@ -107,7 +109,7 @@ def sweep(
     diverged, eval_steps, train_acc_curve, test_acc_curve, z. See the module text.
 
     ``executor`` runs the chunks elsewhere (``experiment.grid``). Use :func:`accuracy_table` for
-    the (n_seeds, n_dims) array of one column.
+    the (n_seeds, n_dims) array of one column. Chapter 03.
     """
     kind = checks.choice(kind, "kind", KINDS)
     dims = checks.integers(dims, "dims", min=1, max=count(model))
@@ -123,6 +125,7 @@ def sweep(
 
 
 def accuracy_table(table: pd.DataFrame, column: str = "test_acc") -> np.ndarray:
-    """One column of a :func:`sweep` table as an array (n_seeds, n_dims), d increasing."""
+    """One column of a :func:`sweep` table as an array (n_seeds, n_dims), d increasing.
+    Chapter 03."""
     wide = table.pivot(index="proj_seed", columns="d", values=column).sort_index(axis=1)
     return wide.to_numpy(dtype=float)
