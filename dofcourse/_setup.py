@@ -197,8 +197,12 @@ def _pip_config(python: Path) -> str:
     return out.stdout if out.returncode == 0 else ""
 
 
+_START = time.perf_counter()
+
+
 def _phase(number: int, total: int, text: str) -> None:
-    print(f"\n[set-up {number}/{total}] {text}", flush=True)
+    elapsed = round(time.perf_counter() - _START)
+    print(f"\n[set-up {number}/{total}, at {elapsed // 60}:{elapsed % 60:02d}] {text}", flush=True)
 
 
 def _run(cmd: list[str]) -> None:
@@ -215,7 +219,6 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if sys.version_info < (3, 11):  # noqa: UP036 (this file runs before the check of pip)
         raise SystemExit("dofcourse needs Python 3.11 or newer (make lab PYTHON=python3.11)")
-    start = time.perf_counter()
     python = args.venv / "bin" / "python"
     _phase(1, 3, f"virtual environment {args.venv}/ (Python {platform.python_version()})")
     if python.exists():
@@ -247,15 +250,15 @@ def main(argv: list[str] | None = None) -> None:
     elif args.dry_run:
         print("  would run: pip install " + " ".join(choice.pip_args()))
     else:
-        _run([str(python), "-m", "pip", "install", "--progress-bar", "on", *choice.pip_args()])
+        _run([str(python), "-m", "pip", "install", *choice.pip_args()])
     _phase(3, 3, "the course package and everything else, at the versions of constraints.txt")
-    cmd = ["-m", "pip", "install", "--progress-bar", "on", "-c", str(ROOT / "constraints.txt")]
+    cmd = ["-m", "pip", "install", "-c", str(ROOT / "constraints.txt")]
     cmd += ["-e", f"{ROOT}[{args.extras}]" if args.extras else str(ROOT)]
     if args.dry_run:
         print("  would run: pip " + " ".join(cmd[2:]))
         return
     _run([str(python), *cmd])
-    minutes, seconds = divmod(round(time.perf_counter() - start), 60)
+    minutes, seconds = divmod(round(time.perf_counter() - _START), 60)
     print(f"\n[set-up done] in {minutes} min {seconds:02d} s; {args.venv}/ is ready", flush=True)
 
 

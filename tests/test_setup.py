@@ -133,7 +133,7 @@ def test_dry_run_announces_each_phase_and_the_choice(tmp_path):
         text=True,
         check=True,
     ).stdout
-    assert "[set-up 1/3]" in out and "[set-up 2/3]" in out and "[set-up 3/3]" in out
+    assert "[set-up 1/3, at 0:00]" in out and "[set-up 2/3, at" in out and "[set-up 3/3, at" in out
     assert f"torch=={V}+cpu --index-url https://download.pytorch.org/whl/cpu" in out
     assert not (tmp_path / "venv").exists()
 
