@@ -8,7 +8,8 @@ Prints, each measured side by side in this one run:
    over the same 32 trainings, same steps;
 2. projection cost: time per step of subspace training / time per step of ordinary training of
    the same model, for dense, sparse and Fastfood at d = 10, 100, 1000 (quick-mode MLP and
-   Li et al.'s 784-200-200-10 MLP on the MNIST subset);
+   Li et al.'s 784-200-200-10 MLP on the MNIST subset), by ``subspace.time_per_step`` (CPU time
+   of this process on a CPU, so other programs on a shared machine count less);
 3. memory: peak resident memory of a fresh process that trains a >= 10^6-parameter MLP in a
    d = 10^4 Fastfood subspace (a dense P would need 40 GB).
 The machine's load average is printed before and after: on a shared machine, timings vary.
@@ -26,8 +27,9 @@ import time
 
 import torch
 
-from dofcourse import data, models, subspace
+from dofcourse import data, models, params, subspace
 from dofcourse.device import get_device
+from dofcourse.settings import TrainSettings
 
 KINDS = ("dense", "sparse", "fastfood")
 DIMS = (10, 100, 1000)
@@ -52,14 +54,14 @@ def bench_ensemble(steps: int, n: int = 32) -> None:
     torch.manual_seed(0)
     model = models.mlp(ds.input_shape, ds.n_classes, hidden=(64, 64)).to(device)
     dims = [(10, 30, 100, 200, 400, 1000)[i % 6] for i in range(n)]
-    kw = dict(kind="fastfood", steps=steps, lr=0.03, optimizer="adam", batch_size=128,
-              progress=False)  # fmt: skip
-    subspace.train_ensemble(model, ds, dims[:2], [0, 1], **{**kw, "steps": 2})  # warm-up
-    vec = clock(lambda: subspace.train_ensemble(model, ds, dims, list(range(n)), **kw))
-    loop = clock(lambda: [subspace.train_subspace(model, ds, d, seed=s, **kw)
+    settings = TrainSettings(steps=steps, lr=0.03, optimizer="adam", batch_size=128)
+    kw = dict(kind="fastfood", progress=False)
+    subspace.train_ensemble(model, ds, settings.replace(steps=2), dims[:2], [0, 1], **kw)  # warm-up
+    vec = clock(lambda: subspace.train_ensemble(model, ds, settings, dims, list(range(n)), **kw))
+    loop = clock(lambda: [subspace.train_subspace(model, ds, settings, d, proj_seed=s, **kw)
                           for s, d in enumerate(dims)])  # fmt: skip
     print(f"\n1. ensemble of {n} subspace trainings ({steps} steps, D = "
-          f"{models.count_params(model):,}, Fastfood, d in 10..1000) on {device}")  # fmt: skip
+          f"{params.count(model):,}, Fastfood, d in 10..1000) on {device}")  # fmt: skip
     print(f"   vectorised: {vec[0]:.2f} s wall ({vec[1]:.2f} s CPU); Python loop: {loop[0]:.2f} s "
           f"wall ({loop[1]:.2f} s CPU)")  # fmt: skip
     print(f"   speed-up: {loop[0] / vec[0]:.1f}x wall, {loop[1] / vec[1]:.1f}x CPU   [{load()}]")
@@ -67,7 +69,7 @@ def bench_ensemble(steps: int, n: int = 32) -> None:
 
 def bench_cost(name: str, ds, model, n_steps: int) -> None:
     t_full = subspace.time_per_step(model, ds, kind=None, steps=n_steps)
-    print(f"\n2. projection cost, {name} (D = {models.count_params(model):,}); ordinary step "
+    print(f"\n2. projection cost, {name} (D = {params.count(model):,}); ordinary step "
           f"{1e3 * t_full:.2f} ms; ratio = subspace step / ordinary step")  # fmt: skip
     print("   " + "kind".ljust(10) + "".join(f"d = {d:<8}" for d in DIMS))
     for kind in KINDS:
@@ -93,10 +95,10 @@ def memory_child(steps: int) -> None:
     torch.manual_seed(0)
     model = models.mlp(ds.input_shape, ds.n_classes, hidden=(1024, 200))
     start = time.perf_counter()
-    run = subspace.train_subspace(model, ds, 10_000, kind="fastfood", steps=steps, lr=0.01,
-                                  optimizer="adam", batch_size=128, progress=False)  # fmt: skip
+    settings = TrainSettings(steps=steps, lr=0.01, optimizer="adam", batch_size=128)
+    run = subspace.train_subspace(model, ds, settings, 10_000, kind="fastfood", progress=False)
     peak = _peak_rss()
-    print(json.dumps({"D": models.count_params(model), "peak_bytes": peak, "test_acc": run.test_acc,
+    print(json.dumps({"D": params.count(model), "peak_bytes": peak, "test_acc": run.test_acc,
                       "seconds": time.perf_counter() - start}))  # fmt: skip
 
 

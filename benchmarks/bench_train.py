@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader, TensorDataset
 
 from dofcourse import data, models, train
+from dofcourse.settings import TrainSettings
 
 STEPS, REPEATS = 300, 3
 
@@ -44,8 +45,8 @@ def course_loop(ds: data.Dataset, batch_size: int) -> float:
     torch.manual_seed(0)
     model = models.mlp(ds.input_shape, ds.n_classes)
     start = time.perf_counter()
-    train.train(model, ds, steps=STEPS, lr=0.05, batch_size=batch_size, eval_every=STEPS,
-                progress=False)  # fmt: skip
+    settings = TrainSettings(steps=STEPS, lr=0.05, batch_size=batch_size)
+    train.train(model, ds, settings, eval_every=STEPS, progress=False)
     return time.perf_counter() - start
 
 

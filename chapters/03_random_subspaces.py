@@ -29,7 +29,7 @@
 # landscape with few stiff and many flat directions explains *why* this works.
 #
 # **Time:** quick ≈ 1 min, full ≈ 3 h (2-core CPU, estimated; most of it the dense projections of
-# section 4)
+# section 3)
 
 # %%
 import dataclasses
