@@ -75,6 +75,8 @@ def test_lab_command_opens_chapter_00_in_quick_mode_with_the_course_settings(tmp
     assert env["JUPYTER_CONFIG_PATH"].split(os.pathsep)[0] == str(ROOT / "jupyter_config")
     _, env = lab.lab_command(tmp_path, "full", [], is_root=False)
     assert env["DOFCOURSE_QUICK"] == "0"
+    _, env = lab.lab_command(tmp_path, "quick", [], is_root=False, course_settings=False)
+    assert "JUPYTER_CONFIG_PATH" not in env  # authors: no widget state saved into chapters/
 
 
 def test_the_lab_settings_exist_in_the_installed_schemas():

@@ -12,8 +12,8 @@ activated environment. It blocks until you stop JupyterLab (Ctrl-C twice).
 - Quick mode by default (``--mode full`` for the papers' sizes). JupyterLab opens at chapter 00
   (the printed URL too), with the settings in ``jupyter_config/`` (widgets keep their state when
   the notebook is saved; no news pop-up).
-- ``--authors`` serves ``chapters/`` itself instead, with its jupytext pairs, for editing the
-  course: what you save there is what git tracks.
+- ``--authors`` serves ``chapters/`` itself instead, with its jupytext pairs and JupyterLab's
+  own settings, for editing the course: what you save there is what git tracks.
 
 Any other argument goes to ``jupyter lab`` (``--no-browser``, ``--ip=0.0.0.0``, ``--port=8890``).
 Standard library only.
@@ -84,18 +84,28 @@ def sync_copies(chapters: Path = CHAPTERS, dest: Path = COPIES) -> list[str]:
 
 
 def lab_command(
-    root: Path, mode: str, extra: list[str], is_root: bool, python: str = sys.executable
+    root: Path,
+    mode: str,
+    extra: list[str],
+    is_root: bool,
+    python: str = sys.executable,
+    course_settings: bool = True,
 ) -> tuple[list[str], dict[str, str]]:
-    """The ``jupyter lab`` command line and the variables to add to its environment."""
+    """The ``jupyter lab`` command line and the variables to add to its environment.
+
+    ``course_settings=False`` (authors' mode) leaves out ``jupyter_config/``: widget state and
+    outputs saved into tracked notebooks are what authors must not commit.
+    """
     cmd = [python, "-m", "jupyter", "lab", f"--ServerApp.root_dir={root}"]
     if (root / FIRST).exists():
         cmd.append(f"--LabApp.default_url=/lab/tree/{FIRST}")
     if is_root:
         cmd.append("--allow-root")
-    config_path = os.pathsep.join(
-        p for p in [str(CONFIG), os.environ.get("JUPYTER_CONFIG_PATH", "")] if p
-    )
-    env = {"DOFCOURSE_QUICK": "1" if mode == "quick" else "0", "JUPYTER_CONFIG_PATH": config_path}
+    env = {"DOFCOURSE_QUICK": "1" if mode == "quick" else "0"}
+    if course_settings:
+        env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+            p for p in [str(CONFIG), os.environ.get("JUPYTER_CONFIG_PATH", "")] if p
+        )
     return cmd + extra, env
 
 
@@ -114,7 +124,7 @@ def main(argv: list[str] | None = None) -> None:
         for note in sync_copies(CHAPTERS, root):
             print(note)
     is_root = hasattr(os, "geteuid") and os.geteuid() == 0
-    cmd, env = lab_command(root, args.mode, extra, is_root)
+    cmd, env = lab_command(root, args.mode, extra, is_root, course_settings=not args.authors)
     print(f"JupyterLab in {args.mode} mode on {root}/ (stop it: Ctrl-C twice)", flush=True)
     if args.dry_run:
         print(" ".join(f"{k}={v}" for k, v in env.items()), " ".join(cmd))
