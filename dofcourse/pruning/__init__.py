@@ -1,0 +1,56 @@
+"""Pruning: masks, iterative magnitude pruning with rewinding, and its controls (chapter 07).
+
+One idea per module:
+
+* ``masks``: which weights may be pruned (:func:`prunable`), one level of global magnitude
+  pruning (:func:`magnitude_prune`), a random mask with the same per-layer sparsity
+  (:func:`random_like`), :func:`density`;
+* ``rewind``: replicas' initialisations (:func:`initial_points`), rewind points theta_k
+  (:func:`rewind_points`, :func:`start_points`) and the one trainer of (sparse) members
+  (:func:`fit`);
+* ``imp``: one cached IMP level (:func:`imp_level`), a whole run (:func:`imp`, :func:`lottery`)
+  as an :class:`ImpRun`;
+* ``controls``: random-pruning and random-reinitialisation controls (:func:`controls`) and
+  cached masked training (:func:`train_masked`).
+"""
+
+from dofcourse.pruning.controls import CONTROLS, controls, train_masked
+from dofcourse.pruning.imp import ImpRun, imp, imp_level, lottery
+from dofcourse.pruning.masks import (
+    density,
+    layer_index,
+    magnitude_prune,
+    n_to_prune,
+    prunable,
+    random_like,
+)
+from dofcourse.pruning.rewind import (
+    check_start,
+    fit,
+    initial_points,
+    replica_seeds,
+    rewind_points,
+    start_points,
+)
+
+__all__ = [
+    "CONTROLS",
+    "ImpRun",
+    "controls",
+    "density",
+    "imp",
+    "imp_level",
+    "initial_points",
+    "layer_index",
+    "lottery",
+    "magnitude_prune",
+    "n_to_prune",
+    "prunable",
+    "random_like",
+    "rewind_points",
+    "train_masked",
+    "check_start",
+    "fit",
+    "replica_seeds",
+    "start_points",
+]

@@ -1,0 +1,128 @@
+"""Starting points of lottery tickets: replicas' initialisations and rewind points.
+
+A ticket starts from theta_k: the dense network after k steps of ordinary training (k = 0 is the
+initialisation theta_0). Frankle et al. (2020) call resetting to theta_k with k > 0 *rewinding*.
+R replicas (different ``init_seeds``) move together as one vectorised ensemble
+(``ensemble.train_members``), each with its own mini-batch order and, for chapter 08's
+pre-training on a diet, its own pool of training examples.
+
+:func:`fit` is the one way this package trains sparse or dense members: starting points (M, D),
+optional boolean masks (M, D), per-member orders and pools. Taught in chapter 07.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from dofcourse import checks, ensemble, experiment, train
+from dofcourse.params import Functional, flatten
+from dofcourse.settings import TrainSettings
+from dofcourse.train import History
+
+
+def initial_points(model: nn.Module, init_seeds: Sequence[int]) -> Tensor:
+    """Theta_0 (R, D) of ``model``'s architecture for each seed (on ``model``'s device).
+
+    Each replica is a copy of ``model`` on the CPU whose layers are re-initialised
+    (``reset_parameters``) after ``torch.manual_seed(seed)``: the same seed gives the same network
+    on every device, and the global random state is left as it was.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    seeds = [checks.seed(s, f"init_seeds[{i}]") for i, s in enumerate(init_seeds)]
+    if not seeds:
+        raise ValueError("init_seeds must not be empty")
+    device = flatten(model).device
+    out = []
+    for s in seeds:
+        clone = copy.deepcopy(model).cpu()
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(s)
+            for m in clone.modules():
+                if m is not clone and hasattr(m, "reset_parameters"):
+                    m.reset_parameters()
+        out.append(flatten(clone))
+    return torch.stack(out).to(device)
+
+
+def check_start(model: nn.Module, start: Tensor, name: str = "start") -> Tensor:
+    """``start`` as a float (M, D) tensor with D the parameter count of ``model``."""
+    start = checks.tensor(start, name, ndim=2, floating=True)
+    D = flatten(model).numel()
+    if start.shape[1] != D:
+        raise ValueError(
+            f"{name} must have shape (M, {D}) for this model, got {tuple(start.shape)}"
+        )
+    return start
+
+
+def fit(
+    model: nn.Module,
+    data: train.Data,
+    settings: TrainSettings,
+    start: Tensor,
+    mask: Tensor | None = None,
+    *,
+    order_seeds: Sequence[int] | None = None,
+    pools: Sequence[Tensor] | None = None,
+    progress: bool = True,
+    desc: str = "members",
+) -> tuple[Tensor, History]:
+    """Train M members of ``model``'s architecture from ``start`` (M, D) under boolean ``mask``
+    (M, D) or (D,) (None: dense) as one ensemble; their final thetas (M, D, on the CPU, pruned
+    entries exactly 0) and the ensemble's :class:`~dofcourse.train.History`."""
+    net = Functional.of_module(model)
+    start = check_start(model, start).detach().to(device=net.device, dtype=net.dtype)
+    if mask is not None and mask.dtype != torch.bool:
+        raise TypeError(f"mask must be a boolean tensor, got dtype {mask.dtype}")
+    members = ensemble.Free(start, None if mask is None else mask.to(net.device))
+    run = ensemble.train_members(net, members, data, settings, order_seeds=order_seeds,
+                                 pools=pools, progress=progress, desc=desc)  # fmt: skip
+    theta = members.theta(run.u.to(net.device)).detach().cpu()
+    return theta, run.history
+
+
+@experiment.cached
+def rewind_points(
+    model: nn.Module,
+    data: train.Data,
+    settings: TrainSettings,
+    theta0: Tensor,
+    order_seeds: Sequence[int] | None = None,
+    pools: Sequence[Tensor] | None = None,
+    progress: bool = True,
+) -> Tensor:
+    """Theta_k (R, D, CPU): the dense networks theta0 (R, D) after ``settings.steps`` = k steps.
+
+    ``order_seeds`` gives each replica its mini-batch order; ``pools`` (one index tensor per
+    replica) restricts each replica to a subset of the training data (chapter 08's pre-training
+    on a diet). Cached.
+    """
+    theta0 = check_start(model, theta0, "theta0")
+    return fit(model, data, settings, theta0, order_seeds=order_seeds, pools=pools,
+               progress=progress, desc="rewind")[0]  # fmt: skip
+
+
+def replica_seeds(settings: TrainSettings, n: int) -> list[int]:
+    """Mini-batch order of each of n replicas: ``settings.order_seed + r``."""
+    return [settings.order_seed + r for r in range(n)]
+
+
+def start_points(
+    model: nn.Module, data: train.Data, settings: TrainSettings, init_seeds: Sequence[int], k: int
+) -> Tensor:
+    """Theta_k (R, D) for the replicas ``init_seeds``: theta_0 if k = 0, else :func:`rewind_points`
+    after k steps of ``settings`` (replica r in the order of :func:`replica_seeds`). Chapter 07's
+    IMP runs and instability analysis share these points (and their cache entries)."""
+    k = checks.integer(k, "k", min=0)
+    theta0 = initial_points(model, init_seeds)
+    if k == 0:
+        return theta0
+    seeds = replica_seeds(settings, len(theta0))
+    return rewind_points(
+        model, data, settings.replace(steps=k), theta0, order_seeds=seeds, progress=False
+    )

@@ -1,0 +1,215 @@
+"""dofcourse.pruning: exact pruning counts, what may be pruned, masks that hold through training,
+the masked vectorised ensemble against one-at-a-time training (torch.nn.utils.prune), IMP that
+resumes level by level from the cache, and the two controls."""
+
+import importlib
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+from torch.nn.utils import prune as torch_prune
+
+from dofcourse import data, models, params, pruning
+from dofcourse.settings import TrainSettings, batch_order
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return data.load("digits", device="cpu").subsample(200, sample_seed=0)
+
+
+def tiny(ds, seed=0, hidden=(12,)):
+    torch.manual_seed(seed)
+    return models.mlp(ds.input_shape, ds.n_classes, hidden=hidden)
+
+
+def test_prunable_marks_conv_and_linear_weights_never_biases_or_norms():
+    m = models.resnet_small((1, 8, 8), 10, width=8)
+    keep = pruning.prunable(m)
+    layout = params.Layout.of_module(m)
+    start = 0
+    for name, size in zip(layout.names, layout.sizes, strict=True):
+        piece = keep[start : start + size]
+        start += size
+        module = m.get_submodule(name.rpartition(".")[0])
+        expect = name.endswith("weight") and isinstance(module, nn.Conv2d | nn.Linear)
+        assert bool(piece.all()) == expect and bool(piece.any()) == expect, name
+    assert keep.shape == (params.count(m),)
+
+
+def test_prunable_ignore(ds):
+    m = tiny(ds)
+    full, no_out = pruning.prunable(m), pruning.prunable(m, ignore=("3.weight",))
+    assert int(full.sum() - no_out.sum()) == 12 * 10
+    with pytest.raises(ValueError, match="not prunable"):
+        pruning.prunable(m, ignore=("1.bias",))
+
+
+@pytest.mark.parametrize(("remaining", "expected"), [(10, 2), (11, 3), (5, 1), (1, 1), (100, 20)])
+def test_n_to_prune_is_the_ceiling_of_20_percent(remaining, expected):
+    assert pruning.n_to_prune(remaining, 0.2) == expected
+
+
+def test_magnitude_prune_removes_exactly_ceil_of_remaining_smallest_first():
+    D = 53
+    prunable_ = torch.ones(D, dtype=torch.bool)
+    prunable_[[0, 7, 20]] = False  # "biases": tiny, but never pruned
+    theta = torch.randn(D, generator=torch.Generator().manual_seed(0))
+    theta[[0, 7, 20]] = 1e-6
+    mask = torch.ones(D, dtype=torch.bool)
+    remaining = 50
+    for _ in range(6):
+        new = pruning.magnitude_prune(theta, mask, prunable_)
+        removed = mask & ~new
+        assert int(removed.sum()) == math.ceil(0.2 * remaining)
+        assert bool(new[[0, 7, 20]].all())
+        assert not bool((new & ~mask).any()), "a pruned weight came back"
+        kept_mag = theta.abs()[new & prunable_]
+        assert float(theta.abs()[removed].max()) <= float(kept_mag.min())
+        remaining -= int(removed.sum())
+        mask = new
+    assert float(pruning.density(mask, prunable_)) == pytest.approx(remaining / 50)
+
+
+def test_magnitude_prune_is_global_across_layers_and_per_row():
+    theta = torch.tensor([[0.1, 0.2, 5.0, 6.0, 7.0], [9.0, 8.0, 0.3, 0.1, 7.0]])
+    mask = torch.ones(2, 5, dtype=torch.bool)
+    prunable_ = torch.ones(5, dtype=torch.bool)
+    new = pruning.magnitude_prune(theta, mask, prunable_, fraction=0.4)  # ceil(2.0) = 2 per row
+    assert new.tolist() == [[False, False, True, True, True], [True, True, False, False, True]]
+
+
+def test_magnitude_prune_validates():
+    theta, prunable_ = torch.randn(4), torch.ones(4, dtype=torch.bool)
+    with pytest.raises(TypeError, match="boolean"):
+        pruning.magnitude_prune(theta, torch.ones(4), prunable_)
+    with pytest.raises(ValueError, match="fraction"):
+        pruning.magnitude_prune(theta, torch.ones(4, dtype=torch.bool), prunable_, fraction=1.0)
+    bias_pruned = torch.tensor([False, True, True, True])  # entry 0 is a bias
+    with pytest.raises(ValueError, match="not prunable"):
+        pruning.magnitude_prune(theta, bias_pruned, bias_pruned.clone())
+
+
+def test_random_like_keeps_the_count_of_every_layer(ds):
+    m = tiny(ds, hidden=(12, 8))
+    keep, layers = pruning.prunable(m), pruning.layer_index(m)
+    theta = pruning.initial_points(m, [0, 1])
+    mask = torch.ones_like(theta, dtype=torch.bool)
+    for _ in range(3):
+        mask = pruning.magnitude_prune(theta, mask, keep)
+    rand = pruning.random_like(mask, keep, layers, seed=3)
+    for layer in torch.unique(layers).tolist():
+        sel = layers == layer
+        assert (rand[:, sel].sum(1) == mask[:, sel].sum(1)).all()
+    assert bool(rand[:, ~keep].all()) and not torch.equal(rand, mask)
+    assert torch.equal(rand, pruning.random_like(mask, keep, layers, seed=3))
+
+
+def test_initial_points_are_seeded_and_leave_the_global_rng_alone(ds):
+    m = tiny(ds)
+    state = torch.random.get_rng_state()
+    a, b = pruning.initial_points(m, [4, 5]), pruning.initial_points(m, [4])
+    assert torch.equal(state, torch.random.get_rng_state())
+    assert torch.equal(a[0], b[0]) and not torch.equal(a[0], a[1])
+    with pytest.raises(ValueError, match="empty"):
+        pruning.initial_points(m, [])
+
+
+def test_masks_keep_zeros_through_training(ds):
+    m = tiny(ds)
+    keep = pruning.prunable(m)
+    theta0 = pruning.initial_points(m, [0, 1])
+    mask = pruning.magnitude_prune(theta0, torch.ones_like(theta0, dtype=torch.bool), keep, 0.6)
+    settings = TrainSettings(steps=15, lr=0.2, momentum=0.9, weight_decay=1e-3, batch_size=32)
+    theta, hist = pruning.fit(m, ds, settings, theta0, mask, order_seeds=[0, 1], progress=False)
+    assert torch.all(theta[~mask] == 0) and torch.all(theta[mask] != theta0[mask])
+    assert np.all(hist.loss[:, -1] < hist.loss[:, 0])
+
+
+def test_masked_ensemble_equals_one_at_a_time_torch_prune(ds):
+    m = tiny(ds, hidden=(10, 6))
+    keep = pruning.prunable(m)
+    theta0 = pruning.initial_points(m, [0, 1, 2])
+    masks = torch.rand(theta0.shape, generator=torch.Generator().manual_seed(1)) > 0.5
+    masks |= ~keep
+    settings = TrainSettings(steps=12, lr=0.1, momentum=0.9, weight_decay=1e-3, batch_size=40)
+    seeds = [3, 4, 5]
+    theta, _ = pruning.fit(m, ds, settings, theta0, masks, order_seeds=seeds, progress=False)
+    layout = params.Layout.of_module(m)
+    for e in range(3):
+        ref = params.load_into(tiny(ds, hidden=(10, 6)), theta0[e])
+        for name, piece in layout.unflatten(masks[e].float()).items():
+            mod_name, _, kind = name.rpartition(".")
+            if kind == "weight":
+                torch_prune.custom_from_mask(ref.get_submodule(mod_name), "weight", piece)
+        opt = torch.optim.SGD(ref.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-3)
+        order = batch_order(len(ds.x_train), 40, seeds[e])
+        for _ in range(12):
+            idx = next(order)
+            loss = nn.functional.cross_entropy(ref(ds.x_train[idx]), ds.y_train[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        got = {n: t for n, t in layout.unflatten(theta[e]).items()}
+        for name in layout.names:
+            mod_name, _, kind = name.rpartition(".")
+            mod = ref.get_submodule(mod_name)
+            want = getattr(mod, kind + "_orig", None)
+            want = (getattr(mod, kind) if want is None else want * mod.weight_mask).detach()
+            torch.testing.assert_close(got[name], want, rtol=1e-5, atol=1e-6)
+
+
+def test_imp_levels_prune_20_percent_and_resume_from_the_cache(ds, monkeypatch):
+    m = tiny(ds)
+    keep = pruning.prunable(m)
+    settings = TrainSettings(steps=6, lr=0.1, batch_size=50)
+    calls = []
+    imp_module = importlib.import_module("dofcourse.pruning.imp")
+    real_fit = imp_module.fit
+    monkeypatch.setattr(imp_module, "fit", lambda *a, **k: calls.append(1) or real_fit(*a, **k))
+    run2 = pruning.lottery(m, ds, settings, init_seeds=[0, 1], rewind_step=0, levels=2,
+                           progress=False)  # fmt: skip
+    assert len(calls) == 3
+    run3 = pruning.lottery(m, ds, settings, init_seeds=[0, 1], rewind_step=0, levels=3,
+                           progress=False)  # fmt: skip
+    assert len(calls) == 4, "levels 0-2 came from the cache, only level 3 was trained"
+    np.testing.assert_array_equal(run3.test_acc[:3], run2.test_acc)
+    remaining = int(keep.sum())
+    for lv in range(1, 4):
+        remaining -= math.ceil(0.2 * remaining)
+        assert (run3.masks[lv] & keep).sum(1).tolist() == [remaining, remaining]
+        assert not bool((run3.masks[lv] & ~run3.masks[lv - 1]).any()), "masks must be nested"
+        assert bool(run3.masks[lv][:, ~keep].all()), "biases are never pruned"
+    assert run3.density[1] == pytest.approx(0.8, abs=0.01)
+    assert run3.density[3] == pytest.approx(0.512, abs=0.01)
+
+
+def test_lottery_rewinds_to_step_k_and_trains_the_rest(ds):
+    m = tiny(ds)
+    settings = TrainSettings(steps=10, lr=0.1, batch_size=50)
+    run = pruning.lottery(m, ds, settings, init_seeds=[0], rewind_step=4, levels=1, progress=False)
+    theta0 = pruning.initial_points(m, [0])
+    want = pruning.rewind_points(m, ds, settings.replace(steps=4), theta0, order_seeds=[0],
+                                 progress=False)  # fmt: skip
+    torch.testing.assert_close(run.rewind, want)
+    assert run.steps == 6 and run.rewind_step == 4
+    with pytest.raises(ValueError, match="rewind_step"):
+        pruning.lottery(m, ds, settings, init_seeds=[0], rewind_step=10, levels=1)
+
+
+def test_controls_use_the_mask_counts_and_fresh_inits(ds):
+    m = tiny(ds)
+    settings = TrainSettings(steps=5, lr=0.1, batch_size=50)
+    run = pruning.lottery(m, ds, settings, init_seeds=[0, 1], rewind_step=0, levels=2,
+                          progress=False)  # fmt: skip
+    table = pruning.controls(m, ds, settings, run, levels=[0, 2], reinit_seeds=[10, 11],
+                             progress=False)  # fmt: skip
+    assert len(table) == 2 * 2 * 2
+    assert set(table.control) == set(pruning.CONTROLS)
+    assert table[table.level == 2].density.iloc[0] == pytest.approx(run.density[2])
+    with pytest.raises(ValueError, match="reinit_seeds"):
+        pruning.controls(m, ds, settings, run, levels=[1], reinit_seeds=[10])
+    with pytest.raises(ValueError, match="steps"):
+        pruning.controls(m, ds, settings.replace(steps=9), run, levels=[1], reinit_seeds=[1, 2])
