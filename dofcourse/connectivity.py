@@ -1,0 +1,181 @@
+"""Linear mode connectivity: loss and error on the straight line between two networks.
+
+Two networks theta_a, theta_b (D,) are *linearly mode connected* when the error does not rise on
+the segment (1 - alpha) theta_a + alpha theta_b, alpha in [0, 1]. Frankle, Dziugaite, Roy &
+Carbin (2020) measure the **error barrier**: the largest error on the segment minus the mean of
+the errors at its two ends (:func:`barrier`). *Instability analysis* (:func:`instability`) trains
+copies of one starting point that differ only in their mini-batch order and measures the barrier
+between them: a starting point is *stable* when the barrier is about 0, i.e. SGD noise no longer
+decides which basin training ends in. Frankle et al. find that IMP tickets reach full accuracy
+exactly from the rewind points where they are stable (chapter 07).
+
+Per example, Paul et al. (2022, the ``lth_diet`` code) take the loss at the midpoint minus the
+mean of the losses at the ends (:func:`midpoint_barrier`); the examples with a small one are
+the *linearly mode connected* examples of chapter 08. Points on a line are evaluated together
+with ``ensemble.evaluate_members``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch.func import vmap
+
+from dofcourse import checks, ensemble, experiment, train
+from dofcourse.params import Functional
+from dofcourse.pruning.rewind import check_start, fit, start_points
+from dofcourse.settings import TrainSettings
+
+
+@dataclass
+class LinePath:
+    """Loss and error at ``alphas`` (n,) on the lines between pairs: ``loss``, ``error`` (..., n);
+    alpha = 0 is theta_a, alpha = 1 is theta_b."""
+
+    alphas: np.ndarray
+    loss: np.ndarray
+    error: np.ndarray
+
+
+def _pair(net: Functional, theta_a: Tensor, theta_b: Tensor) -> tuple[Tensor, Tensor]:
+    a = checks.tensor(theta_a, "theta_a", ndim=(1, 2, 3), floating=True)
+    b = checks.tensor(theta_b, "theta_b", ndim=(1, 2, 3), floating=True)
+    if a.shape != b.shape or a.shape[-1] != net.D:
+        raise ValueError(f"theta_a and theta_b must both be (..., D) with D = {net.D}, "
+                         f"got {tuple(a.shape)} and {tuple(b.shape)}")  # fmt: skip
+    return a.to(net.device, net.dtype), b.to(net.device, net.dtype)
+
+
+def linear_path(
+    net: Functional, theta_a: Tensor, theta_b: Tensor, x: Tensor, y: Tensor, *, n_points: int = 25
+) -> LinePath:
+    """Mean loss and error on (x, y) at ``n_points`` evenly spaced points of each line from
+    theta_a to theta_b (both (D,), or (P, D) for P pairs: arrays (P, n_points))."""
+    a, b = _pair(net, theta_a, theta_b)
+    n = checks.integer(n_points, "n_points", min=2)
+    alphas = torch.linspace(0, 1, n, device=net.device, dtype=net.dtype)
+    loss, acc = [], []
+    for ai, bi in zip(a.reshape(-1, net.D), b.reshape(-1, net.D), strict=True):
+        points = (1 - alphas)[:, None] * ai + alphas[:, None] * bi
+        lo, ac = ensemble.evaluate_members(net, points, x, y)
+        loss.append(lo.cpu().numpy())
+        acc.append(ac.cpu().numpy())
+    shape = (*a.shape[:-1], n)
+    loss_a, err_a = np.array(loss).reshape(shape), 1 - np.array(acc).reshape(shape)
+    return LinePath(alphas.cpu().numpy(), loss_a, err_a)
+
+
+def barrier(curve: np.ndarray | Sequence[float]) -> np.ndarray:
+    """Max over the line minus the mean of its two ends, along the last axis (..., n) -> (...).
+
+    On an error curve this is Frankle et al.'s error barrier (instability); it is >= 0, and 0
+    when the curve never rises above the straight line's ends' mean."""
+    c = np.asarray(curve, dtype=float)
+    if c.ndim == 0 or c.shape[-1] < 2:
+        raise ValueError(f"a curve needs at least 2 points on its last axis, got shape {c.shape}")
+    return c.max(-1) - (c[..., 0] + c[..., -1]) / 2
+
+
+@torch.no_grad()
+def midpoint_barrier(
+    net: Functional, theta_a: Tensor, theta_b: Tensor, x: Tensor, y: Tensor, chunk: int = 2048
+) -> Tensor:
+    """Per-example loss barrier (N,): cross-entropy at (theta_a + theta_b)/2 minus the mean of
+    the cross-entropies at theta_a and theta_b (as the ``lth_diet`` code computes it)."""
+    a, b = _pair(net, theta_a, theta_b)
+    if a.dim() != 1:
+        raise ValueError("midpoint_barrier takes one pair: theta_a and theta_b of shape (D,)")
+    thetas = torch.stack([a, b, (a + b) / 2])
+    logits = vmap(net.fn, in_dims=(0, None))
+    x, y = x.to(net.device, net.dtype), y.to(net.device)
+    out = []
+    for s in range(0, len(x), chunk):
+        out3, yb = logits(thetas, x[s : s + chunk]), y[s : s + chunk]
+        ce = F.cross_entropy(out3.transpose(1, 2), yb.expand(3, -1), reduction="none")
+        out.append(ce[2] - (ce[0] + ce[1]) / 2)
+    return torch.cat(out).cpu()
+
+
+@experiment.cached
+def instability(
+    model: nn.Module,
+    data: train.Data,
+    settings: TrainSettings,
+    start: Tensor,
+    mask: Tensor | None = None,
+    n_copies: int = 2,
+    n_points: int = 25,
+    per_example: bool = False,
+    progress: bool = True,
+) -> dict:
+    """Instability of the starting points ``start`` (R, D) (under boolean ``mask`` (R, D), if any).
+
+    Each replica r is copied ``n_copies`` times; copy c trains for ``settings.steps`` with
+    mini-batch order ``settings.order_seed + 1000 (c + 1) + r`` (all R * n_copies members as one
+    ensemble). For every pair of copies, the test loss and error along their line. Returns
+    ``alphas`` (n,), ``loss``, ``error`` (R, pairs, n), ``barrier`` (R,) (error barrier, mean over
+    pairs), ``test_acc`` (R, n_copies), and with ``per_example`` the per-example
+    :func:`midpoint_barrier` of copies 0 and 1 on the training set, ``midpoint`` (R, N). Cached.
+    """
+    start = check_start(model, start, "start").detach()
+    n_copies = checks.integer(n_copies, "n_copies", min=2)
+    r_n = len(start)
+    seeds = [settings.order_seed + 1000 * (c + 1) + r for r in range(r_n) for c in range(n_copies)]
+    members = start.repeat_interleave(n_copies, 0)
+    masks = None if mask is None else mask.repeat_interleave(n_copies, 0)
+    theta, hist = fit(model, data, settings, members, masks, order_seeds=seeds,
+                      progress=progress, desc="copies")  # fmt: skip
+    theta = theta.view(r_n, n_copies, -1)
+    net = Functional.of_module(model)
+    _, _, x_test, y_test = train.check_data(data, net.dtype, net.device)
+    pairs = list(itertools.combinations(range(n_copies), 2))
+    ia, ib = [p[0] for p in pairs], [p[1] for p in pairs]
+    path = linear_path(net, theta[:, ia], theta[:, ib], x_test, y_test, n_points=n_points)
+    out = {
+        "alphas": path.alphas,
+        "loss": path.loss,
+        "error": path.error,
+        "barrier": barrier(path.error).mean(-1),
+        "test_acc": hist.test_acc[:, -1].reshape(r_n, n_copies),
+        "midpoint": None,
+    }
+    if per_example:
+        x, y, _, _ = train.check_data(data, net.dtype, net.device)
+        out["midpoint"] = torch.stack([midpoint_barrier(net, theta[r, 0], theta[r, 1], x, y)
+                                       for r in range(r_n)])  # fmt: skip
+    return out
+
+
+def instability_vs_k(
+    model: nn.Module,
+    data: train.Data,
+    settings: TrainSettings,
+    *,
+    init_seeds: Sequence[int],
+    steps: Sequence[int],
+    n_copies: int = 2,
+    n_points: int = 25,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Instability of the dense network rewound to each k in ``steps``: the copies train the
+    remaining T - k steps (T = ``settings.steps``), from the same rewind points as
+    ``pruning.lottery``. One row per (k, replica): ``barrier``, ``test_acc`` (mean of the
+    copies), and the curves ``alphas``, ``error``, ``loss`` (pairs, n)."""
+    ks = checks.integers(steps, "steps", min=0, max=settings.steps - 1)
+    rows = []
+    for k in ks:
+        start = start_points(model, data, settings, init_seeds, k)
+        res = instability(model, data, settings.replace(steps=settings.steps - k), start,
+                          n_copies=n_copies, n_points=n_points, progress=progress)  # fmt: skip
+        for r in range(len(start)):
+            rows.append({"k": k, "replica": r, "barrier": float(res["barrier"][r]),
+                         "test_acc": float(res["test_acc"][r].mean()), "alphas": res["alphas"],
+                         "error": res["error"][r], "loss": res["loss"][r]})  # fmt: skip
+    return pd.DataFrame(rows)
