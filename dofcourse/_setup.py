@@ -205,9 +205,13 @@ def _phase(number: int, total: int, text: str) -> None:
     print(f"\n[set-up {number}/{total}, at {elapsed // 60}:{elapsed % 60:02d}] {text}", flush=True)
 
 
-def _run(cmd: list[str]) -> None:
+def _run(cmd: list[str], hint: str = "") -> None:
     print("  $ " + " ".join(cmd), flush=True)
-    subprocess.run(cmd, check=True)
+    result = subprocess.run(cmd)
+    if result.returncode != 0:
+        raise SystemExit(
+            f"\n[set-up failed] exit status {result.returncode} from the line above. {hint}"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -217,7 +221,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--extras", default="dev", help="extras of the package to install")
     parser.add_argument("--dry-run", action="store_true", help="say what would be installed")
     args = parser.parse_args(argv)
-    if sys.version_info < (3, 11):  # noqa: UP036 (this file runs before the check of pip)
+    if sys.version_info < (3, 11):  # noqa: UP036 (any python3 may run this file)
         raise SystemExit("dofcourse needs Python 3.11 or newer (make lab PYTHON=python3.11)")
     python = args.venv / "bin" / "python"
     _phase(1, 3, f"virtual environment {args.venv}/ (Python {platform.python_version()})")
@@ -250,7 +254,12 @@ def main(argv: list[str] | None = None) -> None:
     elif args.dry_run:
         print("  would run: pip install " + " ".join(choice.pip_args()))
     else:
-        _run([str(python), "-m", "pip", "install", *choice.pip_args()])
+        _run(
+            [str(python), "-m", "pip", "install", *choice.pip_args()],
+            "Without access to PyTorch's wheel index, TORCH=pypi takes torch from your usual index."
+            if choice.index_url
+            else "",
+        )
     _phase(3, 3, "the course package and everything else, at the versions of constraints.txt")
     cmd = ["-m", "pip", "install", "-c", str(ROOT / "constraints.txt")]
     cmd += ["-e", f"{ROOT}[{args.extras}]" if args.extras else str(ROOT)]

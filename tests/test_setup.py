@@ -144,3 +144,8 @@ def test_make_runs_the_set_up_script_and_shows_progress():
     assert "--quiet" not in makefile and "TORCH  ?= auto" in makefile
     source = (ROOT / "dofcourse" / "_setup.py").read_text()
     assert "--quiet" not in source and " -q" not in source
+
+
+def test_a_failed_step_stops_with_its_status_and_a_hint():
+    with pytest.raises(SystemExit, match="exit status 3 .*TORCH=pypi"):
+        _setup._run([sys.executable, "-c", "raise SystemExit(3)"], "TORCH=pypi helps")
