@@ -32,7 +32,7 @@
 # **Prerequisites.** Chapter 03 (random subspaces); linear algebra (projections, eigenvalues);
 # Gaussian random vectors. Chapter 02's Hessian spectra motivate section 5.
 #
-# **Time:** quick ≈ 20 s, full ≈ 3 min (2-core CPU)
+# **Time:** quick ≈ 20 s, full ≈ 2 min (2-core CPU)
 
 # %%
 import math
@@ -78,8 +78,8 @@ plt.show()
 # `stats.Estimate`: the mean with its 95 % interval and standard error.
 #
 # **Think!** The $\ell_1$ ball in $\mathbb{R}^{100}$ reaches distance 1 along every one of the 100
-# axes. Is its width closer to that of the sphere of a 16-dimensional subspace (about 4), or much
-# smaller?
+# axes, in both directions. Is its width larger or smaller than that of the unit sphere of a
+# 16-dimensional subspace (about 4)? Than that of a 100-dimensional sphere (about 10)?
 
 # %%
 D_w = config.size(full=400, quick=100)
