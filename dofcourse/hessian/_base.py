@@ -16,7 +16,7 @@ LossFn = Callable[[Tensor, Tensor], Tensor]
 
 
 class LinearOperator(Protocol):
-    """A symmetric D×D matrix known only through ``matvec`` ((D,) -> (D,))."""
+    """A symmetric D×D matrix known only through ``matvec`` ((D,) -> (D,)). Chapter 02."""
 
     dim: int
     dtype: torch.dtype
@@ -26,7 +26,8 @@ class LinearOperator(Protocol):
 
 
 def as_xy(data: Any) -> tuple[Tensor, Tensor]:
-    """``(x, y)`` of a tuple of two tensors or of a course Dataset (its training split)."""
+    """``(x, y)`` of a tuple of two tensors or of a course Dataset (its training split).
+    Chapter 02."""
     if hasattr(data, "x_train") and hasattr(data, "y_train"):
         return data.x_train, data.y_train
     if isinstance(data, tuple | list) and len(data) == 2:
@@ -36,7 +37,8 @@ def as_xy(data: Any) -> tuple[Tensor, Tensor]:
 
 @dataclass
 class Part:
-    """A matrix in the parameter space of ``parent`` (a HessianOperator): its G or R part."""
+    """A matrix in the parameter space of ``parent`` (a HessianOperator): its G or R part.
+    Chapter 02."""
 
     parent: Any
     fn: Callable[[Tensor], Tensor]

@@ -117,10 +117,11 @@ def train_classifiers(
 @dataclass
 class Spectrum:
     """``top`` (k,): the largest Hessian eigenvalues (Lanczos), decreasing; ``density``: its SLQ
-    spectral density; ``D``: the parameter count; ``loss``: the training loss there."""
+    spectral density (None without probes); ``D``: the parameter count; ``loss``: the training
+    loss there. Chapter 02."""
 
     top: Tensor
-    density: SpectralDensity
+    density: SpectralDensity | None
     D: int  # noqa: N815 (the course's name for the parameter count)
     loss: float
 
@@ -135,11 +136,12 @@ def spectrum(
     slq_probes: int = 3,
     slq_steps: int = 50,
 ) -> Spectrum:
-    """The top-``k`` eigenvalues and the SLQ density of the Hessian of ``model``'s cross-entropy
-    on ``data``'s training split (cached). Chapter 02."""
+    """The top-``k`` eigenvalues and the SLQ density (``slq_probes`` probes; none for 0) of the
+    Hessian of ``model``'s cross-entropy on ``data``'s training split (cached). Chapter 02."""
     op = hessian_operator(model, data)
     top, _ = lanczos_eigs(op, k, lanczos_steps)
-    dens = slq(op, slq_probes, slq_steps, probe_seed=1000)
+    probes = checks.integer(slq_probes, "slq_probes", min=0)
+    dens = slq(op, probes, slq_steps, probe_seed=1000) if probes else None
     return Spectrum(top.cpu(), dens, op.dim, op.loss())
 
 

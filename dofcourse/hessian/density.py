@@ -43,7 +43,7 @@ def hutchinson_trace(
 @dataclass
 class SpectralDensity:
     """Stochastic Lanczos quadrature: per probe, ``nodes`` (n_probes, m) and ``weights`` (rows sum
-    to 1); ``dim`` = D. Represents the spectral measure (1/D) Σ_i δ(λ − λ_i)."""
+    to 1); ``dim`` = D. Represents the spectral measure (1/D) Σ_i δ(λ − λ_i). Chapter 02."""
 
     nodes: Tensor
     weights: Tensor

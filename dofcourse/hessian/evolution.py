@@ -17,6 +17,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from torch import Tensor
 
 from dofcourse import checks, experiment, plotting
@@ -31,6 +32,7 @@ from dofcourse.hessian.outliers import count_outliers, effective_parameters_slq
 class SpectrumSummary:
     """At one point: the top eigenvalues ``top`` (k,) (Lanczos), N_eff at ``alpha`` (SLQ), the
     number ``n_above`` of top eigenvalues above ``threshold``, the outlier count, and D (``dim``).
+    Chapter 02.
     """
 
     top: Tensor
@@ -103,9 +105,10 @@ def checkpoint_figure(steps: Sequence[int], sums: Sequence[SpectrumSummary], i: 
     ax.axhline(s.threshold, color="k", ls="--", label=f"threshold λ = {s.threshold:g}")
     ax.set_yscale("log")
     ax.set_ylim(ymin, ymax)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(loc="upper right")
     plotting.label(ax, f"step {steps[i]}: {s.n_outliers} outliers (orange), "
-                   f"N_eff(α={s.alpha:g}) = {s.n_eff:.0f} of D = {s.dim:,}",
+                   f"N_eff(α={s.alpha:g}) = {s.n_eff:.0f}, D = {s.dim:,}",
                    "eigenvalue index (largest first)", "eigenvalue λ")  # fmt: skip
     return fig
 

@@ -21,7 +21,8 @@ from dofcourse.hessian._base import LinearOperator
 
 @dataclass
 class LanczosResult:
-    """``alpha`` (m,), ``beta`` (m−1,): the tridiagonal T; ``basis`` (m, D): orthonormal rows."""
+    """``alpha`` (m,), ``beta`` (m−1,): the tridiagonal T; ``basis`` (m, D): orthonormal rows.
+    Chapter 02."""
 
     alpha: Tensor
     beta: Tensor
@@ -33,7 +34,7 @@ class LanczosResult:
 
 
 def start_vector(op: LinearOperator, start_seed: int, rademacher: bool = False) -> Tensor:
-    """A random (D,) float64 vector on ``op``'s device: Gaussian, or random signs ±1."""
+    """A random (D,) float64 vector on ``op``'s device: Gaussian, or random signs ±1. Chapter 02."""
     g = torch.Generator().manual_seed(checks.seed(start_seed, "start_seed"))
     if rademacher:
         v = torch.randint(0, 2, (op.dim,), generator=g, dtype=torch.float64) * 2 - 1
@@ -43,7 +44,7 @@ def start_vector(op: LinearOperator, start_seed: int, rademacher: bool = False) 
 
 
 def apply(op: LinearOperator, v: Tensor) -> Tensor:
-    """op · v in float64 (the operator itself runs in its own dtype)."""
+    """op · v in float64 (the operator itself runs in its own dtype). Chapter 02."""
     return op.matvec(v.to(op.dtype)).to(torch.float64)
 
 

@@ -50,7 +50,7 @@ def outlier_split(eigs: Tensor | np.ndarray) -> tuple[int, float]:
 
     Among the splits with at most k/2 eigenvalues on top (k must be at least twice the number of
     outliers), the one that minimises the summed squared deviations of log λ from the two groups'
-    means. Only the positive eigenvalues take part (k ≥ 10 of them).
+    means. Only the positive eigenvalues take part (k ≥ 10 of them). Chapter 02.
     """
     lam = _sorted(eigs, 10)
     y = np.log(lam[lam > 0])

@@ -49,6 +49,7 @@ class EndPoints:
     ``loss`` is the training loss, ``rel_loss`` = loss / mean(y²); ``lam_min`` the smallest
     Hessian eigenvalue and ``lam_min_perp`` the smallest once the symmetry directions are
     projected out (equal when no symmetry is given); ``n_symmetry`` counts those directions.
+    Chapter 01.
     """
 
     loss: Tensor
@@ -96,7 +97,8 @@ def classify_one(
 def loss_grad_hessian(
     forward: Forward, params: Params, problem: Problem
 ) -> tuple[Tensor, Tensor, Tensor]:
-    """Loss (S,), gradient (S, D) and exact Hessian (S, D, D) of every net of an ensemble."""
+    """Loss (S,), gradient (S, D) and exact Hessian (S, D, D) of every net of an ensemble.
+    Chapter 01."""
     f = flat_loss(forward, select(params, 0), problem.x, problem.y)
     theta = thetas(params)
     loss = torch.func.vmap(f)(theta)

@@ -79,12 +79,14 @@ def flat_loss(forward: Forward, net: Params, x: Tensor, y: Tensor) -> Callable[[
 
 
 def thetas(params: Params) -> Tensor:
-    """An ensemble (every tensor with a leading seed axis S) as flat parameters (S, D)."""
+    """An ensemble (every tensor with a leading seed axis S) as flat parameters (S, D).
+    Chapter 01."""
     return Layout.of_tensors(select(params, 0)).flatten(params)
 
 
 def from_thetas(theta: Tensor, like: Params) -> Params:
-    """Flat parameters (D,) or (S, D) back to tensors shaped as the single net ``like``."""
+    """Flat parameters (D,) or (S, D) back to tensors shaped as the single net ``like``.
+    Chapter 01."""
     return Layout.of_tensors(like).unflatten_tuple(theta)
 
 
@@ -142,7 +144,7 @@ def pad_neurons(params: Params, width: int) -> Params:
 
 
 def n_seeds_of(params: Params) -> int:
-    """The size S of the leading seed axis (checked equal on all tensors)."""
+    """The size S of the leading seed axis (checked equal on all tensors). Chapter 01."""
     sizes = {p.shape[0] for p in params}
     if len(sizes) != 1:
         raise ValueError(f"all tensors of a stacked ensemble need the same seed axis, got {sizes}")
@@ -150,10 +152,11 @@ def n_seeds_of(params: Params) -> int:
 
 
 def select(params: Params, i: int | Tensor) -> Params:
-    """Net ``i`` of an ensemble (drops the seed axis), or a sub-ensemble for a mask/indices."""
+    """Net ``i`` of an ensemble (drops the seed axis), or a sub-ensemble for a mask/indices.
+    Chapter 01."""
     return tuple(p[i] for p in params)
 
 
 def stack(nets: Sequence[Params]) -> Params:
-    """Single nets stacked into an ensemble (adds a leading seed axis)."""
+    """Single nets stacked into an ensemble (adds a leading seed axis). Chapter 01."""
     return tuple(torch.stack(ts) for ts in zip(*nets, strict=True))

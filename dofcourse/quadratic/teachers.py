@@ -24,7 +24,8 @@ from dofcourse.quadratic.nets import DTYPE, deep_forward, init_deep, select
 @dataclass
 class Problem:
     """A planted task: inputs ``x`` (n, d) ~ N(0, I), labels ``y`` (n,), and the ``teacher``
-    (a (d, d) matrix for labels xᵀ A x, a parameter tuple for a deep teacher, or None)."""
+    (a (d, d) matrix for labels xᵀ A x, a parameter tuple for a deep teacher, or None).
+    Chapter 01."""
 
     x: Tensor
     y: Tensor

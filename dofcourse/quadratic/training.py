@@ -71,7 +71,8 @@ def train_gd(
 @dataclass
 class Fit:
     """An ensemble trained until its end points are decided: the final ``params`` (stacked), the
-    ``history`` of the first round, the ``steps`` each net took (S,), and the ``ends``."""
+    ``history`` of the first round, the ``steps`` each net took (S,), and the ``ends``.
+    Chapter 01."""
 
     params: Params
     history: History
