@@ -6,26 +6,28 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 01 · Quadratic networks: when does over-parameterization make the landscape benign?
 #
 # **The question.** Gradient descent on a non-convex loss can stop at a *spurious* local minimum:
 # a point where no small step helps, yet the loss is not the best possible. For networks with a
 # quadratic activation this can be watched, measured and proved about. How many hidden units does
-# such a network need before gradient descent from a random start stops getting stuck?
+# such a network need before gradient descent from a random start stops getting stuck, and *why*
+# does it get stuck when it does?
 #
 # **Learning goals.** After this chapter you can
 # - write a shallow quadratic network as a factorised quadratic form and count its degrees of
 #   freedom against the dimension of the functions it can compute;
-# - explain why its symmetries put exact zero eigenvalues in the Hessian at every critical point;
-# - tell a spurious minimum, a saddle and a slowly converging run apart, from the gradient norm and
-#   the smallest Hessian eigenvalue, not from the loss alone;
-# - state what Soltanolkotabi–Javanmard–Lee, Du–Lee and Kazemipour–Larsen–Druckmann prove, with
-#   their conditions, and see the width at which a sweep turns from failure to success.
+# - explain why its symmetries put exact zero eigenvalues in the Hessian at every critical point,
+#   and count them;
+# - tell a spurious minimum, a saddle, a slowly converging run and a width that is simply too
+#   small apart, from the gradient norm and the smallest Hessian eigenvalue, not from the loss;
+# - explain the spurious minima by the signs of the output weights (Sylvester's law of inertia),
+#   and state what Soltanolkotabi–Javanmard–Lee, Du–Lee and Kazemipour–Larsen–Druckmann prove.
 #
 # **Prerequisites.** Chapter 00; gradients and Hessians; eigenvalues of symmetric matrices.
 #
-# **Time.** About 20 seconds in quick mode and under a minute in full mode, on two CPU cores.
+# **Time:** quick ≈ 30 s, full ≈ 1 min (2-core CPU)
 
 # %%
 import math
@@ -35,14 +37,16 @@ import numpy as np
 import torch
 from IPython.display import display
 
-from dofcourse import cache, config, plotting
+from dofcourse import config, exercises, plotting, stats
 from dofcourse import landscape as ls
 from dofcourse import quadratic as q
+from dofcourse.params import flatten
+from dofcourse.settings import TrainSettings
 
 plotting.use_style()
 print("mode:", config.mode())
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. The model and its symmetry
 #
 # A shallow network with $m$ hidden units, quadratic activation $\sigma(z) = z^2$ and output
@@ -52,240 +56,331 @@ print("mode:", config.mode())
 # \qquad W \in \mathbb{R}^{m\times d}.
 # $$
 # The network *is* the symmetric matrix $A$: a factorised quadratic form. Two counts matter.
-# - **Degrees of freedom** of the parameters: $m d$ weights in $W$ plus $m$ output weights.
+# - **Degrees of freedom** of the parameters: $D = md + m$ ($W$ and $v$).
 # - **Dimension of the function class**: symmetric $d\times d$ matrices, $d(d+1)/2$ numbers.
 #
-# But counting is not the whole story: $A = W^\top \operatorname{diag}(v) W$ has rank at most $m$,
-# so a teacher of rank $d$ needs $m \ge d$ however many parameters one has.
+# Counting is not the whole story: $A = W^\top \operatorname{diag}(v) W$ has rank at most $m$, so
+# a teacher of rank $d$ needs $m \ge d$ however many parameters one has.
 #
 # **Symmetry.** Many parameter points give the same $A$:
-# - rescaling one neuron, $(w_j, v_j) \to (c\,w_j,\, v_j/c^2)$: $m$ directions;
+# - rescaling one neuron, $(w_j, v_j) \to (c\,w_j,\, v_j/c^2)$: one direction per neuron;
 # - rotating neurons into each other, $W \to QW$ with $Q^\top \operatorname{diag}(v) Q =
 #   \operatorname{diag}(v)$ (ordinary rotations among neurons with the same output sign,
-#   hyperbolic ones between signs): $m(m-1)/2$ directions.
+#   hyperbolic ones between signs): one direction per pair of neurons.
 #
-# The loss is constant along each of these curves. At a critical point $\theta^*$ (zero gradient)
-# the second derivative along such a curve is $u^\top H u$ for its tangent $u$ (the term with the
-# gradient vanishes), so $u^\top H u = 0$; at a minimum, where $H \succeq 0$, this forces $Hu = 0$.
-# **Every minimum has about $m + m(m-1)/2$ exact zero eigenvalues** (fewer when neurons are
-# parallel or zero) that come from the symmetry and say nothing about the landscape. Below we check this count on a
-# global minimum built by hand from the teacher's eigen-decomposition.
+# The loss is constant along each of these curves. At a critical point $\theta^*$ the second
+# derivative along such a curve is $u^\top H u$ for its tangent $u$ (the gradient term vanishes),
+# so $u^\top H u = 0$; at a minimum, where $H \succeq 0$, this forces $Hu = 0$. How many such
+# directions are independent? While the neurons are linearly independent ($m \le d$), all
+# $m + m(m-1)/2$ of them. Once the neurons span $\mathbb{R}^d$ ($m \ge d$) every nearby $A$ is
+# reached, so the $D$ parameters map onto the $d(d+1)/2$ dimensions of $A$ and exactly
+# $D - d(d+1)/2$ directions leave $A$ unchanged: **fewer** than $m + m(m-1)/2$ when $m > d$ (the
+# tangents become dependent). The two counts agree at $m = d$. We check both on zero-loss
+# minima built by hand (`q.exact_net`: the teacher's eigen-decomposition, plus random extra
+# neurons for $m > d$).
 
 # %%
 d_demo = 4
-demo = q.planted_problem(d_demo, 2 * d_demo**2, seed=0)
-evals, evecs = torch.linalg.eigh(demo.teacher)
-w_star = evecs.T * evals.abs().sqrt()[:, None]  # neuron j = sqrt|lambda_j| u_j
-v_star = torch.sign(evals)  # output weight = sign of the eigenvalue
-star = (w_star, v_star)
-print("max |f_student - y| at the hand-made solution:",
-      float((q.shallow_forward(star, demo.x) - demo.y).abs().max()))
-
-m = len(v_star)
-h_star = q.exact_hessian(q.shallow_forward, star, demo.x, demo.y)
-eig_star = torch.linalg.eigvalsh(h_star)
-n_zero = int((eig_star.abs() < 1e-9).sum())
-print(f"parameters: {h_star.shape[0]}, function-class dimension d(d+1)/2 = {d_demo * (d_demo + 1) // 2}")
-print(f"zero Hessian eigenvalues: {n_zero}; predicted by the symmetry, m + m(m-1)/2 = {m + m * (m - 1) // 2}")
-print("their count is also P - d(d+1)/2:", h_star.shape[0] - d_demo * (d_demo + 1) // 2)
+demo = q.planted_problem(d_demo, 2 * d_demo**2)
+counts = {}
+for m_demo in (d_demo, 2 * d_demo):
+    net = q.exact_net(demo.teacher, m_demo)
+    loss, _, h = q.loss_grad_hessian(q.shallow_forward, q.stack([net]), demo)
+    eig = torch.linalg.eigvalsh(h[0])
+    n_zero = int((eig.abs() < 1e-9 * eig.abs().max()).sum())
+    sym = q.symmetry_directions(net)
+    D_demo = flatten(net).numel()
+    counts[m_demo] = (n_zero, sym.shape[1], m_demo + m_demo * (m_demo - 1) // 2,
+                      D_demo - d_demo * (d_demo + 1) // 2)
+    print(f"m={m_demo}: D={D_demo}, loss {float(loss[0]):.0e}; zero eigenvalues {n_zero}, "
+          f"symmetry directions {sym.shape[1]}; m+m(m-1)/2 = {counts[m_demo][2]}, "
+          f"D - d(d+1)/2 = {counts[m_demo][3]}")
+    restricted = q.restricted_eigenvalues(h[0], sym)
+    print(f"   smallest eigenvalue with the symmetry removed: {float(restricted.min()):.3f}")
 
 # %%
-assert n_zero == m + m * (m - 1) // 2, (
-    f"expected exactly m + m(m-1)/2 = {m + m * (m - 1) // 2} flat symmetry directions, got {n_zero}"
-)
-restricted = q.restricted_eigenvalues(h_star, q.symmetry_directions(star))
-assert restricted.min() > 1e-6, "once the symmetry directions are removed the minimum must be strict"
+for m_demo, (n_zero, n_sym, _pairs, fibre) in counts.items():
+    assert n_zero == n_sym == fibre, f"m={m_demo}: {n_zero} zero eigenvalues, {n_sym} symmetry directions, D - d(d+1)/2 = {fibre}"
+assert counts[d_demo][2] == counts[d_demo][3] and counts[2 * d_demo][2] > counts[2 * d_demo][3], counts
+assert float(restricted.min()) > 1e-3, "with the symmetry removed the minimum must be strict"
 
 # %% [markdown]
-# With the symmetry directions projected out
-# (`q.symmetry_directions` builds them, `q.restricted_eigenvalues` removes them) the remaining
-# Hessian is positive definite: the hand-made solution is a strict minimum *up to symmetry*.
-# This projection is what lets us use the smallest eigenvalue as evidence below. Without it, a
-# point that is not exactly critical shows tiny negative eigenvalues along the symmetry directions
-# (of the size of the gradient), which would make every almost-converged run look like a saddle.
+# With the symmetry directions projected out (`q.symmetry_directions` builds them,
+# `q.restricted_eigenvalues` removes them) the rest of the Hessian is positive definite: the
+# hand-made solutions are strict minima *up to symmetry*. This projection is what lets us use the
+# smallest eigenvalue as evidence below. Without it, a point that is not exactly critical shows
+# tiny negative eigenvalues along the symmetry directions (of the size of the gradient), which
+# would make every almost-converged run look like a saddle.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. A planted teacher and a width sweep
 #
 # **Data.** Inputs $x_i \sim \mathcal{N}(0, I_d)$, labels $y_i = x_i^\top A^* x_i$ from a random
-# symmetric teacher $A^*$ of full rank $d$ with eigenvalues of both signs, scaled so that
-# $\mathbb{E}\,y^2 = 1$, so the zero function has loss $L \approx 1/2$. $n = 2d^2$ samples,
-# four times the $d(d+1)/2$ unknowns. **Training.** Full-batch gradient descent with heavy-ball
-# momentum on $L = \frac{1}{2n}\sum_i (f(x_i)-y_i)^2$, from many random starts, all trained at once
-# by `torch.func.vmap` over `torch.func.grad`; $W$ and $v$ are both trained.
+# symmetric teacher $A^*$ of full rank $d$ with eigenvalues of both signs (its *inertia*: two
+# positive, two negative for $d=4$), scaled so that $\mathbb{E}\,y^2 = 1$. $n = 2d^2$ samples:
+# $4d/(d+1)$ times the $d(d+1)/2$ unknowns (3.2 times for $d = 4$). **Training.** Full-batch
+# gradient descent with heavy-ball momentum on $L = \frac{1}{2n}\sum_i (f(x_i)-y_i)^2$ from many
+# random starts, all trained at once by the course's ensemble trainer (`torch.func.vmap` over
+# the nets); $W$ and $v$ are both trained. Losses are reported relative to the label energy
+# $\frac1n\sum_i y_i^2$ (the zero function has relative loss $1/2$).
 #
 # **What theory says (conditions matter).**
-# - *Soltanolkotabi, Javanmard & Lee (2019)*: for a quadratic-activation network with the output
-#   weights $v$ **fixed** and having at least $d$ positive and at least $d$ negative entries, the
-#   training loss as a function of $W$ has, for **any** data set, only global minima and strict
-#   saddles (every saddle has a direction of negative curvature). Such a $v$ needs $m \ge 2d$.
+# - *Soltanolkotabi, Javanmard & Lee (2019)*: with the output weights $v$ **fixed** and having at
+#   least $d$ positive and at least $d$ negative entries, the training loss as a function of $W$
+#   has, for **any** data set, only global minima and strict saddles. Such a $v$ needs $m \ge 2d$.
 # - *Du & Lee (2018)*: with $k$ hidden units and $n$ training points, $k \ge \sqrt{2n}$ suffices
-#   for local search to find a global optimum, for general smooth convex losses (the proof uses a
-#   smoothed-analysis argument; with weight decay they also bound the generalisation error). With
-#   our $n = 2d^2$, $\sqrt{2n} = 2d$.
-# - *Kazemipour, Larsen & Druckmann (2020)*: spurious minima and saddles exist, but can be escaped
-#   with probability one when the number of neurons is at least the input dimension, $m \ge d$,
-#   **and the norm of the training samples is used as a regressor**; deep over-parameterized
-#   quadratic networks benefit from similar landscape properties. Their results do not depend on
-#   the data distribution. Our plain network has no such regressor,
-#   so $m \ge d$ is only where zero loss becomes *possible* for a rank-$d$ teacher.
-#
-# None of these is a statement about the network below *exactly* (we train $v$ too, and use no
-# extra regressor); the sweep shows the picture they predict: below $d$ zero loss is impossible,
-# between $d$ and $2d$ some starts get stuck, from about $2d$ on none do.
+#   for local search to find a global optimum, for general smooth convex losses. With our
+#   $n = 2d^2$, $\sqrt{2n} = 2d$.
+# - *Kazemipour, Larsen & Druckmann (2020)*: spurious minima and saddles exist, but can be
+#   escaped with probability one when the number of neurons is at least the input dimension,
+#   $m \ge d$, **and the norm of the training samples is used as a regressor**; deep
+#   over-parameterized quadratic networks benefit from similar landscape properties. Our plain
+#   network has no such regressor, so $m \ge d$ is only where zero loss becomes *possible*.
 #
 # **How we call a run stuck.** A fixed step budget and a loss threshold are not enough: a run can
-# be slow without being stuck (section 3). At the end point we compute the loss, the gradient
-# norm and the smallest Hessian eigenvalue with the symmetry directions removed, $\lambda_\perp$:
+# be slow without being stuck (section 3). At the end point we compute the relative loss, the
+# gradient norm and the smallest Hessian eigenvalue with the symmetry directions removed,
+# $\lambda_\perp$:
 #
-# | end point | loss | $\lVert\nabla L\rVert$ | $\lambda_\perp$ |
+# | end point | relative loss | $\lVert\nabla L\rVert$ | $\lambda_\perp$ |
 # | --- | --- | --- | --- |
 # | global minimum | $\le 10^{-6}$ | — | — |
 # | saddle (GD will leave it) | $> 10^{-6}$ | — | $< -10^{-6}$ |
 # | **spurious minimum** (stuck) | $> 10^{-6}$ | $\le 10^{-7}$ | $\ge -10^{-6}$ |
 # | still descending | $> 10^{-6}$ | $> 10^{-7}$ | $\ge -10^{-6}$ |
 #
-# Runs still descending after the budget are trained for up to two more budgets (only those), so
-# a slow approach to a spurious minimum is caught. A run **succeeds** if it is not stuck.
+# Runs still descending after the budget get up to two more budgets (only they), so a slow
+# approach to a spurious minimum is caught. Below $m = d$ no run can reach zero loss; there a run
+# that ends at the lowest loss any start of that width reached is labelled **best at this width**
+# (a capacity limit), and only the runs stuck *above* it count as spurious.
+
+# %% [markdown]
+# **Think!** Before running the sweep: at which width $m$ do you expect random starts to stop
+# getting stuck: right at $m = d$, where zero loss becomes possible, or later? And which runs
+# would you expect to get stuck at $m = d$?
 
 # %%
-D = config.size(full=6, quick=4)
-N = 2 * D**2
+d = config.size(full=6, quick=4)
+n = 2 * d**2
 WIDTHS = config.size(full=[1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14], quick=[1, 2, 3, 4, 5, 6, 7, 8])
 SEEDS = config.size(full=64, quick=32)
 STEPS = config.size(full=1500, quick=600)
-LR = 0.02
+GD = TrainSettings(steps=STEPS, lr=0.02, momentum=0.9)
 
-problem = q.planted_problem(D, N, seed=0)
-print(f"d={D}, n={N}, widths {WIDTHS}, {SEEDS} seeds each, {STEPS} steps per round")
-
-
-def run_width(point):
-    return q.fit_shallow(problem, point["m"], n_seeds=SEEDS, steps=STEPS, lr=LR, seed=1000 + point["m"])
-
-
-fits = cache.sweep("ch01/width_sweep", [{"m": m} for m in WIDTHS], run_width, desc="width sweep",
-                   d=D, n=N, seeds=SEEDS, steps=STEPS, lr=LR)
+problem = q.planted_problem(d, n)
+print(f"d={d}, n={n}, teacher inertia (positive, negative) = {q.inertia(problem.teacher)}; "
+      f"widths {WIDTHS}, {SEEDS} seeds each, {STEPS} steps per round")
+fits = q.width_sweep(problem, WIDTHS, n_seeds=SEEDS, settings=GD)
 for m, fit in zip(WIDTHS, fits, strict=True):
-    print(f"m={m:2d}", fit.ends.counts())
+    print(f"m={m:2d}", {k: v for k, v in fit.ends.counts().items() if v})
 
 # %%
-ok = np.array([SEEDS - fit.ends.counts()[q.SPURIOUS] for fit in fits])
-reached = np.array([fit.ends.counts()[q.SUCCESS] for fit in fits])
-ci = np.array([q.wilson_interval(int(k), SEEDS) for k in ok])
+spurious = np.array([fit.ends.counts()[q.SPURIOUS] for fit in fits])
+best = np.array([fit.ends.counts()[q.SUCCESS] + fit.ends.counts()[q.CAPACITY] for fit in fits])
+sp_lo, sp_hi = stats.wilson_bounds(spurious, SEEDS)
+be_lo, be_hi = stats.wilson_bounds(best, SEEDS)
 
-fig, ax = plt.subplots()
-plotting.band(ax, WIDTHS, ok / SEEDS, ci[:, 0], ci[:, 1], label="not stuck (95% Wilson interval)")
-ax.plot(WIDTHS, reached / SEEDS, "s--", color="#009E73", label="reached loss $\\leq 10^{-6}$")
-ax.axvspan(0, D - 0.5, color="grey", alpha=0.15, label="$m<d$: zero loss impossible")
-ax.axvline(D, color="black", ls=":", lw=1.5)
-ax.axvline(2 * D, color="#D55E00", ls=":", lw=1.5)
-ax.text(D, 0.05, " $m=d$", fontsize=13)
-ax.text(2 * D, 0.05, " $m=2d=\\sqrt{2n}$", fontsize=13, color="#D55E00")
+fig, ax = plt.subplots(figsize=(9, 5.5))
+plotting.band(ax, WIDTHS, spurious / SEEDS, sp_lo, sp_hi, color="#D55E00",
+              label="spurious minimum (95% Wilson)")
+plotting.band(ax, WIDTHS, best / SEEDS, be_lo, be_hi, color="#009E73",
+              label="best loss possible at this width")
+ax.axvspan(0, d - 0.5, color="grey", alpha=0.15, label="$m<d$: zero loss impossible")
+ax.axvline(2 * d, color="black", ls=":", lw=1.5)
+ax.text(2 * d - 0.1, 0.3, "$m=2d=\\sqrt{2n}$", fontsize=13, ha="right")
 ax.set_xlim(0.5, max(WIDTHS) + 0.5)
 ax.set_xticks(WIDTHS)
 ax.set_ylim(-0.03, 1.03)
-ax.legend(loc="upper left", fontsize=11)
-plotting.label(ax, f"Wider nets stop getting stuck (d={D}, n={N}, {SEEDS} seeds)",
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, fontsize=11)
+plotting.label(ax, f"Wider nets stop getting stuck (d={d}, n={n}, {SEEDS} seeds)",
                "hidden units m", "fraction of random starts")
 plotting.save(fig, "01_width_sweep")
 plt.show()
 
 # %%
-assert ok[-1] / SEEDS >= 0.9, f"at the largest width only {ok[-1]}/{SEEDS} runs escaped spurious minima"
-assert ok[0] / SEEDS <= 0.5, f"at the smallest width {ok[0]}/{SEEDS} runs were not stuck: no failures to explain"
+wide = [i for i, m in enumerate(WIDTHS) if m >= 2 * d]
+mid = [i for i, m in enumerate(WIDTHS) if d <= m < 2 * d]
+narrow = [i for i, m in enumerate(WIDTHS) if m < d]
+between = stats.wilson(int(spurious[mid].sum()), len(mid) * SEEDS)  # all runs with d <= m < 2d
+assert all(spurious[i] / SEEDS <= 0.1 for i in wide), f"spurious minima at m >= 2d: {spurious[wide]}"
+assert between.lo > 0.02, f"spurious minima should occur between d and 2d: {spurious[mid]}"
+assert between.lo > spurious[wide].sum() / (len(wide) * SEEDS), "runs should get stuck more often below 2d than above"
+best_narrow = [float(fits[i].ends.rel_loss.min()) for i in narrow]  # the best loss each narrow width reached
+assert min(best_narrow) > 1e-3 and all(np.diff(best_narrow) < 0), f"below m = d zero loss is impossible and each neuron helps: {best_narrow}"
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ### Why do runs get stuck? Count the signs
+#
+# A stuck run at $m = d$ has plenty of parameters, so what is missing? Look at the signs of its
+# output weights. **Sylvester's law of inertia** says that $A = W^\top \operatorname{diag}(v) W$
+# has at most as many positive eigenvalues as $v$ has positive entries, and at most as many
+# negative eigenvalues as $v$ has negative entries: a congruence cannot create eigenvalues of a
+# sign that $\operatorname{diag}(v)$ lacks. A net whose $v$ has three positive entries and one
+# negative one cannot represent a teacher with two negative eigenvalues, wherever $W$ goes. This
+# is exactly why Soltanolkotabi, Javanmard & Lee require at least $d$ output weights of each sign:
+# then every teacher's inertia can be represented. Below: for every run with $m \ge d$, the sign
+# counts of its output weights **at the end**, and where it ended.
+
+# %%
+need_pos, need_neg = q.inertia(problem.teacher)
+rows = []
+for m, fit in zip(WIDTHS, fits, strict=True):
+    if m < d:
+        continue
+    pos, neg = q.sign_counts(fit.params[1])
+    start_v = q.init_shallow(SEEDS, m, d, init_seed=1000 + m)[1]  # the sweep's starts
+    flipped = (torch.sign(start_v) != torch.sign(fit.params[1])).any(1)
+    for i, lab in enumerate(fit.ends.labels):
+        rows.append((m, int(pos[i]), int(neg[i]), lab, bool(flipped[i])))
+ok_signs = np.array([p >= need_pos and g >= need_neg for _, p, g, _, _ in rows])
+labels = np.array([lab for *_, lab, _ in rows])
+for lab in (q.SUCCESS, q.SPURIOUS):
+    sel = labels == lab
+    print(f"{lab:>17}: {sel.sum():3d} runs, {ok_signs[sel].sum():3d} with signs that can represent the teacher")
+print(f"runs with enough of each sign that reached the global minimum: "
+      f"{(ok_signs & (labels == q.SUCCESS)).sum()} of {ok_signs.sum()}")
+print(f"runs in which some output weight changed sign during training: {sum(r[4] for r in rows)} of {len(rows)}")
+
+fig, ax = plt.subplots(figsize=(8, 5.5))
+ax.fill_between([need_neg - 0.5, 2 * d], need_pos - 0.5, 2 * d, color="#009E73", alpha=0.08,
+                label="enough of each sign")
+for lab, colour, marker, dx in ((q.SUCCESS, "#009E73", "o", -0.12), (q.SPURIOUS, "#D55E00", "X", 0.12)):
+    pts = np.array([(g, p) for _, p, g, lb, _ in rows if lb == lab])
+    if len(pts):
+        where, size = np.unique(pts, axis=0, return_counts=True)
+        ax.scatter(where[:, 0] + dx, where[:, 1], s=30 * size, color=colour, marker=marker, label=lab, alpha=0.8)
+ax.set_xlim(-0.5, 2 * d - 0.5)
+ax.set_ylim(-0.5, 2 * d - 0.5)
+ax.legend(loc="upper right", fontsize=11, markerscale=0.5)
+plotting.label(ax, f"Sign counts of v at the end (m ≥ d; teacher {need_pos}+, {need_neg}−)",
+               "negative output weights", "positive output weights")
+plotting.save(fig, "01_signs")
+plt.show()
+
+# %%
+sp = labels == q.SPURIOUS
+assert ok_signs[labels == q.SUCCESS].all(), "a global minimum with too few of one sign contradicts Sylvester's law"
+assert sp.sum() > 0 and ok_signs[sp].mean() <= 0.1, f"{ok_signs[sp].sum()} of {sp.sum()} spurious minima had enough of each sign"
+assert (labels[ok_signs] == q.SUCCESS).mean() >= 0.9, "runs with enough of each sign should reach the global minimum"
 
 # %% [markdown]
-# ## 3. Slow is not stuck: a low-rank teacher
+# In this sweep every spurious minimum has output weights whose signs cannot represent the
+# teacher, and every run with enough of each sign reached zero loss (with other seeds a rare
+# exception appears: enough of each sign is necessary for zero loss, not sufficient). Signs are not fixed at the start: an output
+# weight changes sign when it passes through zero during training (the count above), so the
+# start alone does not decide the outcome. Width helps because with more neurons it becomes
+# likely that enough of each sign survive, and Soltanolkotabi–Javanmard–Lee's condition (at least
+# $d$ of each sign, kept fixed) removes the trap altogether.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 3. Slow is not stuck
 #
 # Take a teacher of rank 2 and a wide student ($m = 2d$). Zero loss is easy to reach, yet the
-# loss falls slowly: the student has many more neurons than the teacher needs, and the superfluous
-# ones must be switched off. The curvature along them vanishes as they shrink, so for a long
-# stretch the loss decays like a power of the step — a nearly straight, shallow line on log–log
-# axes — instead of geometrically. (For a plain factorisation $A = W^\top W$ with more neurons
-# than the teacher's rank, gradient descent is known to stay sublinear to the end; our output
-# weights $v$ are trained too and can switch a neuron off through $v_j$, so here the final phase
-# speeds up again.) The same student on the full-rank teacher converges
-# geometrically. With the budget and threshold of a naive rule, the slow runs count as failures;
-# the gradient norm says they are still moving, and more steps confirm it.
+# loss can fall slowly: the student has many more neurons than the teacher needs, and the
+# superfluous ones must be switched off, along directions whose curvature vanishes as they
+# shrink. For the *symmetric* factorisation $f(x) = \lVert Wx\rVert^2$ (all output weights fixed
+# at $+1$: symmetric matrix sensing) with more neurons than the teacher's rank, Xiong, Ding & Du
+# (2023) prove that randomly initialised gradient descent converges only at the rate $1/T^2$,
+# against $e^{-cT}$ with exactly as many neurons as the rank. We measure it: the slope of
+# $\log L$ against $\log T$ over the last decade of steps. Our student with trainable $v$ can
+# switch a neuron off through $v_j$ as well, and speeds up again at the end.
+
+# %% [markdown]
+# **Think!** With the naive rule "a run failed if its loss is above $10^{-6}$ after the budget",
+# how many of the rank-2 runs would fail? What would the gradient norm of those runs tell you?
 
 # %%
 LOW_SEEDS = config.size(full=32, quick=12)
-BUDGET, EXTRA = STEPS // 2, 2 * STEPS  # the naive budget, and the steps after it
-low = q.planted_problem(D, N, rank=2, seed=0)
+BUDGET = STEPS // 2
+EXTRA = config.size(full=6000, quick=2700)
+low = q.planted_problem(d, n, rank=2)
+low_psd = q.planted_problem(d, n, rank=2, signs="psd")
+cases = {"(W, v), rank-2 teacher": (low, False), f"(W, v), rank-{d} teacher": (problem, False),
+         "‖Wx‖², rank-2 PSD teacher": (low_psd, True)}
+runs = {name: q.convergence(prob, 2 * d, n_seeds=LOW_SEEDS, settings=GD.replace(steps=BUDGET),
+                            extra_steps=EXTRA, psd=psd)
+        for name, (prob, psd) in cases.items()}
 
-
-def budget_then_more(prob):
-    """Train BUDGET steps (the naive budget), then EXTRA more from there; keep both end points."""
-    start = q.init_shallow(LOW_SEEDS, 2 * D, D, seed=7)
-    kw = dict(lr=LR, momentum=0.9, record_every=10)
-    mid, h1 = q.train_gd(q.shallow_forward, start, prob.x, prob.y, steps=BUDGET, **kw)
-    end, h2 = q.train_gd(q.shallow_forward, mid, prob.x, prob.y, steps=EXTRA, **kw)
-    return mid, end, torch.cat([h1, h2[:, 1:]], dim=1)
-
-
-runs = {name: cache.cached("ch01/convergence", lambda prob=prob: budget_then_more(prob),
-                           teacher=prob.teacher, x=prob.x, seeds=LOW_SEEDS, steps=BUDGET,
-                           extra=EXTRA, lr=LR)
-        for name, prob in [("rank-2 teacher", low), (f"rank-{D} teacher", problem)]}
-
-fig, ax = plt.subplots()
-for (name, (_, _, hist)), color in zip(runs.items(), ["#D55E00", "#0072B2"], strict=True):
-    t = np.arange(1, hist.shape[1]) * 10
-    ax.loglog(t, hist[:, 1:].T.numpy(), alpha=0.6, color=color)
-    ax.plot([], [], color=color, label=name)
+fig, ax = plt.subplots(figsize=(9, 5.5))
+for (name, run), colour in zip(runs.items(), ["#D55E00", "#0072B2", "#009E73"], strict=True):
+    steps, rel = run["steps"], run["loss"] / cases[name][0].energy
+    ax.loglog(steps[1:], rel[:, 1:].T, alpha=0.5, color=colour)
+    ax.plot([], [], color=colour, label=name)
+psd_steps, psd_rel = runs["‖Wx‖², rank-2 PSD teacher"]["steps"], runs["‖Wx‖², rank-2 PSD teacher"]["loss"]
+anchor = np.median(psd_rel[:, -1]) / low_psd.energy * psd_steps[-1] ** 2
+t_ref = np.array([BUDGET, psd_steps[-1]])
+ax.loglog(t_ref, 3 * anchor / t_ref**2, "k--", lw=1.5, label="$\\propto 1/T^2$ (shifted up)")
 ax.axhline(1e-6, color="black", ls=":", label="naive threshold")
 ax.axvline(BUDGET, color="grey", ls="--", label="naive budget")
 ax.set_ylim(1e-14, 3)
 ax.legend(fontsize=11, loc="lower left")
-plotting.label(ax, f"Same student (m={2 * D}), two teachers", "step", "training loss L")
+plotting.label(ax, f"Same width (m={2 * d}), three problems", "step", "training loss / label energy")
 plotting.save(fig, "01_slow_vs_stuck")
 plt.show()
+last = psd_steps >= psd_steps[-1] / 10  # the last decade of steps
+psd_slopes = np.polyfit(np.log(psd_steps[last]), np.log(psd_rel[:, last].T), 1)[0]
+print(f"‖Wx‖²: slope of log L against log T over the last decade: median {np.median(psd_slopes):.2f} "
+      f"(range {psd_slopes.min():.2f} .. {psd_slopes.max():.2f} over the seeds)")
 
 # %%
-mid, end, _ = runs["rank-2 teacher"]
-at_budget = q.classify(q.shallow_forward, mid, low.x, low.y)
-at_end = q.classify(q.shallow_forward, end, low.x, low.y)
-naive_fail = int((at_budget.loss > 1e-6).sum())
-print(f"after {BUDGET} steps: naive 'failures' (loss > 1e-6): {naive_fail}/{LOW_SEEDS}")
-print("  certified:", at_budget.counts())
-print("  their gradient norms:", [f"{g:.1e}" for g, lo in zip(at_budget.grad_norm, at_budget.loss, strict=True) if lo > 1e-6])
-print(f"after {BUDGET + EXTRA} steps:", at_end.counts(), f"; largest loss {float(at_end.loss.max()):.1e}")
+verdicts = {}
+for name, run in runs.items():
+    prob, psd = cases[name]
+    forward = q.psd_forward if psd else q.shallow_forward
+    at_budget = q.classify(forward, run["mid"], prob, symmetry=q.symmetry_directions)
+    at_end = q.classify(forward, run["end"], prob, symmetry=q.symmetry_directions)
+    naive = at_budget.rel_loss > 1e-6
+    verdicts[name] = (int(naive.sum()), at_budget.counts(), at_end.counts())
+    print(f"{name}: naive failures after {BUDGET} steps {int(naive.sum())}/{LOW_SEEDS}; certified "
+          f"{ {k: v for k, v in at_budget.counts().items() if v} }; after {BUDGET + EXTRA}: "
+          f"{ {k: v for k, v in at_end.counts().items() if v} }")
 
 # %%
-assert naive_fail > 0, "the low-rank runs all converged within the budget: nothing slow to show"
-assert at_budget.counts()[q.SPURIOUS] == 0, "a low-rank run was certified stuck: the criterion confuses slow with stuck"
-assert float(at_end.loss.max()) < float(at_budget.loss.max()), "the slow runs did not keep descending"
+psd_name, low_name = "‖Wx‖², rank-2 PSD teacher", "(W, v), rank-2 teacher"
+for name in (psd_name, low_name):
+    naive, budget_counts, _ = verdicts[name]
+    assert naive > 0, f"{name}: every run converged within the budget: nothing slow to show"
+    assert budget_counts[q.SPURIOUS] == 0, f"{name}: a slow run was certified stuck: {budget_counts}"
+assert -2.8 < np.median(psd_slopes) < -1.3, f"the symmetric factorisation should decay like 1/T^2 to the end: {psd_slopes}"
+assert verdicts[f"(W, v), rank-{d} teacher"][0] == 0, "the full-rank teacher should be fitted within the budget (no slow phase)"
+assert verdicts[psd_name][2][q.SPURIOUS] == verdicts[low_name][2][q.SPURIOUS] == 0, "a slow run ended stuck"
 
 # %% [markdown]
-# ## 4. A spurious minimum, inspected — and a saddle
+# The symmetric factorisation keeps descending to the end along a straight line of slope close
+# to $-2$ on log–log axes, $L \propto 1/T^2$, as Xiong, Ding & Du prove: it crosses the naive
+# threshold only after about ten times the naive budget. None of the slow runs is certified stuck
+# at the budget: their gradient is small but not zero (a run passing a region of negative
+# curvature is labelled a saddle, which is not stuck either). The projection matters here: with
+# $v$ fixed only the rotations among neurons are exact symmetries
+# (`symmetry=q.symmetry_directions` gives just those for $(W,)$); without it, tiny negative
+# eigenvalues along them would make almost-converged runs look like saddles. Most students with trainable $v$ on the rank-2 teacher leave the slow line soon
+# after the budget and converge geometrically; the full-rank teacher never had a slow phase.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 4. A spurious minimum, inspected, and a saddle
 #
 # Take a run that got stuck at a width where zero loss *is* possible ($m \ge d$). Its gradient is
 # zero to machine precision, its Hessian has no negative eigenvalue (beyond the exact symmetry
 # zeros), and its loss is far from zero: a genuine spurious local minimum.
 
 # %%
-candidates = [(m, fit, i) for m, fit in zip(WIDTHS, fits, strict=True) if m >= D
+candidates = [(m, fit, i) for m, fit in zip(WIDTHS, fits, strict=True) if m >= d
               for i, lab in enumerate(fit.ends.labels) if lab == q.SPURIOUS]
 assert candidates, "no spurious minimum found at any width m >= d; try more seeds"
 m_sp, fit_sp, i_sp = candidates[0]
-spurious = q.select(fit_sp.params, i_sp)
-h_sp = q.exact_hessian(q.shallow_forward, spurious, problem.x, problem.y)
-sym_sp = q.symmetry_directions(spurious)
-raw = torch.linalg.eigvalsh(h_sp)
-perp = q.restricted_eigenvalues(h_sp, sym_sp)
-g_sp = torch.func.grad(q.flat_loss(q.shallow_forward, spurious, problem.x, problem.y))(q.flatten(spurious))
-loss_sp = float(q.mse(q.shallow_forward, spurious, problem.x, problem.y))
-print(f"width m={m_sp}: loss L = {loss_sp:.4f}, |grad| = {float(g_sp.norm()):.1e}")
-print("smallest raw Hessian eigenvalues:", [f"{e:.1e}" for e in raw[:8].tolist()])
-print(f"{sym_sp.shape[1]} symmetry directions removed; smallest remaining:",
-      [f"{e:.2e}" for e in perp[:4].tolist()])
-print("output weights v:", [f"{x:+.2f}" for x in spurious[1].tolist()])
+stuck = q.select(fit_sp.params, i_sp)
+_, g_sp, h_sp = q.loss_grad_hessian(q.shallow_forward, q.stack([stuck]), problem)
+sym_sp = q.symmetry_directions(stuck)
+raw = torch.linalg.eigvalsh(h_sp[0])
+perp = q.restricted_eigenvalues(h_sp[0], sym_sp)
+print(f"width m={m_sp}: relative loss {float(fit_sp.ends.rel_loss[i_sp]):.4f}, |grad| = {float(g_sp.norm()):.1e}")
+print("smallest raw Hessian eigenvalues:", [f"{e:.1e}" for e in raw[:6].tolist()])
+print(f"{sym_sp.shape[1]} symmetry directions removed; smallest remaining:", [f"{e:.2e}" for e in perp[:4].tolist()])
+print("output weights v:", [f"{x:+.2f}" for x in stuck[1].tolist()], f"(teacher: {need_pos}+, {need_neg}-)")
 
 # %%
-assert loss_sp > 1e-3, "the 'spurious' point has (almost) zero loss"
-assert float(g_sp.norm()) < 1e-6, f"gradient norm {float(g_sp.norm()):.1e} is not ~0: not a critical point"
-assert float(perp.min()) > -1e-6, f"negative eigenvalue {float(perp.min()):.1e}: a saddle, not a minimum"
+assert float(perp.min()) > 1e-4, f"smallest eigenvalue off the symmetry {float(perp.min()):.1e}: not a strict minimum up to symmetry"
+assert not bool(q.can_represent(stuck[1], problem.teacher)), "this stuck run's signs could represent the teacher"
 
 # %% [markdown]
 # **Over-parameterization turns it into a saddle.** Add one neuron to this net with $w_{new}=0$.
@@ -294,74 +389,62 @@ assert float(perp.min()) > -1e-6, f"negative eigenvalue {float(perp.min()):.1e}:
 # residual-weighted covariance ($r_i = f(x_i)-y_i$); $G \ne 0$ because the point is not a global
 # minimum of the convex problem in $A$. Choosing the sign of $v_{new}$ against an eigenvalue of
 # $G$ makes that block negative: a strict saddle, with the escape direction $w_{new} \propto$ the
-# eigenvector. (Where does that eigenvector point? The zero gradient, $2v_jGw_j = 0$, says $G$
-# annihilates every live neuron, so $G \ne 0$ forces the neurons to span less than
-# $\mathbb{R}^d$: the stuck net has wasted a neuron, and $G$ lives on the directions it misses.)
-# This is the mechanism behind the theorems: with enough neurons, a spare one is always
-# available to open a descent direction.
+# eigenvector (`q.add_spare_neuron`). The new neuron brings the sign the stuck net lacked. This
+# is the mechanism behind the theorems: with enough neurons, a spare one is always available to
+# open a descent direction.
 
 # %%
-r_sp = q.shallow_forward(spurious, problem.x) - problem.y
-G = (problem.x.T * r_sp) @ problem.x / problem.n
-g_evals = torch.linalg.eigvalsh(G)
-v_new = -0.5 if g_evals[-1] > -g_evals[0] else 0.5  # opposite sign to G's largest |eigenvalue|
-w_pad, v_pad = q.pad_neurons(tuple(p[None] for p in spurious), m_sp + 1)
-v_pad[0, -1] = v_new
-saddle = (w_pad[0], v_pad[0])
-h_sd = q.exact_hessian(q.shallow_forward, saddle, problem.x, problem.y)
-lam_sd, vec_sd = ls.hessian_directions(h_sd, 1, exclude=q.symmetry_directions(saddle))
-g_sd = torch.func.grad(q.flat_loss(q.shallow_forward, saddle, problem.x, problem.y))(q.flatten(saddle))
-print(f"saddle (width {m_sp + 1}): |grad| = {float(g_sd.norm()):.1e}, smallest eigenvalue = {float(lam_sd[0]):.3f}")
+saddle = q.add_spare_neuron(stuck, problem)
+at_saddle = q.classify(q.shallow_forward, q.stack([saddle]), problem, symmetry=q.symmetry_directions)
+print(f"saddle (width {m_sp + 1}): {at_saddle.labels[0]}, |grad| = {float(at_saddle.grad_norm[0]):.1e}, "
+      f"smallest eigenvalue off the symmetry = {float(at_saddle.lam_min_perp[0]):.3f}, "
+      f"new output weight {float(saddle[1][-1]):+.1f}")
 
-# %%
-assert float(g_sd.norm()) < 1e-6, "the padded point should still be critical"
-assert float(lam_sd[0]) < -1e-3, f"no negative eigenvalue at the saddle ({float(lam_sd[0]):.1e})"
-
-# %%
 ESCAPE_STEPS = config.size(full=2000, quick=1000)
-g0 = torch.Generator().manual_seed(0)
-kick = 1e-4 * torch.randn(q.flatten(saddle).shape, generator=g0, dtype=q.DTYPE)
-starts = q.stack([saddle, q.unflatten(q.flatten(saddle) + kick, saddle)])
-_, esc_hist = q.train_gd(q.shallow_forward, starts, problem.x, problem.y, steps=ESCAPE_STEPS, lr=LR,
-                         momentum=0.9, record_every=10)
-esc_rel = esc_hist
+kick = 1e-4 * torch.randn(flatten(saddle).shape, generator=torch.Generator().manual_seed(0), dtype=q.DTYPE)
+starts = q.stack([saddle, q.from_thetas(flatten(saddle) + kick, saddle)])
+escaped, esc = q.train_gd(q.shallow_forward, starts, problem, GD.replace(steps=ESCAPE_STEPS))
+after = q.classify(q.shallow_forward, escaped, problem, symmetry=q.symmetry_directions)
+print("start exactly at the saddle ->", after.labels[0], "; start 1e-4 away ->", after.labels[1])
 
 fig, ax = plt.subplots()
-t_axis = np.arange(esc_hist.shape[1]) * 10
-ax.semilogy(t_axis, esc_rel[0].numpy(), label="start exactly at the saddle")
-ax.semilogy(t_axis, esc_rel[1].numpy(), label="start $10^{-4}$ away")
+ax.semilogy(esc.step, esc.loss[0] / problem.energy, label="start exactly at the saddle")
+ax.semilogy(esc.step, np.maximum(esc.loss[1] / problem.energy, 1e-16), label="start $10^{-4}$ away")
 ax.legend()
-plotting.label(ax, f"Escaping the saddle (width {m_sp + 1})", "step", "training loss L")
+plotting.label(ax, f"Escaping the saddle (width {m_sp + 1})", "step", "training loss / label energy")
 plotting.save(fig, "01_saddle_escape")
 plt.show()
 
 # %%
-assert esc_rel[0, -1] > 0.5 * loss_sp, "exactly at the saddle gradient descent should not move"
-assert esc_rel[1, -1] < 1e-3 * loss_sp, f"the perturbed run did not escape (loss {float(esc_rel[1, -1]):.1e})"
+assert at_saddle.labels == [q.SADDLE] and float(at_saddle.lam_min_perp[0]) < -1e-3, "the spare neuron should open a direction of negative curvature"
+assert after.labels[1] == q.SUCCESS, f"the perturbed run should escape to a global minimum, got {after.labels[1]}"
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Seeing the landscape
 #
 # Slices through the two points: the loss along $\theta + a u$ for a random, filter-normalised
-# direction $u$ (each neuron perturbed in proportion to its own size; Li et al. 2018) and for the
-# Hessian eigenvectors that matter: the flattest non-symmetry direction at the spurious minimum,
-# the negative-curvature direction at the saddle.
+# direction $u$ (each neuron perturbed in proportion to its own size; Li et al. 2018) and along
+# the Hessian eigenvectors that matter: the flattest non-symmetry direction at the spurious
+# minimum, the negative-curvature direction at the saddle.
 
 # %%
 alphas = torch.linspace(-1.0, 1.0, 81, dtype=q.DTYPE)
-f_sp = q.flat_loss(q.shallow_forward, spurious, problem.x, problem.y)
+f_sp = q.flat_loss(q.shallow_forward, stuck, problem.x, problem.y)
 f_sd = q.flat_loss(q.shallow_forward, saddle, problem.x, problem.y)
-_, flat_sp = ls.hessian_directions(h_sp, 2, exclude=sym_sp)
-rand_sp = ls.random_direction(spurious, seed=1)
-rand_sd = ls.random_direction(saddle, seed=1)
+_, flat_sp = ls.hessian_directions(h_sp[0], 2, exclude=sym_sp)
+h_sd = q.loss_grad_hessian(q.shallow_forward, q.stack([saddle]), problem)[2][0]
+_, vec_sd = ls.hessian_directions(h_sd, 1, exclude=q.symmetry_directions(saddle))
+rand_sp = ls.random_direction(stuck, direction_seed=1)
+rand_sd = ls.random_direction(saddle, direction_seed=1)
+theta_sp, theta_sd = flatten(stuck), flatten(saddle)
 
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 5))
-ls.plot_slice_1d(ax1, alphas, ls.slice_1d(f_sp, q.flatten(spurious), rand_sp, alphas), "random (filter-normalised)")
-ls.plot_slice_1d(ax1, alphas, ls.slice_1d(f_sp, q.flatten(spurious), flat_sp[:, 0], alphas), "flattest Hessian direction")
+ls.plot_slice_1d(ax1, alphas, ls.slice_1d(f_sp, theta_sp, rand_sp, alphas), "random (filter-normalised)")
+ls.plot_slice_1d(ax1, alphas, ls.slice_1d(f_sp, theta_sp, flat_sp[:, 0], alphas), "flattest Hessian direction")
 ax1.legend(fontsize=11)
 plotting.label(ax1, f"Spurious minimum (m={m_sp}): up in every direction", "step size a", "training loss L")
-ls.plot_slice_1d(ax2, alphas, ls.slice_1d(f_sd, q.flatten(saddle), rand_sd, alphas), "random (filter-normalised)")
-ls.plot_slice_1d(ax2, alphas, ls.slice_1d(f_sd, q.flatten(saddle), vec_sd[:, 0], alphas), "negative-curvature direction")
+ls.plot_slice_1d(ax2, alphas, ls.slice_1d(f_sd, theta_sd, rand_sd, alphas), "random (filter-normalised)")
+ls.plot_slice_1d(ax2, alphas, ls.slice_1d(f_sd, theta_sd, vec_sd[:, 0], alphas), "negative-curvature direction")
 ax2.legend(fontsize=11)
 plotting.label(ax2, f"Saddle (m={m_sp + 1}): one way down", "step size a", "training loss L")
 fig.tight_layout()
@@ -370,8 +453,8 @@ plt.show()
 
 # %%
 grid = torch.linspace(-0.8, 0.8, config.size(full=61, quick=41), dtype=q.DTYPE)
-z_sp = ls.slice_2d(f_sp, q.flatten(spurious), flat_sp[:, 0], flat_sp[:, 1], grid, grid)
-z_sd = ls.slice_2d(f_sd, q.flatten(saddle), vec_sd[:, 0], rand_sd / rand_sd.norm(), grid, grid)
+z_sp = ls.slice_2d(f_sp, theta_sp, flat_sp[:, 0], flat_sp[:, 1], grid, grid)
+z_sd = ls.slice_2d(f_sd, theta_sd, vec_sd[:, 0], rand_sd / rand_sd.norm(), grid, grid)
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 5.5))
 ls.plot_slice_2d(ax1, grid, grid, z_sp)
 plotting.label(ax1, "Spurious minimum: a bowl", "flattest Hessian dir.", "second flattest")
@@ -386,12 +469,13 @@ centre = len(grid) // 2
 assert float(z_sp.min()) >= float(z_sp[centre, centre]) - 1e-9, "the spurious minimum is not the lowest point of its slice"
 assert float(z_sd.min()) < float(z_sd[centre, centre]) - 1e-3, "the saddle slice shows no way down"
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Explore
-# Move the sliders — the width $m$ and the teacher's rank — and press **train**: a small ensemble
-# is trained (a few seconds) and the figure shows how its end points split, and a 2-D slice around
+# Move the sliders (the width $m$ and the teacher's rank) and press **train**: a small ensemble is
+# trained (a few seconds) and the figure shows how its end points split, and a 2-D slice around
 # the worst one. Try $m < \text{rank}$ (zero loss impossible), $m$ just above the rank, and
-# $m \ge 2d$. Below the widget, the figure for its starting values ($m = d = 4$, full rank).
+# $m \ge 2d$. Below the widget, the same figure for its starting values ($m = d = 4$, full rank),
+# drawn without the widget so that it shows in any copy of the notebook.
 
 # %%
 EXPLORE = dict(d=4, n=32, n_seeds=8, steps=config.size(full=1000, quick=600))
@@ -399,77 +483,84 @@ display(ls.explorer(**EXPLORE))
 fig, explored = ls.explore(4, 4, **EXPLORE)
 plotting.save(fig, "01_explorer")
 plt.show()
-print(explored.counts())
+print({k: v for k, v in explored.counts().items() if v})
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. Deeper quadratic networks
 #
 # Stack two quadratic layers, $f(x) = v^\top \big(W_2 (W_1 x)^{2}\big)^{2}$, a polynomial of
-# degree 4 in $x$. The teacher is a random net of the same shape with widths $(2, 2)$; students
-# have widths $(m, m)$ and are trained as before. Kazemipour, Larsen & Druckmann prove that deep
-# over-parameterized quadratic networks share the benign landscape properties of the shallow ones
-# (in their setting); here we only measure.
+# degree 4 in $x$. The teacher is a random net of the same shape with widths $(2, 2)$ and
+# **positive** output weights, so every label is $\ge 0$; labels are scaled to mean square 1.
+# Students have widths $(m, m)$ and are trained as before. Kazemipour, Larsen & Druckmann prove
+# that deep over-parameterized quadratic networks share the benign landscape properties of the
+# shallow ones (in their setting); here we measure where the runs fail, and why.
 #
-# One caveat changes the criterion. The narrow students often end near the *zero function*
-# ($L \approx 1/2$). With one unit per layer the output $v\,(\cdot)^2$ has the sign of $v$, and a
-# start with the unlucky sign has nothing to fit with. These end points are nearly flat: tiny
-# gradient, smallest Hessian eigenvalue close to zero (printed below), so within a budget the
-# second-order test cannot cleanly say "minimum" or "slow saddle". We therefore count a run as
-# successful when its loss is below $0.05$, a tenth of the zero function's: the stuck runs sit at
-# $L \approx 0.5$, the others far below $0.05$.
+# The hidden activations $h_j = (\cdot)^2$ are never negative, so $f = \sum_j v_j h_j$ can only be
+# positive through the $v_j > 0$.
+
+# %% [markdown]
+# **Think!** A student whose output weights are *all negative* computes $f \le 0$ everywhere. What
+# is the best such a student can do on labels $y \ge 0$, and what relative loss does that give?
 
 # %%
-DEEP_D, DEEP_N = 4, config.size(full=120, quick=60)
 DEEP_WIDTHS = config.size(full=[1, 2, 3, 4, 6, 8], quick=[1, 2, 4, 6])
 DEEP_SEEDS = config.size(full=32, quick=16)
-DEEP_STEPS = config.size(full=1500, quick=600)
-deep_teacher = q.select(q.init_deep(1, (2, 2), DEEP_D, seed=123), 0)
-xd = torch.randn(DEEP_N, DEEP_D, generator=torch.Generator().manual_seed(5), dtype=q.DTYPE)
-yd = q.deep_forward(deep_teacher, xd)
-yd = yd / yd.pow(2).mean().sqrt()  # mean square 1: the zero function has loss 1/2
+deep = q.deep_problem(4, config.size(full=120, quick=60))
+deep_runs = q.deep_sweep(deep, DEEP_WIDTHS, n_seeds=DEEP_SEEDS,
+                         settings=TrainSettings(steps=config.size(full=1500, quick=600), lr=0.01, momentum=0.9))
+deep_stuck, deep_neg, deep_neg0 = [], [], []
+for m, run in zip(DEEP_WIDTHS, deep_runs, strict=True):
+    stuck_m = run["ends"].rel_loss >= 0.05
+    deep_stuck.append(stuck_m)
+    deep_neg.append((run["v"] <= 0).all(1))
+    deep_neg0.append((run["v0"] < 0).all(1))
+    print(f"widths ({m},{m}): {int(stuck_m.sum())}/{DEEP_SEEDS} stuck (loss >= 0.05 of the label energy); their losses",
+          [f"{x:.2f}" for x in run["ends"].rel_loss[stuck_m].tolist()],
+          f"and largest |grad| {float(run['ends'].grad_norm[stuck_m].max()) if stuck_m.any() else 0:.0e}; "
+          f"all v < 0 at the start: {int(deep_neg0[-1].sum())}, at the end: {int(deep_neg[-1].sum())}")
+k_stuck = np.array([int(s.sum()) for s in deep_stuck])
+st_lo, st_hi = stats.wilson_bounds(k_stuck, DEEP_SEEDS)
 
-
-def run_deep(point):
-    start = q.init_deep(DEEP_SEEDS, (point["m"], point["m"]), DEEP_D, seed=point["m"])
-    params, _ = q.train_gd(q.deep_forward, start, xd, yd, steps=DEEP_STEPS, lr=0.01, momentum=0.9)
-    return q.classify(q.deep_forward, params, xd, yd)
-
-
-deep_ends = cache.sweep("ch01/deep_sweep", [{"m": m} for m in DEEP_WIDTHS], run_deep,
-                        desc="deep sweep", x=xd, y=yd, seeds=DEEP_SEEDS, steps=DEEP_STEPS)
-deep_ok = np.array([int((e.loss < 0.05).sum()) for e in deep_ends])
-deep_ci = np.array([q.wilson_interval(int(k), DEEP_SEEDS) for k in deep_ok])
-for m, e in zip(DEEP_WIDTHS, deep_ends, strict=True):
-    stuck = e.loss >= 0.05
-    print(f"widths ({m},{m}): {int((~stuck).sum())}/{DEEP_SEEDS} below 0.05;",
-          "stuck runs: loss", [f"{x:.2f}" for x in e.loss[stuck].tolist()],
-          "|grad| max", f"{float(e.grad_norm[stuck].max()) if stuck.any() else 0:.0e}",
-          "|lambda_min| max", f"{float(e.lam_min[stuck].abs().max()) if stuck.any() else 0:.0e}")
-
-fig, ax = plt.subplots()
-plotting.band(ax, DEEP_WIDTHS, deep_ok / DEEP_SEEDS, deep_ci[:, 0], deep_ci[:, 1],
-              label="loss < 0.05 (95% Wilson interval)")
+fig, ax = plt.subplots(figsize=(8.5, 5))
+plotting.band(ax, DEEP_WIDTHS, k_stuck / DEEP_SEEDS, st_lo, st_hi, color="#D55E00",
+              label="stuck: loss ≥ 0.05 (95% Wilson)")
+ax.plot(DEEP_WIDTHS, [float(s.float().mean()) for s in deep_neg], "x", color="k", ms=12, mew=2.5,
+        label="all output weights ≤ 0 at the end")
+ax.plot(DEEP_WIDTHS, [float(s.float().mean()) for s in deep_neg0], "s", color="#0072B2", ms=9,
+        label="all output weights < 0 at the start")
 ax.set_ylim(-0.03, 1.03)
 ax.set_xticks(DEEP_WIDTHS)
-ax.legend(loc="lower right")
-plotting.label(ax, "Two quadratic layers: wider is benign too", "hidden units per layer m",
+ax.legend(loc="upper right")
+plotting.label(ax, "Two quadratic layers: the failures are sign failures", "hidden units per layer m",
                "fraction of random starts")
 plotting.save(fig, "01_deep_sweep")
 plt.show()
 
 # %%
-assert deep_ok[-1] / DEEP_SEEDS >= 0.9, f"widest deep net: only {deep_ok[-1]}/{DEEP_SEEDS} succeeded"
-assert deep_ok[0] / DEEP_SEEDS <= 0.8, f"narrowest deep net: {deep_ok[0]}/{DEEP_SEEDS} succeeded; expected a good fraction stuck"
+agree = torch.cat([s == neg for s, neg in zip(deep_stuck, deep_neg, strict=True)]).float().mean()
+stuck_losses = torch.cat([r["ends"].rel_loss[s] for r, s in zip(deep_runs, deep_stuck, strict=True)])
+assert agree >= 0.9, f"the stuck runs should be those whose output weights all ended non-positive ({float(agree):.2f} agree)"
+assert k_stuck[-1] / DEEP_SEEDS <= 0.1 and k_stuck[0] >= k_stuck[-1] + 3, f"stuck counts by width: {k_stuck}"
+assert len(stuck_losses) and ((stuck_losses - 0.5).abs() < 0.05).float().mean() >= 0.8, "stuck runs should sit at the zero function (relative loss 1/2)"
 
 # %% [markdown]
+# The stuck runs are exactly those whose output weights all ended up $\le 0$ (most of them
+# started that way; in a few runs an output weight crossed zero early and the run escaped): they
+# slide towards the zero function $f \equiv 0$, the best a non-positive function can do on
+# labels $\ge 0$ (relative loss $1/2$). Their gradient is small but not zero (printed above: they are still
+# creeping towards $f \equiv 0$, a flat valley of minima), so we count them by their loss. With
+# more output weights it becomes unlikely that all of them have the wrong sign: in this
+# experiment width helps for the same reason as in the shallow net, through the signs of $v$.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 #
-# **Exercise 1 — the gradient of the factorised form.** With residuals $r_i = f(x_i) - y_i$ and
+# **Exercise 1: the gradient of the factorised form.** With residuals $r_i = f(x_i) - y_i$ and
 # $L = \frac1{2n}\sum_i r_i^2$, show that
 # $\partial L/\partial v_j = \frac1n \sum_i r_i (w_j^\top x_i)^2$ and
 # $\partial L/\partial W = 2\operatorname{diag}(v)\, W G$ with $G = \frac1n\sum_i r_i x_i x_i^\top$.
-# Implement both and compare with `torch.func.grad`. (Then read off the saddle argument of
-# section 4: at $w_j = 0$ both partial derivatives vanish.)
+# Implement both; the check compares them with `torch.func.grad`. (Then read off the saddle
+# argument of section 4: at $w_j = 0$ both partial derivatives vanish.)
 
 # %%
 def factorised_gradient(w, v, x, y):
@@ -481,17 +572,21 @@ def factorised_gradient(w, v, x, y):
     # END SOLUTION
 
 
-w_t, v_t = q.select(q.init_shallow(1, 3, D, seed=3), 0)
-mine = factorised_gradient(w_t, v_t, problem.x, problem.y)
-ref = torch.func.grad(lambda p: q.mse(q.shallow_forward, p, problem.x, problem.y))((w_t, v_t))
-for a, b in zip(mine, ref, strict=True):
-    torch.testing.assert_close(a, b)
-print("closed-form gradient matches torch.func.grad")
+# %%
+with exercises.checking("Exercise 1"):
+    for seed in range(3):
+        w_t, v_t = q.select(q.init_shallow(1, 3, d, init_seed=seed), 0)
+        mine = factorised_gradient(w_t, v_t, problem.x, problem.y)
+        ref = torch.func.grad(lambda p: q.mse(q.shallow_forward, p, problem.x, problem.y))((w_t, v_t))
+        for a, b in zip(mine, ref, strict=True):
+            torch.testing.assert_close(a, b)
+    print("Exercise 1: the closed-form gradient matches torch.func.grad")
 
 # %% [markdown]
-# **Exercise 2 — what does counting predict?** Count parameters against the function class:
-# the smallest $m$ with $m(d+1) \ge d(d+1)/2$. Compare with where the sweep turns. Why is the
-# count not enough? (Hint: what is the largest rank of $W^\top \operatorname{diag}(v)W$?)
+# **Exercise 2: what does counting predict?** Count parameters against the function class: the
+# smallest width $m$ whose parameter count $m(d+1)$ reaches $d(d+1)/2$. Compare it with where
+# the sweep turns. Why is the count not enough? (Hint: what is the largest rank of
+# $W^\top \operatorname{diag}(v)W$, and how many parameters does the symmetry of section 1 use?)
 
 # %%
 def counting_threshold(d):
@@ -501,33 +596,74 @@ def counting_threshold(d):
     # END SOLUTION
 
 
-print(f"d={D}: counting says m >= {counting_threshold(D)}; the rank says m >= {D}; "
-      f"the sweep is reliable from about m = 2d = {2 * D}")
-assert counting_threshold(D) == math.ceil(D / 2)
+# %%
+with exercises.checking("Exercise 2"):
+    for d_ex in range(1, 30):
+        m_ex = counting_threshold(d_ex)
+        assert m_ex * (d_ex + 1) >= d_ex * (d_ex + 1) / 2, f"d={d_ex}: m={m_ex} has too few parameters"
+        assert (m_ex - 1) * (d_ex + 1) < d_ex * (d_ex + 1) / 2, f"d={d_ex}: m={m_ex} is not the smallest"
+    print(f"d={d}: counting says m >= {counting_threshold(d)}; the rank says m >= {d}; "
+          f"the sweep is reliable from about m = 2d = {2 * d}")
 
 # %% [markdown]
 # *Answer to the "why":* the map $(W, v) \mapsto A$ is not onto the symmetric matrices for
-# $m < d$: its image has rank at most $m$. Parameters are wasted on the symmetry (section 1), so
-# the count of parameters overstates the count of *useful* degrees of freedom.
+# $m < d$: its image has rank at most $m$. And parameters are spent on the symmetry (section 1),
+# so the parameter count overstates the count of *useful* degrees of freedom. Even where zero loss
+# is possible, the signs of $v$ decide whether it is reachable (section 2).
 #
-# **Exercise 3 (open).** Fix the output weights to $\pm 1$ with $p$ positive and $q$ negative
-# entries (the setting of Soltanolkotabi–Javanmard–Lee) and repeat the sweep over $p = q$. Where
-# does it turn, and how does it compare with $p, q \ge d$?
+# **Exercise 3: predict, then measure.** Section 6 found the deep students stuck when all their
+# output weights have the wrong sign. Suppose that happens exactly when all $m$ output weights
+# start negative (they are drawn independently from a symmetric distribution). **Before looking
+# at the numbers**, write down the fraction of stuck students you predict at width $m$. The check
+# compares your prediction with how many students did start with all output weights negative,
+# and with the stuck fractions measured. (A few runs escape when an output weight crosses zero
+# early in training, so your prediction should be an upper estimate of the stuck fraction.)
+
+# %%
+def predicted_stuck_fraction(m):
+    """Predicted fraction of deep students (hidden widths (m, m)) that end at the zero function."""
+    # BEGIN SOLUTION
+    return 0.5**m
+    # END SOLUTION
+
+
+# %%
+with exercises.checking("Exercise 3"):
+    predicted = np.array([predicted_stuck_fraction(m) for m in DEEP_WIDTHS])
+    for m, p, k, lo, hi in zip(DEEP_WIDTHS, predicted, k_stuck, st_lo, st_hi, strict=True):
+        print(f"m={m}: predicted {p:.3f}, measured {k}/{DEEP_SEEDS} = {k / DEEP_SEEDS:.3f} [{lo:.3f}, {hi:.3f}]")
+    all_negative = sum(int(s.sum()) for s in deep_neg0)  # starts with every output weight < 0
+    expected, spread = DEEP_SEEDS * predicted.sum(), math.sqrt(DEEP_SEEDS * (predicted * (1 - predicted)).sum())
+    print(f"starts with all output weights negative: {all_negative}; your prediction: {expected:.1f} ± {spread:.1f}")
+    assert abs(all_negative - expected) <= 3 * spread, "the prediction misses how often all output weights start negative"
+    assert np.all(st_lo <= predicted + 1e-12), "the stuck fraction is clearly above the prediction at some width"
 
 # %% [markdown]
+# **Exercise 4 (open).** Fix the output weights to $\pm 1$ with $p$ positive and $q$ negative
+# entries (the setting of Soltanolkotabi–Javanmard–Lee), train only $W$ (`q.train_gd` with a
+# forward that closes over the fixed $v$, and `q.symmetry_directions(..., v=...)` for
+# `q.classify`), and sweep $p = q$. Where does it turn, and how does it compare with
+# $p, q \ge d$? What happens with $p \ge d$ but $q < $ the number of negative eigenvalues of the
+# teacher?
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## What to remember
 # - A shallow quadratic network is a factorised quadratic form $A = W^\top\operatorname{diag}(v)W$.
-#   Its symmetries put about $m + m(m-1)/2$ exact zero Hessian eigenvalues at every critical point;
-#   remove them before reading the spectrum.
-# - Below the width the teacher needs ($m < \operatorname{rank}A^*$) zero loss is impossible; just
-#   above it, random starts can end in **spurious minima** (zero gradient, no negative curvature,
-#   positive loss); with $m \gtrsim 2d$ none of ours did, as the theorems lead one to expect.
+#   Its symmetries put exact zero Hessian eigenvalues at every critical point: $m + m(m-1)/2$ of
+#   them for $m \le d$, $D - d(d+1)/2$ for $m \ge d$. Remove them before reading the spectrum.
+# - Below the width the teacher needs ($m < \operatorname{rank}A^*$) zero loss is impossible: the
+#   best a run can do is the best loss the width allows (a capacity limit). Just above it, random starts
+#   can end in **spurious minima** (zero gradient, no negative curvature, positive loss); with
+#   $m \gtrsim 2d$ none of ours did.
+# - **The spurious minima are sign traps.** By Sylvester's law of inertia a net whose output
+#   weights have fewer negative (positive) entries than the teacher has negative (positive)
+#   eigenvalues cannot fit it. Every spurious minimum we found was one, and nearly every run with
+#   enough of each sign succeeded. A spare neuron of the missing sign turns the trap into a
+#   strict saddle.
 # - **Slow is not stuck.** Judge an end point by gradient norm and curvature, not by the loss after
-#   a fixed budget: low-rank teachers converge sublinearly.
-# - Why width helps: a spare neuron at $w=0$ turns a spurious minimum into a strict saddle, which
-#   gradient descent leaves after any small perturbation.
+#   a fixed budget: the over-parameterized symmetric factorisation converges like $1/T^2$.
 # - The rest of the course turns the question around: more degrees of freedom than the problem
-#   needs make the landscape benign — **how few can we get away with?** (Chapters 03–08.)
+#   needs make the landscape benign; **how few can we get away with?** (Chapters 03–08.)
 #
 # ## Sources
 # - M. Soltanolkotabi, A. Javanmard, J. D. Lee. Theoretical insights into the optimization
@@ -537,5 +673,10 @@ assert counting_threshold(D) == math.ceil(D / 2)
 #   activation. ICML 2018 (arXiv:1803.01206).
 # - A. Kazemipour, B. W. Larsen, S. Druckmann. Avoiding spurious local minima in deep quadratic
 #   networks. 2020 (arXiv:2001.00098).
+# - N. Xiong, L. Ding, S. S. Du. How over-parameterization slows down gradient descent in matrix
+#   sensing: the curses of symmetry and initialization. ICLR 2024 (arXiv:2310.01769).
+# - J. J. Sylvester. A demonstration of the theorem that every homogeneous quadratic polynomial is
+#   reducible by real orthogonal substitutions to the form of a sum of positive and negative
+#   squares. Philosophical Magazine, 1852 (the law of inertia).
 # - H. Li, Z. Xu, G. Taylor, C. Studer, T. Goldstein. Visualizing the loss landscape of neural
 #   nets. NeurIPS 2018 (filter normalisation).
