@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from dofcourse import data, device, hessian, models
+from dofcourse import data, device, hessian, models, params
 
 
 def hvp_double_backward(model: nn.Module, x: Tensor, y: Tensor, vs: list[Tensor]) -> list[Tensor]:
@@ -33,8 +33,8 @@ def hvp_double_backward(model: nn.Module, x: Tensor, y: Tensor, vs: list[Tensor]
 
 
 def _split(flat: Tensor, model: nn.Module) -> list[Tensor]:
-    sizes = [p.numel() for p in model.parameters()]
-    return [c.view_as(p) for c, p in zip(flat.split(sizes), model.parameters(), strict=True)]
+    """theta (D,) as one tensor per parameter, in the layout the course uses (params.Layout)."""
+    return list(params.Layout.of_module(model).unflatten(flat).values())
 
 
 def _time(fn, reps: int) -> float:
@@ -47,7 +47,9 @@ def _time(fn, reps: int) -> float:
 
 def compare(model: nn.Module, x: Tensor, y: Tensor, rounds: int, reps: int) -> None:
     op = hessian.hessian_operator(model, (x, y))
-    v = torch.randn(op.dim, device=op.device, generator=None)
+    v = torch.randn(
+        op.D, device=op.device, generator=torch.Generator(device=op.device).manual_seed(0)
+    )
     vs = _split(v, model)
     ref = torch.cat([t.reshape(-1) for t in hvp_double_backward(model, x, y, vs)])
     err = float((op.hvp(v) - ref).norm() / ref.norm())
@@ -56,7 +58,7 @@ def compare(model: nn.Module, x: Tensor, y: Tensor, rounds: int, reps: int) -> N
         func_t.append(_time(lambda: op.hvp(v), reps))
         dbl_t.append(_time(lambda: hvp_double_backward(model, x, y, vs), reps))
     f, d = min(func_t), min(dbl_t)
-    print(f"  D = {op.dim:,}, N = {x.shape[0]:,}; relative difference of the two H v: {err:.1e}")
+    print(f"  D = {op.D:,}, N = {x.shape[0]:,}; relative difference of the two H v: {err:.1e}")
     print(f"  torch.func jvp(grad):      {1 / f:8.1f} HVP/s  ({1e3 * f:.1f} ms)")
     print(f"  double backward (PyHessian): {1 / d:6.1f} HVP/s  ({1e3 * d:.1f} ms)")
     print(f"  ratio torch.func / double backward (HVP/s): {d / f:.2f}")
@@ -68,8 +70,10 @@ def lanczos_time(model: nn.Module, x: Tensor, y: Tensor, steps: int) -> None:
     res = hessian.lanczos(op, steps)
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu0
     top = float(torch.linalg.eigvalsh(res.tridiagonal())[-1])
-    print(f"  {steps}-step Lanczos, D = {op.dim:,}, N = {x.shape[0]:,}: {wall:.1f} s wall, "
-          f"{cpu:.1f} s CPU (λ_max = {top:.4g})")
+    print(
+        f"  {steps}-step Lanczos, D = {op.D:,}, N = {x.shape[0]:,}: {wall:.1f} s wall, "
+        f"{cpu:.1f} s CPU (λ_max = {top:.4g})"
+    )
 
 
 def main() -> None:

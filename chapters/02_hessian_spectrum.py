@@ -6,7 +6,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 02 · The Hessian spectrum: bulk, outliers, and effective parameters
 #
 # **The question.** A trained network sits at (or near) a minimum of its loss. In how many of its
@@ -22,15 +22,15 @@
 #   Hessian of a tiny network;
 # - find the top eigenvalues (Lanczos, power iteration), the trace (Hutchinson) and the whole
 #   spectral density (stochastic Lanczos quadrature) of a Hessian with $10^5$ rows;
-# - see the bulk and the outliers, count the outliers and relate them to the number of classes;
+# - see the bulk and the outliers, count the outliers by a rule that reads the spectrum's own
+#   structure, and relate them to the number of classes across random seeds;
 # - split $H$ into its Gauss–Newton and residual parts and say which one carries the outliers;
 # - compute MacKay's effective number of parameters $N_\text{eff}$ and watch it during training.
 #
 # **Prerequisites.** Chapter 00 (the training loop); eigenvalues of symmetric matrices; the chain
 # rule for second derivatives.
 #
-# **Time.** Under a minute in quick mode (8×8 digits; 25 s measured) and about 8 minutes in full
-# mode (MNIST subset) on two CPU cores. Re-runs read cached results and take a few seconds.
+# **Time:** quick ≈ 40 s, full ≈ 15 min (2-core CPU; full mode estimated from measured parts)
 
 # %%
 import math
@@ -38,25 +38,28 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from IPython.display import display
+from matplotlib.ticker import MaxNLocator
 
-from dofcourse import cache, config, data, hessian, models, plotting, train
+from dofcourse import config, data, exercises, models, plotting
+from dofcourse import hessian as hs
+from dofcourse.settings import TrainSettings
 
 plotting.use_style()
-# Quick mode's networks are small: one thread avoids the overhead (and, on a shared machine, the
-# contention) of splitting tiny matrix products across cores.
-torch.set_num_threads(config.size(full=torch.get_num_threads(), quick=1))
 print(f"mode: {config.mode()}, torch threads: {torch.get_num_threads()}")
 
 DATASET = config.size(full="mnist_subset", quick="digits")
 HIDDEN = config.size(full=(100, 100), quick=(32, 32))
-TARGET_LOSS = 0.1  # train every classifier to the same training loss (see below why)
-K_TOP = 30  # how many top eigenvalues Lanczos returns
+SEEDS = config.size(full=[0, 1, 2, 3, 4], quick=[0, 1, 2])  # init_seed of each network
+TARGET_LOSS = 0.1  # every classifier is trained to the same training loss (see below why)
+GD = TrainSettings(steps=5000, lr=0.05)  # full-batch gradient descent
+K_TOP = 20  # top eigenvalues for counting outliers: at least twice the outliers expected
 LANCZOS_STEPS = config.size(full=80, quick=60)
 SLQ_PROBES, SLQ_STEPS = config.size(full=(8, 80), quick=(3, 50))
-full_data = data.load(DATASET, seed=0)
+full_data = data.load(DATASET)
 print(full_data)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · Hessian-vector products
 #
 # Storing $H$ for $D = 10^5$ takes $10^{10}$ numbers. But the methods of this chapter only ever
@@ -65,35 +68,37 @@ print(full_data)
 #
 # $$ H v = \frac{d}{dt}\, \nabla L(\theta + t v)\Big|_{t=0}. $$
 #
-# In `torch.func` this is a forward-mode derivative (`jvp`) of the reverse-mode gradient (`grad`) —
-# *forward-over-reverse* — of the loss written as a pure function of the parameters with
-# `functional_call`:
+# In `torch.func` this is a forward-mode derivative (`jvp`) of the reverse-mode gradient (`grad`),
+# *forward-over-reverse*, of the loss written as a pure function of the flat parameters
+# $\theta \in \mathbb R^D$ (the course's `params.Functional`):
 #
 # ```python
-# loss = lambda flat: F.cross_entropy(functional_call(model, unflatten(flat), (x,)), y)
-# hvp = torch.func.jvp(torch.func.grad(loss), (theta,), (v,))[1]
+# net = params.Functional.of_module(model)                 # f(theta, x)
+# loss = lambda theta: F.cross_entropy(net(theta, x), y)
+# hvp = torch.func.jvp(torch.func.grad(loss), (net.theta0,), (v,))[1]
 # ```
 #
-# `dofcourse.hessian.hessian_operator(model, (x, y))` wraps exactly this (plus batching and the
-# choice of a subset of parameters). PyHessian computes the same product by *double backward*,
-# differentiating $\nabla L \cdot v$ with `torch.autograd.grad(..., create_graph=True)`;
-# `benchmarks/bench_hessian.py` times both side by side (on our 2-core CPU, double backward was
-# 1.3–2× faster; `torch.func` buys a pure, composable function of the parameters). First we check it on a network small enough that its whole
-# Hessian fits on screen.
+# `hs.hessian_operator(model, (x, y))` wraps exactly this (plus batching, the choice of a subset
+# of parameters, and moving the data to the model's device). PyHessian computes the same product
+# by *double backward*, differentiating $\nabla L \cdot v$ with
+# `torch.autograd.grad(..., create_graph=True)`; `benchmarks/bench_hessian.py` times both side by
+# side. First we check the product on a network small enough that its whole Hessian fits on
+# screen.
 
 # %%
-torch.manual_seed(0)
 tiny = models.mlp((1, 2, 2), 3, hidden=(5,)).double()
 g = torch.Generator().manual_seed(0)
 x_tiny = torch.randn(30, 1, 2, 2, generator=g, dtype=torch.float64)
 y_tiny = torch.randint(0, 3, (30,), generator=g)
-op_tiny = hessian.hessian_operator(tiny, (x_tiny, y_tiny))
-H_tiny = hessian.exact_hessian(op_tiny)  # torch.func.hessian: D×D, a different code path
-v = torch.randn(op_tiny.dim, generator=g, dtype=torch.float64)
+op_tiny = hs.hessian_operator(tiny, (x_tiny, y_tiny))
+H_tiny = hs.exact_hessian(op_tiny)  # torch.func.hessian: D×D, a different code path
+v = torch.randn(op_tiny.D, generator=g, dtype=torch.float64)
 err = float((op_tiny.hvp(v) - H_tiny @ v).norm() / (H_tiny @ v).norm())
-print(f"D = {op_tiny.dim}; relative difference between Hv and (exact H) v: {err:.1e}")
+bias_sums = H_tiny[:, -3:].sum(dim=1)  # shift all output biases together: the loss is unchanged
+print(f"D = {op_tiny.D}; relative difference between Hv and (exact H) v: {err:.1e}")
+print(f"largest |row sum over the output-bias columns|: {float(bias_sums.abs().max()):.1e} "
+      f"(largest |H_ij|: {float(H_tiny.abs().max()):.2f})")
 
-# %%
 fig, ax = plt.subplots(figsize=(6.5, 5.5))
 lim = float(H_tiny.abs().max())
 im = ax.imshow(H_tiny.numpy(), cmap="RdBu_r", vmin=-lim, vmax=lim)
@@ -102,78 +107,56 @@ ax.grid(False)
 for edge in np.cumsum(op_tiny.sizes)[:-1] - 0.5:  # layer boundaries: W1, b1, W2, b2
     ax.axhline(edge, color="k", lw=0.8)
     ax.axvline(edge, color="k", lw=0.8)
-plotting.label(ax, f"Exact Hessian of a tiny MLP (D = {op_tiny.dim})", "parameter j", "parameter i")
+plotting.label(ax, f"Exact Hessian of a tiny MLP (D = {op_tiny.D})", "parameter j", "parameter i")
 plotting.save(fig, "ch02_tiny_hessian")
 plt.show()
 
 # %%
-bias_sums = H_tiny[:, -3:].sum(dim=1)  # shift all output biases together: the loss is unchanged
-print(f"largest |row sum over the output-bias columns|: {float(bias_sums.abs().max()):.1e}")
 assert err < 1e-10, f"Hessian-vector product disagrees with the exact Hessian (rel. error {err:.1e})"
-print("check passed: Hv from torch.func equals the exact Hessian times v")
+assert float(bias_sums.abs().max()) < 1e-12 * lim, "the output-bias columns should sum to zero in every row"
+eig_tiny = torch.linalg.eigvalsh(H_tiny)
+assert float(eig_tiny.abs().min()) < 1e-12 * lim, "shifting all logits together is exactly flat: H must have a zero eigenvalue"
 
 # %% [markdown]
 # The black lines separate the layers (first-layer weights, biases, second-layer weights, output
-# biases). In every row, the entries in the last 3 columns — the output biases — sum to zero:
-# adding the same constant to every logit changes nothing in a softmax, so the direction
-# "all output biases up together" is exactly flat, and $H$ has exact zero eigenvalues.
+# biases). In every row, the entries in the last 3 columns (the output biases) sum to zero:
+# adding the same constant to every logit changes nothing in a softmax, so the direction "all
+# output biases up together" is exactly flat, and $H$ has an exact zero eigenvalue.
 #
 # ## 2 · The spectrum of a trained classifier
 #
-# We train an MLP with full-batch gradient descent (learning rate 0.05) until the training loss
-# reaches $L = 0.1$. Why stop there and not at zero? With cross-entropy, the Hessian of the loss with
-# respect to the logits is $\operatorname{diag}(p) - p p^\top$, which vanishes as the predicted
-# probabilities $p$ become one-hot: driving the loss to zero shrinks the *whole* spectrum towards
-# zero. Comparing networks at the same training loss keeps the comparison fair.
+# We train MLPs with full-batch gradient descent (learning rate 0.05) until the training loss
+# reaches $L = 0.1$, several initialisations at once (the course's ensemble trainer). Why stop
+# there and not at zero? With cross-entropy, the Hessian of the loss with respect to the logits
+# is $\operatorname{diag}(p) - p p^\top$, which vanishes as the predicted probabilities $p$ become
+# one-hot: driving the loss to zero shrinks the *whole* spectrum towards zero. Comparing networks
+# at the same training loss keeps the comparison fair. The training keeps checkpoints at
+# log-spaced steps for section 7.
 
 # %%
-def fit(classes: int, hidden: tuple[int, ...], checkpoints: tuple[int, ...] = (), seed: int = 0):
-    """Train an MLP on the first `classes` classes to TARGET_LOSS; cached.
+CKPTS = tuple(sorted({0, *np.unique(np.geomspace(1, GD.steps, 16).astype(int)).tolist()}))
 
-    Returns (state_dict, history, {step: state_dict} for the requested checkpoint steps)."""
+
+def trained(classes, hidden=HIDDEN, seeds=SEEDS, checkpoints=()):
+    """The data of the first `classes` classes and the training runs (one dict per seed)."""
     ds = full_data.classes(list(range(classes)))
-
-    def compute():
-        torch.manual_seed(seed)
-        model = models.mlp(ds.input_shape, classes, hidden=hidden).to(ds.x_train.device)
-        saved = {}
-
-        def keep(step, m):
-            if step in checkpoints:
-                saved[step] = {k: t.detach().clone() for k, t in m.state_dict().items()}
-
-        hist = train.train(model, ds, steps=5000, lr=0.05, target_loss=TARGET_LOSS,
-                           eval_every=1 if checkpoints else 5, callback=keep, progress=False)
-        return model.state_dict(), hist, saved
-
-    return cache.cached("ch02/fit", compute, data=ds.name, n_train=len(ds.x_train),
-                        classes=classes, hidden=hidden, checkpoints=checkpoints, seed=seed,
-                        target=TARGET_LOSS, lr=0.05, max_steps=5000)
+    return ds, hs.train_classifiers(ds, hidden, seeds, settings=GD, target_loss=TARGET_LOSS,
+                                    checkpoints=checkpoints)
 
 
-def trained(classes: int, hidden: tuple[int, ...] = HIDDEN):
-    """(model, dataset) with the trained weights loaded."""
-    ds = full_data.classes(list(range(classes)))
-    model = models.mlp(ds.input_shape, classes, hidden=hidden).to(ds.x_train.device)
-    model.load_state_dict(fit(classes, hidden)[0])
-    return model, ds
+ds10, runs10 = trained(10, checkpoints=CKPTS)
+model10 = hs.classifier(ds10, HIDDEN, runs10[0]["theta"])
+spec10 = hs.spectrum(model10, ds10, k=K_TOP, lanczos_steps=LANCZOS_STEPS, slq_probes=SLQ_PROBES,
+                     slq_steps=SLQ_STEPS)
+op10 = hs.hessian_operator(model10, ds10)
+top10 = spec10.top
+n_out10 = hs.count_outliers(top10)
+print(f"{ds10.name}, hidden {HIDDEN}: D = {spec10.D:,}; steps to L = {TARGET_LOSS}: "
+      f"{[r['steps'] for r in runs10]}; training loss {spec10.loss:.3f}")
+print("top eigenvalues:", " ".join(f"{v:.3g}" for v in top10[:12].tolist()), "...")
+print(f"outliers: {n_out10}")
 
-
-def top_eigs(model, ds, k=K_TOP):
-    """Top-k Hessian eigenvalues by Lanczos (cached)."""
-    return cache.cached(
-        "ch02/top", lambda: hessian.lanczos_eigs(hessian.hessian_operator(model, ds), k,
-                                                 LANCZOS_STEPS)[0], model=model, k=k,
-        steps=LANCZOS_STEPS, n=len(ds.x_train))
-
-
-model10, ds10 = trained(10)
-op10 = hessian.hessian_operator(model10, ds10)
-loss10, acc10 = train.evaluate(model10, ds10.x_train, ds10.y_train)
-print(f"{ds10.name}, 10 classes, hidden {HIDDEN}: D = {op10.dim:,}, training loss {loss10:.3f}, "
-      f"training accuracy {acc10:.3f}")
-
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # **Lanczos** finds the top eigenvalues. From a random unit vector $q_1$ it builds an orthonormal
 # basis $q_1, \dots, q_m$ of the Krylov space $\{q_1, Hq_1, \dots, H^{m-1}q_1\}$ in which $H$ is
 # tridiagonal, $Q^\top H Q = T$. The extreme eigenvalues of the small $m \times m$ matrix $T$ (the
@@ -187,183 +170,207 @@ print(f"{ds10.name}, 10 classes, hidden {HIDDEN}: D = {op10.dim:,}, training los
 # $w_j = S_{1j}^2$ are a Gauss quadrature rule for the spectral measure seen from $v$:
 # $\sum_j w_j\, \theta_j^p = v^\top H^p v$ exactly for $p \le 2m - 1$, and the average over probes
 # of $v^\top H^p v$ is $\frac1D \operatorname{tr} H^p$. To draw a curve, each node is replaced by a
-# Gaussian of width $\sigma$ = 1 % of the spectral range (`SpectralDensity.density`): narrow
-# enough to keep an outlier a separate bump, wide enough to merge the bulk's nodes into a curve.
+# Gaussian of width $\sigma$: structure narrower than $\sigma$ is not resolved, and mass appears
+# up to a few $\sigma$ beyond the extreme nodes although no eigenvalue lies there.
+#
+# **What counts as an outlier?** The top eigenvalues form two groups: a few large ones and the
+# top of the bulk. We let the spectrum draw the line itself: among the splits of the top $k = 20$
+# eigenvalues into an upper and a lower group, take the one that makes $\log\lambda$ vary least
+# within the two groups (Otsu's threshold: the one-dimensional two-means split; `hs.outlier_split`).
+# It needs $k$ at least twice the number of outliers. No threshold decides *where* the bulk ends;
+# a single ratio decides whether there are outliers at all: a smoothly decaying spectrum also
+# splits somewhere, so the two groups must be separated by a gap $\lambda_n/\lambda_{n+1} \ge 1.25$
+# (at initialisation the split's gap is at most 1.11 in our runs, after training at least 1.37).
+# Why not simply "the widest gap"? The outliers are themselves spread over a decade (Papyan 2019
+# shows a hierarchy among them), and the widest gap often falls *between* two outliers.
 
 # %%
-top10 = top_eigs(model10, ds10)
-dens10 = cache.cached("ch02/slq", lambda: hessian.slq(op10, SLQ_PROBES, SLQ_STEPS), model=model10,
-                      probes=SLQ_PROBES, steps=SLQ_STEPS, n=len(ds10.x_train))
-n_out10 = hessian.count_outliers(top10)
-print("top eigenvalues:", " ".join(f"{v:.3g}" for v in top10[:15].tolist()), "...")
-b10 = hessian.bulk_scale(top10)
-print(f"bulk scale b = {b10:.3g}; outliers: {n_out10}")
-
-# %% [markdown]
-# **What counts as an outlier?** An eigenvalue that stands clear of the bulk — well above it *and*
-# separated from it by a gap. Take the top $k = 30$ eigenvalues $\lambda_1 \ge \dots \ge
-# \lambda_{30}$. With at most 15 outliers, the lower half $\lambda_{16}, \dots, \lambda_{30}$ lies
-# in the bulk, and its median $b$ is a *bulk scale* that the outliers cannot move
-# (`hessian.bulk_scale`). Then (`hessian.count_outliers`):
-#
-# 1. only eigenvalues above $3b$ are candidates (the top of the bulk sits at 2–5 $b$ here);
-# 2. coming up from the bulk, the first candidate followed by a clear gap,
-#    $\lambda_i / \lambda_{i+1} \ge 1.5$, is the last outlier: the outliers are
-#    $\lambda_1, \dots, \lambda_i$.
-#
-# Both tests are ratios, so the rule does not depend on the scale of the loss or on how far
-# training went. Why not simply "the widest gap"? Because the outliers are themselves spread over
-# a decade — Papyan (2019) shows they have a hierarchical structure — and the widest gap often
-# falls *between* two outliers rather than below the last one.
-
-# %%
-lam = np.linspace(float(dens10.nodes.min()), float(top10[0]) * 1.05, 2000)
-rho = dens10.density(torch.tensor(lam)).numpy()
+lo_node, hi_node = spec10.density.support()
+sigma = 0.003 * (hi_node - lo_node)
+lam = np.linspace(lo_node - 4 * sigma, float(top10[0]) * 1.05, 4000)
+rho = spec10.density.density(torch.tensor(lam), sigma=sigma).numpy()
+n_split, gap10 = hs.outlier_split(top10)
+b10 = hs.bulk_scale(top10)
 fig, (ax, ax2) = plt.subplots(1, 2, figsize=(15, 5.5))
-ax.plot(lam, rho, color="#0072B2", label="SLQ density")
+ax.plot(lam, rho, color="#0072B2", label=f"SLQ density (σ = {sigma:.2g})")
+ax.axvspan(lam[0], lo_node, color="grey", alpha=0.25, label="below λ_min: smoothing only")
 ax.set_yscale("log")
 ax.set_ylim(1e-6, rho.max() * 3)
 ax.plot(top10[:n_out10], np.full(n_out10, 3e-6), "v", color="#D55E00", label="outliers (Lanczos)")
 ax.plot(top10[n_out10:], np.full(len(top10) - n_out10, 3e-6), "|", color="#0072B2", ms=14,
         label="bulk's top (Lanczos)")
-ax.legend()
-plotting.label(ax, f"Spectral density, {ds10.name}, 10 classes", "eigenvalue λ",
-               "density ρ(λ) (log scale)")
+ax.legend(loc="upper right")
+plotting.label(ax, f"Spectral density, {ds10.name}, 10 classes", "eigenvalue λ", "density ρ(λ) (log scale)")
 idx = np.arange(1, len(top10) + 1)
 ax2.semilogy(idx[:n_out10], top10[:n_out10], "o", color="#D55E00", label="outliers")
 ax2.semilogy(idx[n_out10:], top10[n_out10:], "o", color="#0072B2", label="bulk")
-ax2.axhline(3 * b10, color="k", ls="--", lw=1.5, label="3 × bulk scale b")
-ax2.axhline(b10, color="k", ls=":", lw=1.5, label="bulk scale b")
+ax2.axhline(math.sqrt(top10[n_split - 1] * top10[n_split]), color="k", ls="--", lw=1.5,
+            label=f"Otsu split (gap ×{gap10:.2f})")
 ax2.legend()
-plotting.label(ax2, f"Top {len(top10)} eigenvalues (D = {op10.dim:,})", "index i (largest first)",
-               "λ_i (log scale)")
+ax2.xaxis.set_major_locator(MaxNLocator(integer=True))
+plotting.label(ax2, f"Top {len(top10)} eigenvalues (D = {spec10.D:,})", "index i (largest first)", "λ_i (log scale)")
 plotting.save(fig, "ch02_spectrum")
 plt.show()
+near_zero = spec10.density.expect(lambda t: (t.abs() < 0.01 * hi_node).double())
+print(f"Lanczos's smallest node λ_min ≈ {lo_node:.3f}; σ = {sigma:.3f}; fraction of eigenvalues with "
+      f"|λ| < 1 % of λ_max: {near_zero:.3f}")
 
 # %% [markdown]
-# Left: almost all the mass of the density sits in a narrow peak at $\lambda \approx 0$ — the
-# bulk — and far to the right a few small bumps, each holding one eigenvalue out of thousands
-# (density $\approx 1/D$ per bump, which is why the vertical axis must be logarithmic to see them).
-# Right: the top eigenvalues; the outliers stand clear of the smoothly decaying bulk.
+# Left: almost all the mass sits in a narrow peak at $\lambda \approx 0$ (the bulk) and far to
+# the right there are a few small bumps, each holding one eigenvalue out of thousands (density
+# $\approx 1/D$ per bump, which is why the vertical axis must be logarithmic to see them). The
+# grey band lies below the smallest Lanczos node: no eigenvalue is there, the curve only shows
+# the kernel's width. Right: the top eigenvalues; the outliers stand clear of the smoothly
+# decaying bulk.
 #
 # **Check:** Lanczos and the simplest method of all, power iteration ($v \leftarrow Hv/\|Hv\|$),
 # must agree on the largest eigenvalue.
 
 # %%
-lam_power, _ = hessian.power_iteration(op10, k=1, iters=500, tol=1e-5)
+lam_power, _ = hs.power_iteration(op10, k=1, iters=500, tol=1e-5)
 rel = abs(float(lam_power[0]) - float(top10[0])) / float(top10[0])
-print(f"λ_max: Lanczos {float(top10[0]):.5g}, power iteration {float(lam_power[0]):.5g} "
-      f"(relative difference {rel:.1e})")
+print(f"λ_max: Lanczos {float(top10[0]):.5g}, power iteration {float(lam_power[0]):.5g} (relative difference {rel:.1e})")
 assert rel < 0.01, f"Lanczos and power iteration disagree on λ_max by {100 * rel:.2f} % (> 1 %)"
-print("check passed: the top Lanczos eigenvalue agrees with power iteration to 1 %")
+assert near_zero > 0.8, f"the bulk should hold most eigenvalues near zero, got {near_zero:.2f}"
 
 # %% [markdown]
 # Hutchinson's estimator gives the trace: for random signs $z_i = \pm 1$, $\mathbb E[z^\top H z] =
-# \operatorname{tr} H$, and averaging $n$ probes gives a Student-$t$ confidence interval. The trace
-# is the sum of all $D$ eigenvalues; compare it with the sum of the outliers alone.
+# \operatorname{tr} H$, and averaging $n$ probes gives a Student-$t$ confidence interval (a
+# `stats.Estimate`). The trace is the sum of all $D$ eigenvalues; compare it with the sum of the
+# outliers alone.
 
 # %%
-tr = hessian.hutchinson_trace(op10, n_probes=config.size(full=60, quick=20))
-print(f"tr H: Hutchinson {tr.mean:.1f}, 95 % interval [{tr.lo:.1f}, {tr.hi:.1f}]")
-print(f"sum of the {n_out10} outliers: {float(top10[:n_out10].sum()):.1f}, "
-      f"i.e. {100 * float(top10[:n_out10].sum()) / tr.mean:.0f} % of the trace from "
-      f"{100 * n_out10 / op10.dim:.2f} % of the directions")
+tr = hs.hutchinson_trace(op10, n_probes=config.size(full=100, quick=50))
+out_sum = float(top10[:n_out10].sum())
+print(f"tr H: {tr}")
+print(f"sum of the {n_out10} outliers: {out_sum:.1f}, i.e. between {100 * out_sum / tr.hi:.0f} % and "
+      f"{100 * out_sum / tr.lo:.0f} % of the trace (the 95 % interval), from "
+      f"{100 * n_out10 / spec10.D:.2f} % of the directions")
+assert tr.half_width < 0.3 * tr.value, f"the trace estimate is too uncertain to read: {tr}"
+assert out_sum / tr.hi > 0.4, "the outliers should carry a large share of the trace even at the interval's top"
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Outliers and the number of classes
 #
 # Sagun et al. (2017) conjectured, and Papyan (2019) explained, that the number of outliers is set
 # by the *data*: about one per class. The reason is the Gauss–Newton part of $H$ (section 5): the
 # gradients of the logits cluster by class, and $C$ clusters of gradient vectors produce about $C$
-# large directions. (A softmax ignores a common shift of all logits, so one combination can drop
-# out, giving $C - 1$; the hierarchy of smaller outliers can add one or two more — "about one per
-# class" is the honest statement.) We train the same MLP on the first 2, 5 and 10 classes.
+# large directions. A softmax ignores a common shift of all logits, so one combination drops out,
+# giving $C - 1$; Papyan's next level of smaller outliers can add one or two more.
+
+# %% [markdown]
+# **Think!** How many outliers do you expect for 2 classes, for 5? And at initialisation, before
+# any training, where the logits carry no information about the classes yet?
 
 # %%
 CLASSES = (2, 5, 10)
-tops = {}
+counts, counts_init, tops = {}, {}, {}
 for c in CLASSES:
-    m, d = trained(c)
-    tops[c] = top_eigs(m, d)
-outliers = {c: hessian.count_outliers(tops[c]) for c in CLASSES}
-print("classes → outliers:", outliers)
-for factor, gap in ((2, 1.5), (5, 1.5), (3, 1.3), (3, 2.0)):
-    print(f"  with candidates above {factor} b and gaps ≥ {gap}:",
-          {c: hessian.count_outliers(tops[c], factor, gap) for c in CLASSES})
+    ds_c, runs_c = (ds10, runs10) if c == 10 else trained(c)
+    tops[c], counts[c], counts_init[c] = [], [], []
+    for seed, run in zip(SEEDS, runs_c, strict=True):
+        top = hs.spectrum(hs.classifier(ds_c, HIDDEN, run["theta"]), ds_c, k=K_TOP,
+                          lanczos_steps=LANCZOS_STEPS, slq_probes=0).top
+        top0 = hs.spectrum(hs.classifier(ds_c, HIDDEN, init_seed=seed), ds_c, k=K_TOP,
+                           lanczos_steps=LANCZOS_STEPS, slq_probes=0).top
+        tops[c].append(top)
+        counts[c].append(hs.count_outliers(top))
+        counts_init[c].append(hs.count_outliers(top0))
+    print(f"{c:2d} classes: outliers per seed {counts[c]} (at initialisation {counts_init[c]})")
+for min_gap in (1.15, 1.35):
+    print(f"  with the presence gap {min_gap} instead of 1.25:",
+          {c: [hs.count_outliers(t, min_gap=min_gap) for t in tops[c]] for c in CLASSES})
 
 # %%
-fig, ax = plt.subplots(figsize=(10, 5.5))
-for c, color in zip(CLASSES, ["#009E73", "#E69F00", "#0072B2"], strict=True):
-    rel_c = tops[c] / hessian.bulk_scale(tops[c])
-    ax.semilogy(idx, rel_c, "o-", color=color, ms=5, lw=1,
-                label=f"{c} classes: {outliers[c]} outliers")
-    ax.semilogy(idx[: outliers[c]], rel_c[: outliers[c]], "o", color=color, ms=12, mfc="none",
-                mew=2)
-ax.axhline(3, color="k", ls="--", lw=1.5, label="candidates above 3 b")
-ax.legend()
-plotting.label(ax, "Outliers (circled) track the number of classes", "index i (largest first)",
-               "λ_i / bulk scale b (log scale)")
+fig, (ax, ax2) = plt.subplots(1, 2, figsize=(15, 5.5))
+colors = {2: "#009E73", 5: "#E69F00", 10: "#0072B2"}
+for c in CLASSES:
+    jitter = np.linspace(-0.3, 0.3, len(SEEDS))
+    ax.plot(c + jitter, counts[c], "o", color=colors[c], ms=10, label=f"{c} classes, trained")
+    ax.plot(c + jitter, counts_init[c], "o", color=colors[c], ms=10, mfc="none", mew=2)
+ax.plot([], [], "o", color="grey", mfc="none", mew=2, label="at initialisation")
+cs = np.array([1, 11])
+ax.plot(cs, cs, "k:", lw=1.5, label="C")
+ax.plot(cs, cs - 1, "k--", lw=1.5, label="C − 1")
+ax.set_xticks(CLASSES)
+ax.legend(loc="upper left", fontsize=11)
+plotting.label(ax, f"Outliers vs classes ({len(SEEDS)} seeds each)", "number of classes C", "outliers (top 20)")
+for c in CLASSES:
+    rel_c = tops[c][0] / hs.bulk_scale(tops[c][0])
+    ax2.semilogy(idx, rel_c, "o-", color=colors[c], ms=5, lw=1, label=f"{c} classes: {counts[c][0]} outliers")
+    ax2.semilogy(idx[: counts[c][0]], rel_c[: counts[c][0]], "o", color=colors[c], ms=12, mfc="none", mew=2)
+ax2.legend()
+ax2.xaxis.set_major_locator(MaxNLocator(integer=True))
+plotting.label(ax2, "Top eigenvalues, seed 0 (outliers circled)", "index i (largest first)", "λ_i / bulk scale (log scale)")
 plotting.save(fig, "ch02_outliers_vs_classes")
 plt.show()
 
 # %%
-for c in (2, 5):
-    assert abs(outliers[c] - c) <= 1, (
-        f"{c} classes gave {outliers[c]} outliers; expected {c} ± 1 (one per class, or C − 1)")
-assert outliers[2] < outliers[5] < outliers[10], f"outliers should grow with classes: {outliers}"
-print("check passed: the number of outliers tracks the number of classes")
+medians = {c: float(np.median(counts[c])) for c in CLASSES}
+for c in CLASSES:
+    assert medians[c] in (c - 1, c), f"{c} classes: median {medians[c]} outliers over seeds, expected C − 1 or C"
+    assert all(c - 2 <= k <= c + 1 for k in counts[c]), f"{c} classes: a seed far from C: {counts[c]}"
+    assert all(k == 0 for k in counts_init[c]), f"{c} classes: outliers at initialisation {counts_init[c]}"
+assert medians[2] < medians[5] < medians[10], f"outliers should grow with the classes: {medians}"
+print("check passed: the number of outliers tracks the number of classes, on every seed; none at initialisation")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · Width scales the bulk, the outliers stay
 #
 # Now fix the data (all 10 classes) and grow the network. Sagun et al. (2017) found that more
-# parameters merely *scale the bulk* — more eigenvalues near zero — while the outliers, set by the
+# parameters merely *scale the bulk* (more eigenvalues near zero) while the outliers, set by the
 # data, stay where they are.
+
+# %% [markdown]
+# **Think!** If you double the width of every hidden layer, D roughly quadruples. What happens to
+# $\lambda_\text{max}$, to the number of outliers, and to the number of eigenvalues near zero?
 
 # %%
 WIDTHS = config.size(full=(50, 100, 200), quick=(16, 32, 64))
 by_width = {}
 for w in WIDTHS:
-    m, d = trained(10, (w, w))
-    op_w = hessian.hessian_operator(m, d)
-    dens_w = cache.cached("ch02/slq", lambda op_w=op_w: hessian.slq(op_w, SLQ_PROBES, SLQ_STEPS),
-                          model=m, probes=SLQ_PROBES, steps=SLQ_STEPS, n=len(d.x_train))
-    by_width[w] = (op_w.dim, top_eigs(m, d), dens_w)
-    print(f"width {w}: D = {op_w.dim:,}, λ_max = {float(by_width[w][1][0]):.3g}, "
-          f"outliers {hessian.count_outliers(by_width[w][1])}")
+    ds_w, runs_w = (ds10, runs10) if (w, w) == tuple(HIDDEN) else trained(10, (w, w), seeds=SEEDS[:1])
+    sp_w = hs.spectrum(hs.classifier(ds_w, (w, w), runs_w[0]["theta"]), ds_w, k=K_TOP,
+                       lanczos_steps=LANCZOS_STEPS, slq_probes=SLQ_PROBES, slq_steps=SLQ_STEPS)
+    flat_count = sp_w.density.trace(lambda t, lm=float(sp_w.top[0]): (t.abs() < 0.01 * lm).double())
+    by_width[w] = (sp_w, flat_count)
+    print(f"width {w}: D = {sp_w.D:,}, λ_max = {float(sp_w.top[0]):.3g}, outliers {hs.count_outliers(sp_w.top)}, "
+          f"eigenvalues with |λ| < 1 % of λ_max ≈ {flat_count:,.0f} ({flat_count / sp_w.D:.0%} of D)")
 
 # %%
 fig, (ax, ax2) = plt.subplots(1, 2, figsize=(15, 5.5))
 grid = np.linspace(-0.3, 1.0, 600)
 for w, color in zip(WIDTHS, ["#009E73", "#E69F00", "#0072B2"], strict=True):
-    dim, top, dens = by_width[w]
-    ax.semilogy(idx, top, "o-", color=color, ms=5, lw=1, label=f"width {w} (D = {dim:,})")
-    counts = dim * dens.density(torch.tensor(grid), sigma=0.05).numpy()
-    ax2.semilogy(grid, counts, color=color, label=f"width {w}")
+    sp_w, _ = by_width[w]
+    ax.semilogy(idx, sp_w.top, "o-", color=color, ms=5, lw=1, label=f"width {w} (D = {sp_w.D:,})")
+    ax2.semilogy(grid, sp_w.D * sp_w.density.density(torch.tensor(grid), sigma=0.05).numpy(),
+                 color=color, label=f"width {w}")
 ax.legend()
-plotting.label(ax, "Top eigenvalues: the outliers stay", "index i (largest first)",
-               "λ_i (log scale)")
+ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+plotting.label(ax, "Top eigenvalues: the outliers stay", "index i (largest first)", "λ_i (log scale)")
 ax2.set_ylim(1, None)
 ax2.legend()
-plotting.label(ax2, "The bulk grows with D", "eigenvalue λ", "D·ρ(λ): eigenvalues per unit λ")
+plotting.label(ax2, "The bulk grows with D (σ = 0.05)", "eigenvalue λ", "D·ρ(λ): eigenvalues per unit λ")
 plotting.save(fig, "ch02_width")
 plt.show()
 
 # %% [markdown]
 # Left: the top eigenvalues, outliers included, barely move while $D$ grows several-fold. Right:
-# the number of eigenvalues per unit $\lambda$ (the density times $D$): the bulk near zero grows
-# with $D$ — the extra parameters add flat directions, not curved ones.
+# the number of eigenvalues per unit $\lambda$ (the density times $D$): the peak near zero grows
+# with $D$; the extra parameters add flat directions, not curved ones.
 
 # %%
-lmax = [float(by_width[w][1][0]) for w in WIDTHS]
-dims = [by_width[w][0] for w in WIDTHS]
+lmax = [float(by_width[w][0].top[0]) for w in WIDTHS]
+dims = np.array([by_width[w][0].D for w in WIDTHS])
+flat = np.array([by_width[w][1] for w in WIDTHS])
+n_outs = [hs.count_outliers(by_width[w][0].top) for w in WIDTHS]
 assert max(lmax) < 2 * min(lmax), f"λ_max should stay put across widths, got {lmax}"
-n_outs = [hessian.count_outliers(by_width[w][1]) for w in WIDTHS]
 assert max(n_outs) - min(n_outs) <= 1, f"the number of outliers should not change with width: {n_outs}"
-assert dims[-1] > 4 * dims[0]
-print("check passed: D grew", f"{dims[-1] / dims[0]:.0f}-fold; λ_max stayed within a factor 2")
+assert np.all(flat / dims > 0.7), f"most eigenvalues should lie near zero at every width: {flat / dims}"
+assert flat[-1] / flat[0] > 0.8 * dims[-1] / dims[0], f"the near-zero count should grow with D: {flat} for D = {dims}"
+print(f"check passed: D grew {dims[-1] / dims[0]:.0f}-fold, the near-zero count {flat[-1] / flat[0]:.0f}-fold; λ_max stayed within a factor 2")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · The Gauss–Newton part carries the outliers
 #
 # Write the network's outputs (logits) as $f(\theta) \in \mathbb R^C$ per example and the loss as
@@ -375,61 +382,49 @@ print("check passed: D grew", f"{dims[-1] / dims[0]:.0f}-fold; λ_max stayed wit
 #
 # with $J_i = \partial f_i / \partial \theta$. $G$ is positive semi-definite (cross-entropy is
 # convex in the logits) and has rank at most $N(C-1)$; $R$ is weighted by the residuals
-# $\partial\ell/\partial f = p - \text{onehot}(y)$, which shrink as the fit improves. `hessian`
-# gives both as operators ($Gv = J^\top(\nabla_f^2\ell\,(Jv))$ by a `jvp` then a `vjp`), and the
-# unit tests check them against dense matrices. We compare their top eigenvalues on a small model.
+# $\partial\ell/\partial f = p - \text{onehot}(y)$, which shrink as the fit improves. The operator
+# gives both ($Gv = J^\top(\nabla_f^2\ell\,(Jv))$ by a `jvp` then a `vjp`), and the unit tests
+# check them against dense matrices. We compare their top eigenvalues on a small model.
 
 # %%
-model_s, ds_s = trained(10, (16,))
-op_s = hessian.hessian_operator(model_s, ds_s)
-
-
-def ritz(op, steps=LANCZOS_STEPS):
-    """All Ritz values of a Lanczos run: accurate at both ends of the spectrum."""
-    return torch.linalg.eigvalsh(hessian.lanczos(op, steps).tridiagonal()).flip(0)
-
-
-parts = cache.cached("ch02/gn", lambda: {"H": ritz(op_s), "G": ritz(op_s.gauss_newton()),
-                                         "R": ritz(op_s.residual())},
-                     model=model_s, steps=LANCZOS_STEPS, n=len(ds_s.x_train))
-print(f"D = {op_s.dim:,}; top 12 of H:", " ".join(f"{v:.3g}" for v in parts["H"][:12].tolist()))
-print(" " * (len(f"D = {op_s.dim:,}; ") + 4) + "of G:",
-      " ".join(f"{v:.3g}" for v in parts["G"][:12].tolist()))
+ds_s, runs_s = trained(10, (16,), seeds=SEEDS[:1])
+model_s = hs.classifier(ds_s, (16,), runs_s[0]["theta"])
+parts = hs.gauss_newton_parts(model_s, ds_s, steps=LANCZOS_STEPS)
+print(f"D = {models.count_params(model_s):,}; top 12 of H:", " ".join(f"{v:.3g}" for v in parts["H"][:12].tolist()))
+print("                 of G:", " ".join(f"{v:.3g}" for v in parts["G"][:12].tolist()))
 print(f"R: largest {float(parts['R'][0]):.3g}, smallest {float(parts['R'][-1]):.3g}")
 
-# %%
 fig, ax = plt.subplots(figsize=(10, 5.5))
-n_show = 20
-i20 = np.arange(1, n_show + 1)
-ax.semilogy(i20, parts["H"][:n_show], "o", ms=10, label="H (full Hessian)")
-ax.semilogy(i20, parts["G"][:n_show], "x", ms=10, mew=2.5, label="G (Gauss–Newton)")
-ax.semilogy(i20, parts["R"][:n_show], "s", ms=6, label="R (residual): largest λ")
-ax.semilogy(i20, -parts["R"].flip(0)[:n_show], "^", ms=6, label="R (residual): |most negative λ|")
-ax.axhline(3 * hessian.bulk_scale(parts["H"][:K_TOP]), color="k", ls="--", lw=1.5,
-           label="3 × bulk scale b")
+i20 = np.arange(1, K_TOP + 1)
+ax.semilogy(i20, parts["H"][:K_TOP], "o", ms=10, label="H (full Hessian)")
+ax.semilogy(i20, parts["G"][:K_TOP], "x", ms=10, mew=2.5, label="G (Gauss–Newton)")
+ax.semilogy(i20, parts["R"][:K_TOP], "s", ms=6, label="R (residual): largest λ")
+ax.semilogy(i20, -parts["R"].flip(0)[:K_TOP], "^", ms=6, label="R (residual): |most negative λ|")
 ax.legend(loc="upper right", fontsize=11)
+ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 plotting.label(ax, f"H = G + R on a {ds_s.input_shape[1] * ds_s.input_shape[2]}-16-10 MLP "
-               f"(D = {op_s.dim:,})", "index i (largest first)", "|eigenvalue| (log scale)")
+               f"(D = {models.count_params(model_s):,})", "index i (largest first)", "|eigenvalue| (log scale)")
 plotting.save(fig, "ch02_gauss_newton")
 plt.show()
 
-# %% [markdown]
-# The top eigenvalues of $H$ and of $G$ coincide: the outliers live in the Gauss–Newton part. The
-# residual $R$ has eigenvalues of both signs, but all of them are far below the outlier threshold,
-# at the scale of the bulk or smaller: $R$ spreads the bulk (and is the only source of negative
-# curvature, since $G \succeq 0$) without creating outliers.
-
 # %%
-n_out_s = hessian.count_outliers(parts["H"][:K_TOP])
+n_out_s = hs.count_outliers(parts["H"][:K_TOP])
 rel_gn = ((parts["H"][:n_out_s] - parts["G"][:n_out_s]).abs() / parts["H"][:n_out_s]).max()
 r_scale = float(parts["R"].abs().max())
 print(f"{n_out_s} outliers; max relative difference H vs G on them {float(rel_gn):.3f}; "
       f"largest |eigenvalue| of R {r_scale:.3g} vs smallest outlier {float(parts['H'][n_out_s - 1]):.3g}")
+assert n_out_s >= 5, f"the small model should have outliers too, found {n_out_s}"
 assert float(rel_gn) < 0.15, "the outliers of H should be outliers of G"
 assert r_scale < float(parts["H"][n_out_s - 1]), "R should be smaller than every outlier"
 print("check passed: the Gauss–Newton part carries the outliers")
 
 # %% [markdown]
+# The top eigenvalues of $H$ and of $G$ coincide: the outliers live in the Gauss–Newton part. The
+# residual $R$ has eigenvalues of both signs, but all of them are far below the outliers, at the
+# scale of the bulk or smaller: $R$ spreads the bulk (and is the only source of negative
+# curvature, since $G \succeq 0$) without creating outliers.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 · The effective number of parameters
 #
 # MacKay (1992) asked how many parameters the data actually determine. Put a Gaussian prior of
@@ -443,133 +438,115 @@ print("check passed: the Gauss–Newton part carries the outliers")
 # (Negative eigenvalues are clipped to zero.) For a network with $D$ in the tens of thousands we
 # cannot list all $\lambda_i$, but this is a trace, $\operatorname{tr} f(H)$ with
 # $f(\lambda) = \lambda/(\lambda+\alpha)$, and SLQ estimates any such trace:
-# $D \sum_j w_j f(\theta_j)$ averaged over probes (`hessian.effective_parameters_slq`).
+# $D \sum_j w_j f(\theta_j)$ averaged over probes (`hs.effective_parameters_slq`).
 
 # %%
 alphas = torch.logspace(-5, 2, 29)
+ALPHA = 1e-2
 fig, ax = plt.subplots(figsize=(10, 5.5))
 for w, color in zip(WIDTHS, ["#009E73", "#E69F00", "#0072B2"], strict=True):
-    dim, _, dens = by_width[w]
-    n_eff = hessian.effective_parameters_slq(dens, alphas)
-    ax.loglog(alphas, n_eff, color=color, label=f"N_eff, width {w}")
-    ax.axhline(dim, color=color, ls=":", lw=1.5)
-ax.axvline(1e-2, color="k", ls="--", lw=1)
-ax.text(1.2e-2, 3, "α = 0.01", fontsize=12)
+    sp_w, _ = by_width[w]
+    ax.loglog(alphas, hs.effective_parameters_slq(sp_w.density, alphas), color=color, label=f"N_eff, width {w}")
+    ax.axhline(sp_w.D, color=color, ls=":", lw=1.5)
+ax.axvline(ALPHA, color="k", ls="--", lw=1)
+ax.text(1.2 * ALPHA, 3, f"α = {ALPHA:g}", fontsize=12)
 ax.legend()
-plotting.label(ax, "Effective parameters N_eff(α); dotted: D", "prior precision α",
-               "N_eff (log scale)")
+plotting.label(ax, "Effective parameters N_eff(α); dotted: D", "prior precision α", "N_eff (log scale)")
 plotting.save(fig, "ch02_n_eff")
 plt.show()
 
 # %% [markdown]
 # With a weak prior ($\alpha \to 0$) every direction with positive curvature counts and
 # $N_\text{eff}$ climbs towards $D$ (it stops short: exactly flat and negatively curved directions
-# never count); with a strong prior only the outliers do. At $\alpha = 0.01$ — a weight decay at
-# the strong end of the usual range $10^{-4}$–$10^{-2}$ — the data determine only a small fraction
-# of the parameters (about 10–20 % of $D$ for the small quick-mode networks, 3–5 % for the full-mode
-# MNIST networks), and that fraction does not grow as the network widens — it tends to fall: the
-# added parameters are mostly added flat directions. (These are SLQ estimates from a few probes; at the smallest $\alpha$ they
-# are the least precise, since they depend on how the quadrature resolves the peak at zero.)
+# never count); with a strong prior only the outliers do. At $\alpha = 0.01$, a weight decay at
+# the strong end of the usual range $10^{-4}$–$10^{-2}$, the data determine only a small fraction
+# of the parameters, and that fraction does not grow as the network widens: the added parameters
+# are mostly added flat directions. (These are SLQ estimates from a few probes; at the smallest
+# $\alpha$ they are the least precise, since they depend on how the quadrature resolves the peak
+# at zero.)
 
 # %%
-ALPHA = 1e-2
-frac = {w: float(hessian.effective_parameters_slq(by_width[w][2], ALPHA)[0]) / by_width[w][0]
+frac = {w: float(hs.effective_parameters_slq(by_width[w][0].density, ALPHA)[0]) / by_width[w][0].D
         for w in WIDTHS}
 print("N_eff(0.01) / D by width:", {w: f"{f:.3f}" for w, f in frac.items()})
 assert all(f < 0.25 for f in frac.values()), f"N_eff should be a small fraction of D: {frac}"
 assert frac[WIDTHS[-1]] < frac[WIDTHS[0]], f"the fraction should not grow with width: {frac}"
 print("check passed: N_eff is a small fraction of D")
 
-# %% [markdown]
-# **SANE.** Wang & Roberts (2023) propose a *sharpness-adjusted* variant of $N_\text{eff}$, SANE,
-# designed to stay meaningful at large learning rates. We could not read the paper's definition
-# while writing this chapter (only its abstract was available to us), so SANE is left out rather
-# than replaced by a formula of our own under its name; see the paper, arXiv:2305.18490.
-#
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7 · How the spectrum evolves during training
 #
-# We train the 10-class network again and keep checkpoints along the way (log-spaced steps, since
-# most changes happen early). At each checkpoint: the top eigenvalues (Lanczos), $N_\text{eff}$ at
-# $\alpha = 0.01$ (SLQ), the number of eigenvalues above the fixed threshold $\lambda = 1$ and the
-# number of outliers (both counted among the top 30 from Lanczos).
+# The 10-class network of section 2 kept checkpoints at log-spaced steps (most changes happen
+# early). At each: the top eigenvalues (Lanczos), $N_\text{eff}$ at $\alpha = 0.01$ (SLQ), the
+# number of eigenvalues above the fixed threshold $\lambda = 1$ and the number of outliers.
 
 # %%
-n_steps10 = fit(10, HIDDEN)[1].step[-1]
-CKPTS = tuple(sorted({0, *np.unique(np.geomspace(1, n_steps10, 9).astype(int)).tolist()}))
-_, hist_ev, states = fit(10, HIDDEN, checkpoints=CKPTS)
-THRESH = 1.0
+steps_ev = sorted(runs10[0]["checkpoints"])
+sums = hs.summaries(ds10, HIDDEN, runs10[0]["checkpoints"], k=K_TOP, steps=config.size(full=60, quick=50),
+                    alpha=ALPHA, threshold=1.0, n_probes=config.size(full=4, quick=2))
+loss_at = dict(zip(runs10[0]["eval_steps"].tolist(), runs10[0]["loss_curve"].tolist(), strict=True))
+n_out_ev = [s.n_outliers for s in sums]
+print("step:    ", steps_ev)
+print("λ_max:   ", [round(float(s.top[0]), 2) for s in sums])
+print("N_eff:   ", [round(s.n_eff) for s in sums])
+print("outliers:", n_out_ev)
 
-
-def summary_at(step):
-    m = models.mlp(ds10.input_shape, 10, hidden=HIDDEN)
-    m.load_state_dict(states[step])
-    return hessian.summarize(hessian.hessian_operator(m, ds10), k=K_TOP, steps=EV_STEPS,
-                             alpha=ALPHA, threshold=THRESH, n_probes=4, seed=0)
-
-
-steps_ev = sorted(states)
-EV_STEPS = config.size(full=60, quick=50)
-summaries = cache.sweep("ch02/evolution", [{"step": s} for s in steps_ev],
-                        lambda p: summary_at(p["step"]), desc="spectrum per checkpoint",
-                        model=model10, ckpts=CKPTS, k=K_TOP, alpha=ALPHA, thresh=THRESH,
-                        steps=EV_STEPS, probes=4)
-loss_at = dict(zip(hist_ev.step, hist_ev.loss, strict=True))
-n_out_ev = [hessian.count_outliers(s.top) for s in summaries]
-print("step:", steps_ev)
-print("λ_max:", [round(float(s.top[0]), 2) for s in summaries])
-print("N_eff:", [round(s.n_eff) for s in summaries], "outliers:", n_out_ev)
-
-# %%
 fig, axes = plt.subplots(1, 3, figsize=(17, 5))
 x_ev = np.array(steps_ev) + 1
-axes[0].loglog(x_ev, [float(s.top[0]) for s in summaries], "o-", label="λ_max")
+axes[0].loglog(x_ev, [float(s.top[0]) for s in sums], "o-", label="λ_max")
 axes[0].loglog(x_ev, [loss_at[s] for s in steps_ev], "s--", label="training loss")
 axes[0].legend()
 plotting.label(axes[0], "Sharpness and loss", "step + 1", "value (log scale)")
-axes[1].semilogx(x_ev, [s.n_eff for s in summaries], "o-", color="#009E73")
+axes[1].semilogx(x_ev, [s.n_eff for s in sums], "o-", color="#009E73")
 axes[1].set_ylim(0, None)
-plotting.label(axes[1], f"N_eff(α = {ALPHA:g}); D = {op10.dim:,}", "step + 1", "N_eff")
-axes[2].semilogx(x_ev, [s.n_above for s in summaries], "o-", color="#D55E00",
-                 label=f"eigenvalues above λ = {THRESH:g}")
+plotting.label(axes[1], f"N_eff(α = {ALPHA:g}); D = {spec10.D:,}", "step + 1", "N_eff")
+axes[2].semilogx(x_ev, [s.n_above for s in sums], "o-", color="#D55E00", label="eigenvalues above λ = 1")
 axes[2].semilogx(x_ev, n_out_ev, "s--", color="#0072B2", label="outliers")
 axes[2].axhline(10, color="k", ls=":", lw=1.5, label="number of classes")
 axes[2].legend(fontsize=11)
 plotting.label(axes[2], "Sharp directions", "step + 1", "count")
+fig.tight_layout()
 plotting.save(fig, "ch02_evolution")
 plt.show()
 
 # %% [markdown]
 # At initialisation there are no outliers: the top eigenvalues decay smoothly into the bulk. While
 # the loss sits on its initial plateau little changes; when the loss starts to fall,
-# $\lambda_\text{max}$ grows by an order of magnitude and, within a few dozen steps, the outliers
-# separate from the bulk — about one per class — and stay. The count above a *fixed* threshold
-# ($\lambda > 1$) rises too, but it mixes outliers with the top of the bulk, which moves as
-# training goes on; that is why we measure outliers against the bulk.
-#
-# $N_\text{eff}(0.01)$ stays a small fraction of $D$ throughout. Its wiggles from checkpoint to
-# checkpoint are mostly estimation error, not dynamics: with $\alpha = 0.01$, $N_\text{eff}$
-# depends on how the eigenvalues inside the narrow peak at zero straddle $\alpha$, and a few SLQ
-# probes with a few dozen nodes resolve that peak only coarsely (more probes and steps shrink the
-# wiggles, at a proportional cost). Scrub through the checkpoints to watch the top eigenvalues
-# (each frame is the Lanczos top-30 at one checkpoint; the dashed line is $\lambda = 1$).
+# $\lambda_\text{max}$ grows by an order of magnitude and the outliers separate from the bulk,
+# about one per class, and stay. The count above a *fixed* threshold ($\lambda > 1$) rises too,
+# but it mixes outliers with the top of the bulk, which moves as training goes on; that is why we
+# measure outliers against the bulk. $N_\text{eff}(0.01)$ stays a small fraction of $D$
+# throughout; its wiggles from checkpoint to checkpoint are mostly estimation error (a few SLQ
+# probes resolve the narrow peak at zero only coarsely).
 
 # %%
-grow = float(summaries[-1].top[0]) / float(summaries[0].top[0])
+grow = float(sums[-1].top[0]) / float(sums[0].top[0])
 assert grow > 5, f"λ_max should grow several-fold during training, grew {grow:.1f}×"
-assert abs(n_out_ev[-1] - 10) <= 2, f"the trained net should have about 10 outliers: {n_out_ev[-1]}"
-print(f"check passed: λ_max grew {grow:.0f}-fold; {n_out_ev[-1]} outliers at the end")
+assert n_out_ev[0] == 0, f"no outliers at initialisation, found {n_out_ev[0]}"
+assert 8 <= n_out_ev[-1] <= 11, f"the trained net should have about 10 outliers: {n_out_ev[-1]}"
+print(f"check passed: λ_max grew {grow:.0f}-fold; no outliers at the start, {n_out_ev[-1]} at the end")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Scrub through the checkpoints with the slider (each frame is the top 20 from Lanczos at one
+# checkpoint; orange: outliers; dashed: $\lambda = 1$). Below it, the last checkpoint drawn
+# without the widget, so that it shows in any copy of the notebook.
 
 # %%
-scrubber = hessian.checkpoint_scrubber(steps_ev, summaries)
+display(hs.checkpoint_scrubber(steps_ev, sums))
+fig = hs.checkpoint_figure(steps_ev, sums, len(steps_ev) - 1)
+plotting.save(fig, "ch02_checkpoint")
+plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Exercises
+#
 # ### Exercise 1: a Hessian-vector product by finite differences
 #
 # Before automatic differentiation, $Hv$ was computed from two gradients:
 # $Hv \approx \big(\nabla L(\theta + \varepsilon v) - \nabla L(\theta - \varepsilon v)\big)/(2\varepsilon)$,
 # with error $O(\varepsilon^2)$ (plus rounding error $O(\text{machine precision}/\varepsilon)$).
-# Complete `hvp_fd`; `grad_at(theta)` returns the gradient at a flat parameter vector. The cell
-# after it compares your product with the exact one on the tiny float64 network of section 1.
+# Complete `hvp_fd`; `grad_at(theta)` returns the gradient at a flat parameter vector. The check
+# compares your product with the exact one on the tiny float64 network of section 1.
 
 # %%
 def grad_at(theta: torch.Tensor) -> torch.Tensor:
@@ -586,21 +563,41 @@ def hvp_fd(v: torch.Tensor, eps: float = 1e-4) -> torch.Tensor:
 
 
 # %%
-fd_err = float((hvp_fd(v) - H_tiny @ v).norm() / (H_tiny @ v).norm())
-print(f"relative error of the finite-difference Hv: {fd_err:.1e}")
-assert fd_err < 1e-5, "finite differences should match H v to about ε² ≈ 1e-8 (relative)"
+with exercises.checking("Exercise 1"):
+    fd_err = float((hvp_fd(v) - H_tiny @ v).norm() / (H_tiny @ v).norm())
+    print(f"relative error of the finite-difference Hv: {fd_err:.1e}")
+    assert fd_err < 1e-5, "finite differences should match H v to about ε² ≈ 1e-8 (relative)"
 
 # %% [markdown]
 # ### Exercise 2: counting sharp directions with SLQ
 #
-# Using only the SLQ density `dens10` (no new Hessian products), estimate the number of
-# eigenvalues larger than a threshold $t$: $\#\{i : \lambda_i > t\} = \operatorname{tr}\,
-# \mathbf 1[H > t]$, another trace of a function of $H$. Complete `count_above`; the check compares
-# it at the bulk edge with the Lanczos count. (Why is SLQ's answer only approximate here, when its
-# moments were so accurate? Think about how many quadrature nodes a single outlier gets.)
+# Using only an SLQ density (no new Hessian products), estimate the number of eigenvalues larger
+# than a threshold $t$: $\#\{i : \lambda_i > t\} = \operatorname{tr}\, \mathbf 1[H > t]$, another
+# trace of a function of $H$. Complete `count_above`. The check uses a matrix whose eigenvalues we
+# know, $H = Q\,\operatorname{diag}(\lambda)\,Q^\top$ with a random rotation $Q$: 12 outliers
+# between 5 and 20 and a bulk of 388 eigenvalues below 0.5. Any object with `dim`, `dtype`,
+# `device` and `matvec` is an operator for Lanczos and SLQ.
 
 # %%
-def count_above(dens: hessian.SpectralDensity, t: float) -> float:
+class KnownSpectrum:
+    """The symmetric matrix Q diag(eigs) Qᵀ, Q a random rotation, as a linear operator."""
+
+    def __init__(self, eigs: torch.Tensor, seed: int = 0):
+        g = torch.Generator().manual_seed(seed)
+        self.q, _ = torch.linalg.qr(torch.randn(len(eigs), len(eigs), generator=g, dtype=torch.float64))
+        self.eigs, self.dim, self.dtype, self.device = eigs, len(eigs), torch.float64, torch.device("cpu")
+
+    def matvec(self, v: torch.Tensor) -> torch.Tensor:
+        return self.q @ (self.eigs * (self.q.T @ v))
+
+
+g = torch.Generator().manual_seed(1)
+known = KnownSpectrum(torch.cat([5 + 15 * torch.rand(12, generator=g, dtype=torch.float64),
+                                 0.5 * torch.rand(388, generator=g, dtype=torch.float64)]))
+dens_known = hs.slq(known, n_probes=40, steps=40)
+
+
+def count_above(dens: hs.SpectralDensity, t: float) -> float:
     """SLQ estimate of the number of eigenvalues above t."""
     # BEGIN SOLUTION
     return dens.trace(lambda lam: (lam > t).double())
@@ -608,25 +605,59 @@ def count_above(dens: hessian.SpectralDensity, t: float) -> float:
 
 
 # %%
-t_edge = float(math.sqrt(top10[n_out10 - 1] * top10[n_out10]))  # inside the gap
-est = count_above(dens10, t_edge)
-print(f"eigenvalues above {t_edge:.3g}: SLQ {est:.1f}, Lanczos {n_out10}")
-assert abs(est - n_out10) <= max(3.0, 0.5 * n_out10), "SLQ count should be near the outlier count"
+with exercises.checking("Exercise 2"):
+    est_known = count_above(dens_known, 2.0)
+    print(f"eigenvalues above 2: SLQ {est_known:.1f}, truth 12")
+    assert abs(est_known - 12) <= 3, "with 40 probes the SLQ count should be within ±3 of 12"
+    t_edge = float(math.sqrt(top10[n_out10 - 1] * top10[n_out10]))  # inside the gap
+    print(f"the trained network, eigenvalues above {t_edge:.3g}: SLQ ({SLQ_PROBES} probes) "
+          f"{count_above(spec10.density, t_edge):.1f}, Lanczos {n_out10}")
 
 # %% [markdown]
+# ### Exercise 3: predict, then measure
+#
+# SLQ's moments were accurate, but its count of the trained network's outliers above can be off
+# by several. Why? For one probe $v = z/\sqrt D$ ($z$ random signs), an outlier $u_i$ contributes
+# $D\,(v^\top u_i)^2 = (z^\top u_i)^2$ to the count: on average 1, but random. **Before
+# measuring**, predict the standard deviation over probes of the one-probe count of $n$ outliers.
+# (Hint: for a unit vector $u$ spread over many coordinates, $z^\top u$ is close to a standard
+# Gaussian; what is the variance of the square of a standard Gaussian, and are the $n$ terms
+# independent?) The check measures it on the known spectrum, one probe at a time, with your
+# `count_above`.
+
+# %%
+def predicted_probe_sd(n: int) -> float:
+    """Predicted standard deviation over probes of a one-probe SLQ count of n outliers."""
+    # BEGIN SOLUTION
+    return math.sqrt(2 * n)
+    # END SOLUTION
+
+
+# %%
+with exercises.checking("Exercise 3"):
+    one_probe = [count_above(hs.SpectralDensity(dens_known.nodes[i : i + 1], dens_known.weights[i : i + 1],
+                                                dens_known.dim), 2.0) for i in range(len(dens_known.nodes))]
+    measured_sd = float(np.std(one_probe, ddof=1))
+    print(f"one-probe counts: mean {np.mean(one_probe):.1f}, sd {measured_sd:.2f}; predicted sd {predicted_probe_sd(12):.2f}")
+    assert 1 / 1.35 < predicted_probe_sd(12) / measured_sd < 1.35, "the prediction misses the measured spread"
+    print(f"so with {SLQ_PROBES} probes a count of {n_out10} outliers is uncertain by about "
+          f"±{predicted_probe_sd(n_out10) / math.sqrt(SLQ_PROBES):.1f}")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## What to remember
 #
 # - $Hv$ costs about two gradients (`jvp` of `grad`); with it, Lanczos gives the top eigenvalues,
 #   Hutchinson the trace and stochastic Lanczos quadrature the whole density, for any $D$.
 # - The Hessian of a trained classifier is a **bulk** of eigenvalues near zero plus a few
-#   **outliers**, about one per class ($C-1$ with softmax). Outliers are defined by a *gap* in the
-#   log spectrum, not by a fixed threshold.
+#   **outliers**, about one per class ($C-1$ in most of our runs, on every seed). Outliers are
+#   found by the spectrum's own structure (a split of the log spectrum), not a fixed threshold;
+#   at initialisation there are none.
 # - The outliers come from the Gauss–Newton part $J^\top \nabla^2_f\ell\, J$ and are set by the
 #   data; making the network wider adds eigenvalues to the bulk, not outliers.
 # - **Flat directions dominate.** Only a small fraction of the parameters are "well determined"
-#   ($N_\text{eff} \ll D$), and the fraction does not grow with $D$. A sublevel set around a minimum is
-#   therefore wide in most directions — chapter 04 measures that width (Gaussian width), and
-#   chapters 03 and 05 train inside random subspaces that exploit it.
+#   ($N_\text{eff} \ll D$), and the fraction does not grow with $D$. A sublevel set around a
+#   minimum is therefore wide in most directions: chapter 04 measures that width (Gaussian width),
+#   and chapters 03 and 05 train inside random subspaces that exploit it.
 #
 # ## Sources
 #
@@ -639,8 +670,11 @@ assert abs(est - n_out10) <= max(3.0, 0.5 * n_out10), "SLQ count should be near 
 #   density.* ICML 2019: stochastic Lanczos quadrature for network Hessians.
 # - MacKay. *Bayesian interpolation.* Neural Computation, 1992: the effective number of
 #   parameters $\gamma = \sum_i \lambda_i/(\lambda_i + \alpha)$.
-# - Wang, Roberts. *SANE: the phases of gradient descent through sharpness adjusted number of
-#   effective parameters.* 2023 (arXiv:2305.18490) — not used here, see section 6.
+# - Otsu. *A threshold selection method from gray-level histograms.* IEEE Trans. Systems, Man, and
+#   Cybernetics, 1979: the two-group split used to count outliers.
 # - Hutchinson. *A stochastic estimator of the trace of the influence matrix for Laplacian
 #   smoothing splines.* 1990. Golub & Meurant, *Matrices, moments and quadrature*, 1994 (Lanczos
 #   quadrature). Yao, Gholami, Keutzer, Mahoney. *PyHessian.* 2020 (double-backward products).
+# - Further reading: Wang, Roberts. *SANE: the phases of gradient descent through sharpness
+#   adjusted number of effective parameters.* 2023 (arXiv:2305.18490), a variant of $N_\text{eff}$
+#   designed to stay meaningful at large learning rates.
