@@ -301,7 +301,7 @@ def train_members(
         active.logical_and_(~(bad | reached))
         state["n_active"] = int(active.sum())  # one sync per evaluation, not per step
         if on_eval is not None:
-            on_eval(step, u.detach())
+            on_eval(step, u.detach().clone())  # a copy: the live tensor keeps moving
 
     def batch_losses(xb: Tensor, yb: Tensor) -> Tensor:
         logits = shared_logits if batches.shared else own_logits
