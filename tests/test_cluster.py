@@ -30,7 +30,7 @@ def dask_client():
 
 
 def _problem():
-    ds = data.load("digits", device="cpu").subsample(120, seed=0)
+    ds = data.load("digits", device="cpu").subsample(120, sample_seed=0)
     torch.manual_seed(0)
     return models.mlp(ds.input_shape, ds.n_classes, hidden=(8,)), ds
 

@@ -10,7 +10,7 @@ from dofcourse.settings import TrainSettings
 
 @pytest.fixture(scope="module")
 def ds():
-    return data.load("digits", device="cpu").subsample(200, seed=0)
+    return data.load("digits", device="cpu").subsample(200, sample_seed=0)
 
 
 def net(ds, seed):

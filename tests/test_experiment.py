@@ -46,7 +46,7 @@ def test_teacher_seed_and_data_split_change_the_key():
     fns.total(fns.teacher(seed=0))
     fns.total(fns.teacher(seed=7))
     assert fns.CALLS.count("total") == 2
-    d0, d1 = data.load("digits", seed=0, device="cpu"), data.load("digits", seed=1, device="cpu")
+    d0, d1 = (data.load("digits", split_seed=s, device="cpu") for s in (0, 1))
     fns.data_size_and_first_label(d0)
     fns.data_size_and_first_label(d1)
     assert fns.CALLS.count("data") == 2
