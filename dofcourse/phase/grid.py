@@ -1,0 +1,89 @@
+"""The grid of chapter 05: subspace trainings over (burn-in t, d, projection seed), cached.
+
+Larsen et al. (2022) anchor the random affine subspace theta_t + P z at the initialisation
+(t = 0) or after t steps of ordinary training, the *burn-in*. Here
+
+* :func:`burn_in_anchors` records every anchor theta_t from **one** ordinary training run
+  (``subspace.burn_in``), cached, so that the anchors, and with them the keys of every subspace
+  run, are the same on every re-run (a GPU need not train bit for bit alike twice);
+* :func:`phase_grid` trains, for every anchor, the subspaces over dims x proj_seeds with the
+  engine's cached, resumable, vectorised sweep (``subspace.sweep``) and stacks the tables with a
+  column ``t``: one row per run, with final and best train/test accuracy and the final loss;
+* :func:`end_point` is ordinary training of all D parameters, cached: the full model's accuracy
+  after the same number of steps, and the end point theta* whose Hessian chapter 05 models.
+
+Taught in chapter 05; chapter 06 compares its lottery subspaces with these.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+
+import pandas as pd
+from torch import Tensor, nn
+
+from dofcourse import checks, experiment, subspace, train
+from dofcourse.params import flatten
+from dofcourse.projections import DEFAULT_MAX_BYTES
+from dofcourse.settings import TrainSettings
+
+
+@experiment.cached
+def burn_in_anchors(
+    model: nn.Module, data: train.Data, settings: TrainSettings, steps: Sequence[int]
+) -> dict[int, Tensor]:
+    """{t: theta_t (D,)} after t steps of ordinary training with ``settings`` (its ``steps``
+    field is ignored), for every t in ``steps``, all from one run. The model is not changed."""
+    return subspace.burn_in(model, data, settings, steps)
+
+
+@experiment.cached
+def end_point(model: nn.Module, data: train.Data, settings: TrainSettings) -> dict:
+    """Ordinary training of a copy of ``model``: {"theta": theta* (D,), "loss", "train_acc",
+    "test_acc"} at the end, and the evaluation curve ("step", "loss_curve", "train_acc_curve")."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    trained = copy.deepcopy(model)
+    hist = train.train(trained, data, settings, progress=False)
+    return {
+        "theta": flatten(trained).cpu(),
+        "loss": float(hist.loss[-1]),
+        "train_acc": float(hist.train_acc[-1]),
+        "test_acc": float(hist.test_acc[-1]),
+        "step": hist.step,
+        "loss_curve": hist.loss,
+        "train_acc_curve": hist.train_acc,
+    }
+
+
+def phase_grid(
+    model: nn.Module,
+    data: train.Data,
+    settings: TrainSettings,
+    dims: Sequence[int],
+    proj_seeds: Sequence[int],
+    *,
+    burn_in: TrainSettings,
+    steps: Sequence[int] = (0,),
+    kind: str = "fastfood",
+    eval_every: int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Subspace trainings of ``model`` with ``settings`` for every burn-in t in ``steps`` (the
+    anchors made with ``burn_in``), d in ``dims`` and seed in ``proj_seeds``: one row per run,
+    columns t, d, proj_seed and those of ``subspace.sweep``. Every run is cached on its own, so an
+    interrupted grid resumes where it stopped."""
+    if not isinstance(burn_in, TrainSettings):
+        raise TypeError(f"burn_in must be a TrainSettings, got {type(burn_in).__name__}")
+    steps = sorted(set(checks.integers(steps, "steps", min=0)))
+    anchors = burn_in_anchors(model, data, burn_in, steps)
+    parts = []
+    for t in steps:
+        table = subspace.sweep(model, data, settings, dims, proj_seeds, kind=kind,
+                               anchor=anchors[t], eval_every=eval_every, max_bytes=max_bytes,
+                               progress=progress)  # fmt: skip
+        table.insert(0, "t", t)
+        parts.append(table)
+    return pd.concat(parts, ignore_index=True)

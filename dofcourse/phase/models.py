@@ -1,0 +1,41 @@
+"""Conv-2, the small convolutional network of Larsen et al. (2022): the full-size model of
+chapters 05 and 06.
+
+Two 3x3 convolutions ("same" padding) with [16, 32] channels, each followed by ReLU and 2x2
+average pooling, then one dense layer to the classes: D = 20,490 on 28x28 MNIST. It differs
+from ``models.conv2`` (max pooling, two hidden dense layers of 256). Without normalisation
+layers it is a pure function of its parameters, as ``torch.func`` needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from dofcourse import checks
+
+
+def conv2_small(
+    input_shape: Sequence[int], n_classes: int, channels: Sequence[int] = (16, 32)
+) -> nn.Module:
+    """Conv-2: per entry of ``channels`` a 3x3 conv, ReLU and 2x2 average pooling (skipped once
+    the feature map is a single pixel), then a dense layer. Inputs (N, C, H, W)."""
+    if len(input_shape) != 3:
+        raise ValueError(f"input_shape must be (C, H, W), got {tuple(input_shape)}")
+    c0, h, w = (checks.integer(v, "input_shape", min=1) for v in input_shape)
+    n_classes = checks.integer(n_classes, "n_classes", min=2)
+    channels = checks.integers(channels, "channels", min=1)
+    layers: list[nn.Module] = []
+    c_in, side = c0, min(h, w)
+    for c_out in channels:
+        layers += [nn.Conv2d(c_in, c_out, 3, padding=1), nn.ReLU()]
+        if side >= 2:
+            layers.append(nn.AvgPool2d(2))
+            side //= 2
+        c_in = c_out
+    features = nn.Sequential(*layers, nn.Flatten())
+    with torch.no_grad():
+        flat = features(torch.zeros(1, c0, h, w)).numel()
+    return nn.Sequential(features, nn.Linear(flat, n_classes))

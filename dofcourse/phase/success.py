@@ -1,0 +1,172 @@
+"""Success probabilities and threshold dimensions, read off a table of subspace trainings.
+
+A grid of runs (``phase.grid.phase_grid`` or ``subspace.sweep``: one row per run, with columns
+``d``, ``proj_seed``, perhaps ``t`` and the logged results) is turned into
+
+* the **success probability** P(d; eps) = k / n, the fraction of the n seeds whose ``metric``
+  reached the target eps (``best_train_acc >= eps`` by default; ``loss <= eps`` with
+  ``higher=False``), with a Wilson interval (:func:`success_table`);
+* the **threshold dimension** d*(eps, delta) = the smallest d at which P reaches 1 - delta
+  (delta = 0.1, Larsen et al.'s choice), read off the grid with the course's one convention
+  ``stats.crossing`` (interpolated in log d between the two grid points that bracket the first
+  crossing; ``inf`` beyond the grid), with a bootstrap interval that resamples the seeds
+  (:func:`threshold`, :func:`thresholds`).
+
+The targets are applied after training, to the logged results: one grid serves every eps.
+Every number comes back as a ``stats.Estimate``. Taught in chapter 05, reused in chapter 06.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from dofcourse import checks, stats
+
+DELTA = 0.1  # P(success) >= 1 - DELTA defines the threshold (Larsen et al. 2022)
+
+
+def _check_table(runs: pd.DataFrame, columns: Sequence[str]) -> None:
+    if not isinstance(runs, pd.DataFrame):
+        raise TypeError(f"runs must be a pandas DataFrame of runs, got {type(runs).__name__}")
+    missing = [c for c in columns if c not in runs.columns]
+    if missing:
+        raise ValueError(f"runs lacks the columns {missing}; it has {list(runs.columns)}")
+    if runs.empty:
+        raise ValueError("runs is empty")
+
+
+def _by(runs: pd.DataFrame, by: Sequence[str]) -> list[str]:
+    """The grouping columns of ``by`` that ``runs`` has (after checking it is a table)."""
+    _check_table(runs, [])
+    return [c for c in by if c in runs.columns]
+
+
+def _targets(eps: float | Sequence[float]) -> list[float]:
+    values = [eps] if np.isscalar(eps) else list(eps)
+    out = [checks.real(e, f"eps[{i}]") for i, e in enumerate(values)]
+    if not out:
+        raise ValueError("eps must not be empty")
+    return out
+
+
+def _reached(values: pd.Series, eps: float, higher: bool) -> pd.Series:
+    return values >= eps if higher else values <= eps
+
+
+def success_matrix(
+    runs: pd.DataFrame, eps: float, *, metric: str = "best_train_acc", higher: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """(dims (n_dims,), successes (n_seeds, n_dims) bool) of one group of runs (one t).
+
+    Row i holds the runs of the i-th projection seed, column j those at dims[j] (increasing).
+    Every (seed, d) must appear exactly once.
+    """
+    _check_table(runs, ["d", "proj_seed", metric])
+    eps = checks.real(eps, "eps")
+    if runs.duplicated(["d", "proj_seed"]).any():
+        raise ValueError("runs holds several rows for one (d, proj_seed): select one group first")
+    ok = runs.assign(ok=_reached(runs[metric], eps, higher).astype(float))
+    wide = ok.pivot(index="proj_seed", columns="d", values="ok").sort_index(axis=1)
+    if wide.isna().any().any():
+        raise ValueError("runs does not hold every (d, proj_seed) of its grid")
+    return wide.columns.to_numpy(dtype=int), wide.to_numpy(dtype=float) > 0.5
+
+
+def success_table(
+    runs: pd.DataFrame,
+    eps: float | Sequence[float],
+    *,
+    metric: str = "best_train_acc",
+    higher: bool = True,
+    by: Sequence[str] = ("t",),
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """P(d; eps) for every group ``by`` (e.g. burn-in t), target eps and dimension d.
+
+    One row per (``*by``, eps, d) with columns k (successes), n (seeds), p = k / n and the Wilson
+    interval lo, hi at ``level``. Columns of ``by`` absent from ``runs`` are ignored.
+    """
+    by = _by(runs, by)
+    _check_table(runs, [*by, "d", metric])
+    parts = []
+    for e in _targets(eps):
+        ok = _reached(runs[metric], e, higher).rename("ok")
+        g = ok.groupby([runs[c] for c in (*by, "d")]).agg(["sum", "count"])
+        part = g.rename(columns={"sum": "k", "count": "n"}).reset_index()
+        part.insert(len(by), "eps", e)
+        parts.append(part)
+    table = pd.concat(parts, ignore_index=True)
+    table["k"] = table["k"].astype(int)
+    table["p"] = table["k"] / table["n"]
+    table["lo"], table["hi"] = stats.wilson_bounds(table["k"].to_numpy(), table["n"].to_numpy(),
+                                                   level)  # fmt: skip
+    return table
+
+
+def threshold(
+    dims: Sequence[int],
+    successes: np.ndarray,
+    *,
+    delta: float = DELTA,
+    n_boot: int | None = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> stats.Estimate:
+    """d*(delta): the smallest d at which the success probability reaches 1 - delta.
+
+    ``successes`` (n_seeds, n_dims) of 0/1; P is its column mean; d* is ``stats.crossing`` of P
+    with 1 - delta in log d (``inf`` if never reached). The interval resamples the seeds (rows);
+    ``n_boot=None`` skips it (lo = hi = the value, method "point": for many quick estimates).
+    """
+    dims = checks.integers(dims, "dims", min=1)
+    x = np.asarray(successes, dtype=float)
+    if x.ndim != 2 or x.shape[1] != len(dims) or x.shape[0] < 1:
+        raise ValueError(f"successes must have shape (n_seeds, {len(dims)}), got {x.shape}")
+    target = 1.0 - checks.real(delta, "delta", min=0.0, max=1.0, open_min=True, open_max=True)
+
+    def d_star(rows: np.ndarray) -> float:
+        return stats.crossing(dims, rows.mean(0), target, log_x=True)
+
+    if n_boot is None or x.shape[0] < 2:
+        value = d_star(x)
+        return stats.Estimate(value, value, value, "point", level, x.shape[0])
+    return stats.bootstrap(x, d_star, n_boot=n_boot, level=level, seed=seed)
+
+
+def thresholds(
+    runs: pd.DataFrame,
+    eps: float | Sequence[float],
+    *,
+    delta: float = DELTA,
+    metric: str = "best_train_acc",
+    higher: bool = True,
+    by: Sequence[str] = ("t",),
+    n_boot: int | None = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """d*(eps, delta) for every group ``by`` and target eps: one row per (``*by``, eps) with
+    columns d_star, lo, hi (the bootstrap interval) and ``estimate`` (the ``stats.Estimate``)."""
+    by = _by(runs, by)
+    _check_table(runs, [*by, "d", "proj_seed", metric])
+    rows = []
+    groups = runs.groupby(by) if by else [((), runs)]
+    for key, group in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        for e in _targets(eps):
+            dims, ok = success_matrix(group, e, metric=metric, higher=higher)
+            est = threshold(dims, ok, delta=delta, n_boot=n_boot, seed=seed)
+            rows.append({**dict(zip(by, key, strict=True)), "eps": e, "d_star": est.value,
+                         "lo": est.lo, "hi": est.hi, "estimate": est})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def empirical_width(d_star: float | np.ndarray, D: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gordon's reading of a threshold: (w^2 = D - d*, d*/D). The squared Gaussian width of the
+    target's sublevel set, projected on the sphere around the anchor, that the threshold implies
+    (Larsen et al. 2022); d* = inf (never reached on the grid) gives w^2 = -inf."""
+    D = checks.integer(D, "D", min=1)
+    d = np.asarray(d_star, dtype=float)
+    return D - d, d / D
