@@ -1,0 +1,585 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 05 · Phase transitions in random-subspace training
+#
+# **The question.** Chapter 03 trained a network inside a random affine subspace
+# $\theta = \theta_0 + Pz$ and watched accuracy climb with the dimension $d$. Ask a sharper
+# question, the one Larsen, Fort, Becker and Ganguli (ICLR 2022) ask: for a *target* — say 90 %
+# training accuracy — what is the **probability** that training in a random $d$-dimensional
+# subspace reaches it? The answer is almost a step: near 0 up to a threshold $d^*$, near 1 a
+# factor of two above it. Where is the step, how does it move with the target, and how much does
+# a short stretch of ordinary training before the subspace is drawn (*burn-in*) move it? And can
+# chapter 04's geometry — Gordon's escape theorem — predict it?
+#
+# **Learning goals.** After this chapter you can
+# 1. turn a grid of subspace trainings into success probabilities with Wilson intervals, and read
+#    off the threshold dimension $d^*(\epsilon, t)$ with a bootstrap interval and a logistic fit;
+# 2. draw and read a phase diagram of success over (dimension, target);
+# 3. measure how burn-in lowers the threshold, and express a threshold as a Gaussian width;
+# 4. test Gordon's prediction $d^* \approx D - w^2$ on quadratic wells, where it is a theorem, and on
+#    a network through a quadratic model of its loss built from the Hessian, where it is a model;
+# 5. say what the reference implementation does differently (its Adam, its burn-in loop).
+#
+# **Prerequisites.** Chapter 02 (Hessian spectra, Lanczos, SLQ), chapter 03 (training in random
+# subspaces, the engine's sweeps), chapter 04 (Gaussian width, statistical dimension, the quadratic
+# well's sublevel cone).
+#
+# **Time:** quick ≈ 1 min, full ≈ 9 h (2-core CPU; full mode's Conv-2 grid is meant for one GPU,
+# where it should take under 10 min — the CPU figure is extrapolated from one timed chunk)
+
+# %%
+import math
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+
+from dofcourse import config, data, exercises, models, phase, plotting, stats
+from dofcourse import geometry as G
+from dofcourse.device import get_device
+from dofcourse.params import count
+from dofcourse.phase import figures
+from dofcourse.settings import TrainSettings
+
+plotting.use_style()
+device = get_device()
+print("mode:", config.mode(), "| device:", device)
+
+DATASET = config.size(full="mnist_subset", quick="digits")
+SEEDS = list(range(config.size(full=10, quick=8)))  # projection seeds per (d, t)
+DIMS = [2**k for k in config.size(full=range(0, 13), quick=range(1, 11))]  # 1..4096 / 2..1024
+BURN_IN_STEPS = [0, 4, 8, 16, 32, 64]  # t: steps of ordinary training before P is drawn
+STEPS, BATCH, EVAL_EVERY = 200, 128, 20  # Adam steps in z, batch, evaluations of full-train acc
+SUBSPACE = TrainSettings(steps=STEPS, lr=0.05, optimizer="adam", batch_size=BATCH)
+BURN_IN = TrainSettings(steps=1, lr=0.05, momentum=0.9, batch_size=BATCH)  # as the reference
+KIND = "fastfood"  # O(D) memory whatever d is (chapter 03)
+
+ds = data.load(DATASET, device=device)
+
+
+def make_model(width: int = 1):
+    torch.manual_seed(0)  # theta_0: one fixed initialisation; the seeds draw the subspaces
+    return config.size(
+        full=lambda: phase.conv2_small(ds.input_shape, ds.n_classes, (16 * width, 32 * width)),
+        quick=lambda: models.mlp(ds.input_shape, ds.n_classes, hidden=(32 * width,)),
+    )().to(device)
+
+
+model = make_model()
+D = count(model)
+print(ds)
+print(
+    f"D = {D:,}; grid: {len(BURN_IN_STEPS)} burn-ins x {len(DIMS)} dims x {len(SEEDS)} seeds "
+    f"= {len(BURN_IN_STEPS) * len(DIMS) * len(SEEDS)} runs"
+)
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1. The transition, before any theory
+#
+# For every burn-in $t \in \{0, 4, 8, 16, 32, 64\}$, every $d$ in powers of two and every seed, we
+# train $z$ in $\theta = \theta_t + P z$ with Adam and log the accuracy on the **whole training
+# set** every 20 steps. A run *succeeds* at target $\epsilon$ if its best logged training accuracy
+# reaches $\epsilon$ (the paper's criterion; the final accuracy is kept too). The targets are
+# applied afterwards, so one grid answers every $\epsilon$.
+#
+# `phase.phase_grid` runs this on the engine: every run is cached on its own and the runs are
+# trained as vectorised ensembles of up to 32 (`subspace.sweep`), so a second run of this notebook
+# redraws at once and an interrupted one resumes. In quick mode it is the bulk of the chapter's
+# time.
+#
+# **Think!** Fix the target at 90 % training accuracy and take 8 random subspaces per $d$. As $d$
+# doubles from 2 to 1024, does the fraction that succeeds creep up over the whole range, or jump?
+# If it jumps, over how many doublings?
+
+# %%
+start = time.perf_counter()
+grid = phase.phase_grid(model, ds, SUBSPACE, DIMS, SEEDS, burn_in=BURN_IN, steps=BURN_IN_STEPS,
+                        kind=KIND, eval_every=EVAL_EVERY, progress=False)  # fmt: skip
+full = phase.end_point(model, ds, BURN_IN.replace(steps=STEPS))  # all D weights, same steps
+print(
+    f"{len(grid)} runs in {time.perf_counter() - start:.0f} s; the full model reaches "
+    f"{full['train_acc']:.3f} training accuracy in the same {STEPS} steps"
+)
+grid.head(3)[["t", "d", "proj_seed", "train_acc", "best_train_acc", "test_acc", "loss"]]
+
+# %% [markdown]
+# On the grid of powers of two the jump from "never" to "always" takes one doubling of $d$. To
+# see its shape we zoom in: the same training, from the initialisation, at quarter-octave steps
+# around the jump (cached like every run).
+
+# %%
+EPS = 0.9
+at_init = grid[grid.t == 0]
+centre = phase.thresholds(at_init, EPS, by=(), n_boot=None).d_star[0]
+zoom_dims = sorted({min(D, round(centre * 2 ** (k / 4))) for k in range(-8, 5)})
+zoom = phase.phase_grid(model, ds, SUBSPACE, zoom_dims, SEEDS, burn_in=BURN_IN, kind=KIND,
+                        eval_every=EVAL_EVERY, progress=False)  # fmt: skip
+fine = pd.concat([at_init, zoom]).drop_duplicates(["d", "proj_seed"])
+fig = figures.fig_transition(fine, EPS, f"Training in random subspaces: train accuracy ≥ {EPS}")
+plotting.save(fig, "05_first_transition")
+plt.show()
+
+# %% [markdown]
+# Below a threshold no random subspace reaches the target; a little above it, all of them do. The
+# logistic fit (section 3) puts a number on how sharp: the probability climbs from 10 % to 90 %
+# over the factor $d_{90}/d_{10}$ in its legend. This is a **phase transition** in the sense of
+# chapter 04: a random subspace either meets the set of good parameters or it does not, and which
+# one happens is decided almost deterministically by its dimension.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 2. What exactly is trained
+#
+# * **The subspace.** $\theta = \theta_t + P z$, $z \in \mathbb{R}^d$ starts at 0, $P$ is a
+#   Fastfood projection with unit-norm columns in expectation (chapter 03); Gordon's theorem is
+#   about uniformly random subspaces, which Fastfood imitates at $O(D)$ memory.
+# * **The optimiser** is `torch.optim.Adam` on $z$, learning rate 0.05, 200 steps of batch 128.
+#   Quick mode tried 0.01, 0.02, 0.05, 0.1 and 0.2: from 0.05 up the thresholds agree within one
+#   doubling of $d$ (0.2 is slightly lower at the strictest targets), 0.01 is too slow to finish.
+#   With a fixed budget of steps, $d^*$ measures "reachable in 200 steps", not "reachable at all".
+# * **The reference code's Adam** (Larsen et al.'s `burn_in_subspace.py`) divides the moment
+#   estimates by the constants $1-\beta_1$ and $1-\beta_2$ instead of the bias corrections
+#   $1-\beta_1^k$ and $1-\beta_2^k$ at step $k$. We use PyTorch's Adam and do not copy this. The cell
+#   below computes what it changes: the ratio of its step to Adam's for a constant gradient.
+# * **Burn-in.** $\theta_t$ is reached by $t$ steps of SGD with momentum 0.9, learning rate 0.05,
+#   batch 128, all anchors from **one** run (`subspace.burn_in`, cached). The reference loop
+#   breaks only when its counter *exceeds* $t$, so it takes $t + 1$ steps; here $t$ means $t$.
+# * **Seeds.** $\theta_0$ is fixed; a seed draws the projection $P$. The reference draws a new
+#   $\theta_0$ (and a new burn-in) per repetition, which adds the spread of initialisations.
+
+# %%
+k = np.array([1, 5, 10, 20, 50, 100, 300, 1000, 10000])
+b1, b2 = 0.9, 0.999
+ratio = ((1 - b1**k) / (1 - b1)) / np.sqrt((1 - b2**k) / (1 - b2))  # reference step / Adam step
+print(pd.DataFrame({"step k": k, "reference / Adam": ratio.round(2)}).to_string(index=False))
+
+# %% [markdown]
+# For a steady gradient the reference's steps are equal to Adam's at step 1, up to about twice as
+# large over the first few dozen steps, equal again near step 100, and then shrink towards
+# $\sqrt{1-\beta_2}/(1-\beta_1) = 0.32$ of Adam's: its effective learning rate drifts by a factor of
+# six over a run. Its thresholds are therefore those of a slightly different optimiser.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 3. Success probabilities and thresholds
+#
+# For $n$ seeds at dimension $d$, of which $k$ succeed, $\hat P = k/n$ with a **Wilson** interval
+# (`stats.wilson_bounds`): unlike $\hat P \pm 1.96\sqrt{\hat P(1-\hat P)/n}$ it does not shrink to a
+# point when $k = 0$ or $k = n$ — exactly the two ends of a transition (exercise 2).
+#
+# The **threshold** $d^*(\epsilon, t, \delta)$ is the smallest $d$ at which $P \ge 1 - \delta$, with
+# $\delta = 0.1$ as in the paper, read off the grid by the course's one convention
+# (`stats.crossing`: interpolated in $\log d$ between the grid points around the first crossing;
+# $\infty$ if the grid never gets there). Its interval resamples the seeds (bootstrap).
+#
+# A **logistic fit** in $\log d$ uses every run: $P(d) = 1/(1+e^{-(\ln d - \ln d_{50})/s})$, fitted
+# by maximum likelihood; $d_{50}$ is the midpoint and $d_{90}/d_{10} = 81^s$ the width of the
+# transition as a factor in $d$.
+
+# %%
+EPS_SHOWN = [0.6, 0.8, 0.9, 0.95, 0.98]
+th0 = phase.thresholds(at_init, EPS_SHOWN, by=())
+fits = {e: phase.logistic_fit(*phase.success_matrix(fine if e == EPS else at_init, e))
+        for e in EPS_SHOWN}  # fmt: skip
+th0["d50"] = [fits[e].d50.value for e in EPS_SHOWN]
+th0["d90/d10"] = [fits[e].width.value for e in EPS_SHOWN]
+print(th0[["eps", "d_star", "lo", "hi", "d50", "d90/d10"]].round(2).to_string(index=False))
+
+fig = figures.fig_curves(at_init, EPS_SHOWN, th0, f"P(d) at initialisation (t = 0), D = {D:,}")
+plotting.save(fig, "05_curves_and_thresholds")
+plt.show()
+
+# %% [markdown]
+# Stricter targets need more directions: $d^*$ rises steadily with $\epsilon$, slowly at first and
+# then steeply as $\epsilon$ approaches what the budget of 200 steps allows at all. On the coarse
+# grid every transition happens between two neighbouring powers of two, so its logistic width
+# $d_{90}/d_{10}$ sits at the fit's resolution; the zoomed grid at $\epsilon = 0.9$ resolves it. The
+# bootstrap intervals of $d^*$ are mostly of zero width for the same reason: resampling 8 seeds
+# rarely moves a jump that every seed makes between the same two grid points.
+
+# %%
+table0 = phase.success_table(at_init, EPS_SHOWN, by=())
+for e in EPS_SHOWN:
+    p = table0[table0.eps == e].sort_values("d").p.to_numpy()
+    assert p[0] <= 0.2 and p[-1] >= 0.8, f"eps={e}: P should rise from <= 0.2 to >= 0.8, got {p}"
+steps_up = th0.d_star.to_numpy()
+assert np.all(steps_up[1:] >= steps_up[:-1] / 2**0.25), (
+    f"d* should not fall (beyond a quarter octave of noise) as eps gets stricter: {steps_up}"
+)
+print("checks passed: every target shows the 0 -> 1 transition; d*(eps) rises with eps")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 4. The phase diagram
+#
+# The paper's Figure 2 for our model: the success probability over all $(d, \epsilon)$ at once, for
+# a subspace at initialisation and after burn-in. The white curve is $d^*(\epsilon)$; the dashed
+# line is the training accuracy that ordinary training of all $D$ weights reaches in the same 200
+# steps; the dotted line is the accuracy of the anchor $\theta_t$ itself. The target axis is a
+# *logit* axis: 0.9, 0.99 and 0.999 are equally far apart, which spreads out the high accuracies
+# where the interesting thresholds are.
+
+# %%
+eps_grid = np.round(1 / (1 + np.exp(-np.linspace(-1, 6, 71))), 4)  # 0.27 .. 0.9975
+fig = figures.fig_phase_diagrams(grid, [0, 16, BURN_IN_STEPS[-1]], eps_grid, full["train_acc"], D)
+plotting.save(fig, "05_phase_diagram")
+plt.show()
+
+# %% [markdown]
+# Three things to read off. The boundary between failure (dark) and success (bright) is thin
+# everywhere: a phase transition at every target. It bends to the right as the target approaches
+# the full model's accuracy: the last fraction of a percent is reached only at the largest $d$.
+# And burn-in shifts it left: below the dotted line every subspace succeeds (it
+# only has to stay put at an anchor that is already good enough), and above it fewer directions
+# are needed than from the initialisation.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 5. Burn-in: what a few steps of ordinary training buy
+#
+# **Think!** The longest burn-in brings the anchor itself close to the strictest target (98 %
+# training accuracy). Will a subspace through it need about as many directions as one through
+# the initialisation, or far fewer?
+
+# %%
+EPS_BURN = [0.8, 0.9, 0.95, 0.98]
+th = phase.thresholds(grid, EPS_BURN)
+w2, frac = phase.empirical_width(th.d_star.to_numpy(), D)
+th["w^2 = D - d*"], th["d*/D"] = w2, frac
+print(th.pivot(index="t", columns="eps", values="d_star").round(0).to_string())
+fig = figures.fig_burn_in(th, EPS_BURN, D, figures.anchor_accuracy(grid))
+plotting.save(fig, "05_burn_in")
+plt.show()
+
+# %%
+print("empirical squared width w^2 / D = 1 - d*/D:")
+print((1 - th.pivot(index="t", columns="eps", values="d*/D")).round(3).to_string())
+
+# %% [markdown]
+# Each curve falls with $t$ — hardly over the first few steps, which move the network little, then
+# steeply — and ends once the anchor's own accuracy passes the target (open circles: nothing left
+# to train). Read through Gordon's theorem, $d^* = D - w^2$: the squared Gaussian width of the
+# target's sublevel set, *projected on the unit sphere around the anchor*, is $w^2 = D - d^*$ —
+# most of $D$ for every target shown: from any anchor, the good region is wide in most directions,
+# and only the last $d^*$ must be found. Burn-in moves the anchor towards that region, so it
+# subtends a larger solid angle, $w^2$ grows and $d^*$ falls.
+
+# %%
+strict = EPS_BURN[-1]
+at = th[th.eps == strict].set_index("t").d_star
+factor = at[0] / at[BURN_IN_STEPS[-1]]
+print(
+    f"eps = {strict}: d* = {at[0]:.0f} at t = 0, {at[BURN_IN_STEPS[-1]]:.0f} at "
+    f"t = {BURN_IN_STEPS[-1]}: burn-in lowers it {factor:.1f}x"
+)
+assert factor >= 2, f"the longest burn-in should lower d* by >= 2x at eps={strict}, got {factor}"
+print("check passed: burn-in lowers the threshold at the strictest target")
+
+# %% [markdown]
+# **Other datasets (full mode).** Where MNIST or Fashion-MNIST have been downloaded
+# (`data.fetch("mnist")`; nothing is downloaded here), full mode measures the same thresholds on
+# them, from the initialisation and after the longest burn-in. Quick mode skips this cell.
+
+# %%
+downloaded = [
+    name
+    for name in config.size(full=("mnist", "fashion_mnist"), quick=())
+    if all((config.data_dir() / name / f.filename).exists() for f in data.SOURCES[name].files)
+]
+for name in downloaded:
+    other = data.load(name, device=device)
+    grid_o = phase.phase_grid(
+        make_model(), other, SUBSPACE, DIMS, SEEDS, burn_in=BURN_IN,
+        steps=[0, BURN_IN_STEPS[-1]], kind=KIND, eval_every=EVAL_EVERY, progress=False,
+    )  # fmt: skip
+    th_o = phase.thresholds(grid_o, EPS_BURN, n_boot=None)
+    print(f"{name}: d* by burn-in t (rows) and target eps (columns)")
+    print(th_o.pivot(index="t", columns="eps", values="d_star").round(0).to_string())
+print(f"other datasets measured: {downloaded or 'none'}")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 6. Theory against measurement
+#
+# ### 6a. Synthetic quadratic wells: where the theory is a theorem
+#
+# Chapter 04's well $L(\theta) = \tfrac12 \sum_i \lambda_i \theta_i^2$ (10 % of the directions stiff,
+# $\lambda = 1$, the rest flat, $\lambda = 0.03$), started at $L(\theta_0) = 1$. Training in the
+# subspace succeeds iff the subspace meets the **sublevel cone** $K$ of directions from $\theta_0$
+# into $\{L \le \epsilon\}$; $K$ is convex, so the approximate kinematic formula of Amelunxen, Lotz,
+# McCoy and Tropp (2014) brackets the transition: with $\delta(K) = \mathbb{E}\|\Pi_K g\|^2$ (which
+# is $w^2$ up to 1) and $a_\eta = \sqrt{8\ln(4/\eta)}$,
+# $$P(\text{success}) \le \eta \text{ for } d \le D - \delta - a_\eta\sqrt D, \qquad
+#   P(\text{success}) \ge 1 - \eta \text{ for } d \ge D - \delta + a_\eta\sqrt D .$$
+# (Gordon's theorem alone gives the first, failure, side for any set.) Here we **train** the well
+# through the same engine as the networks — the loss written as a least-squares problem, a
+# vectorised ensemble of orthonormal subspaces, SGD with momentum, full batch, stopped at
+# $\epsilon$ (`phase.well_sweep`) — and set the measured $P(d)$ beside chapter 04's exact
+# subspace minima (`geometry.success_curve`), the point prediction $D - \delta$ and the bracket.
+# $\delta$ comes from `phase.sublevel_statdim`, the statistical dimension of $K$ computed level by
+# level of the spectrum (it agrees with chapter 04's `sublevel_cone`; the tests check it).
+
+# %%
+D_W = config.size(full=400, quick=200)
+lam = np.r_[np.full(D_W // 10, 1.0), np.full(D_W - D_W // 10, 0.03)]
+well = G.QuadraticWell.from_spectrum(lam)
+theta_w = well.start_at_loss(1.0, seed=0)
+W_DIMS = list(range(D_W // 20, D_W + 1, D_W // 20))
+W_SEEDS = list(range(config.size(full=16, quick=10)))
+W_SETTINGS = TrainSettings(steps=400, lr=1.0, momentum=0.9)  # full batch; lr = 1 / lambda_max
+wells = {}
+for eps_w in (0.05, 0.1, 0.2):
+    runs_w = phase.well_sweep(lam, 1.0, eps_w, W_DIMS, W_SEEDS, W_SETTINGS, progress=False)
+    delta_w = phase.sublevel_statdim(*phase.well_levels(lam, theta_w), eps_w)
+    wells[eps_w] = {
+        "table": phase.success_table(runs_w, eps_w, metric="loss", higher=False, by=()),
+        "exact": G.success_curve(well, theta_w, eps_w, n=200),
+        "pred": D_W - delta_w.value,
+        "bracket": phase.kinematic_bracket(D_W, delta_w.value, eta=0.1),
+        "d10": phase.thresholds(runs_w, eps_w, delta=0.9, metric="loss", higher=False, by=(),
+                                n_boot=None).d_star[0],
+        "d90": phase.thresholds(runs_w, eps_w, metric="loss", higher=False, by=(),
+                                n_boot=None).d_star[0],
+    }  # fmt: skip
+
+fig, axes = plt.subplots(1, 3, figsize=(19, 5.5), sharey=True)
+for ax, (eps_w, r) in zip(axes, wells.items(), strict=True):
+    ax.axvspan(*r["bracket"], color="#56B4E9", alpha=0.2, label="kinematic bracket (η = 0.1)")
+    ax.plot(r["exact"].d, r["exact"].p, color="k", lw=1.5, label="exact minima (chapter 04)")
+    t_ = r["table"]
+    ax.errorbar(t_.d, t_.p, yerr=[t_.p - t_.lo, t_.hi - t_.p], fmt="o", capsize=3,
+                color="#D55E00", label="trained (engine), Wilson")  # fmt: skip
+    ax.axvline(r["pred"], color="#009E73", ls="--", label=f"D − δ = {r['pred']:.0f}")
+    ax.set_xlim(0, D_W)
+    plotting.label(ax, f"target L ≤ {eps_w}", "subspace dimension d", "P(success)")
+axes[0].legend(loc="upper left", fontsize=10)
+fig.suptitle(f"Quadratic well, D = {D_W}: training against Gordon's prediction", y=1.02)
+plotting.save(fig, "05_wells")
+plt.show()
+for eps_w, r in wells.items():
+    print(
+        f"eps = {eps_w}: measured 10-90 % transition [{r['d10']:.0f}, {r['d90']:.0f}], "
+        f"D - delta = {r['pred']:.1f}, bracket [{r['bracket'][0]:.0f}, {r['bracket'][1]:.0f}]"
+    )
+
+# %%
+for eps_w, r in wells.items():
+    lo, hi = r["bracket"]
+    assert lo <= r["d10"] and r["d90"] <= hi, (
+        f"eps={eps_w}: the measured transition [{r['d10']:.0f}, {r['d90']:.0f}] should lie in "
+        f"the theory's bracket [{lo:.0f}, {hi:.0f}]"
+    )
+    assert abs(r["exact"].threshold(0.5) - r["pred"]) < 0.1 * D_W, "D - delta should locate it"
+print("checks passed: trained thresholds lie inside the kinematic bracket, near D - delta")
+
+# %% [markdown]
+# The trained curve sits on the exact one (the optimiser finds the subspace minimum), both jump
+# where $D - \delta$ says, and the jump is far narrower than the theorem's bracket — whose
+# constant $a_\eta$ is loose, as chapter 04 found for Gordon's. Lower targets shrink the sublevel
+# set, shrink $\delta$ and push the threshold right: the same trend as the network's $d^*(\epsilon)$.
+#
+# ### 6b. The network as a quadratic well: where the theory is a model
+#
+# Larsen et al. explain the network's thresholds with the same picture. To test it we need the
+# well: take the end point $\theta^*$ of ordinary training (the burn-in run continued to 10× the
+# budget), and model
+# $L(\theta) \approx L^* + \tfrac12(\theta-\theta^*)^\top H(\theta-\theta^*)$ with the Hessian at
+# $\theta^*$ measured as in chapter 02: its top 20 eigenpairs by Lanczos, the rest of its spectrum
+# by stochastic Lanczos quadrature, binned into levels. Each anchor sits at $c = \theta_t - \theta^*$,
+# $R = \|c\|$; we measure $c$'s energy along the top eigenvectors exactly, spread the rest over the
+# bulk, tilted so that $c^\top H c$ matches a Hessian-vector product, and fix the well's one free
+# scale so that its loss at the anchor is the network's (a cone does not change when $H$ is
+# multiplied by a constant, so only the *fraction of the way down* to $L^*$ matters). Then
+# $\delta$ of the sublevel cone for each loss target gives a predicted $d^* = D - \delta$ — with
+# no parameter fitted to the thresholds.
+
+# %%
+star = phase.end_point(model, ds, BURN_IN.replace(steps=10 * STEPS))
+anchors = phase.burn_in_anchors(model, ds, BURN_IN, BURN_IN_STEPS)
+net_well = phase.network_well(model, ds, star["theta"], anchors)
+print(
+    f"theta*: train loss L* = {net_well['loss_star']:.4f}, accuracy {star['train_acc']:.3f}; "
+    f"top Hessian eigenvalues {np.round(net_well['top'][:5], 3)}"
+)
+LOSS_TARGETS = [1.0, 0.5, 0.3, 0.2, 0.1]
+pred = phase.predicted_thresholds(net_well, LOSS_TARGETS)
+meas = phase.thresholds(grid, LOSS_TARGETS, metric="loss", higher=False, n_boot=None)
+compare = pred.merge(meas[["t", "eps", "d_star"]], on=["t", "eps"])
+print(compare.groupby("t")[["R", "true_loss0"]].first().round(3).to_string())
+ratios = compare.assign(ratio=compare.d_star / compare.d_pred)
+print("measured / predicted d*:")
+print(ratios.pivot(index="t", columns="eps", values="ratio").round(2).to_string())
+fig = figures.fig_prediction(compare, D)
+plotting.save(fig, "05_quadratic_prediction")
+plt.show()
+
+# %% [markdown]
+# The table gives measured / predicted $d^*$ for each anchor (rows) and loss target (columns); empty
+# where the model makes no prediction (the anchor is already below the target) or the grid never
+# reaches the target (the strictest loss targets, 0.05 and below, are not reached by any subspace
+# of the grid in 200 steps, although the well says they exist at $d < D$). In the figure, points
+# above the line are thresholds the model under-predicts. Three honest observations:
+#
+# * **From the initialisation the model is right to within a factor of about 1.5** across the
+#   targets: a well built only from the Hessian at the *end* of training and the distance to it
+#   knows how many directions a random subspace needs at the start.
+# * **It over-predicts at loose targets from far away** (ratios below 1 at $t = 0$ and large
+#   targets): far from $\theta^*$ the real loss is not a quadratic bowl — it saturates near
+#   $\ln 10 \approx 2.3$ — and the first part of the descent is easier than the bowl around
+#   $\theta^*$ says: many directions lead down that the bowl calls uphill.
+# * **It under-predicts from burned-in anchors and at strict targets** (ratios up to about 3 at
+#   $t \ge 16$). Here the anchor is near $\theta^*$ and a strict target asks for the last part of
+#   the descent. The well counts directions in which the sublevel set can be *reached*; the
+#   measurement counts what 200 Adam steps *do* reach, and the remaining descent runs along
+#   directions so flat that a subspace which merely contains a way down does not travel it in time.
+#   Geometry sets the threshold far from the minimum, optimisation near it.
+#
+# The model reproduces the two trends that matter — $d^*$ rises as the target tightens and falls
+# as the anchor approaches $\theta^*$ — from the Hessian and one distance, with nothing fitted to
+# the thresholds.
+
+# %%
+ordered = pred[pred.t == 0].dropna(subset=["d_pred"]).sort_values("eps", ascending=False)
+assert np.all(np.diff(ordered.d_pred.to_numpy()) > 0), "the model's d* should rise as eps falls"
+near = compare[(compare.t == 0) & np.isfinite(compare.d_star)].dropna(subset=["d_pred"])
+r0 = (near.d_star / near.d_pred).to_numpy()
+assert np.all((r0 > 1 / 4) & (r0 < 4)), f"from t = 0 the model should be within 4x: {r0}"
+print(f"checks passed: at t = 0, measured / predicted d* lies in [{r0.min():.2f}, {r0.max():.2f}]")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 7. Explore: slide the target and the burn-in
+#
+# Move $\epsilon$ and $t$: the transition slides, keeps its width, and collapses to $d^* = 2$ once
+# the anchor alone is good enough. (The figure is drawn once at the starting values without
+# interaction.)
+
+# %%
+figures.explore_transition(grid, eps=0.9, name="05_explore")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 8. Exercises
+#
+# **Exercise 1 — success and threshold from a raw table.** `grid` has one row per run. For one
+# burn-in $t$ and target $\epsilon$, compute $P(d)$ (the fraction of seeds with
+# `best_train_acc >= eps` at each $d$) and the threshold: the first $d$ where $P \ge 0.9$,
+# interpolated linearly in $\log_2 d$ from the grid point before (use `stats.crossing` or write it).
+# The check compares with `phase.success_table` and `phase.thresholds`.
+
+
+# %%
+def my_success_and_threshold(table: pd.DataFrame, t: int, eps: float) -> tuple[pd.Series, float]:
+    """(P indexed by d, d*) for the runs of burn-in t at target eps."""
+    # BEGIN SOLUTION
+    runs = table[table.t == t]
+    p = (runs.best_train_acc >= eps).groupby(runs.d).mean().sort_index()
+    return p, stats.crossing(p.index.to_numpy(), p.to_numpy(), 0.9, log_x=True)
+    # END SOLUTION
+
+
+with exercises.checking("Exercise 1"):
+    for t_ex, eps_ex in ((0, 0.9), (16, 0.95)):
+        p_ex, d_ex = my_success_and_threshold(grid, t_ex, eps_ex)
+        ref = phase.success_table(grid[grid.t == t_ex], eps_ex, by=())
+        np.testing.assert_allclose(p_ex.to_numpy(), ref.sort_values("d").p.to_numpy())
+        ref_d = phase.thresholds(grid[grid.t == t_ex], eps_ex, by=(), n_boot=None).d_star[0]
+        assert math.isclose(d_ex, ref_d, rel_tol=1e-9), (d_ex, ref_d)
+        print(f"t = {t_ex}, eps = {eps_ex}: d* = {d_ex:.1f}, as the package finds")
+
+# %% [markdown]
+# **Exercise 2 — why Wilson.** Write the Wilson score interval for $k$ successes in $n$ trials:
+# with $z = 1.96$, $\hat p = k/n$, centre $(\hat p + z^2/2n)/(1 + z^2/n)$ and half-width
+# $z\sqrt{\hat p(1-\hat p)/n + z^2/4n^2}/(1+z^2/n)$. Compare it with the normal-approximation interval
+# at $k = 0$ of $n = 8$: what does each claim about a dimension at which no seed succeeded?
+
+
+# %%
+def my_wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """The Wilson score interval (lo, hi) for k successes in n trials."""
+    # BEGIN SOLUTION
+    p = k / n
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * math.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    return max(centre - half, 0.0), min(centre + half, 1.0)
+    # END SOLUTION
+
+
+with exercises.checking("Exercise 2"):
+    for k_ex in (0, 3, 8):
+        lo_ex, hi_ex = my_wilson(k_ex, 8)
+        ref = stats.wilson(k_ex, 8)
+        assert abs(lo_ex - ref.lo) < 1e-6 and abs(hi_ex - ref.hi) < 1e-6, (lo_ex, hi_ex, ref)
+    print(
+        f"k = 0 of 8: Wilson says P <= {my_wilson(0, 8)[1]:.2f}; the normal approximation "
+        "says P = 0 exactly, an interval of width zero"
+    )
+
+# %% [markdown]
+# **Exercise 3 — predict, then measure: a wider network.** Double the width of the network, so
+# that $D$ roughly doubles. Before running the cell, predict the threshold at $\epsilon = 0.9$
+# from the initialisation: does $d^*$ double with $D$, stay where it is, or fall? Write your
+# prediction as a function of the measured narrow threshold and the two parameter counts.
+
+
+# %%
+def predicted_wide_threshold(d_star_narrow: float, D_narrow: int, D_wide: int) -> float:
+    """Your prediction of d*(0.9, t = 0) for the wider network."""
+    # BEGIN SOLUTION
+    # The threshold measures the task (how many directions the good region leaves free), not D:
+    # a wider net has a bigger D but about as many stiff directions, so d* stays, d*/D falls.
+    return d_star_narrow
+    # END SOLUTION
+
+
+wide = make_model(width=2)
+D_wide = count(wide)
+wide_grid = phase.phase_grid(wide, ds, SUBSPACE, DIMS[DIMS.index(32):], SEEDS[:4],
+                             burn_in=BURN_IN, kind=KIND, eval_every=EVAL_EVERY,
+                             progress=False)  # fmt: skip
+narrow_d = th0.set_index("eps").d_star[0.9]
+wide_d = phase.thresholds(wide_grid, 0.9, by=(), n_boot=None).d_star[0]
+with exercises.checking("Exercise 3"):
+    print(f"your prediction: d* = {predicted_wide_threshold(narrow_d, D, D_wide):.0f}")
+print(f"D: {D:,} -> {D_wide:,}; measured d*(0.9): narrow {narrow_d:.0f}, wide {wide_d:.0f}")
+print(f"d*/D: narrow {narrow_d / D:.3f}, wide {wide_d / D_wide:.3f}")
+assert wide_d < 1.5 * narrow_d, f"d* should not grow with D: {narrow_d:.0f} -> {wide_d:.0f}"
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## What to remember
+#
+# * Training in a random $d$-dimensional subspace succeeds or fails almost deterministically: the
+#   success probability jumps from 0 to 1 within a factor of about two in $d$, at a threshold
+#   $d^*(\epsilon, t)$ — a phase transition.
+# * $d^*$ grows as the target tightens, and a few steps of ordinary training before the subspace
+#   is drawn (burn-in) lower it, a lot once the anchor is close to the target.
+# * Gordon's theorem reads a threshold as a Gaussian width: $d^* \approx D - w^2$, $w$ the width
+#   of the target's sublevel set projected on the sphere around the anchor. For a quadratic well
+#   this is a theorem and training agrees with it; for a network, a quadratic model built from the
+#   Hessian at the end of training and one distance gets $d^*$ within a factor of about 1.5 at
+#   initialisation and reproduces both trends, but misses the budget of steps and the
+#   non-quadratic loss far from the minimum.
+# * Report a success probability with a Wilson interval, a threshold with a bootstrap interval
+#   over seeds, and say what the optimiser and its budget were: $d^*$ is "reachable by this
+#   optimiser in this many steps".
+#
+# ## Sources
+#
+# * B. W. Larsen, S. Fort, N. Becker, S. Ganguli. *How many degrees of freedom do we need to train
+#   deep networks: a loss landscape perspective.* ICLR 2022 (threshold training dimension, burn-in
+#   subspaces, the phase diagram of their Fig. 2, $\delta = 0.1$, Conv-2; reference code
+#   `burn_in_subspace.py` in ganguli-lab/degrees-of-freedom).
+# * Y. Gordon. On Milman's inequality and random subspaces which escape through a mesh in
+#   $\mathbb{R}^n$. *Geometric Aspects of Functional Analysis*, LNM 1317, 1988.
+# * D. Amelunxen, M. Lotz, M. B. McCoy, J. A. Tropp. Living on the edge: phase transitions in
+#   convex programs with random data. *Information and Inference*, 2014 (Theorem I, the kinematic
+#   bracket).
+# * C. Li, H. Farkhoor, R. Liu, J. Yosinski. *Measuring the intrinsic dimension of objective
+#   landscapes.* ICLR 2018.
+# * E. B. Wilson. Probable inference, the law of succession, and statistical inference. *JASA*,
+#   1927 (the score interval).
+# * D. P. Kingma, J. Ba. *Adam: a method for stochastic optimization.* ICLR 2015 (bias correction).
+# * B. Ghorbani, S. Krishnan, Y. Xiao. An investigation into neural net optimization via Hessian
+#   eigenvalue density. ICML 2019 (stochastic Lanczos quadrature).
