@@ -60,6 +60,16 @@ def test_hvp_matches_autograd_hessian(op: hs.HessianOperator, exact: torch.Tenso
     assert torch.allclose(hs.dense(op), ref, atol=1e-10)
 
 
+@pytest.mark.parametrize("method", ["forward", "reverse", "auto"])
+def test_both_hvp_methods_equal_the_exact_hessian(method: str, exact: torch.Tensor) -> None:
+    op = hs.hessian_operator(_net(), _data(), method=method, batch_size=15)
+    v = torch.randn(op.dim, dtype=torch.float64, generator=torch.Generator().manual_seed(4))
+    assert torch.allclose(op.hvp(v), exact @ v, atol=1e-10)
+    assert op.method in ("forward", "reverse")  # "auto" has measured and chosen one
+    with pytest.raises(ValueError, match="method"):
+        hs.hessian_operator(_net(), _data(), method="finite differences")
+
+
 def test_batches_average_to_full_batch(op: hs.HessianOperator) -> None:
     """Uneven batches (40 = 16 + 16 + 8) weighted by size give the full-batch product."""
     batched = hs.hessian_operator(_net(), _data(), batch_size=16)

@@ -7,12 +7,19 @@ few forward/backward passes: the forward-mode derivative (``jvp``) of the revers
 (``params.Functional``). The operator also gives the two parts of H = G + R: the Gauss–Newton
 (outer-product) part G = Jᵀ ∇²ℓ J and the residual part R, weighted by the loss's residuals.
 
+Two ways to compute H v are kept, tested against each other and the exact Hessian, and the
+faster is chosen by measuring both once (``method="auto"``): forward-over-reverse (``jvp`` of
+``grad``, one forward-mode pass through the backward graph) and reverse-over-reverse (the
+gradient of g·v, "double backward", as PyHessian does it). Which wins depends on the model, the
+batch and the device (on a CPU double backward is usually faster for MLPs).
+
 Data enter here, once: inputs are moved to the device and dtype of the parameters, regression
 targets too, class labels to the device. Taught in chapter 02.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -24,6 +31,8 @@ from torch.func import grad, jvp, vjp
 from dofcourse import checks
 from dofcourse.hessian._base import LossFn, Part, as_xy
 from dofcourse.params import Functional
+
+METHODS = ("auto", "forward", "reverse")
 
 
 class HessianOperator:
@@ -46,12 +55,13 @@ class HessianOperator:
         params: Sequence[str] | None = None,
         loss_fn: LossFn = F.cross_entropy,
         batch_size: int | None = None,
+        method: str = "auto",
     ) -> None:
         if not isinstance(model, nn.Module):
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
         if not any(True for _ in model.parameters()):
             raise ValueError("the model has no parameters: its Hessian is empty")
-        self._setup(Functional.of_module(model, params), data, loss_fn, batch_size)
+        self._setup(Functional.of_module(model, params), data, loss_fn, batch_size, method)
 
     @classmethod
     def of_functional(
@@ -61,15 +71,19 @@ class HessianOperator:
         *,
         loss_fn: LossFn = F.cross_entropy,
         batch_size: int | None = None,
+        method: str = "auto",
     ) -> HessianOperator:
         """The Hessian at ``net.theta0`` of a pure network ``net`` (a ``params.Functional``)."""
         if not isinstance(net, Functional):
             raise TypeError(f"net must be a params.Functional, got {type(net).__name__}")
         op = cls.__new__(cls)
-        op._setup(net, data, loss_fn, batch_size)
+        op._setup(net, data, loss_fn, batch_size, method)
         return op
 
-    def _setup(self, net: Functional, data: Any, loss_fn: LossFn, batch_size: int | None) -> None:
+    def _setup(
+        self, net: Functional, data: Any, loss_fn: LossFn, batch_size: int | None, method: str
+    ) -> None:
+        self.method = checks.choice(method, "method", METHODS)
         x, y = as_xy(data)
         x = checks.tensor(x, "x", floating=True)
         y = checks.tensor(y, "y")
@@ -140,6 +154,8 @@ class HessianOperator:
 
     def average(self, per_batch: Callable[[Tensor, Tensor], Tensor]) -> Tensor:
         """Σ_b (n_b / N) per_batch(x_b, y_b): a full-batch quantity from batches."""
+        if len(self.batches) == 1:  # full batch: no weighting to do
+            return per_batch(*self.batches[0])
         total = None
         for x, y in self.batches:
             part = per_batch(x, y) * (x.shape[0] / self.n)
@@ -164,13 +180,39 @@ class HessianOperator:
         return v.to(device=self.device, dtype=self.dtype)
 
     def hvp(self, v: Tensor) -> Tensor:
-        """H v, (D,): the forward-mode derivative (``jvp``) of the reverse-mode gradient."""
+        """H v, (D,), by the faster of the two methods (``method="auto"``, measured on the first
+        call) or by the one named: "forward" (``jvp`` of ``grad``) or "reverse" (double
+        backward: the gradient of g·v)."""
         v = self.check_vector(v)
+        if self.method == "auto":
+            self.method = self._fastest(v)
+        one = self._hvp_forward if self.method == "forward" else self._hvp_reverse
+        return self.average(lambda x, y: one(v, x, y)).detach()
 
-        def one(x: Tensor, y: Tensor) -> Tensor:
-            return jvp(lambda t: grad(self.loss_at)(t, x, y), (self.theta,), (v,))[1]
+    def _hvp_forward(self, v: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        return jvp(lambda t: grad(self.loss_at)(t, x, y), (self.theta,), (v,))[1]
 
-        return self.average(one).detach()
+    def _hvp_reverse(self, v: Tensor, x: Tensor, y: Tensor) -> Tensor:
+        with torch.enable_grad():
+            theta = self.theta.detach().requires_grad_(True)
+            (g,) = torch.autograd.grad(self.loss_at(theta, x, y), theta, create_graph=True)
+            (hv,) = torch.autograd.grad(g @ v, theta)
+        return hv
+
+    def _fastest(self, v: Tensor, reps: int = 2) -> str:
+        """Time both methods on ``v`` (after a warm-up) and return the faster one's name."""
+        seconds = {}
+        for name, one in (("forward", self._hvp_forward), ("reverse", self._hvp_reverse)):
+            self.average(lambda x, y, one=one: one(v, x, y))  # warm-up
+            if self.device.type == "cuda":
+                torch.cuda.synchronize(self.device)
+            start = time.perf_counter()
+            for _ in range(reps):
+                self.average(lambda x, y, one=one: one(v, x, y))
+            if self.device.type == "cuda":
+                torch.cuda.synchronize(self.device)
+            seconds[name] = time.perf_counter() - start
+        return min(seconds, key=seconds.get)
 
     matvec = hvp
 
@@ -203,7 +245,10 @@ def hessian_operator(
     params: Sequence[str] | None = None,
     loss_fn: LossFn = F.cross_entropy,
     batch_size: int | None = None,
+    method: str = "auto",
 ) -> HessianOperator:
     """The :class:`HessianOperator` of ``model`` on ``data`` (``(x, y)`` or a Dataset).
     Chapter 02."""
-    return HessianOperator(model, data, params=params, loss_fn=loss_fn, batch_size=batch_size)
+    return HessianOperator(
+        model, data, params=params, loss_fn=loss_fn, batch_size=batch_size, method=method
+    )
