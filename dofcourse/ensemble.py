@@ -39,7 +39,13 @@ from tqdm.auto import tqdm
 from dofcourse import checks
 from dofcourse.params import Functional
 from dofcourse.settings import TrainSettings, batch_order, batch_stream
-from dofcourse.train import DIVERGENCE_FACTOR, Data, History, check_data
+from dofcourse.train import (
+    BATCH_DIVERGENCE_FACTOR,
+    DIVERGENCE_FACTOR,
+    Data,
+    History,
+    check_data,
+)
 
 LOSSES = ("cross_entropy", "mse")
 
@@ -246,6 +252,11 @@ def train_members(
     scale halved and its momentum cleared; the scale then grows back by 1 % a step up to 1. A jump
     in the step before an evaluation is undone before the evaluation, so the history, the
     divergence test and the final coordinates never see a step the guard would undo.
+
+    A member diverges when its loss becomes non-finite or exceeds ``DIVERGENCE_FACTOR`` times its
+    start, at an evaluation or at any step (a mini-batch's loss: ``BATCH_DIVERGENCE_FACTOR``), so
+    a loss that exploded and fell back to chance between evaluations is caught; it is frozen at
+    its last good point, flagged in ``diverged`` and counted in a warning.
     """
     checks.choice(loss, "loss", LOSSES)
     if not isinstance(settings, TrainSettings):
@@ -258,8 +269,10 @@ def train_members(
     u = members.init().detach().to(device=device, dtype=dtype).requires_grad_(True)
     e = u.shape[0]
     batches = _Batches(x, y, e, settings, order_seeds, pools, device)
-    if guard and not (batches.shared and settings.is_full_batch(len(x))):
+    full_batch = batches.shared and settings.is_full_batch(len(x))
+    if guard and not full_batch:
         raise ValueError("guard=True needs full-batch training with one shared order")
+    step_factor = DIVERGENCE_FACTOR if full_batch else BATCH_DIVERGENCE_FACTOR
     opt = settings.optimizer_for([u])
     shared_logits = vmap(net.fn, in_dims=(0, None))
     own_logits = vmap(net.fn, in_dims=(0, 0))
@@ -340,8 +353,9 @@ def train_members(
         losses = batch_losses(xb, yb)
         if guard:
             losses = undo_jumps(losses, xb, yb)
-        with torch.no_grad():
-            blown = ~torch.isfinite(losses) & active
+        with torch.no_grad():  # non-finite, or far above its start (NaN fails the <=)
+            assert start_loss is not None
+            blown = ~(losses <= step_factor * start_loss.clamp_min(1e-3)) & active
         if bool(blown.any()):
             diverged.logical_or_(blown)
             active.logical_and_(~blown)

@@ -31,6 +31,9 @@ from dofcourse import checks
 from dofcourse.settings import TrainSettings, batch_stream
 
 DIVERGENCE_FACTOR = 10.0  # a training loss this many times its start means training diverged
+# A mini-batch's loss is noisy: a step's loss on a mini-batch must exceed the start by this factor
+# (a real divergence reaches 1e3-1e30 times the start within a few steps).
+BATCH_DIVERGENCE_FACTOR = 100.0
 
 
 class Data(Protocol):
@@ -167,7 +170,10 @@ def train(
     checkpoints), and training stops once the training loss is ≤ ``target_loss`` or the training
     accuracy ≥ ``target_acc``. ``on_step(step, model)`` is called after every optimiser step (a
     trajectory, burn-in anchors; keep it cheap). Raises :class:`TrainingDiverged` when the loss
-    becomes non-finite or rises above ``DIVERGENCE_FACTOR`` times its start (lr too large).
+    becomes non-finite or rises above ``DIVERGENCE_FACTOR`` times its start (lr too large): at an
+    evaluation, or at any step in between (the largest step loss since the last evaluation is
+    kept on the device and checked there, ``BATCH_DIVERGENCE_FACTOR`` for mini-batches), so a
+    loss that exploded and fell back to chance between two evaluations is caught too.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -191,6 +197,10 @@ def train(
     )
     log: dict[str, list[float]] = {"step": [], "loss": [], "train_acc": [], "test_acc": []}
     start_loss = math.nan
+    step_factor = (
+        DIVERGENCE_FACTOR if settings.is_full_batch(len(x)) else BATCH_DIVERGENCE_FACTOR
+    )
+    worst = torch.zeros((), dtype=dtype, device=device)  # largest step loss since last record
 
     def record(step: int) -> bool:
         nonlocal start_loss
@@ -202,6 +212,10 @@ def train(
             start_loss = loss
         if not loss <= DIVERGENCE_FACTOR * max(start_loss, 1e-3):
             _diverged(loss, start_loss, step, settings.lr)
+        peak = float(worst)
+        if not peak <= step_factor * max(start_loss, 1e-3):
+            _diverged(peak, start_loss, step, settings.lr, between=True)
+        worst.zero_()
         if callback is not None:
             callback(step, model)
         return (target_loss is not None and loss <= target_loss) or (
@@ -219,6 +233,7 @@ def train(
         # no per-step check of the loss (a sync a step): a non-finite or exploding loss is caught
         # at the next evaluation, a few steps later
         loss = F.cross_entropy(model(xb), yb)
+        torch.maximum(worst, loss.detach(), out=worst)  # NaN propagates; no sync here
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -237,9 +252,10 @@ def train(
     )
 
 
-def _diverged(loss: float, start: float, step: int, lr: float) -> None:
+def _diverged(loss: float, start: float, step: int, lr: float, between: bool = False) -> None:
+    when = f"in a step before step {step}" if between else f"by step {step}"
     raise TrainingDiverged(
-        f"training diverged: the loss went from {start:.3g} at the start to {loss:.3g} by step "
-        f"{step}. The learning rate lr={lr:g} is too large for this model; try a smaller one "
+        f"training diverged: the loss went from {start:.3g} at the start to {loss:.3g} {when}. "
+        f"The learning rate lr={lr:g} is too large for this model; try a smaller one "
         f"(e.g. lr={lr / 10:g})"
     )
