@@ -29,12 +29,12 @@ probability about rho. Positions are drawn with replacement and repeats merged, 
 about rho D d (1 - rho/2) of them; c = sqrt(d / number kept) restores E ||P e_j||^2 = 1.
 
 The two **given** kinds (chapter 06) are not random: their directions come with the call, as
-``basis=``. "basis" takes an orthonormal (D, k) matrix, or a stack (S, D, k) of them from which
-the seed picks one (a lottery subspace: the top singular vectors of a training trajectory, one
-per trajectory). "coordinates" takes a list (D',) of distinct coordinate indices in order of
-priority, or a stack (S, D') of them: member e trains the first d_e of them and every other
-weight is held at **zero** (its ``anchor_mask``; ``subspace.Affine`` multiplies the anchor by
-it), so it is a sparse network, a lottery ticket, trained as a subspace.
+``basis=``. "basis" takes an orthonormal (D, k) matrix (every seed uses it), or a stack
+(S, D, k) of them from which the seed picks one (a lottery subspace: the top singular vectors of
+a training trajectory, one per trajectory). "coordinates" takes a list (D',) of distinct
+coordinate indices in order of priority, or a stack (S, D') of them: member e trains the first
+d_e of them and every other weight is held at **zero** (its ``anchor_mask``; ``subspace.Affine``
+multiplies the anchor by it), so it is a sparse network, a lottery ticket, trained as a subspace.
 
 Dense, orthonormal and basis matrices are refused, before anything is allocated, when their D d
 floats exceed ``max_bytes`` (1 GiB by default).
@@ -378,8 +378,8 @@ class _Fastfood(StackedProjection):
         return sum(t.numel() * t.element_size() for t in (self.b, self.g, self.perm, self.inv_perm))
 
 
-def _stacked(basis, name: str, floating: bool) -> torch.Tensor:
-    """``basis`` as a stack (S, ...) of given directions (a single one gets S = 1)."""
+def _stacked(basis, name: str, floating: bool) -> tuple[torch.Tensor, bool]:
+    """(``basis`` as a stack (S, ...) of given directions, whether it was a single one)."""
     if not isinstance(basis, torch.Tensor):
         raise TypeError(
             f"basis must be a torch.Tensor for kind={name!r}, got {type(basis).__name__}"
@@ -389,10 +389,14 @@ def _stacked(basis, name: str, floating: bool) -> torch.Tensor:
             "floating-point (an orthonormal basis)" if floating else "integer (coordinate indices)"
         )
         raise TypeError(f"basis for kind={name!r} must be {want}, got dtype {basis.dtype}")
-    return basis[None] if basis.dim() == (2 if floating else 1) else basis
+    single = basis.dim() == (2 if floating else 1)
+    return (basis[None] if single else basis), single
 
 
-def _pick(stack: torch.Tensor, seed: int, name: str) -> torch.Tensor:
+def _pick(stack: torch.Tensor, seed: int, single: bool, name: str) -> torch.Tensor:
+    """The seed's entry of the stack; a single given basis serves every seed."""
+    if single:
+        return stack[0]
     if not 0 <= seed < stack.shape[0]:
         raise ValueError(
             f"kind={name!r}: seed {seed} picks none of the {stack.shape[0]} given bases"
@@ -406,14 +410,14 @@ class _Basis(_DenseLike):
     kind = "basis"
 
     def __init__(self, D, ds, seeds, device, dtype, max_bytes, basis):
-        stack = _stacked(basis, self.kind, floating=True)
+        stack, self._single = _stacked(basis, self.kind, floating=True)
         if stack.dim() != 3 or stack.shape[1] != D or stack.shape[2] < max(ds):
             raise ValueError(
                 f"basis must have shape ({D}, k) or (S, {D}, k) with k >= d = {max(ds)}, "
                 f"got {tuple(basis.shape)}"
             )
         for s in sorted(set(seeds)):
-            q = _pick(stack, s, self.kind)[:, : max(ds)].double()
+            q = _pick(stack, s, self._single, self.kind)[:, : max(ds)].double()
             err = (q.T @ q - torch.eye(q.shape[1], dtype=q.dtype, device=q.device)).abs().max()
             if err > 1e-3:
                 raise ValueError(f"basis {s} is not orthonormal (max |Q^T Q - I| = {err:.2g})")
@@ -421,7 +425,7 @@ class _Basis(_DenseLike):
         super().__init__(D, ds, seeds, device, dtype, max_bytes)
 
     def _member(self, D, d, seed, dtype):
-        return _pick(self._stack, seed, self.kind)[:, :d].to(dtype)
+        return _pick(self._stack, seed, self._single, self.kind)[:, :d].to(dtype)
 
 
 class _Coordinates(StackedProjection):
@@ -431,13 +435,14 @@ class _Coordinates(StackedProjection):
 
     def __init__(self, D, ds, seeds, device, dtype, max_bytes, basis):
         super().__init__(D, ds, seeds, device, dtype)
-        stack = _stacked(basis, self.kind, floating=False)
+        stack, single = _stacked(basis, self.kind, floating=False)
         if stack.dim() != 2 or stack.shape[1] < self.d_max:
             raise ValueError(
                 f"coordinates must have shape (k,) or (S, k) with k >= d = {self.d_max}, got "
                 f"{tuple(basis.shape)}"
             )
-        idx = torch.stack([_pick(stack, s, self.kind)[: self.d_max] for s in self.seeds]).long()
+        idx = torch.stack([_pick(stack, s, single, self.kind)[: self.d_max] for s in self.seeds])
+        idx = idx.long()
         if idx.min() < 0 or idx.max() >= D:
             raise ValueError(f"coordinate indices must lie in 0..{D - 1}")
         if any(len(set(row.tolist())) < len(row) for row in idx):

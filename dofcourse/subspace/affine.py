@@ -30,10 +30,13 @@ from dofcourse.train import History
 
 class Affine:
     """E members theta_e = anchor + P_e z_e (anchor (D,) shared, or (E, D) one per member).
-    Chapter 03."""
+    A projection that holds some weights at zero (``proj.anchor_mask``, the "coordinates" kind of
+    chapter 06: a sparse network) zeroes them in the anchor too. Chapter 03."""
 
     def __init__(self, anchor: Tensor, proj: StackedProjection) -> None:
-        self.anchor, self.proj, self.n = anchor, proj, proj.n
+        mask = proj.anchor_mask
+        self.anchor = anchor if mask is None else anchor * mask.to(anchor)
+        self.proj, self.n = proj, proj.n
 
     def init(self) -> Tensor:
         """Z = 0 (E, d_max): every member starts at its anchor (chapter 03)."""
@@ -103,6 +106,7 @@ def train_ensemble(
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_eval: Callable[[int, Tensor], None] | None = None,
     progress: bool = True,
+    basis: Tensor | None = None,
 ) -> list[SubspaceRun]:
     """Train E = len(dims) subspaces of ``model`` at once; member e has dimension dims[e] and
     projection seed proj_seeds[e]. Returns one :class:`SubspaceRun` per member, in order.
@@ -111,7 +115,8 @@ def train_ensemble(
     the model is never changed. All members see the same mini-batches (``settings.order_seed``).
     ``on_eval(step, Z)`` is called at every evaluation with a copy of the coordinates Z
     (E, max(dims)) (row e uses its first dims[e] entries): chapter 03 draws the path of z on a
-    plane with it.
+    plane with it. ``basis``: the directions of the given kinds "basis" and "coordinates"
+    (``projections``; chapter 06's lottery subspaces and tickets).
     """
     kind = checks.choice(kind, "kind", KINDS)
     theta0 = check_anchor(model, anchor)
@@ -121,7 +126,7 @@ def train_ensemble(
         raise ValueError(f"need one projection seed per dimension, got {len(dims)} dims and "
                          f"{len(proj_seeds)} seeds")  # fmt: skip
     proj = stack_projections(kind, theta0.numel(), dims, proj_seeds, device=theta0.device,
-                             dtype=theta0.dtype, max_bytes=max_bytes)  # fmt: skip
+                             dtype=theta0.dtype, max_bytes=max_bytes, basis=basis)  # fmt: skip
     net = Functional.of_module(model)
     report = None if on_eval is None else (lambda step, z: on_eval(step, z.clone()))  # a copy
     run = ensemble.train_members(net, Affine(theta0, proj), data, settings, eval_every=eval_every,
@@ -146,8 +151,10 @@ def train_subspace(
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_eval: Callable[[int, Tensor], None] | None = None,
     progress: bool = True,
+    basis: Tensor | None = None,
 ) -> SubspaceRun:
-    """Train z (d,) of theta = anchor + P z, P = make_projection(kind, D, d, proj_seed).
+    """Train z (d,) of theta = anchor + P z, P = make_projection(kind, D, d, proj_seed) (given
+    directions in ``basis`` for the kinds "basis" and "coordinates").
 
     With ``kind="identity"`` (d = D) this is ordinary training, step for step. ``on_eval(step,
     z)`` sees z (1, d) at every evaluation (the path of z). Chapter 03.
@@ -156,6 +163,7 @@ def train_subspace(
     (run,) = train_ensemble(
         model, data, settings, [d], [proj_seed], kind=kind, anchor=anchor,
         eval_every=eval_every, max_bytes=max_bytes, on_eval=on_eval, progress=progress,
+        basis=basis,
     )  # fmt: skip
     return run
 

@@ -28,7 +28,7 @@ from dofcourse.settings import TrainSettings
 from dofcourse.subspace.affine import train_ensemble
 
 CHUNK = 32  # members per vectorised ensemble: enough to fill two CPU cores, small on a GPU
-STORED = ("dense", "orthonormal")  # kinds whose members are padded to the chunk's largest d
+STORED = ("dense", "orthonormal", "basis")  # members padded to the chunk's largest d
 
 
 def plan_chunks(points: list[dict], fixed: dict) -> list[list[dict]]:
@@ -65,6 +65,7 @@ def runs(
     eval_every: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     bars: bool = True,
+    basis: Tensor | None = None,
 ) -> list[dict]:
     """Train the subspaces at ``points`` ({"d", "proj_seed"}) as one ensemble; one dict per run:
     final and best (over the evaluations) accuracies, the evaluation curve, and z. ``bars``: a
@@ -72,7 +73,8 @@ def runs(
     Chapter 03."""
     out = train_ensemble(model, data, settings, [p["d"] for p in points],
                          [p["proj_seed"] for p in points], kind=kind, anchor=anchor,
-                         eval_every=eval_every, max_bytes=max_bytes, progress=bars)  # fmt: skip
+                         eval_every=eval_every, max_bytes=max_bytes, progress=bars,
+                         basis=basis)  # fmt: skip
     return [
         {
             "loss": r.loss,
@@ -103,13 +105,15 @@ def sweep(
     max_bytes: int = DEFAULT_MAX_BYTES,
     executor: object = None,
     progress: bool = True,
+    basis: Tensor | None = None,
 ) -> pd.DataFrame:
     """Every (d, proj_seed) in dims x proj_seeds trained in a subspace of ``model``; one row per
     run with columns d, proj_seed, loss, train_acc, test_acc, best_train_acc, best_test_acc,
     diverged, eval_steps, train_acc_curve, test_acc_curve, z. See the module text.
 
     ``executor`` runs the chunks elsewhere (``experiment.grid``). Use :func:`accuracy_table` for
-    the (n_seeds, n_dims) array of one column. Chapter 03.
+    the (n_seeds, n_dims) array of one column. ``basis``: the directions of the given kinds
+    "basis" and "coordinates", the seed picking one of a stack (chapter 06). Chapter 03.
     """
     kind = checks.choice(kind, "kind", KINDS)
     dims = checks.integers(dims, "dims", min=1, max=count(model))
@@ -120,7 +124,7 @@ def sweep(
         raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
     return experiment.grid(runs, {"d": dims, "proj_seed": proj_seeds}, model=model, data=data,
                            settings=settings, kind=kind, anchor=anchor, eval_every=eval_every,
-                           max_bytes=max_bytes, bars=progress, executor=executor,
+                           max_bytes=max_bytes, bars=progress, basis=basis, executor=executor,
                            progress=progress, desc=f"sweep {kind}")  # fmt: skip
 
 
