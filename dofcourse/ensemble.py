@@ -197,6 +197,14 @@ class _Evaluator:
         return loss / n_all, acc
 
 
+def _members_on_shared_batch(net: Functional, e: int) -> Callable[[Tensor, Tensor], Tensor]:
+    """outputs (E, B, ...) of E members on one batch: ``vmap`` over the members, or, for a single
+    member, one plain call (vmap's batching rules cost more than they save at E = 1)."""
+    if e == 1:
+        return lambda thetas, x: net.fn(thetas[0], x).unsqueeze(0)
+    return vmap(net.fn, in_dims=(0, None))
+
+
 def evaluate_members(
     net: Functional,
     thetas: Tensor,
@@ -274,7 +282,7 @@ def train_members(
         raise ValueError("guard=True needs full-batch training with one shared order")
     step_factor = DIVERGENCE_FACTOR if full_batch else BATCH_DIVERGENCE_FACTOR
     opt = settings.optimizer_for([u])
-    shared_logits = vmap(net.fn, in_dims=(0, None))
+    shared_logits = _members_on_shared_batch(net, e)
     own_logits = vmap(net.fn, in_dims=(0, 0))
     per_member = _loss_fn(loss)
     evaluate = _Evaluator(shared_logits, loss)
