@@ -158,7 +158,8 @@ class StackedProjection(ABC):
         self._check(z, self.d_max, "z")
         squeeze = z.dim() == 2
         z = z[:, None] if squeeze else z
-        out = _Apply.apply(z * self.mask[:, None, :].to(z.dtype), self)
+        padded = min(self.ds) < self.d_max  # only then are there coordinates to mask out
+        out = _Apply.apply(z * self.mask[:, None, :].to(z.dtype) if padded else z, self)
         return out[:, 0] if squeeze else out
 
     def transpose(self, v: torch.Tensor) -> torch.Tensor:
@@ -166,7 +167,9 @@ class StackedProjection(ABC):
         self._check(v, self.D, "v")
         squeeze = v.dim() == 2
         v = v[:, None] if squeeze else v
-        out = _Transpose.apply(v, self) * self.mask[:, None, :].to(v.dtype)
+        out = _Transpose.apply(v, self)
+        if min(self.ds) < self.d_max:
+            out = out * self.mask[:, None, :].to(v.dtype)
         return out[:, 0] if squeeze else out
 
     def _check(self, t: torch.Tensor, last: int, name: str) -> None:
