@@ -19,8 +19,8 @@ LAB_ARGS ?=
 
 .PHONY: install lab lab-authors test course bench versions lint sync clean
 
-$(STAMP): pyproject.toml constraints.txt
-	@$(PYTHON) dofcourse/_setup.py --venv $(VENV) --torch $(TORCH)
+$(STAMP): pyproject.toml constraints.txt Makefile
+	@$(PYTHON) dofcourse/_setup.py --venv $(VENV) --torch $(TORCH) --extras dev,cluster
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -33,6 +33,7 @@ lab-authors: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check dofcourse tests benchmarks tools
 	$(BIN)/pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=900
 
 course: $(STAMP)
