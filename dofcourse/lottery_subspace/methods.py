@@ -1,0 +1,191 @@
+"""Four ways to choose d trainable directions, trained by one engine at matched d (chapter 06).
+
+* **random**: a random affine subspace through theta_0 (Fastfood; chapter 05's t = 0);
+* **burn-in**: a random subspace through theta_t after t steps of ordinary training (chapter 05);
+* **lottery subspace**: the top-d directions of a training trajectory (``trajectory``), through
+  theta_0 (kind "basis"); seed s uses the trajectory recorded with mini-batch order s;
+* **lottery ticket**: the d weights of largest magnitude after a short training, trained from
+  theta_0 with the others at zero (kind "coordinates"); seed s pre-trains with order s.
+
+Each is a cached, resumable ``subspace.sweep`` (the first two through ``phase.phase_grid``), so
+:func:`compare_methods` returns one long table, a column ``method`` added, whose success
+probabilities and thresholds ``phase.success_table`` / ``phase.thresholds`` read with
+``by=("method",)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import torch
+from torch import nn
+
+from dofcourse import checks, phase, subspace, train
+from dofcourse.lottery_subspace.tickets import magnitude_ranking
+from dofcourse.lottery_subspace.trajectory import trajectory_directions
+from dofcourse.settings import TrainSettings
+
+METHODS = ("random", "burn-in", "lottery subspace", "lottery ticket")
+
+
+def lottery_bases(
+    model: nn.Module,
+    data: train.Data,
+    settings: TrainSettings,
+    seeds: Sequence[int],
+    d: int,
+    *,
+    every: int = 5,
+    lengths: Sequence[int] | None = None,
+) -> dict[int, torch.Tensor]:
+    """{L: (S, D, k) stack}: the top-k (k = min(d, L / every)) trajectory directions of the first
+    L steps of ``settings`` with order seed s, for each s in ``seeds`` and each L in ``lengths``
+    (default [every * d]); one recorded run per seed serves every L."""
+    lengths = sorted(lengths or [every * d])
+    runs = [
+        trajectory_directions(
+            model, data, settings.replace(order_seed=s), d, every=every, lengths=lengths
+        )
+        for s in seeds
+    ]
+    return {n: torch.stack([r["basis"][n] for r in runs]) for n in lengths}
+
+
+def lottery_sweep(
+    model: nn.Module,
+    data: train.Data,
+    settings: TrainSettings,
+    dims: Sequence[int],
+    seeds: Sequence[int],
+    *,
+    trajectory: TrainSettings,
+    every: int = 5,
+    lengths: Sequence[int] | None = None,
+    length: int | None = None,
+    eval_every: int | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Subspace trainings at theta_0 in the lottery subspaces of ``trajectory`` (one per seed),
+    built from its first ``length`` steps (default: the longest of ``lengths``, every * max(dims)
+    when not given); ``lengths`` are all the prefixes recorded (one cached run per seed)."""
+    lengths = sorted(lengths or [every * max(dims)])
+    length = lengths[-1] if length is None else length
+    if length not in lengths:
+        raise ValueError(f"length {length} is not one of the recorded lengths {lengths}")
+    bases = lottery_bases(model, data, trajectory, seeds, max(dims), every=every, lengths=lengths)[
+        length
+    ]
+    if bases.shape[2] < max(dims):
+        raise ValueError(
+            f"the first {length} steps give {bases.shape[2]} directions (every "
+            f"{every}-th update), fewer than d = {max(dims)}"
+        )
+    table = subspace.sweep(
+        model,
+        data,
+        settings,
+        dims,
+        list(range(len(seeds))),
+        kind="basis",
+        basis=bases,
+        eval_every=eval_every,
+        progress=progress,
+    )
+    return table.assign(proj_seed=[list(seeds)[i] for i in table.proj_seed])
+
+
+def ticket_sweep(
+    model: nn.Module,
+    data: train.Data,
+    settings: TrainSettings,
+    dims: Sequence[int],
+    seeds: Sequence[int],
+    *,
+    pretrain: TrainSettings,
+    eval_every: int | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Lottery tickets of every d in ``dims``: magnitude masks after ``pretrain`` (one per seed)."""
+    rankings = torch.stack(
+        [magnitude_ranking(model, data, pretrain.replace(order_seed=s)) for s in seeds]
+    )
+    table = subspace.sweep(
+        model,
+        data,
+        settings,
+        dims,
+        list(range(len(seeds))),
+        kind="coordinates",
+        basis=rankings,
+        eval_every=eval_every,
+        progress=progress,
+    )
+    return table.assign(proj_seed=[list(seeds)[i] for i in table.proj_seed])
+
+
+def compare_methods(
+    model: nn.Module,
+    data: train.Data,
+    settings: TrainSettings,
+    dims: Sequence[int],
+    seeds: Sequence[int],
+    *,
+    ordinary: TrainSettings,
+    burn_in: int,
+    pretrain_steps: int,
+    every: int = 5,
+    lottery_dims: Sequence[int] | None = None,
+    lengths: Sequence[int] | None = None,
+    eval_every: int | None = None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """The four methods of the module text at matched d, trained with ``settings``; ``ordinary``
+    is the full-space training that makes the burn-in anchor (``burn_in`` steps), the
+    trajectories (``every`` * max(lottery_dims) steps) and the tickets' masks
+    (``pretrain_steps``; ``lengths``: the trajectory prefixes recorded, see :func:`lottery_sweep`).
+    One row per run, columns ``method`` and those of ``subspace.sweep``."""
+    dims = checks.integers(dims, "dims", min=1)
+    lottery_dims = dims if lottery_dims is None else checks.integers(lottery_dims, "lottery_dims")
+    if not isinstance(settings, TrainSettings) or not isinstance(ordinary, TrainSettings):
+        raise TypeError("settings and ordinary must be TrainSettings")
+    if eval_every is not None:
+        checks.integer(eval_every, "eval_every", min=1)
+    grid = phase.phase_grid(
+        model,
+        data,
+        settings,
+        dims,
+        seeds,
+        burn_in=ordinary,
+        steps=[0, burn_in],
+        eval_every=eval_every,
+        progress=progress,
+    )
+    parts = [
+        grid[grid.t == 0].drop(columns="t").assign(method="random"),
+        grid[grid.t == burn_in].drop(columns="t").assign(method="burn-in"),
+        lottery_sweep(
+            model,
+            data,
+            settings,
+            lottery_dims,
+            seeds,
+            trajectory=ordinary,
+            every=every,
+            lengths=lengths,
+            eval_every=eval_every,
+            progress=progress,
+        ).assign(method="lottery subspace"),
+        ticket_sweep(
+            model,
+            data,
+            settings,
+            dims,
+            seeds,
+            pretrain=ordinary.replace(steps=pretrain_steps),
+            eval_every=eval_every,
+            progress=progress,
+        ).assign(method="lottery ticket"),
+    ]
+    return pd.concat(parts, ignore_index=True)
