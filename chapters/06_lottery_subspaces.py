@@ -1,0 +1,411 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 06 · Lottery subspaces: the directions that training itself chooses
+#
+# **The question.** Chapter 05 drew subspaces at random and found that a network needs a few
+# hundred random directions to reach 90 % training accuracy, fewer after a little ordinary
+# training. Random is the worst one can do with no information. What if the directions are the
+# ones ordinary training actually moves along? Larsen, Fort, Becker and Ganguli (ICLR 2022, §6)
+# record a training trajectory, take its top principal directions — a **lottery subspace** — and
+# train a fresh start inside it. How many of *those* directions are needed, compared with random
+# directions, burn-in directions, and the sparse **lottery ticket** of the same size?
+#
+# **Learning goals.** After this chapter you can
+# 1. compute the principal directions of a training trajectory in bounded memory (exact SVD when
+#    the update matrix fits, a streaming SVD when it does not);
+# 2. train any given basis, and any set of chosen weights, as a subspace through the same engine
+#    as random projections, and compare methods at matched $d$ by success probability;
+# 3. measure how early in training the good directions appear;
+# 4. compare subspaces by principal angles and energy fractions, against the random baseline,
+#    and relate the trajectory's directions to the Hessian's stiff ones (chapter 02).
+#
+# **Prerequisites.** Chapter 02 (Hessian spectra, Lanczos), chapter 03 (training in a subspace,
+# the engine), chapter 05 (success probabilities, thresholds, burn-in; this chapter reuses its
+# grid and its functions).
+#
+# **Time:** quick ≈ 40 s, full ≈ 7 h (2-core CPU; full mode is meant for one GPU, where it should
+# take under 10 min — the CPU figure is extrapolated from timed chunks; after chapter 05 has run,
+# its cached random and burn-in runs are reused)
+
+# %%
+import copy
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import torch
+
+from dofcourse import config, data, exercises, hessian, models, phase, plotting
+from dofcourse import lottery_subspace as lottery
+from dofcourse.device import get_device
+from dofcourse.lottery_subspace import figures
+from dofcourse.params import count, load_into
+from dofcourse.settings import TrainSettings
+
+plotting.use_style()
+device = get_device()
+print("mode:", config.mode(), "| device:", device)
+
+# the same model, data, subspace training and ordinary training as chapter 05 (its cache is reused)
+DATASET = config.size(full="mnist_subset", quick="digits")
+SEEDS = list(range(config.size(full=10, quick=8)))
+DIMS = [2**k for k in config.size(full=range(0, 13), quick=range(1, 11))]
+STEPS, BATCH, EVAL_EVERY = 200, 128, 20
+SUBSPACE = TrainSettings(steps=STEPS, lr=0.05, optimizer="adam", batch_size=BATCH)
+ORDINARY = TrainSettings(steps=1, lr=0.05, momentum=0.9, batch_size=BATCH)
+BURN_IN = 16  # steps of ordinary training before the burn-in subspace is drawn
+EVERY = 5  # record every 5th update, as the reference code
+LOTTERY_DIMS = [2**k for k in range(0, config.size(full=9, quick=8))]  # 1..256 / 1..128
+LENGTHS = config.size(full=[25, 50, 100, 250, 500, 1280], quick=[25, 50, 100, 200, 640])
+PRETRAIN = config.size(full=62, quick=22)  # 2 epochs before the ticket's mask, as the reference
+
+ds = data.load(DATASET, device=device)
+torch.manual_seed(0)
+model = config.size(
+    full=lambda: phase.conv2_small(ds.input_shape, ds.n_classes),
+    quick=lambda: models.mlp(ds.input_shape, ds.n_classes, hidden=(32,)),
+)().to(device)
+D = count(model)
+print(ds)
+print(f"D = {D:,}; trajectories of {LENGTHS[-1]} steps, every {EVERY}th update recorded")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1. The idea in a picture
+#
+# Train the full network from $\theta_0$ with ordinary SGD and record every fifth update
+# $u_j = \theta_{5j} - \theta_{5(j-1)}$: over 640 steps that is 128 vectors in $\mathbb{R}^D$. Stack
+# them as the columns of $U$ ($D \times 128$) and take its singular value decomposition
+# $U = \sum_i \sigma_i\, v_i w_i^\top$. The left singular vectors $v_i$ are the directions of the
+# motion, ordered by how much of it they carry, $\sigma_i^2 / \sum_j \sigma_j^2$ (the SVD is
+# *uncentred*, as in the reference code, so the net displacement counts too). The first $d$ of
+# them span the lottery subspace of dimension $d$.
+#
+# **Think!** Of the 128 recorded directions, how many carry 90 % of the motion: most of them,
+# a dozen, or one? And how would you expect this to look next to the Hessian's spectrum of
+# chapter 02 — a few large outliers over a flat bulk?
+
+# %%
+traj = lottery.trajectory_directions(model, ds, ORDINARY, LOTTERY_DIMS[-1], every=EVERY,
+                                     lengths=LENGTHS)  # fmt: skip
+sv = traj["singular_values"][LENGTHS[-1]].numpy()
+end = load_into(copy.deepcopy(model), traj["theta_end"].to(device))  # theta at the trajectory's end
+op = hessian.hessian_operator(end, (ds.x_train, ds.y_train), batch_size=4096)
+hess_vals, hess_vecs = hessian.lanczos_eigs(op, 30)
+share = np.cumsum(sv**2) / np.sum(sv**2)
+print(
+    f"SVD ({traj['method']}): the top direction carries {share[0]:.0%} of the motion, the "
+    f"top 10 {share[9]:.0%}, 90 % needs {int(np.searchsorted(share, 0.9)) + 1} of {len(sv)}"
+)
+fig = figures.fig_spectra(sv, hess_vals.cpu().numpy(), D)
+plotting.save(fig, "06_spectra")
+plt.show()
+
+# %% [markdown]
+# One direction carries most of the motion: with an uncentred SVD it is essentially the net
+# displacement $\theta_T - \theta_0$, the line from the start to where training went. The rest
+# falls off steeply, like the Hessian's outliers over its bulk: training moves in few directions.
+# (Section 4 shows these two spectra are related by more than their shape.)
+#
+# In code, a lottery subspace is one `on_step` hook and one SVD; the package adds the memory
+# budget (the $D \times T$ matrix is refused before it is allocated when it would not fit, and
+# a streaming SVD that never forms it takes over) and the cache:
+#
+# ```python
+# updates, prev = [], flatten(model)
+# def record(step, net):                      # train.train(..., on_step=record)
+#     if step % 5 == 0:
+#         now = flatten(net); updates.append(now - prev); prev = now
+# V, sigma, _ = torch.linalg.svd(torch.stack(updates, 1), full_matrices=False)
+# basis = V[:, :d]                            # the lottery subspace of dimension d
+# ```
+#
+# Training in it goes through the engine like any projection: `subspace.sweep(...,
+# kind="basis", basis=stack_of_bases)` (the seed picks one basis of the stack: here seed $s$ is
+# the trajectory recorded with mini-batch order $s$), anchored at $\theta_0$, with the same Adam
+# and budget as chapter 05's random subspaces.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 2. Four ways to choose $d$ directions
+#
+# At matched $d$, same optimiser, same budget and same target:
+#
+# * **random** — a random subspace through $\theta_0$ (chapter 05, $t = 0$);
+# * **burn-in** — a random subspace through $\theta_{16}$ (chapter 05);
+# * **lottery subspace** — the top $d$ trajectory directions, through $\theta_0$;
+# * **lottery ticket** — train only $d$ weights, from their initial values, all others at zero:
+#   the $d$ largest in magnitude after 2 epochs of ordinary training (one-shot global magnitude
+#   pruning, as the reference code). It is a subspace too — spanned by $d$ coordinate axes,
+#   through $\theta_0$ with the pruned weights zeroed (kind `"coordinates"`; the tests check it
+#   is exactly masked training).
+#
+# **Think!** The ticket and the lottery subspace both use information from a short training. Which
+# do you expect to need fewer dimensions, and by how much?
+
+# %%
+runs = lottery.compare_methods(model, ds, SUBSPACE, DIMS, SEEDS, ordinary=ORDINARY,
+                               burn_in=BURN_IN, pretrain_steps=PRETRAIN, every=EVERY,
+                               lottery_dims=LOTTERY_DIMS, lengths=LENGTHS,
+                               eval_every=EVAL_EVERY, progress=False)  # fmt: skip
+EPS = 0.9
+th = phase.thresholds(runs, [EPS, 0.95, 0.98], by=("method",))
+print(th.pivot(index="method", columns="eps", values="d_star").round(1).to_string())
+fig = figures.fig_methods(runs, [EPS, 0.95, 0.98], D)
+plotting.save(fig, "06_methods")
+plt.show()
+
+# %%
+d_at = th[th.eps == EPS].set_index("method").d_star
+gain = d_at["random"] / d_at["lottery subspace"]
+print(
+    f"eps = {EPS}: lottery subspace d* = {d_at['lottery subspace']:.1f}, random "
+    f"{d_at['random']:.0f} ({gain:.0f}x fewer), lottery ticket {d_at['lottery ticket']:.0f}"
+)
+assert gain >= 4, f"the lottery subspace should need >= 4x fewer dims than random, got {gain:.1f}"
+assert d_at["lottery ticket"] > d_at["lottery subspace"], "the ticket should need more than that"
+print("checks passed: lottery subspace far below random; the ticket needs more")
+
+# %% [markdown]
+# The lottery subspace reaches each target with one to a few directions where random subspaces
+# need a couple of hundred. Its first direction is the displacement $\theta_T - \theta_0$ of a run
+# that went on to fit the data, so a single free coordinate can slide $\theta_0$ towards where
+# that run ended: the subspace *contains* a path to a solution, which no random subspace of small
+# dimension does. The ticket of the same size does about as well as a random subspace: $d$
+# coordinate axes chosen by magnitude after 2 epochs hold no such path, and holding all other
+# weights at zero costs about as much as the magnitudes tell.
+#
+# Two more things the figure shows. Burn-in helps the random subspace (its anchor is better) at
+# 90 %, but far less than choosing the directions. And at the stricter targets the lottery
+# subspace's success probability *falls back* at its largest $d$: the extra directions are stiff
+# ones (section 4), along which Adam — which moves every coordinate of $z$ by about its learning
+# rate per step, however small its gradient — takes steps far too long. Exercise 3 tests that
+# explanation.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 3. Early against late: how soon the good directions appear
+#
+# The trajectory above is 640 steps long (quick mode). Build lottery subspaces from its first
+# 25, 50, 100, 200 steps instead (one recorded run per seed gives all of them) and measure their
+# thresholds, and how much of the whole run's top directions each prefix already holds.
+
+# %%
+early = {
+    n: lottery.lottery_sweep(model, ds, SUBSPACE, [d for d in LOTTERY_DIMS if d <= n // EVERY],
+                             SEEDS, trajectory=ORDINARY, every=EVERY, lengths=LENGTHS, length=n,
+                             eval_every=EVAL_EVERY, progress=False)
+    for n in LENGTHS
+}  # fmt: skip
+EPS_EARLY = [0.9, 0.95]
+d_early = {e: [phase.thresholds(early[n], e, by=(), n_boot=None).d_star[0] for n in LENGTHS]
+           for e in EPS_EARLY}  # fmt: skip
+K = 8
+full_basis = traj["basis"][LENGTHS[-1]][:, :K]
+overlap = [lottery.energy_fraction(traj["basis"][n][:, :K], full_basis) for n in LENGTHS]
+print(
+    pd.DataFrame(
+        {
+            "steps recorded": LENGTHS,
+            **{f"d*({e})": d_early[e] for e in EPS_EARLY},
+            f"top-{K} overlap with the whole run": overlap,
+        }
+    )
+    .round(2)
+    .to_string(index=False)
+)
+fig = figures.fig_early(LENGTHS, d_early, overlap, K, d_at["random"])
+plotting.save(fig, "06_early")
+plt.show()
+
+# %% [markdown]
+# A few dozen steps of training already point out directions that beat random ones by two
+# orders of magnitude, and by a hundred steps the top directions of the early stretch are mostly
+# those of the whole run. The good directions are found early — the same observation that makes
+# burn-in work, taken much further: burn-in keeps the *point* reached early, the lottery subspace
+# keeps the *directions*.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 4. What the directions are: overlap with the Hessian's stiff directions
+#
+# Chapter 02 found a few outlier eigenvalues of the Hessian, the stiff directions. Compare the
+# top-$k$ trajectory directions with the top-$k$ Hessian eigenvectors at the trajectory's end.
+# For orthonormal bases $A$, $B$ the singular values of $A^\top B$ are the cosines of the
+# **principal angles**; their mean square $\|A^\top B\|_F^2 / k$ is the **energy fraction** of
+# $\mathrm{span}(A)$ inside $\mathrm{span}(B)$. A random $k$-subspace holds $k/D$ of it on average
+# (a random unit vector has cosine about $1/\sqrt D$ with any fixed direction).
+
+# %%
+ks = [2, 5, 10, 20, 30]
+H = hess_vecs.T.float().cpu()  # (D, 30), the top 30 eigenvectors
+V = traj["basis"][LENGTHS[-1]]
+gen = torch.Generator().manual_seed(0)
+rand = torch.linalg.qr(torch.randn(D, max(ks), generator=gen))[0]
+lot = [lottery.energy_fraction(V[:, :k], H[:, :k]) for k in ks]
+rnd = [lottery.energy_fraction(rand[:, :k], H[:, :k]) for k in ks]
+base = [lottery.random_energy_fraction(D, k) for k in ks]
+first = float(lottery.principal_cosines(V[:, :1], H[:, :10])[0])
+print(pd.DataFrame({"k": ks, "lottery": lot, "random": rnd, "k/D": base}).round(4).to_string(
+    index=False))  # fmt: skip
+print(
+    f"the top trajectory direction (the displacement) has cosine {first:.3f} with the top-10 "
+    "Hessian eigenspace"
+)
+fig = figures.fig_overlap(ks, lot, rnd, base)
+plotting.save(fig, "06_overlap")
+plt.show()
+
+# %%
+k10 = ks.index(10)
+assert lot[k10] > 20 * base[k10], f"overlap {lot[k10]:.3f} should be far above k/D = {base[k10]}"
+assert rnd[k10] < 5 * base[k10], "a random subspace should sit near the k/D baseline"
+print(f"check passed: top-10 overlap {lot[k10]:.2f} vs random baseline {base[k10]:.4f}")
+
+# %% [markdown]
+# Half or more of the trajectory's top directions lie in the Hessian's top eigenspace, a hundred
+# times the random baseline: SGD's updates are dominated by the stiff directions, where the
+# gradient is large and the iterates oscillate (Gur-Ari, Roberts and Dyer 2018 found that
+# gradient descent happens in this tiny subspace). The exception is the top direction itself,
+# the displacement, which is almost orthogonal to them: the net progress is made along the
+# flat valley floor, the oscillation across the stiff walls. The lottery subspace holds both
+# kinds — the valley floor that leads to a solution and the walls that a random subspace must
+# first find its way around.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 5. Explore: how many steps of training to record
+#
+# Choose the length of the recorded trajectory and the target; the lottery subspace's $P(d)$
+# redraws beside the random subspace's. (Drawn once at the starting values without
+# interaction.)
+
+# %%
+random_runs = runs[runs.method == "random"].drop(columns="method")
+figures.explore_lengths(early, random_runs, D, eps=0.95, start=LENGTHS[2], name="06_explore")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 6. Exercises
+#
+# **Exercise 1 — principal angles by hand.** For orthonormal $A$ ($D \times a$) and $B$
+# ($D \times b$), the cosines of the principal angles are the singular values of $A^\top B$. Write
+# it, and check it on two planes in $\mathbb{R}^3$ that share one axis and meet the other at 60°.
+
+
+# %%
+def my_principal_cosines(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Cosines of the principal angles between span(a) and span(b), largest first."""
+    # BEGIN SOLUTION
+    return torch.linalg.svdvals(a.T @ b)
+    # END SOLUTION
+
+
+with exercises.checking("Exercise 1"):
+    c60 = math.cos(math.radians(60))
+    a_ex = torch.tensor([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=torch.float64)
+    b_ex = torch.tensor([[1.0, 0.0], [0.0, c60], [0.0, math.sin(math.radians(60))]],
+                        dtype=torch.float64)  # fmt: skip
+    got = my_principal_cosines(a_ex, b_ex)
+    torch.testing.assert_close(got, torch.tensor([1.0, c60], dtype=torch.float64))
+    torch.testing.assert_close(got, lottery.principal_cosines(a_ex, b_ex))
+    print("cosines", got.numpy().round(3), "= the package's")
+
+# %% [markdown]
+# **Exercise 2 — a lottery subspace by hand.** Train a copy of the model for 100 steps of
+# `ORDINARY` training, record every 5th update with `on_step`, and return the top-$d$ left
+# singular vectors of the update matrix. The check compares your subspace with the package's
+# (same seed, same steps): the energy fraction must be 1.
+
+
+# %%
+def my_lottery_basis(net: torch.nn.Module, steps: int, every: int, d: int) -> torch.Tensor:
+    """(D, d) orthonormal: the top-d directions of the recorded updates of `steps` steps."""
+    from dofcourse import train
+    from dofcourse.params import flatten
+
+    # BEGIN SOLUTION
+    net = copy.deepcopy(net)
+    updates, prev = [], [flatten(net)]
+
+    def record(step, m):
+        if step % every == 0:
+            now = flatten(m)
+            updates.append(now - prev[0])
+            prev[0] = now
+
+    train.train(net, ds, ORDINARY.replace(steps=steps), progress=False, on_step=record)
+    u, _, _ = torch.linalg.svd(torch.stack(updates, 1).double(), full_matrices=False)
+    return u[:, :d].float()
+    # END SOLUTION
+
+
+with exercises.checking("Exercise 2"):
+    mine = my_lottery_basis(model, 100, EVERY, 8).cpu()
+    ref = lottery.trajectory_directions(model, ds, ORDINARY, 8, every=EVERY, lengths=[100])
+    frac = lottery.energy_fraction(mine, ref["basis"][100])
+    assert frac > 0.999, f"your subspace holds {frac:.4f} of the package's"
+    print(f"energy fraction of yours in the package's: {frac:.4f}")
+
+# %% [markdown]
+# **Exercise 3 — predict, then measure: Adam or SGD in a lottery subspace.** Section 2 blamed
+# Adam for the dip of the lottery subspace at its largest $d$. At the largest lottery $d$, will
+# SGD with momentum (learning rate 0.05, the same budget) reach a higher or a lower training
+# accuracy than Adam? Write down the accuracy you expect from each, then run the cell.
+
+
+# %%
+def predicted_accuracies() -> dict[str, float]:
+    """Your prediction of the mean best training accuracy at the largest lottery d."""
+    # BEGIN SOLUTION
+    # SGD moves each direction in proportion to its gradient, so the stiff extra directions move
+    # little and the displacement direction carries the run; Adam moves them all alike.
+    return {"adam": 0.90, "sgd": 0.99}
+    # END SOLUTION
+
+
+d_big = LOTTERY_DIMS[-1]
+sgd = SUBSPACE.replace(optimizer="sgd", momentum=0.9)
+measured = {
+    "adam": runs[(runs.method == "lottery subspace") & (runs.d == d_big)].best_train_acc.mean(),
+    "sgd": lottery.lottery_sweep(model, ds, sgd, [d_big], SEEDS[:4], trajectory=ORDINARY,
+                                 every=EVERY, lengths=LENGTHS, eval_every=EVAL_EVERY,
+                                 progress=False).best_train_acc.mean(),
+}  # fmt: skip
+with exercises.checking("Exercise 3"):
+    print(f"your prediction: {predicted_accuracies()}")
+print(
+    f"measured at d = {d_big}: Adam {measured['adam']:.3f}, SGD with momentum {measured['sgd']:.3f}"
+)
+assert measured["sgd"] > measured["adam"], "SGD should not dip where Adam does"
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## What to remember
+#
+# * Training moves in few directions: the top few singular vectors of a trajectory's updates
+#   carry most of its motion, and the directions appear within the first few dozen steps.
+# * A subspace spanned by them — a lottery subspace — reaches a target with one or a few
+#   dimensions where a random subspace needs hundreds and a burn-in subspace somewhat fewer;
+#   a lottery ticket of the same size does no better than a random subspace here.
+# * Its top direction is the displacement along the flat valley floor; the next ones are the stiff
+#   directions of the Hessian, a hundred times more aligned with its top eigenspace than chance.
+# * Any basis and any set of weights can be trained as a subspace through the same engine (kinds
+#   `"basis"` and `"coordinates"`), which is what makes the comparison fair: same optimiser,
+#   same budget, same success criterion. The optimiser still matters — Adam's equal steps per
+#   coordinate hurt in a basis of very unequal directions.
+#
+# ## Sources
+#
+# * B. W. Larsen, S. Fort, N. Becker, S. Ganguli. *How many degrees of freedom do we need to train
+#   deep networks: a loss landscape perspective.* ICLR 2022, §6 (lottery subspaces from the top
+#   principal directions of the trajectory, every 5th update over 5 d steps; comparison with random,
+#   burn-in subspaces and one-shot magnitude-pruned tickets; reference code `lottery_subspace.py`,
+#   `lottery_ticket.py` in ganguli-lab/degrees-of-freedom).
+# * G. Gur-Ari, D. A. Roberts, E. Dyer. Gradient descent happens in a tiny subspace. 2018.
+# * J. Frankle, M. Carbin. The lottery ticket hypothesis: finding sparse, trainable neural
+#   networks. ICLR 2019.
+# * M. Brand. Fast low-rank modifications of the thin singular value decomposition. *Linear
+#   Algebra and its Applications*, 2006 (the streaming SVD).
+# * N. Halko, P.-G. Martinsson, J. A. Tropp. Finding structure with randomness. *SIAM Review*, 2011.
