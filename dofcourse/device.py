@@ -10,6 +10,13 @@ everything else (the Jupyter server, the browser, another program): the course's
 small, and a thread that shares its core with another busy process stalls every parallel
 operation of the others (on two shared cores, two threads made small-model work 3-10x slower
 than one). ``DOFCOURSE_THREADS=N`` sets the number; an ``OMP_NUM_THREADS`` already set is kept.
+
+``DOFCOURSE_DEVICE`` forces the device every chapter computes on: ``cpu``, ``cuda`` (or
+``cuda:1``, an NVIDIA GPU) or ``mps`` (an Apple GPU); unset, the best available one is chosen. A
+name torch does not know (``gpu``), or a device this machine lacks (``cuda`` without a CUDA GPU
+or without a CUDA build of torch), is refused when the device is first asked for, with one
+``ValueError`` that names the variable and says what to set instead. :func:`resolve` applies the
+same check to a ``device=`` argument.
 """
 
 from __future__ import annotations
@@ -111,11 +118,65 @@ def configure_threads(threads: int | None = None) -> int:
     return n
 
 
+def _available() -> list[str]:
+    """Device names usable on this machine, best first."""
+    names = []
+    if torch.cuda.is_available():
+        names += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    if torch.backends.mps.is_available():
+        names.append("mps")
+    return [*names, "cpu"]
+
+
+def resolve(value: torch.device | str, name: str = "device") -> torch.device:
+    """``value`` (a ``torch.device`` or a name such as ``"cpu"``, ``"cuda"``, ``"cuda:1"``,
+    ``"mps"``) as a device this machine has, or one ``ValueError``/``TypeError`` that names
+    ``name``, what was given and the devices available here. Chapter 00."""
+    if not isinstance(value, torch.device | str):
+        raise TypeError(
+            f"{name} must be a torch.device or a name such as 'cpu' or 'cuda', got "
+            f"{value!r} ({type(value).__name__})"
+        )
+    here = f"use one of this machine's devices: {', '.join(_available())}"
+    text = value.strip().lower() if isinstance(value, str) else value
+    try:
+        dev = torch.device(text)
+    except (RuntimeError, ValueError) as err:
+        hint = " (an NVIDIA GPU is 'cuda', an Apple one 'mps')" if text == "gpu" else ""
+        raise ValueError(f"{name}={value!r} is not a device name{hint}; {here}") from err
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        why = (
+            "this torch was built without CUDA"
+            if torch.version.cuda is None
+            else "torch finds no CUDA GPU (no GPU, or its driver is missing)"
+        )
+        raise ValueError(f"{name}={value!r} asks for a CUDA GPU, but {why}; {here}")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        count = torch.cuda.device_count()
+        raise ValueError(f"{name}={value!r}: this machine has {count} CUDA GPU(s); {here}")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(
+            f"{name}={value!r} asks for Apple's MPS GPU, which this machine or this torch "
+            f"does not have; {here}"
+        )
+    if dev.type not in ("cpu", "cuda", "mps", "meta"):  # meta: shapes only, for tests
+        raise ValueError(f"{name}={value!r}: the course runs on cpu, cuda or mps; {here}")
+    return dev
+
+
 def get_device() -> torch.device:
-    """The best available device: CUDA → MPS → CPU (``DOFCOURSE_DEVICE`` overrides)."""
-    forced = os.environ.get("DOFCOURSE_DEVICE")
+    """The best available device: CUDA → MPS → CPU. ``DOFCOURSE_DEVICE`` (``cpu``, ``cuda``,
+    ``cuda:N`` or ``mps``) overrides it; a name that is not a device, or a device this machine
+    lacks, is a ``ValueError`` that names the variable. Chapter 00."""
+    forced = os.environ.get("DOFCOURSE_DEVICE", "").strip()
     if forced:
-        return torch.device(forced)
+        try:
+            return resolve(forced, "DOFCOURSE_DEVICE")
+        except ValueError as err:
+            raise ValueError(
+                f"environment variable {err}. Unset DOFCOURSE_DEVICE to use the best device "
+                "available, or set it to one listed"
+            ) from None
     if torch.cuda.is_available():
         return torch.device("cuda")
     if torch.backends.mps.is_available():

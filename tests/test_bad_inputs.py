@@ -8,18 +8,24 @@ or scikit-learn. The systematic sweep over every public function is ``test_fuzz.
 
 from __future__ import annotations
 
+import os
 import traceback
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from dofcourse import (
+    config,
     data,
     ensemble,
+    experiment,
+    hessian,
     models,
     params,
+    projections,
     subspace,
     train,
 )
@@ -103,3 +109,307 @@ def test_subspace_run_reports_divergence(ds):
         run = subspace.train_subspace(mlp(ds), ds, TrainSettings(steps=50, lr=1e6), 20,
                                       progress=False)  # fmt: skip
     assert run.diverged
+
+
+def test_power_iteration_refuses_zero_iterations(ds):
+    op = hessian.hessian_operator(mlp(ds, hidden=(4,)), (ds.x_train[:20], ds.y_train[:20]))
+    refused(ValueError, "iters must be at least 1, got 0", hessian.power_iteration, op, 1, iters=0)
+    refused((TypeError, ValueError), "k", hessian.lanczos_eigs, op, 2.5, 10)
+
+
+@pytest.mark.parametrize("d", [2.5, "10", True, 10.0, np.float64(3.0)])
+def test_subspace_dimension_must_be_an_integer(ds, d):
+    refused(TypeError, "d must be an integer", subspace.train_subspace, mlp(ds), ds, QUICK, d,
+            progress=False)  # fmt: skip
+
+
+@pytest.mark.parametrize("dims", [[10.7], [10, 2.5], ["10"], [True]])
+def test_sweep_dims_must_be_integers(ds, dims):
+    refused(TypeError, r"dims\[\d\] must be an integer", subspace.sweep, mlp(ds), ds, QUICK,
+            dims, [0], progress=False)  # fmt: skip
+
+
+def test_sweep_numpy_integer_dims_are_integers(ds):
+    table = subspace.sweep(mlp(ds), ds, QUICK, np.array([3, 5]), [np.int64(0)], progress=False)
+    assert list(table["d"]) == [3, 5]
+
+
+def test_sweep_keys_a_model_by_its_frozen_layers_too(ds):
+    a = mlp(ds)
+    b = mlp(ds)
+    with torch.no_grad():
+        b[1].weight.mul_(0.0)  # the first layer differs ...
+    for m in (a, b):
+        m[1].requires_grad_(False)  # ... and is frozen: the trainable parameters are equal
+    assert torch.equal(params.flatten(a), params.flatten(b))
+    s = TrainSettings(steps=5, lr=0.3)
+    first = subspace.sweep(a, ds, s, [8], [0], progress=False)
+    second = subspace.sweep(b, ds, s, [8], [0], progress=False)
+    assert first["loss"][0] != second["loss"][0]
+    os.environ["DOFCOURSE_NO_CACHE"] = "1"
+    try:
+        fresh = subspace.sweep(b, ds, s, [8], [0], progress=False)
+    finally:
+        del os.environ["DOFCOURSE_NO_CACHE"]
+    assert fresh["loss"][0] == second["loss"][0]
+
+
+def test_empty_seeds_zero_widths_one_class_and_dropped_classes_are_refused(ds):
+    refused(ValueError, "proj_seeds must not be empty", subspace.sweep, mlp(ds), ds, QUICK, [2],
+            [], progress=False)  # fmt: skip
+    refused(ValueError, r"hidden\[1\] must be at least 1, got 0", models.mlp, (1, 8, 8), 10,
+            hidden=(8, 0))  # fmt: skip
+    refused(ValueError, "width must be at least 1", models.conv2, (1, 8, 8), 10, width=0)
+    refused(ValueError, "at least two classes", ds.classes, [3])
+    refused(ValueError, "drop classes", ds.subsample, 5)
+
+
+@pytest.mark.parametrize("value", ["1", "true", "YES", " on ", "On"])
+def test_truthy_spellings_switch_a_flag_on(monkeypatch, value):
+    monkeypatch.setenv("DOFCOURSE_QUICK", value)
+    monkeypatch.setenv("DOFCOURSE_NO_CACHE", value)
+    assert config.is_quick() and not experiment.enabled()
+
+
+@pytest.mark.parametrize("value", ["", "0", "false", "No", "off"])
+def test_falsy_spellings_switch_a_flag_off(monkeypatch, value):
+    monkeypatch.setenv("DOFCOURSE_QUICK", value)
+    monkeypatch.setenv("DOFCOURSE_NO_CACHE", value)
+    assert not config.is_quick() and experiment.enabled()
+
+
+@pytest.mark.parametrize("value", ["2", "y", "quick", "full", "enabled", "-1"])
+@pytest.mark.parametrize("name", ["DOFCOURSE_QUICK", "DOFCOURSE_NO_CACHE"])
+def test_other_spellings_of_a_flag_are_refused(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    fn = config.is_quick if name == "DOFCOURSE_QUICK" else experiment.enabled
+    err = refused(ValueError, name, fn)
+    assert repr(value) in str(err) and "1/true/yes/on" in str(err)
+
+
+# =============================================================== unsafe or blocking
+@pytest.mark.parametrize("kind", ["fastfood", "sparse", "dense"])
+def test_an_ensemble_that_cannot_fit_max_bytes_is_refused_before_allocation(kind):
+    err = refused(ValueError, "max_bytes", projections.stack_projections, kind, 10**6,
+                  [1000] * 256, range(256), max_bytes=2**30)  # fmt: skip
+    assert "fewer members" in str(err) and "GiB" in str(err)
+
+
+def test_train_ensemble_refuses_an_ensemble_over_its_budget(ds):
+    m = mlp(ds)
+    D = params.count(m)
+    need = projections.ensemble_bytes("fastfood", D, [5] * 8)
+    refused(ValueError, "fewer members", subspace.train_ensemble, m, ds, QUICK, [5] * 8,
+            range(8), kind="fastfood", max_bytes=need - 1, progress=False)  # fmt: skip
+    runs = subspace.train_ensemble(m, ds, QUICK, [5] * 8, range(8), kind="fastfood",
+                                   max_bytes=need, progress=False)  # fmt: skip
+    assert len(runs) == 8
+
+
+def test_sweep_shrinks_its_chunks_to_fit_the_budget(ds):
+    from dofcourse.subspace.sweep import plan_chunks
+
+    m = mlp(ds)
+    D = params.count(m)
+    budget = projections.ensemble_bytes("fastfood", D, [4] * 3)
+    points = [{"d": 4, "proj_seed": s} for s in range(8)]
+    chunks = plan_chunks(points, {"model": m, "kind": "fastfood", "max_bytes": budget})
+    assert [len(c) for c in chunks] == [3, 3, 2]
+    table = subspace.sweep(m, ds, QUICK, [4], range(8), max_bytes=budget, progress=False)
+    assert len(table) == 8
+
+
+_PEAK = """
+import json, sys
+import torch
+from dofcourse import models, params, projections, subspace
+from dofcourse.settings import TrainSettings
+kind, E, d = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+torch.set_num_threads(1)
+class Data:
+    g = torch.Generator().manual_seed(0)
+    x_train, y_train = torch.randn(64, 1, 8, 8, generator=g), torch.arange(64) % 10
+    x_test, y_test = x_train[:0], y_train[:0]
+def status(field):  # kB -> bytes
+    line = next(x for x in open("/proc/self/status") if x.startswith(field + ":"))
+    return int(line.split()[1]) * 1024
+torch.manual_seed(0)
+model = models.mlp((1, 8, 8), 10, hidden=(1000, 8))
+s = TrainSettings(steps=3, lr=0.01)
+subspace.train_ensemble(model, Data, s, [2], [0], kind=kind, progress=False)  # warm-up
+with open("/proc/self/clear_refs", "w") as f:  # the high-water mark starts again from here
+    f.write("5")
+base = status("VmRSS")
+subspace.train_ensemble(model, Data, s, [d] * E, range(E), kind=kind, progress=False)
+need = projections.ensemble_bytes(kind, params.count(model), [d] * E)
+print(json.dumps({"measured": status("VmHWM") - base, "estimate": need}))
+"""
+
+
+def test_memory_estimate_bounds_the_measured_peak():
+    """The estimate that stack_projections checks against max_bytes, against the peak resident
+    memory of a real training: a fresh process per kind, its resident high-water mark (Linux's
+    VmHWM, reset after a warm-up run) above its resident memory before the ensemble is built.
+    D = 73k, 4 members, d = 50: fastfood 35 MB of 45 MB estimated, sparse 10.5 of 10.7 MB.
+    (``getrusage``'s ru_maxrss does not do here: exec keeps the parent's high-water mark.)"""
+    if not Path("/proc/self/clear_refs").exists():
+        pytest.skip("needs Linux's /proc to reset and read the resident high-water mark")
+    import json
+    import subprocess
+    import sys
+
+    kinds = ("fastfood", "sparse")
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", _PEAK, kind, "4", "50"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )  # fmt: skip
+        for kind in kinds
+    ]
+    for kind, child in zip(kinds, children, strict=True):
+        out, _ = child.communicate(timeout=300)
+        assert child.returncode == 0, kind
+        r = json.loads(out.strip().splitlines()[-1])
+        assert 0.3 * r["estimate"] < r["measured"] <= r["estimate"], (kind, r)
+
+
+# --------------------------------------------------------------- data files: umask, .part, folders
+def _fixture_source(folder: Path) -> data.Source:
+    import gzip
+    import hashlib
+    import struct
+
+    folder.mkdir(parents=True, exist_ok=True)
+    names = []
+    for prefix, n in (("train", 20), ("t10k", 10)):
+        labels = np.arange(n) % 10
+        images = np.zeros((n, 28, 28), dtype=np.uint8)
+        images[:, 0, 0] = labels * 20
+        for suffix, array in (("images-idx3-ubyte.gz", images), ("labels-idx1-ubyte.gz", labels)):
+            head = struct.pack(">HBB", 0, 8, array.ndim) + struct.pack(
+                f">{array.ndim}I", *array.shape
+            )
+            (folder / f"{prefix}-{suffix}").write_bytes(
+                gzip.compress(head + array.astype(np.uint8).tobytes())
+            )
+            names.append(f"{prefix}-{suffix}")
+    files = tuple(
+        data.Remote(n, hashlib.sha256((folder / n).read_bytes()).hexdigest()) for n in names
+    )
+    return data.Source(mirrors=(folder.as_uri() + "/",), files=files, homepage="test")
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("DOFCOURSE_DATA", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002])
+def test_downloaded_files_follow_the_umask(tmp_path, data_dir, monkeypatch, umask):
+    monkeypatch.setitem(data.SOURCES, "mnist", _fixture_source(tmp_path / "server"))
+    old = os.umask(umask)
+    try:
+        paths = data.fetch("mnist")
+    finally:
+        os.umask(old)
+    for path in paths:
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask, path
+
+
+def test_stale_part_files_of_a_killed_download_are_removed(tmp_path, data_dir, monkeypatch):
+    monkeypatch.setitem(data.SOURCES, "mnist", _fixture_source(tmp_path / "server"))
+    folder = data_dir / "mnist"
+    folder.mkdir(parents=True)
+    stale = folder / ".train-images-idx3-ubyte.gz.123.abcd.part"
+    fresh = folder / ".train-labels-idx1-ubyte.gz.456.ef01.part"  # a download in progress
+    for part in (stale, fresh):
+        part.write_bytes(b"partial")
+    os.utime(stale, (0, 0))
+    data.fetch("mnist")
+    assert not stale.exists() and fresh.exists()
+
+
+def test_a_failed_download_leaves_no_empty_folder(tmp_path, data_dir, monkeypatch):
+    source = _fixture_source(tmp_path / "server")
+    offline = data.Source(((tmp_path / "nowhere").as_uri() + "/",), source.files, "test")
+    monkeypatch.setitem(data.SOURCES, "mnist", offline)
+    err = refused(data.DatasetError, "offline", data.load, "mnist", device="cpu")
+    assert "'digits'" in str(err)
+    assert not (data_dir / "mnist").exists()
+
+
+def test_a_directory_where_a_data_file_should_be(tmp_path, data_dir, monkeypatch):
+    monkeypatch.setitem(data.SOURCES, "mnist", _fixture_source(tmp_path / "server"))
+    (data_dir / "mnist" / "t10k-labels-idx1-ubyte.gz").mkdir(parents=True)
+    err = refused(data.DatasetError, "is a folder", data.load, "mnist", device="cpu")
+    assert "remove it" in str(err)
+    refused(data.DatasetError, "cannot read", data.read_idx,
+            data_dir / "mnist" / "t10k-labels-idx1-ubyte.gz")  # fmt: skip
+
+
+# =============================================================== misleading or cryptic
+def test_nan_data_and_an_empty_training_set_are_named_not_blamed_on_lr(ds):
+    import dataclasses
+
+    x = ds.x_train.clone()
+    x[3, 0, 2, 2] = float("nan")
+    err = refused(ValueError, "NaN", train.train, mlp(ds), dataclasses.replace(ds, x_train=x),
+                  QUICK, progress=False)  # fmt: skip
+    assert "data.x_train" in str(err) and "learning rate" not in str(err)
+    empty = dataclasses.replace(ds, x_train=ds.x_train[:0], y_train=ds.y_train[:0])
+    err = refused(ValueError, "empty", train.train, mlp(ds), empty, QUICK, progress=False)
+    assert "data.x_train" in str(err) and "learning rate" not in str(err)
+    f = params.Functional.of_module(mlp(ds))
+    refused(ValueError, "empty", ensemble.train_members, f, ensemble.Free(f.theta0[None]), empty,
+            QUICK, progress=False)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [
+        ("gpu", "'cuda', an Apple one 'mps'"),
+        ("tpu", "not a device name"),
+        ("cuda:99", "CUDA"),
+        ("cuda", "CUDA GPU"),
+        ("mps", "MPS"),
+        ("", None),
+        ("cpu", None),
+        (" CPU ", None),
+    ],
+)
+def test_dofcourse_device_is_checked(monkeypatch, value, match):
+    from dofcourse import device
+
+    if value == "cuda" and torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    if value == "mps" and torch.backends.mps.is_available():
+        pytest.skip("this machine has MPS")
+    monkeypatch.setenv("DOFCOURSE_DEVICE", value)
+    if match is None:
+        assert device.get_device().type in ("cpu", "cuda", "mps")
+        return
+    err = refused(ValueError, match, device.get_device)
+    assert "DOFCOURSE_DEVICE" in str(err) and "cpu" in str(err) and "Unset" in str(err)
+    # the same check for a device= argument, named as such
+    refused((ValueError, TypeError), "device=", data.load, "digits", device=value)
+
+
+@pytest.mark.parametrize("kind", ["dense", "sparse", "fastfood", "orthonormal"])
+def test_float64_and_numpy_z_give_the_projections_dtype_for_every_kind(kind):
+    P = projections.make_projection(kind, 50, 4, seed=1)
+    z = torch.randn(3, 4, generator=torch.Generator().manual_seed(0))
+    ref = P(z)
+    for other in (z.double(), z.double().numpy(), z.numpy()):
+        out = P(other)
+        assert out.dtype == torch.float32
+        torch.testing.assert_close(out, ref)
+    v = torch.randn(50, dtype=torch.float64)
+    assert P.T(v).dtype == torch.float32
+    refused(TypeError, "z must hold floating-point", P, torch.ones(4, dtype=torch.int64))
+    refused(TypeError, "z must be a torch.Tensor", P, [1.0, 2.0, 3.0, 4.0])
+    refused(ValueError, r"z must have shape \(\.\.\., 4\)", P, torch.ones(5))
+    st = projections.stack_projections(kind, 50, [2, 4], [0, 1])
+    assert st.apply(torch.zeros(2, 4, dtype=torch.float64)).dtype == torch.float32

@@ -59,13 +59,7 @@ def load(
 
 
 def _check_device(device: torch.device | str) -> torch.device:
-    if not isinstance(device, torch.device | str):
-        raise TypeError(f"device must be a torch.device or a string such as 'cpu', got "
-                        f"{type(device).__name__}")  # fmt: skip
-    try:
-        return torch.device(device)
-    except RuntimeError as err:
-        raise ValueError(f"device {device!r} is not a device torch knows ({err})") from err
+    return _device.resolve(device, "device")
 
 
 __all__ = ["DOWNLOADED", "EMBEDDED", "NAMES", "DatasetError", "load"]

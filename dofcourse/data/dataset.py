@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from dofcourse import checks
+from dofcourse import device as _device
 
 
 class DatasetError(Exception):
@@ -57,7 +58,7 @@ class Dataset:
 
     def to(self, device: torch.device | str) -> Dataset:
         """The same data on ``device``. Chapter 00."""
-        device = torch.device(device)
+        device = _device.resolve(device, "device")
         moved = {f: getattr(self, f).to(device) for f in ("x_train", "y_train", "x_test", "y_test")}
         return dataclasses.replace(self, **moved)
 

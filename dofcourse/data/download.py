@@ -4,10 +4,13 @@
 ``config.data_dir() / name`` (``DOFCOURSE_DATA`` moves it). A download streams to a temporary file
 in the cache folder and is renamed into place only after its SHA-256 (and MD5, where published)
 matched, so an interrupted or corrupt download never leaves a file behind; a folder that the
-failed attempt created and left empty is removed too. A cached file is checked again on every
-load. Anything in the way (a directory where a file should be, a corrupt file) and a download that
-fails on every mirror raise one :class:`DatasetError` that says what to do, including which files
-to copy by hand onto an offline machine. Chapter 00 says where the data come from.
+failed attempt created and left empty is removed too, and a temporary ``.part`` file that a killed
+process left (``kill -9``) is removed by the next :func:`fetch` once it is stale (untouched for
+ten minutes). Files are created with the umask's permissions, so a class can share one data
+folder (``DOFCOURSE_DATA``). A cached file is checked again on every load. Anything in the way (a
+directory where a file should be, a corrupt file) and a download that fails on every mirror raise
+one :class:`DatasetError` that says what to do, including which files to copy by hand onto an
+offline machine. Chapter 00 says where the data come from.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
-import tempfile
+import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -27,6 +31,7 @@ from dofcourse.data.sources import SOURCES, Remote, Source
 
 _CHUNK = 1 << 20
 _TIMEOUT_S = 60
+_STALE_PART_S = 600.0  # a .part file untouched this long belongs to a killed download
 EMBEDDED_HINT = "'digits', 'mnist_subset'"
 
 
@@ -43,6 +48,7 @@ def fetch(name: str, directory: Path | str | None = None) -> list[Path]:
                            "remove it and load again")  # fmt: skip
     created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
+    _remove_stale_parts(folder)
     try:
         for remote in source.files:
             path = folder / remote.filename
@@ -57,6 +63,17 @@ def fetch(name: str, directory: Path | str | None = None) -> list[Path]:
             folder.rmdir()  # leave no empty data/<name>/ behind a failed first download
         raise
     return [folder / remote.filename for remote in source.files]
+
+
+def _remove_stale_parts(folder: Path) -> None:
+    """Remove the ``.part`` files of downloads killed before they could clean up."""
+    now = time.time()
+    for part in folder.glob(".*.part"):
+        try:
+            if now - part.stat().st_mtime > _STALE_PART_S:
+                part.unlink()
+        except OSError:  # another process removed it, or it is not ours to remove
+            pass
 
 
 def _download_error(
@@ -140,8 +157,8 @@ def _download(url: str, path: Path, remote: Remote) -> None:
     The temporary file is removed on any failure (network error, checksum mismatch, Ctrl-C), so
     ``path`` either does not exist or holds the complete, verified file.
     """
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    tmp = Path(tmp_name)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.part")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=_TIMEOUT_S) as resp:
             total = int(resp.headers.get("Content-Length") or 0) or None
