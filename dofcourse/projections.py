@@ -52,6 +52,9 @@ from collections.abc import Sequence
 
 import torch
 
+from dofcourse import checks
+from dofcourse import device as _device
+
 KINDS = ("dense", "sparse", "fastfood", "orthonormal", "identity", "basis", "coordinates")
 GIVEN = ("basis", "coordinates")  # kinds whose directions come with the call (``basis=``)
 DEFAULT_MAX_BYTES = 2**30
@@ -66,6 +69,7 @@ __all__ = [
     "stack_projections",
     "fwht",
     "member_bytes",
+    "ensemble_bytes",
 ]
 
 
@@ -155,7 +159,7 @@ class StackedProjection(ABC):
 
         Differentiable in z; the backward pass applies the transpose (the adjoint).
         """
-        self._check(z, self.d_max, "z")
+        z = self._check(z, self.d_max, "z")
         squeeze = z.dim() == 2
         z = z[:, None] if squeeze else z
         padded = min(self.ds) < self.d_max  # only then are there coordinates to mask out
@@ -164,7 +168,7 @@ class StackedProjection(ABC):
 
     def transpose(self, v: torch.Tensor) -> torch.Tensor:
         """P_e^T v_e for every member: v (E, D) or (E, N, D) -> (E, d_max) or (E, N, d_max)."""
-        self._check(v, self.D, "v")
+        v = self._check(v, self.D, "v")
         squeeze = v.dim() == 2
         v = v[:, None] if squeeze else v
         out = _Transpose.apply(v, self)
@@ -172,14 +176,17 @@ class StackedProjection(ABC):
             out = out * self.mask[:, None, :].to(v.dtype)
         return out[:, 0] if squeeze else out
 
-    def _check(self, t: torch.Tensor, last: int, name: str) -> None:
-        if not isinstance(t, torch.Tensor):
-            raise TypeError(f"{name} must be a torch.Tensor, got {type(t).__name__}")
-        if t.dim() not in (2, 3) or t.shape[0] != self.n or t.shape[-1] != last:
+    def _check(self, t: torch.Tensor, last: int, name: str) -> torch.Tensor:
+        """``t`` checked for shape, in the projection's dtype and on its device: every kind
+        converts a floating-point input the same way (NumPy arrays too), so the result always
+        has the projection's dtype; integer input is refused."""
+        t = checks.tensor(t, name, ndim=(2, 3), floating=True)
+        if t.shape[0] != self.n or t.shape[-1] != last:
             raise ValueError(
                 f"{name} must have shape ({self.n}, {last}) or ({self.n}, N, {last}), "
                 f"got {tuple(t.shape)}"
             )
+        return t.to(device=self.mask.device, dtype=self.dtype)
 
 
 class _Apply(torch.autograd.Function):
@@ -485,23 +492,38 @@ def stack_projections(
     Member e equals ``make_projection(kind, D, ds[e], seeds[e])`` exactly. ``basis`` gives the
     directions of the given kinds ("basis", "coordinates"; see the module text) and only those.
     """
-    if kind not in _CLASSES:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    ds, seeds = [int(d) for d in ds], [int(s) for s in seeds]
-    if not ds or len(ds) != len(seeds):
-        raise ValueError(f"need equally many dims and seeds (>= 1), got {len(ds)} and {len(seeds)}")
-    if int(D) < 1 or any(not 1 <= d <= D for d in ds):
-        raise ValueError(f"need 1 <= d <= D for every member, got D={D}, d={ds}")
-    device = torch.device(device) if device is not None else torch.device("cpu")
+    kind = checks.choice(kind, "kind", KINDS)
+    D = checks.integer(D, "D", min=1)
+    ds = checks.integers(ds, "ds", min=1)
+    if max(ds) > D:
+        raise ValueError(f"need 1 <= d <= D for every member, got D={D} and ds={ds}")
+    if isinstance(seeds, str | bytes) or not hasattr(seeds, "__len__"):
+        raise TypeError(f"seeds must be a sequence of integer seeds, got {seeds!r}")
+    seeds = [checks.seed(s, f"seeds[{i}]") for i, s in enumerate(seeds)]
+    if len(ds) != len(seeds):
+        raise ValueError(f"need equally many ds and seeds, got {len(ds)} and {len(seeds)}")
+    device = _device.resolve(device) if device is not None else torch.device("cpu")
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
+    max_bytes = checks.integer(max_bytes, "max_bytes", min=1)
+    need = ensemble_bytes(kind, D, ds, torch.finfo(dtype).bits // 8)
+    if need > max_bytes:
+        raise ValueError(
+            f"{len(ds)} {kind} projection(s) with D={D}, d up to {max(ds)} need about "
+            f"{need / 2**30:.2f} GiB to build and train (ensemble_bytes), more than the "
+            f"budget max_bytes={max_bytes / 2**30:.2f} GiB: train fewer members at once "
+            "(subspace.sweep cuts its chunks to fit), use kind='fastfood' (O(D) memory per "
+            "member) or 'sparse', or raise max_bytes if the machine has the memory"
+        )
     if kind in GIVEN:
         if basis is None:
             raise ValueError(f"kind={kind!r} needs its directions: pass basis=")
-        return _CLASSES[kind](int(D), ds, seeds, device, dtype, int(max_bytes), basis)
+        return _CLASSES[kind](D, ds, seeds, device, dtype, max_bytes, basis)
     if basis is not None:
         raise ValueError(
             f"basis= is for the given kinds {GIVEN}; kind={kind!r} is drawn from seeds"
         )
-    return _CLASSES[kind](int(D), ds, seeds, device, dtype, int(max_bytes))
+    return _CLASSES[kind](D, ds, seeds, device, dtype, max_bytes)
 
 
 def member_bytes(kind: str, D: int, d: int, element_size: int = 4) -> int:
@@ -513,7 +535,7 @@ def member_bytes(kind: str, D: int, d: int, element_size: int = 4) -> int:
     D)). The network's own activations come on top. Used to cut ensembles into chunks that fit.
     """
     L = 1 << max(1, math.ceil(math.log2(max(D, 2))))
-    work = 4 * D * element_size
+    work = 6 * D * element_size  # theta, P z, their gradients, reshaped copies (measured)
     if kind in ("dense", "orthonormal", "basis"):
         return D * d * element_size + work
     if kind == "coordinates":
@@ -524,6 +546,27 @@ def member_bytes(kind: str, D: int, d: int, element_size: int = 4) -> int:
     if kind == "fastfood":
         return 12 * L * element_size + 3 * 8 * L + work
     return work
+
+
+def ensemble_bytes(kind: str, D: int, ds: Sequence[int], element_size: int = 4) -> int:
+    """Estimated peak bytes of an ensemble of subspace trainings with dimensions ``ds``, before it
+    is built: its members (:func:`member_bytes`; the stored kinds padded to max(ds)) and the
+    largest temporary of building them (a dense member is drawn in float64 and then converted,
+    an orthonormal one goes through a QR decomposition, the sparse indices are concatenated).
+    :func:`stack_projections` refuses an ensemble above its ``max_bytes``;
+    ``subspace.sweep`` cuts its chunks with it. Measured against the peak resident memory of a
+    real training in ``tests/test_bad_inputs.py``. Chapter 03.
+    """
+    d_max = max(ds)
+    if kind in ("dense", "orthonormal", "basis"):
+        members = len(ds) * member_bytes(kind, D, d_max, element_size)
+        per_entry = {"dense": 8 + element_size, "orthonormal": 3 * 8 + element_size}
+        return members + D * d_max * per_entry.get(kind, element_size)
+    members = sum(member_bytes(kind, D, d, element_size) for d in ds)
+    if kind == "sparse":
+        # the per-member lists of indices and values, then their concatenation
+        return members + sum(40 * max(d, round(d * math.sqrt(D))) for d in ds)
+    return members
 
 
 class Projection:
@@ -540,21 +583,24 @@ class Projection:
     def __repr__(self) -> str:
         return f"Projection(kind={self.kind!r}, D={self.D}, d={self.d}, seed={self.seed})"
 
-    def _batched(self, x: torch.Tensor, n_in: int, fn) -> torch.Tensor:
-        if not isinstance(x, torch.Tensor) or x.dim() == 0 or x.shape[-1] != n_in:
-            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"{self!r} expects a tensor of shape (..., {n_in}), got {got}")
+    def _batched(self, x: torch.Tensor, n_in: int, fn, name: str) -> torch.Tensor:
+        x = checks.tensor(x, name, floating=True)
+        if x.dim() == 0 or x.shape[-1] != n_in:
+            raise ValueError(
+                f"{name} must have shape (..., {n_in}) for {self!r}, got {tuple(x.shape)}"
+            )
         lead = x.shape[:-1]
         out = fn(x.reshape(1, -1, n_in))
         return out.reshape(*lead, out.shape[-1])
 
     def __call__(self, z: torch.Tensor) -> torch.Tensor:
-        """P z for z of shape (..., d); returns (..., D). Differentiable in z."""
-        return self._batched(z, self.d, self.stacked.apply)
+        """P z for z of shape (..., d); returns (..., D) in the projection's dtype (z is converted
+        to it, for every kind). Differentiable in z."""
+        return self._batched(z, self.d, self.stacked.apply, "z")
 
     def T(self, v: torch.Tensor) -> torch.Tensor:  # noqa: N802 (reads like the math)
         """P^T v for v of shape (..., D); returns (..., d). Differentiable in v."""
-        return self._batched(v, self.D, self.stacked.transpose)
+        return self._batched(v, self.D, self.stacked.transpose, "v")
 
     def matrix(self) -> torch.Tensor:
         """P as a dense (D, d) tensor (applies P to the identity; for tests and small D)."""
@@ -584,6 +630,10 @@ def make_projection(
     Columns have unit norm in expectation (see the module docstring). ``max_bytes`` is the memory
     budget checked, before allocation, for the stored kinds ("dense", "orthonormal", "basis").
     """
+    D, d = checks.integer(D, "D", min=1), checks.integer(d, "d", min=1)
+    if d > D:
+        raise ValueError(f"need 1 <= d <= D, got d={d} for D={D}")
+    seed = checks.seed(seed, "seed")
     st = stack_projections(kind, D, [d], [seed], device=device, dtype=dtype, max_bytes=max_bytes,
                            basis=basis)  # fmt: skip
     return Projection(st)

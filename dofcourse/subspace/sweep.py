@@ -23,7 +23,7 @@ from torch import Tensor, nn
 
 from dofcourse import checks, experiment, train
 from dofcourse.params import count
-from dofcourse.projections import DEFAULT_MAX_BYTES, KINDS, member_bytes
+from dofcourse.projections import DEFAULT_MAX_BYTES, KINDS, ensemble_bytes
 from dofcourse.settings import TrainSettings
 from dofcourse.subspace.affine import train_ensemble
 
@@ -33,16 +33,18 @@ STORED = ("dense", "orthonormal", "basis")  # members padded to the chunk's larg
 
 def plan_chunks(points: list[dict], fixed: dict) -> list[list[dict]]:
     """Cut points (sorted by d) into chunks of at most ``CHUNK`` members whose estimated memory
-    (members x per-member bytes at the chunk's largest d) stays within ``max_bytes``. For stored
+    (``projections.ensemble_bytes``, the estimate ``stack_projections`` checks) stays within
+    ``max_bytes``. For stored
     matrices (dense, orthonormal) every member of a chunk is padded to its largest d, so a chunk
     also ends where d exceeds twice the chunk's smallest d (padding at most doubles the work).
     Chapter 03."""
     D = count(fixed["model"])
+    size = next(p for p in fixed["model"].parameters() if p.requires_grad).element_size()
     kind, budget = fixed.get("kind", "fastfood"), fixed.get("max_bytes", DEFAULT_MAX_BYTES)
     chunks: list[list[dict]] = []
     part: list[dict] = []
     for p in points:
-        need = (len(part) + 1) * member_bytes(kind, D, p["d"])
+        need = ensemble_bytes(kind, D, [q["d"] for q in part] + [p["d"]], size)
         padded = kind in STORED and bool(part) and p["d"] > 2 * part[0]["d"]
         if part and (len(part) == CHUNK or need > budget or padded):
             chunks.append(part)
