@@ -9,28 +9,43 @@ An exercise is written once, in the chapter's source, with its solution between 
 
 The *student* version replaces everything from ``# BEGIN SOLUTION`` to ``# END SOLUTION`` by
 ``raise NotImplementedError("exercise: ...")`` at the markers' indentation, so every cell stays
-valid Python. Solutions live inside function bodies, and the cell that checks an exercise calls the
-function inside ``with exercises.checking("Exercise 2"):``: an unsolved exercise then prints that
-it is not done yet instead of stopping "Run All", while every other error (a wrong answer) still
-fails. The *instructor* version keeps the solution
-and drops the marker lines. Run ``python -m dofcourse.exercises`` (or ``make versions``) to write
-both sets of notebooks to ``build/student/`` and ``build/instructor/``.
+valid Python, and puts the solution one click away: a markdown cell right after the exercise
+holds the solved cell inside a collapsed ``<details>`` block ("Solution", closed until clicked;
+a markdown cell, so "Run All" never runs it). Solutions live inside function bodies, and the cell
+that checks an exercise calls the function inside ``with exercises.checking("Exercise 2"):``: an
+unsolved exercise then prints that it is not done yet instead of stopping "Run All", while every
+other error (a wrong answer) still fails. The *instructor* version keeps the solution and drops
+the marker lines: it is the committed chapter less its marker comments, so every check is
+enforced.
+
+``make lab`` and Binder open the student version (``tools/lab.py`` writes it into
+``notebooks/``; Binder's ``postBuild`` writes it over ``chapters/*.ipynb`` in its image). Run
+``python -m dofcourse.exercises`` (``make versions``) to write both sets of notebooks to
+``build/student/`` and ``build/instructor/``; ``--student-into DIR`` writes only the student
+notebooks, into ``DIR``.
+
+Standard library only (``nbformat`` is imported only by :func:`version`), so that the lab
+launcher can load this file before anything else is importable.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import jupytext
-import nbformat
+from typing import Any
 
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 _MARKER = re.compile(r"^(?P<indent>[ \t]*)(?P<marker># (BEGIN|END) SOLUTION)[ \t]*$")
 STUB = 'raise NotImplementedError("exercise: replace this line with your code")'
+NOT_DONE = "is not done yet"
+SOLUTION_TAG = "solution"
+SOLUTION_SUMMARY = "<summary><b>Solution</b> (click to show)</summary>"
+_CHECKING = re.compile(r"""exercises\.checking\(\s*(["'])(?P<name>.+?)\1\s*\)""")
 
 
 class MarkerError(ValueError):
@@ -47,7 +62,7 @@ def checking(name: str) -> Iterator[None]:
     except NotImplementedError as err:
         if not str(err).startswith("exercise"):
             raise
-        print(f"{name} is not done yet: complete the function above, then run this cell again.")
+        print(f"{name} {NOT_DONE}: complete the function above, then run this cell again.")
 
 
 def _blocks(source: str) -> list[tuple[int, int, str]]:
@@ -92,26 +107,107 @@ def has_exercise(source: str) -> bool:
     return bool(_blocks(source))
 
 
-def version(notebook: nbformat.NotebookNode, student: bool) -> nbformat.NotebookNode:
-    """A copy of ``notebook`` with every code cell turned into its student/instructor form."""
-    out = nbformat.from_dict(notebook)
-    convert = student_source if student else instructor_source
-    for cell in out.cells:
-        if cell.cell_type == "code":
-            cell.source = convert(cell.source)
+def exercise_names(sources: list[str]) -> list[str]:
+    """The names checked by ``exercises.checking("...")`` in these code sources, in order."""
+    return [m["name"] for source in sources for m in _CHECKING.finditer(source)]
+
+
+def solution_markdown(source: str) -> str:
+    """Markdown that shows the solved cell only when the student opens it (a closed details)."""
+    code = instructor_source(source)
+    fence = "```"
+    while fence in code:
+        fence += "`"
+    return f"<details>{SOLUTION_SUMMARY}\n\n{fence}python\n{code}\n{fence}\n\n</details>"
+
+
+def _text(source: str | list[str]) -> str:
+    return source if isinstance(source, str) else "".join(source)
+
+
+def student_cells(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The student form of a notebook's cells (plain JSON dicts, as in an ``.ipynb`` file).
+
+    Each code cell with a solution gets its stub, and is followed by a markdown cell (tagged
+    ``solution``, skipped by slides) that holds the solution in a closed ``<details>`` block.
+    """
+    out = []
+    for cell in cells:
+        new = copy.deepcopy(cell)
+        out.append(new)
+        if cell.get("cell_type") != "code" or not has_exercise(_text(cell.get("source", ""))):
+            continue
+        source = _text(cell["source"])
+        new["source"] = student_source(source)
+        solution = {
+            "cell_type": "markdown",
+            "metadata": {"slideshow": {"slide_type": "skip"}, "tags": [SOLUTION_TAG]},
+            "source": solution_markdown(source),
+        }
+        if "id" in cell:
+            solution["id"] = f"{cell['id']}"[:55] + "-solution"
+        out.append(solution)
     return out
 
 
+def instructor_cells(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The instructor form of a notebook's cells: solutions kept, marker lines dropped."""
+    out = copy.deepcopy(cells)
+    for cell in out:
+        if cell.get("cell_type") == "code":
+            cell["source"] = instructor_source(_text(cell.get("source", "")))
+    return out
+
+
+def student_notebook(notebook: dict[str, Any]) -> dict[str, Any]:
+    """A copy of an ``.ipynb`` JSON dict in its student form."""
+    return {**notebook, "cells": student_cells(notebook.get("cells", []))}
+
+
+def version(notebook: Any, student: bool) -> Any:
+    """A copy of ``notebook`` (an ``nbformat`` node) in its student or instructor form."""
+    import nbformat
+
+    convert = student_cells if student else instructor_cells
+    plain = json.loads(json.dumps(notebook))
+    return nbformat.from_dict({**plain, "cells": convert(plain.get("cells", []))})
+
+
+def read_notebook(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write_notebook(notebook: dict[str, Any], path: Path) -> None:
+    """Write an ``.ipynb`` the way Jupyter does (one-space indent, UTF-8, final newline)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cells = [
+        {**c, "source": _text(c.get("source", "")).splitlines(keepends=True)}
+        for c in notebook.get("cells", [])
+    ]
+    text = json.dumps({**notebook, "cells": cells}, indent=1, ensure_ascii=False, sort_keys=True)
+    text += "\n"
+    path.write_text(text, encoding="utf-8")
+
+
 def write_versions(chapters: Path, build: Path) -> list[Path]:
-    """Write student and instructor notebooks of every chapter source under ``build``."""
+    """Write student and instructor notebooks of every chapter under ``build``."""
     written = []
-    for source in sorted(chapters.glob("*.py")):
-        notebook = jupytext.read(source)
-        for kind, student in (("student", True), ("instructor", False)):
-            path = build / kind / f"{source.stem}.ipynb"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            nbformat.write(version(notebook, student), path)
+    for source in sorted(chapters.glob("*.ipynb")):
+        notebook = read_notebook(source)
+        for kind, convert in (("student", student_cells), ("instructor", instructor_cells)):
+            path = build / kind / source.name
+            write_notebook({**notebook, "cells": convert(notebook["cells"])}, path)
             written.append(path)
+    return written
+
+
+def write_students(chapters: Path, into: Path) -> list[Path]:
+    """Write the student notebook of every chapter into ``into`` (may be ``chapters`` itself)."""
+    written = []
+    for source in sorted(chapters.glob("*.ipynb")):
+        path = into / source.name
+        write_notebook(student_notebook(read_notebook(source)), path)
+        written.append(path)
     return written
 
 
@@ -119,8 +215,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chapters", type=Path, default=Path("chapters"))
     parser.add_argument("--build", type=Path, default=Path("build"))
+    parser.add_argument(
+        "--student-into", type=Path, help="write only the student notebooks, into this folder"
+    )
     args = parser.parse_args()
-    for path in write_versions(args.chapters, args.build):
+    if args.student_into:
+        written = write_students(args.chapters, args.student_into)
+    else:
+        written = write_versions(args.chapters, args.build)
+    for path in written:
         print(path)
 
 

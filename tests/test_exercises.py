@@ -1,12 +1,20 @@
 import ast
+import importlib.util
+import json
+import re
 from pathlib import Path
 
 import jupytext
+import nbformat
 import pytest
 
 from dofcourse import exercises
 
-CHAPTERS = Path(__file__).resolve().parent.parent / "chapters"
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = ROOT / "chapters"
+_spec = importlib.util.spec_from_file_location("lab", ROOT / "tools" / "lab.py")
+lab = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(lab)
 
 CELL = """\
 def f(x):
@@ -91,3 +99,101 @@ def test_checking_reports_an_unsolved_exercise_and_passes_real_errors(capsys):
         raise AssertionError("wrong answer")
     with pytest.raises(NotImplementedError), exercises.checking("Exercise 9"):
         raise NotImplementedError("something else")
+
+
+# The notebooks students open: exercises unsolved, solutions one click away.
+NOTEBOOKS = sorted(CHAPTERS.glob("*.ipynb"))
+
+
+def _cells(path):
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def _src(cell):
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_chapter_has_three_exercises_one_to_predict_or_design(path):
+    cells = _cells(path)
+    code = [_src(c) for c in cells if c["cell_type"] == "code"]
+    markdown = [_src(c) for c in cells if c["cell_type"] == "markdown"]
+    names = exercises.exercise_names(code)
+    assert len(set(names)) >= 3, f"{path.name}: exercises checked {names}; at least 3 wanted"
+    assert sum(map(exercises.has_exercise, code)) >= 3, "fewer than 3 cells hold a solution"
+    for name in names:
+        assert any(name in m for m in markdown), f"{path.name}: {name} is checked, never set"
+    predict = re.compile(r"Exercise \d+\W[^\n]*\b(predict|design)", re.I)
+    assert any(predict.search(m) for m in markdown), (
+        f"{path.name}: no exercise asks to predict or design, then measure (say so in its title)"
+    )
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_chapter_asks_to_predict_before_an_experiment(path):
+    cells = _cells(path)
+    think = [i for i, c in enumerate(cells) if c["cell_type"] == "markdown" and "Think!" in _src(c)]
+    assert think, f"{path.name}: no 'Think!' prompt"
+    assert any(c["cell_type"] == "code" for c in cells[think[0] + 1 :]), "no experiment after it"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_student_version_hides_each_solution_one_click_away(path):
+    chapter = json.loads(path.read_text(encoding="utf-8"))
+    student = exercises.student_notebook(chapter)["cells"]
+    for i, cell in enumerate(student):
+        source = _src(cell)
+        assert "SOLUTION" not in source or cell["cell_type"] == "markdown", f"cell {i}: marker"
+        if cell["cell_type"] != "code" or exercises.STUB not in source:
+            continue
+        after = student[i + 1]
+        assert after["cell_type"] == "markdown", "a markdown cell follows each exercise"
+        shown = _src(after)
+        assert shown.startswith("<details>") and "<details open" not in shown  # closed
+        assert exercises.SOLUTION_SUMMARY in shown
+        assert after["metadata"]["slideshow"]["slide_type"] == "skip"
+        # The solution shown is the instructor's cell, and no code cell holds it.
+        solved = next(c for c in chapter["cells"] if c.get("id") == cell.get("id"))
+        assert exercises.instructor_source(_src(solved)) in shown
+    solutions = [c for c in student if exercises.SOLUTION_TAG in c["metadata"].get("tags", [])]
+    n_blocks = sum(exercises.has_exercise(_src(c)) for c in chapter["cells"])
+    assert len(solutions) == n_blocks
+    code = "\n".join(_src(c) for c in student if c["cell_type"] == "code")
+    for cell in chapter["cells"]:
+        lines = _src(cell).splitlines()
+        for begin, end, _ in exercises._blocks(_src(cell)) if cell["cell_type"] == "code" else []:
+            hidden = [ln for ln in lines[begin + 1 : end] if ln.strip() and ln.strip() not in code]
+            assert hidden or not lines[begin + 1 : end], "a solution is left in plain view"
+
+
+def test_instructor_version_is_the_committed_chapter_less_its_markers():
+    for path in NOTEBOOKS:
+        chapter = json.loads(path.read_text(encoding="utf-8"))
+        instructor = exercises.instructor_cells(chapter["cells"])
+        for before, after in zip(chapter["cells"], instructor, strict=True):
+            kept = [ln for ln in _src(before).splitlines() if not exercises._MARKER.match(ln)]
+            assert _src(after).splitlines() == kept
+            assert exercises.STUB not in _src(after)
+
+
+def test_make_lab_copies_are_the_student_versions(tmp_path):
+    notes = lab.sync_copies(CHAPTERS, tmp_path)
+    assert len(notes) == len(NOTEBOOKS)
+    for path in NOTEBOOKS:
+        copy = json.loads((tmp_path / path.name).read_text(encoding="utf-8"))
+        wanted = exercises.student_notebook(json.loads(path.read_text(encoding="utf-8")))
+        assert [_src(c) for c in copy["cells"]] == [_src(c) for c in wanted["cells"]]
+        nbformat.validate(nbformat.reads(json.dumps(copy), as_version=4))
+    assert lab.sync_copies(CHAPTERS, tmp_path) == []  # unchanged copies stay as they are
+
+
+def test_binder_opens_the_student_versions(tmp_path):
+    post_build = (ROOT / "binder" / "postBuild").read_text()
+    assert "dofcourse.exercises --student-into chapters" in post_build
+    for path in NOTEBOOKS:
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    exercises.write_students(tmp_path, tmp_path)  # what postBuild does, in place
+    for path in NOTEBOOKS:
+        cells = _cells(tmp_path / path.name)
+        assert not any(exercises.has_exercise(_src(c)) for c in cells if c["cell_type"] == "code")
+        assert any(exercises.STUB in _src(c) for c in cells)

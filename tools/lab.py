@@ -3,9 +3,11 @@
 ``make lab`` runs this with the course's virtual environment; with conda, run it yourself in the
 activated environment. It blocks until you stop JupyterLab (Ctrl-C twice).
 
-- The chapters you open live in ``notebooks/`` (git ignores it), one ``.ipynb`` per chapter,
-  copied from ``chapters/``. JupyterLab saves your outputs and edits there, so the tracked
-  chapters, ``git status`` and ``make test`` are untouched by a session of the course.
+- The chapters you open live in ``notebooks/`` (git ignores it), one ``.ipynb`` per chapter:
+  the *student version* of each chapter (``dofcourse/exercises.py``): every exercise unsolved,
+  its solution one click away in a closed "Solution" block after it. JupyterLab saves your
+  outputs and edits there, so the tracked chapters, ``git status`` and ``make test`` are
+  untouched by a session of the course.
 - A copy you have not edited follows the chapter when the chapter changes (after a
   ``git pull``); a copy you have edited is kept, and you are told that the chapter changed
   (delete your copy to get the new one).
@@ -22,10 +24,11 @@ Standard library only.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
+import importlib.util
 import json
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -33,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "chapters"
 COPIES = ROOT / "notebooks"
 CONFIG = ROOT / "jupyter_config"
+EXERCISES = ROOT / "dofcourse" / "exercises.py"
 FIRST = "00_welcome.ipynb"
 MANIFEST = ".dofcourse-copies.json"
 # jupytext looks for its configuration upwards from a notebook; this one stops the repository's
@@ -40,9 +44,24 @@ MANIFEST = ".dofcourse-copies.json"
 JUPYTEXT_HERE = '# Your copies of the chapters: no paired .py here.\nformats = "ipynb"\n'
 
 
-def _cells_digest(path: Path) -> str:
+@functools.cache
+def _exercises():
+    """``dofcourse/exercises.py``, loaded as a file (standard library only; no torch import)."""
+    spec = importlib.util.spec_from_file_location("_dofcourse_exercises", EXERCISES)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def student_version(chapter: Path) -> dict:
+    """The chapter's notebook in its student form (exercises unsolved, solutions collapsed)."""
+    return _exercises().student_notebook(json.loads(chapter.read_text(encoding="utf-8")))
+
+
+def _cells_digest(path: Path | dict) -> str:
     """A digest of the cells' types and sources only: outputs and metadata do not count."""
-    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    notebook = path if isinstance(path, dict) else json.loads(path.read_text(encoding="utf-8"))
+    cells = notebook.get("cells", [])
     text = json.dumps(
         [(c.get("cell_type"), "".join(c.get("source", ""))) for c in cells], ensure_ascii=False
     )
@@ -52,8 +71,9 @@ def _cells_digest(path: Path) -> str:
 def sync_copies(chapters: Path = CHAPTERS, dest: Path = COPIES) -> list[str]:
     """Bring ``dest`` up to date with the chapter notebooks; return one line per thing done.
 
-    New chapters are copied; a copy whose cells are as they were copied (outputs may differ)
-    is replaced when its chapter changed; an edited copy is kept and reported.
+    Each copy is the chapter's student version. New chapters are copied; a copy whose cells are
+    as they were copied (outputs may differ) is replaced when its chapter changed; an edited
+    copy is kept and reported.
     """
     dest.mkdir(parents=True, exist_ok=True)
     (dest / ".jupytext.toml").write_text(JUPYTEXT_HERE, encoding="utf-8")
@@ -65,11 +85,12 @@ def sync_copies(chapters: Path = CHAPTERS, dest: Path = COPIES) -> list[str]:
     notes = []
     for chapter in sorted(chapters.glob("*.ipynb")):
         copy = dest / chapter.name
-        now = _cells_digest(chapter)
+        student = student_version(chapter)
+        now = _cells_digest(student)
         copied = manifest.get(chapter.name)  # the chapter's cells when the copy was made
         mine = _cells_digest(copy) if copy.exists() else None
         if mine is None or (mine == copied and now != copied):
-            shutil.copyfile(chapter, copy)
+            _exercises().write_notebook(student, copy)
             notes.append(f"{'copied' if mine is None else 'updated'} {dest.name}/{copy.name}")
             manifest[chapter.name] = now
         elif mine == now:
