@@ -21,7 +21,7 @@ from dofcourse.regimes.diagonal import (
     step_sizes,
     train_diagonal,
 )
-from dofcourse.regimes.implicit_bias import implicit_bias, q_alpha
+from dofcourse.regimes.implicit_bias import bias_errors, implicit_bias, q_alpha
 from dofcourse.regimes.interpolants import (
     SparseProblem,
     min_l1_interpolant,
@@ -38,6 +38,7 @@ __all__ = [
     "alpha_runs",
     "alpha_sweep",
     "beta_of",
+    "bias_errors",
     "diagonal_net",
     "implicit_bias",
     "kappa_members",

@@ -20,11 +20,13 @@ Chapter 09.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from scipy import optimize
 
 from dofcourse import checks
-from dofcourse.regimes.interpolants import INTERPOLATION_RTOL, check_system
+from dofcourse.regimes.interpolants import INTERPOLATION_RTOL, SparseProblem, check_system
 
 
 def q_alpha(beta: object, alpha: float) -> float | np.ndarray:
@@ -62,3 +64,9 @@ def implicit_bias(X: object, y: object, alpha: float) -> np.ndarray:
             f"{np.linalg.norm(X @ beta - y):.3g}; {res.message}). Is X full row rank?"
         )
     return beta
+
+
+def bias_errors(problem: SparseProblem, alphas: Sequence[float]) -> np.ndarray:
+    """Recovery error ||beta_alpha - beta*||^2 (len(alphas),) of the Q_alpha minimiser at each
+    alpha: the curve gradient flow follows, at no training cost."""
+    return np.array([problem.error(implicit_bias(problem.X, problem.y, a)) for a in alphas])
