@@ -6,8 +6,16 @@ So every result is stored under a hash of its *key*: the arguments, the data, an
 version together with a fingerprint of the package's source code. Change any of them and a new
 entry is made; nothing stale is ever read back.
 
-Files are written atomically (a temporary file in the same folder, then ``os.replace``), so an
-interrupted write never leaves a half-written entry behind.
+The files are those of ``dofcourse.experiment`` (the course's cache for package functions; this
+module is the older keyed form, kept for callers that name their own key): plain data only (the
+result must be tensors, arrays, numbers, strings, lists, dicts, DataFrames or the package's
+dataclasses), loaded with ``torch.load(weights_only=True)`` so a planted file in a shared cache
+cannot run code; the key's digest is stored in the entry and checked on load; an unreadable,
+truncated or mismatched file is named in a warning, removed and recomputed; writes are atomic
+(serialised in memory, then a temporary file and ``os.replace``, so Ctrl-C shows only the
+interrupt), respect the umask, and temporary files of killed writers are removed later. A
+``namespace`` is a relative folder inside the cache (``"ch03/accuracy"``); ``..``, absolute
+paths and other characters are refused.
 
 Set ``DOFCOURSE_NO_CACHE=1`` to recompute everything (nothing is read or written).
 """
@@ -17,8 +25,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import os
-import tempfile
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,7 +34,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from dofcourse import __version__, config
+from dofcourse import __version__, config, experiment
 
 T = TypeVar("T")
 
@@ -89,38 +96,58 @@ def key_hash(**key: Any) -> str:
 
 
 def _enabled() -> bool:
-    return os.environ.get("DOFCOURSE_NO_CACHE", "").strip().lower() not in {"1", "true", "yes"}
+    return experiment.enabled()
+
+
+_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
+
+
+def check_namespace(namespace: str) -> str:
+    """``namespace`` if it is a relative folder name inside the cache (parts of letters, digits,
+    ``_ . -`` joined by ``/``), else one error: ``"../../x"`` would write outside the cache."""
+    if not isinstance(namespace, str):
+        raise TypeError(f"namespace must be a string such as 'ch03/accuracy', got {namespace!r}")
+    parts = namespace.split("/")
+    if not namespace or any(not _PART.fullmatch(p) or set(p) == {"."} for p in parts):
+        raise ValueError(
+            f"namespace must be a folder inside the cache such as 'ch03/accuracy' (letters, "
+            f"digits, _ . - joined by /; no '..', no absolute path), got {namespace!r}"
+        )
+    return namespace
 
 
 def _path(namespace: str, digest: str) -> Path:
-    folder = config.cache_dir() / namespace
+    folder = config.cache_dir() / check_namespace(namespace)
     folder.mkdir(parents=True, exist_ok=True)
+    experiment._clean_stale(folder)
     return folder / f"{digest}.pt"
 
 
-def _save_atomic(obj: Any, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def load(namespace: str, **key: Any) -> Any | None:
-    """The stored result for ``key``, or None if there is none (or caching is off)."""
+    """The stored result for ``key``, or None if there is none (or caching is off, or the file
+    was unusable: it is then named in a warning and removed)."""
     if not _enabled():
+        check_namespace(namespace)
         return None
-    path = _path(namespace, key_hash(**key))
-    return torch.load(path, weights_only=False) if path.exists() else None
+    digest = key_hash(**key)
+    found, value = experiment._read(_path(namespace, digest), digest)
+    return value if found else None
 
 
 def store(namespace: str, result: T, **key: Any) -> T:
-    """Save ``result`` under ``key`` (atomically) and return it; a no-op when caching is off."""
+    """Save ``result`` (plain data) under ``key`` (atomically) and return it; a no-op when
+    caching is off."""
+    check_namespace(namespace)
     if _enabled():
-        _save_atomic(result, _path(namespace, key_hash(**key)))
+        digest = key_hash(**key)
+        entry = {
+            "format": experiment.FORMAT,
+            "digest": digest,
+            "function": f"dofcourse.cache:{namespace}",
+            "key": experiment._describe(key),
+            "value": experiment._encode(result),
+        }
+        experiment._write(_path(namespace, digest), entry)
     return result
 
 

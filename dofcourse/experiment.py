@@ -43,6 +43,7 @@ import inspect
 import io
 import itertools
 import os
+import pickle
 import time
 import types
 import uuid
@@ -245,7 +246,15 @@ def digest(fn: Callable[..., Any], arguments: Mapping[str, Any]) -> str:
     """The key digest of calling ``fn`` with the (complete, bound) ``arguments``."""
     h = hashlib.sha256(f"dofcourse-cache-format:{FORMAT};".encode())
     _feed_code(h, fn, set())
-    _feed(h, dict(arguments))
+    h.update(f"{{{len(arguments)}:".encode())  # as _feed(h, dict(arguments)), naming a bad one
+    seen: set[int] = set()
+    for name in sorted(arguments, key=repr):
+        _feed(h, name, seen)
+        try:
+            _feed(h, arguments[name], seen)
+        except TypeError as err:
+            raise TypeError(f"argument {name} of {fn.__qualname__}: {err}") from None
+    h.update(b"}")
     return h.hexdigest()[:32]
 
 
@@ -339,22 +348,36 @@ def _folder(fn: Callable[..., Any], root: Path | None = None) -> Path:
         raise ValueError(f"cannot make a cache folder for {name!r}")
     folder = (root or config.cache_dir()) / name
     folder.mkdir(parents=True, exist_ok=True)
-    if folder not in _swept:  # temporary files of killed writers, once per folder and process
-        _swept.add(folder)
-        now = time.time()
-        for tmp in folder.glob(".*.tmp"):
-            try:
-                if now - tmp.stat().st_mtime > _STALE_TMP_S:
-                    tmp.unlink()
-            except OSError:
-                pass
+    _clean_stale(folder)
     return folder
+
+
+def _clean_stale(folder: Path) -> None:
+    """Remove the temporary files that writers killed mid-write (``kill -9``) left in ``folder``:
+    those untouched for ten minutes, once per folder and process."""
+    if folder in _swept:
+        return
+    _swept.add(folder)
+    now = time.time()
+    for tmp in folder.glob(".*.tmp"):
+        try:
+            if now - tmp.stat().st_mtime > _STALE_TMP_S:
+                tmp.unlink()
+        except OSError:
+            pass
 
 
 def _write(path: Path, entry: dict[str, Any]) -> None:
     """Atomically write ``entry`` to ``path``; the file mode follows the umask."""
     buf = io.BytesIO()
-    torch.save(entry, buf)  # in memory first: an interrupt cannot leave torch's writer half-way
+    try:
+        torch.save(entry, buf)  # in memory first: an interrupt cannot leave a file half-written
+    except Exception as err:
+        # Ctrl-C inside torch's writer comes out as its RuntimeError ("inline_container.cc ...
+        # unexpected pos") with the KeyboardInterrupt as context: show only the interrupt
+        if isinstance(err.__context__, KeyboardInterrupt):
+            raise KeyboardInterrupt from None
+        raise
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
@@ -371,16 +394,22 @@ def _read(path: Path, key_digest: str) -> tuple[bool, Any]:
     if not path.exists():
         return False, None
     try:
-        entry = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch's notes on a foreign pickle: ours follows
+            warnings.simplefilter("ignore", UserWarning)
+            entry = torch.load(path, map_location="cpu", weights_only=True)
         if not isinstance(entry, dict) or entry.get("format") != FORMAT:
             raise ValueError("not a cache entry of this format")
         if entry.get("digest") != key_digest:
             raise ValueError("it holds the result of a different call (its key does not match)")
         return True, _decode(entry["value"])
     except Exception as err:  # noqa: BLE001 (any unreadable file is discarded the same way)
+        if isinstance(err, pickle.UnpicklingError):  # not torch's advice to load it unsafely
+            why = "it is not plain data written by the course (it was not run)"
+        else:
+            text = (str(err).strip().splitlines() or ["the file is empty or cut short"])[0]
+            why = f"{type(err).__name__}: {text[:200]}"
         warnings.warn(
-            f"cache file {path} cannot be used ({type(err).__name__}: {err}); "
-            "it is removed and the result recomputed",
+            f"cache file {path} cannot be used ({why}); it is removed and the result recomputed",
             stacklevel=3,
         )
         path.unlink(missing_ok=True)
