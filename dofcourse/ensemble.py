@@ -45,6 +45,7 @@ from dofcourse.train import (
     Data,
     History,
     check_data,
+    check_model_fits,
 )
 
 LOSSES = ("cross_entropy", "mse")
@@ -224,7 +225,17 @@ def evaluate_members(
     thetas = checks.tensor(thetas, "thetas", ndim=2, floating=True)
     if thetas.shape[1] != net.D:
         raise ValueError(f"thetas must have shape (E, {net.D}), got {tuple(thetas.shape)}")
-    x, y = x.to(device=net.device, dtype=net.dtype), y.to(net.device)
+    x = checks.tensor(x, "x", floating=True).to(device=net.device, dtype=net.dtype)
+    y = checks.tensor(y, "y", floating=loss == "mse" or None).to(net.device)
+    if len(x) != len(y):
+        raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
+    if loss == "cross_entropy":
+        y = checks.labels(y, "y", n_classes=2**62)  # integers >= 0; the upper end just below
+    else:
+        y = y.to(net.dtype)
+    if len(x):
+        first = thetas[0].to(device=net.device, dtype=net.dtype)
+        check_model_fits(lambda xb: net.fn(first, xb), x, y if loss == "cross_entropy" else None)
     evaluate = _Evaluator(vmap(net.fn, in_dims=(0, None)), loss, chunk)
     return evaluate(thetas.to(device=net.device, dtype=net.dtype), x, y)
 
@@ -276,6 +287,9 @@ def train_members(
     )
     u = members.init().detach().to(device=device, dtype=dtype).requires_grad_(True)
     e = u.shape[0]
+    with torch.no_grad():  # one forward pass on two examples: a shape mismatch fails here
+        first = members.theta(u)[0]
+    check_model_fits(lambda xb: net.fn(first, xb), x, y if loss == "cross_entropy" else None)
     batches = _Batches(x, y, e, settings, order_seeds, pools, device)
     full_batch = batches.shared and settings.is_full_batch(len(x))
     if guard and not full_batch:

@@ -553,3 +553,162 @@ def test_a_namespace_outside_the_cache_folder_is_refused(tmp_path, namespace):
     refused(TypeError, "namespace", cache.load, 3, a=1)
     assert not (tmp_path / "x").exists() and not (tmp_path.parent / "x").exists()
     assert cache.cached("ch03/accuracy-vs_d.v2", lambda: 2, a=1) == 2
+
+
+# --------------------------------------------------------------- one table of careless inputs
+def _with(ds, **changes):
+    import dataclasses
+
+    return dataclasses.replace(ds, **changes)
+
+
+def _train(model_or_ds, *args, **kwargs):
+    return train.train(*args, progress=False, **kwargs).loss[-1]
+
+
+CONVERTED = {  # unambiguous: converted, and the result is the same as with the right input
+    "numpy data": lambda ds: _with(
+        ds,
+        x_train=ds.x_train.numpy(),
+        y_train=ds.y_train.numpy(),
+        x_test=ds.x_test.numpy(),
+        y_test=ds.y_test.numpy(),
+    ),
+    "float64 data, float32 model": lambda ds: _with(ds, x_train=ds.x_train.double()),
+    "int32 labels": lambda ds: _with(ds, y_train=ds.y_train.int()),
+    "uint8 labels": lambda ds: _with(ds, y_train=ds.y_train.to(torch.uint8)),
+}
+
+
+@pytest.mark.parametrize("case", CONVERTED)
+def test_unambiguous_inputs_are_converted_to_the_same_result(ds, case):
+    s = TrainSettings(steps=5, lr=0.2)
+    ref = train.train(mlp(ds), ds, s, progress=False).loss
+    got = train.train(mlp(ds), CONVERTED[case](ds), s, progress=False).loss
+    np.testing.assert_allclose(got, ref, rtol=1e-6)
+    f = params.Functional.of_module(mlp(ds))
+    runs = [
+        ensemble.train_members(f, ensemble.Free(f.theta0[None]), d, s, progress=False)
+        for d in (ds, CONVERTED[case](ds))
+    ]
+    np.testing.assert_allclose(runs[1].history.loss, runs[0].history.loss, rtol=1e-6)
+
+
+def _op(ds, x=None, y=None):
+    x = ds.x_train[:30] if x is None else x
+    y = ds.y_train[:30] if y is None else y
+    return hessian.hessian_operator(mlp(ds, hidden=(4,)), (x, y))
+
+
+REFUSED = {  # (error, text the message must hold, the call)
+    "float labels": (
+        TypeError,
+        "data.y_train must be a 1-D tensor of integer class labels",
+        lambda ds: train.train(
+            mlp(ds), _with(ds, y_train=ds.y_train.float()), QUICK, progress=False
+        ),
+    ),
+    "labels beyond the model's outputs": (
+        ValueError,
+        "class label 10 does not exist",
+        lambda ds: train.train(mlp(ds), _with(ds, y_train=ds.y_train + 1), QUICK, progress=False),
+    ),
+    "negative labels": (
+        ValueError,
+        "negative class labels",
+        lambda ds: train.train(mlp(ds), _with(ds, y_train=ds.y_train - 1), QUICK, progress=False),
+    ),
+    "28x28 images into an 8x8 model": (
+        ValueError,
+        r"cannot be applied to inputs of shape \(1, 8",
+        lambda ds: train.train(models.mlp((1, 28, 28), 10), ds, QUICK, progress=False),
+    ),
+    "28x28 images into an 8x8 subspace": (
+        ValueError,
+        "cannot be applied",
+        lambda ds: subspace.train_subspace(
+            models.mlp((1, 28, 28), 10), ds, QUICK, 4, progress=False
+        ),
+    ),
+    "hessian: labels out of range": (
+        ValueError,
+        "class labels must lie in 0..9",
+        lambda ds: _op(ds, y=ds.y_train[:30] + 5),
+    ),
+    "hessian: float64 data": (None, None, lambda ds: _op(ds, x=ds.x_train[:30].double())),
+    "hessian: numpy data": (
+        None,
+        None,
+        lambda ds: _op(ds, x=ds.x_train[:30].numpy(), y=ds.y_train[:30].numpy()),
+    ),
+    "load(split_seed=-1)": (
+        ValueError,
+        "split_seed must be at least 0, got -1",
+        lambda ds: data.load("digits", split_seed=-1),
+    ),
+    "subsample(sample_seed=-1)": (
+        ValueError,
+        "sample_seed must be at least 0, got -1",
+        lambda ds: ds.subsample(100, sample_seed=-1),
+    ),
+    "subsample(seed=-1), the old name": (
+        ValueError,
+        "sample_seed must be at least 0",
+        lambda ds: ds.subsample(100, seed=-1),
+    ),
+    "load(split_seed=2**70)": (
+        ValueError,
+        "split_seed must be at most 4294967295",
+        lambda ds: data.load("digits", split_seed=2**70),
+    ),
+    "order_seed=2**70": (
+        ValueError,
+        "order_seed must be at most",
+        lambda ds: TrainSettings(steps=1, lr=0.1, order_seed=2**70),
+    ),
+    "proj_seed=2**70": (
+        ValueError,
+        r"proj_seeds\[0\] must be at most",
+        lambda ds: subspace.train_subspace(mlp(ds), ds, QUICK, 3, proj_seed=2**70),
+    ),
+    "lanczos_eigs(k=2.5)": (
+        TypeError,
+        "k must be an integer",
+        lambda ds: hessian.lanczos_eigs(_op(ds), 2.5, 10),
+    ),
+    "slq(steps=-5)": (ValueError, "steps must be at least", lambda ds: hessian.slq(_op(ds), 2, -5)),
+    "slq(steps=10.5)": (
+        TypeError,
+        "steps must be an integer, got 10.5",
+        lambda ds: hessian.slq(_op(ds), 2, 10.5),
+    ),
+    "TrainSettings(steps=10.5)": (
+        TypeError,
+        "steps must be an integer, got 10.5",
+        lambda ds: TrainSettings(steps=10.5, lr=0.1),
+    ),
+    'lr="0.1"': (
+        TypeError,
+        "lr must be a number, got '0.1'",
+        lambda ds: TrainSettings(steps=1, lr="0.1"),
+    ),
+    "lr=nan": (
+        ValueError,
+        "lr must be a finite number",
+        lambda ds: TrainSettings(steps=1, lr=float("nan")),
+    ),
+    "settings as a dict": (
+        TypeError,
+        "settings must be a TrainSettings",
+        lambda ds: train.train(mlp(ds), ds, {"steps": 1, "lr": 0.1}),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_careless_inputs_get_one_clear_error_from_the_package(ds, case):
+    exc, match, call = REFUSED[case]
+    if exc is None:  # documented conversion: it just works
+        call(ds)
+        return
+    refused(exc, match, call, ds)

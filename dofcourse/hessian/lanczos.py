@@ -88,7 +88,8 @@ def lanczos(
 
 
 def _check_k(op: LinearOperator, k: int) -> int:
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= op.dim:
+    k = checks.integer(k, "k")
+    if not 1 <= k <= op.dim:
         raise ValueError(f"k must be between 1 and the dimension D = {op.dim}, got k = {k}")
     return k
 

@@ -129,19 +129,26 @@ class HessianOperator:
         try:
             with torch.no_grad():
                 out = self.outputs(self.theta, x[:2])
-                self.loss_fn(out, y[:2])
         except (RuntimeError, IndexError, ValueError) as err:
             raise ValueError(
-                f"the model and loss cannot be evaluated on x of shape {tuple(x.shape)} and y of "
-                f"shape {tuple(y.shape)}, dtype {y.dtype}: {err}"
+                f"the model cannot be evaluated on x of shape {tuple(x.shape)} (images of "
+                f"another size, or a model built for other data?): {err}"
             ) from err
-        if not y.is_floating_point() and out.dim() == 2:
+        if not y.is_floating_point() and out.dim() == 2:  # labels checked before the loss sees them
             lo, hi = int(y.min()), int(y.max())
             if lo < 0 or hi >= out.shape[1]:
                 raise ValueError(
-                    f"class labels must lie in 0..{out.shape[1] - 1} for a model with "
-                    f"{out.shape[1]} outputs, got labels {lo}..{hi}"
+                    f"the loss cannot be evaluated: class labels must lie in 0..{out.shape[1] - 1} "
+                    f"for a model with {out.shape[1]} outputs, got labels {lo}..{hi}"
                 )
+        try:
+            with torch.no_grad():
+                self.loss_fn(out, y[:2])
+        except (RuntimeError, IndexError, ValueError) as err:
+            raise ValueError(
+                f"the loss cannot be evaluated on outputs of shape {tuple(out.shape)} and y of "
+                f"shape {tuple(y.shape)}, dtype {y.dtype}: {err}"
+            ) from err
 
     def outputs(self, theta: Tensor, x: Tensor) -> Tensor:
         """Network outputs (N, C) (or (N,)) at parameters theta (D,)."""
