@@ -1,0 +1,178 @@
+"""Slides: every chapter's cells make a sensible lecture (jupytext keeps the metadata), RISE is
+installed for live presenting, and `make slides` writes reveal.js decks that work offline."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+import tomllib
+from importlib import metadata
+from pathlib import Path
+
+import jupytext
+import pytest
+
+from dofcourse import slides
+from tests import _chapters as ch
+
+SOURCES = sorted(ch.CHAPTERS.glob("*.py"))
+
+
+@pytest.mark.parametrize("path", ch.NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_chapter_makes_a_sensible_deck(path):
+    notebook = ch.read(path)
+    assert slides.deck_problems(notebook) == []
+    assert len(slides.outline(notebook)) >= 5
+
+
+def test_deck_problems_catch_one_slide_per_cell_and_untitled_slides():
+    cell = lambda kind, src, t="slide": {  # noqa: E731
+        "cell_type": kind,
+        "source": src,
+        "metadata": {"slideshow": {"slide_type": t}},
+    }
+    per_cell = {"cells": [cell("markdown", f"# s{i}") for i in range(6)]}
+    assert any("one slide per cell" in p for p in slides.deck_problems(per_cell))
+    untitled = {"cells": [cell("markdown", "# a"), cell("code", "x = 1", "-")] * 3}
+    untitled["cells"] += [cell("code", "y = 2"), cell("markdown", "text", "-")] * 3
+    problems = slides.deck_problems(untitled)
+    assert any("does not open with a markdown cell" in p for p in problems)
+
+
+def test_jupytext_keeps_the_slide_metadata():
+    config = tomllib.loads((ch.ROOT / "jupytext.toml").read_text())
+    assert "slideshow" in config["cell_metadata_filter"].split(",")
+    for source in SOURCES:
+        from_py = [slides.slide_type(c) for c in jupytext.read(source).cells]
+        from_ipynb = [slides.slide_type(c) for c in ch.read(source.with_suffix(".ipynb"))["cells"]]
+        assert from_py == from_ipynb, source.name
+        assert from_py.count("slide") >= 5, source.name
+
+
+def test_rise_is_installed_for_presenting_from_jupyterlab():
+    assert metadata.version("jupyterlab-rise")
+    installed = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "jupyterlab-rise"
+    assert (installed / "package.json").exists(), "jupyterlab-rise's lab extension is missing"
+
+
+def test_web_assets_are_pinned_exactly():
+    package = json.loads((ch.ROOT / "web" / "package.json").read_text())
+    lock = json.loads((ch.ROOT / "web" / "package-lock.json").read_text())
+    for name, version in package["dependencies"].items():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{name} is not pinned: {version}"
+        assert lock["packages"][f"node_modules/{name}"]["version"] == version
+    assert set(package["dependencies"]) == set(slides.ASSET_PARTS)
+
+
+def test_external_references_are_found_wherever_a_page_loads_them():
+    html = """<html><head>
+    <script src="https://unpkg.com/reveal.js@4.0.2/dist/reveal.js"></script>
+    <link rel="stylesheet" href="//cdn.example.org/x.css">
+    <style>@import "https://fonts.example.com/f.css"; .a { background: url(http://x.org/i.png) }
+    </style>
+    <script>require(["https://cdnjs.cloudflare.com/ajax/libs/require.js"], f)</script>
+    <img src="data:image/png;base64,AAAA"><a href="01_next.slides.html#top">next</a>
+    <svg xmlns="http://www.w3.org/2000/svg"></svg></head></html>"""
+    assert slides.external_references(html) == [
+        "//cdn.example.org/x.css",
+        "http://x.org/i.png",
+        "https://cdnjs.cloudflare.com/ajax/libs/require.js",
+        "https://fonts.example.com/f.css",
+        "https://unpkg.com/reveal.js@4.0.2/dist/reveal.js",
+    ]
+    assert slides.local_references(html) == ["01_next.slides.html"]
+
+
+def test_static_notebook_keeps_figures_and_replaces_controls_by_a_note():
+    state = {
+        "box": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_s", "IPY_MODEL_o"]}},
+        "s": {"model_name": "IntSliderModel", "state": {}},
+        "o": {"model_name": "OutputModel", "state": {}},
+        "bar": {"model_name": "HBoxModel", "state": {"children": ["IPY_MODEL_p"]}},
+        "p": {"model_name": "FloatProgressModel", "state": {}},
+    }
+    view = lambda mid: {  # noqa: E731
+        "output_type": "display_data",
+        "metadata": {},
+        "data": {slides._WIDGET_VIEW: {"model_id": mid}, "text/plain": "VBox(...)"},
+    }
+    png = {"output_type": "display_data", "metadata": {}, "data": {"image/png": "AAAA"}}
+    notebook = {
+        "metadata": {"widgets": {slides._WIDGET_STATE: {"state": state}}},
+        "cells": [
+            {
+                "cell_type": "code",
+                "source": "def f():\n    # BEGIN SOLUTION\n    return 1\n    # END SOLUTION\n",
+                "outputs": [view("bar"), png, view("box")],
+            }
+        ],
+    }
+    static = slides.static_notebook(notebook)
+    assert "widgets" not in static["metadata"]
+    outputs = static["cells"][0]["outputs"]
+    assert outputs[0] == png and "Interactive controls" in outputs[1]["data"]["text/html"]
+    assert len(outputs) == 2 and "SOLUTION" not in static["cells"][0]["source"]
+
+
+@pytest.fixture(scope="module")
+def deck(tmp_path_factory):
+    """`make slides` for chapter 00, from its executed notebook (as `make course` leaves it)."""
+    if not (ch.ROOT / "web" / "node_modules").exists() and shutil.which("npm") is None:
+        pytest.skip("no npm to install reveal.js and MathJax into web/node_modules")
+    out = tmp_path_factory.mktemp("slides")
+    assert (
+        slides.main(["--only", "00", "--out", str(out), "--executed", str(ch.executed_first())])
+        == 0
+    )
+    return out / "00_welcome.slides.html"
+
+
+def test_a_deck_references_no_external_url_and_every_local_file_exists(deck):
+    html = deck.read_text(encoding="utf-8")
+    assert slides.external_references(html) == []
+    for ref in slides.local_references(html):
+        if ref.endswith(".slides.html"):  # another chapter's deck (`make slides` makes them all)
+            assert (ch.CHAPTERS / ref.replace(".slides.html", ".ipynb")).exists(), ref
+        else:
+            assert (deck.parent / ref).exists(), f"the deck loads {ref}, which is missing"
+    executed = ch.read(ch.executed_first() / ch.FIRST.name)
+    assert html.count("<section") >= len(slides.outline(executed))
+    pngs = sum("image/png" in o.get("data", {}) for o in ch.outputs(executed))
+    assert pngs >= 3 and html.count("data:image/png;base64") >= pngs
+    assert "BEGIN SOLUTION" not in html and "Run All" not in html
+
+
+@pytest.mark.skipif(ch.browser_missing() is not None, reason=str(ch.browser_missing()))
+def test_a_deck_works_in_a_browser_without_network(deck):
+    """Open the deck from file:// with every non-file request refused; nothing may try."""
+    from playwright.sync_api import sync_playwright
+
+    requested, errors = [], []
+    with sync_playwright() as playwright:
+        browser = ch.launch(playwright)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+
+        def route(r):
+            if r.request.url.startswith("file:"):
+                return r.continue_()
+            requested.append(r.request.url)
+            return r.abort()
+
+        page.route("**/*", route)
+        page.on("requestfailed", lambda r: errors.append(f"{r.url}: {r.failure}"))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(deck.as_uri())
+        page.wait_for_selector(".reveal.ready", state="attached", timeout=60_000)
+        page.wait_for_function("document.querySelectorAll('.MathJax_CHTML').length > 5")
+        ch.SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        for n in range(3):
+            page.screenshot(path=str(ch.SCREENSHOTS / f"deck_00_slide{n + 1}.png"))
+            page.keyboard.press("ArrowRight")
+            page.wait_for_timeout(2000)  # MathJax re-typesets each new slide
+        total = page.evaluate("document.querySelectorAll('.slides > section').length")
+        browser.close()
+    assert requested == [], f"the deck tried to load {requested}"
+    assert errors == []
+    assert total >= 5
