@@ -1,0 +1,122 @@
+"""dofcourse.diet: EL2N and GraNd against per-example loops, subsets by score and at random
+(class-balanced as lth_diet), training on subsets and pre-training on a diet before IMP."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from dofcourse import connectivity, data, diet, models, params, pruning
+from dofcourse.settings import TrainSettings
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return data.load("digits", device="cpu").subsample(200, sample_seed=0)
+
+
+def tiny(ds, seed=0):
+    torch.manual_seed(seed)
+    return models.mlp(ds.input_shape, ds.n_classes, hidden=(12,))
+
+
+def test_el2n_and_grand_against_a_loop_over_examples(ds):
+    m = tiny(ds)
+    net = params.Functional.of_module(m)
+    thetas = pruning.initial_points(m, [0, 1])
+    x, y = ds.x_train[:30], ds.y_train[:30]
+    el2n = diet.el2n_per_network(net, thetas, x, y, chunk=7)
+    grand = diet.grand_per_network(net, thetas, x, y, chunk=8)
+    assert el2n.shape == grand.shape == (2, 30)
+    for k in range(2):
+        ref = params.load_into(tiny(ds, 5), thetas[k])
+        for i in range(30):
+            out = ref(x[i : i + 1])
+            err = out.softmax(1)[0] - F.one_hot(y[i], 10).float()
+            assert el2n[k, i].item() == pytest.approx(err.norm().item(), rel=1e-5)
+            ref.zero_grad()
+            F.cross_entropy(out, y[i : i + 1]).backward()
+            g = torch.cat([p.grad.flatten() for p in ref.parameters()])
+            assert grand[k, i].item() == pytest.approx(g.norm().item(), rel=1e-4)
+
+
+def test_scores_are_cached_per_network_and_averaged(ds):
+    m = tiny(ds)
+    settings = TrainSettings(steps=10, lr=0.1, batch_size=50)
+    per = diet.scores(m, ds, settings, [0, 1, 2], 5, "el2n", progress=False)
+    assert per.shape == (3, 200)
+    torch.testing.assert_close(diet.el2n(m, ds, settings, init_seeds=[0, 1, 2], steps=5,
+                                         progress=False), per.mean(0))  # fmt: skip
+    at_init = diet.grand(m, ds, settings, init_seeds=[0], steps=0)
+    net = params.Functional.of_module(m)
+    want = diet.grand_per_network(net, pruning.initial_points(m, [0]), ds.x_train, ds.y_train)
+    torch.testing.assert_close(at_init, want.mean(0))
+    with pytest.raises(ValueError, match="kind"):
+        diet.scores(m, ds, settings, [0], 5, "forgetting")
+
+
+def test_by_score_ends_offset_and_class_balance():
+    s = torch.tensor([0.5, 0.1, 0.9, 0.3, 0.7, 0.2, 0.8, 0.4])
+    assert diet.easiest(s, 3).tolist() == [1, 3, 5]
+    assert diet.hardest(s, 2).tolist() == [2, 6]
+    assert diet.by_score(s, 2, end="low", offset=2).tolist() == [3, 7]
+    labels = torch.tensor([0, 0, 0, 0, 1, 1, 1, 1])
+    # class 0 ranked low->high: 1, 3, 0, 2; class 1: 5, 7, 4, 6; n = 3: 2 + 1 (first class)
+    assert diet.easiest(s, 3, labels=labels, class_balanced=True).tolist() == [1, 3, 5]
+    assert diet.hardest(s, 4, labels=labels, class_balanced=True).tolist() == [0, 2, 4, 6]
+    with pytest.raises(ValueError, match="labels"):
+        diet.easiest(s, 3, class_balanced=True)
+    with pytest.raises(ValueError, match="multiple"):
+        diet.by_score(s, 2, offset=1, labels=labels, class_balanced=True)
+
+
+def test_random_subset_sizes_balance_and_seeds():
+    labels = torch.arange(100) % 4
+    a = diet.random_subset(100, 22, seed=1, labels=labels, class_balanced=True)
+    counts = torch.bincount(labels[a], minlength=4)
+    assert len(a) == 22 and len(set(a.tolist())) == 22 and counts.min() >= 5
+    assert torch.equal(a, diet.random_subset(100, 22, seed=1, labels=labels, class_balanced=True))
+    b = diet.random_subset(100, 22, seed=2)
+    assert len(b) == 22 and torch.all(b[1:] > b[:-1]) and not torch.equal(a, b)
+    with pytest.raises(ValueError, match="n"):
+        diet.random_subset(10, 11, seed=0)
+
+
+def test_train_on_subsets_trains_each_pool(ds):
+    m = tiny(ds)
+    settings = TrainSettings(steps=20, lr=0.2, batch_size=20)
+    pools = [torch.arange(0, 40), torch.arange(100, 200)]
+    out = diet.train_on_subsets(m, ds, settings, [0, 1], pools, progress=False)
+    assert out["test_acc"].shape == (2, 2)
+    theta, _ = pruning.fit(m, ds, settings, pruning.initial_points(m, [1]), order_seeds=[1],
+                           pools=[pools[1]], progress=False)  # fmt: skip
+    net = params.Functional.of_module(m)
+    acc = (net(theta[0], ds.x_test).argmax(1) == ds.y_test).float().mean().item()
+    assert out["test_acc"][1, 1] == pytest.approx(acc, abs=1e-6)
+
+
+def test_diet_lottery_rewinds_to_the_pretrained_point(ds):
+    m = tiny(ds)
+    settings = TrainSettings(steps=12, lr=0.1, batch_size=20)
+    pools = [torch.arange(0, 60)] * 2
+    run = diet.diet_lottery(m, ds, settings, init_seeds=[0, 1], pools=pools, pretrain_steps=4,
+                            levels=1, progress=False)  # fmt: skip
+    theta0 = pruning.initial_points(m, [0, 1])
+    want = pruning.rewind_points(m, ds, settings.replace(steps=4), theta0, order_seeds=[0, 1],
+                                 pools=pools, progress=False)  # fmt: skip
+    torch.testing.assert_close(run.rewind, want)
+    assert run.steps == 8 and run.rewind_step == 4 and run.test_acc.shape == (2, 2)
+    full = diet.diet_rewind(m, ds, settings, init_seeds=[0, 1], pools=None, steps=4)
+    assert not torch.allclose(full, want)
+    with pytest.raises(ValueError, match="per replica"):
+        diet.diet_rewind(m, ds, settings, init_seeds=[0, 1], pools=pools[:1], steps=4)
+
+
+def test_connected_examples_counts_small_midpoint_barriers(ds):
+    m = tiny(ds)
+    settings = TrainSettings(steps=10, lr=0.2, momentum=0.9, batch_size=20)
+    start = pruning.initial_points(m, [0, 1])
+    n = diet.connected_examples(m, ds, settings, start, threshold=0.05, progress=False)
+    mid = connectivity.instability(m, ds, settings, start, per_example=True)["midpoint"]
+    np.testing.assert_array_equal(n, (mid <= 0.05).sum(1).numpy())
+    assert np.all(diet.connected_examples(m, ds, settings, start, threshold=1e9) == 200)
