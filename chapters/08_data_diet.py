@@ -1,0 +1,516 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# # 08 · Lottery tickets on a data diet: which data does the early training need?
+#
+# **The question.** Chapter 07 found sparse trainable networks by iterative magnitude pruning
+# (IMP), rewinding the kept weights to $\theta_k$, the network after $k$ steps of dense training.
+# Those $k$ steps use the whole training set. Do they need to? Paul, Larsen, Ganguli, Frankle &
+# Dziugaite (2022) found that they do not: with the number of pre-training steps held fixed, a
+# small *random* subset of the data gives a starting point as good as the full data, a small
+# subset of *easy* examples does too (and gets there in fewer steps), while *hard* examples do
+# worse. The tool that tells easy from hard, early in training, is a score per example
+# (Paul, Ganguli & Dziugaite 2021), which can also prune the training set itself.
+#
+# **Learning goals.** After this chapter you can
+# 1. compute EL2N and GraNd scores (per-example gradients with `vmap(grad)`), look at the easiest
+#    and hardest examples and say how stable the ranking is;
+# 2. prune a training set by score and say when keeping the hardest examples helps and when it
+#    hurts;
+# 3. pre-train on a random, easy or hard subset and compare the tickets IMP finds from there;
+# 4. count the linearly mode connected examples at a starting point and relate them to the
+#    quality of its tickets.
+#
+# **Prerequisites.** Chapter 07 (IMP, rewinding, the error barrier and instability analysis).
+#
+# **Time:** quick ≈ 3 min, full ≈ 10 min (2-core CPU quick; full meant for one GPU, not measured)
+
+# %%
+import dataclasses
+import time
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from scipy import stats as st
+
+from dofcourse import config, connectivity, data, diet, exercises, models, params, plotting, pruning
+from dofcourse.device import get_device
+from dofcourse.settings import TrainSettings
+
+plotting.use_style()
+device = get_device()
+print("mode:", config.mode(), "| device:", device)
+t_start, cpu_start = time.perf_counter(), time.process_time()
+
+# %% [markdown]
+# **Sizes.** As chapter 07: LeNet-300-100 on the embedded 5 000-image MNIST subset in quick mode;
+# Conv-2 on CIFAR-10 in full mode when it has been downloaded (the MNIST subset otherwise).
+
+# %%
+DATASET = config.size(full="cifar10", quick="mnist_subset")
+try:
+    ds = data.load(DATASET, device=device)
+except data.DatasetError as err:
+    print(f"{DATASET} is not available ({err}); using the MNIST subset")
+    ds = data.load("mnist_subset", device=device)
+ON_CIFAR = ds.name.startswith("cifar")
+N = len(ds.y_train)
+SEEDS = list(range(config.size(full=5, quick=3)))
+K_NETS = 10  # networks per score (Paul et al. use at least 10)
+K_GRAND = config.size(full=10, quick=4)  # GraNd: per-example gradients are D numbers each
+N_GRAND = config.size(full=N, quick=1000)  # examples scored by GraNd
+STEPS = config.size(full=3000 if ON_CIFAR else 400, quick=200)  # T, a whole training
+BATCH = 128 if ON_CIFAR else 60
+LR = 0.05 if ON_CIFAR else 0.1
+SCORE_STEP = STEPS // 4  # EL2N after a quarter of the training
+SCORE_TIMES = [STEPS // 20, STEPS // 8, STEPS // 4, STEPS // 2, STEPS]
+KEEP = [0.1, 0.2, 0.4, 0.7, 1.0]  # data pruning: fraction of the training set kept
+DIET_SIZES = [N // 10, N // 4]  # pre-training subsets: 10 % and 25 % of the data
+PRE = STEPS // 10  # pre-training steps k, the same for every subset
+SPARSE = 3 * STEPS // 10  # sparse training steps per IMP level (60 in quick mode)
+LEVELS = config.size(full=16, quick=14)  # 0.8**14 = 4.4 % of the weights remain
+
+
+def make_model():
+    torch.manual_seed(0)
+    if ON_CIFAR:
+        return models.conv2(ds.input_shape, ds.n_classes).to(device)
+    return models.mlp(ds.input_shape, ds.n_classes, hidden=(300, 100)).to(device)
+
+
+model = make_model()
+settings = TrainSettings(steps=STEPS, lr=LR, momentum=0.9, batch_size=BATCH)
+score_seeds = [100 + i for i in range(K_NETS)]  # K networks for the scores
+other_seeds = [200 + i for i in range(K_NETS)]  # an independent second set
+print(ds, f"\nD = {params.count(model):,}; EL2N from {K_NETS} networks after {SCORE_STEP} steps")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 1. Scoring examples early in training: EL2N and GraNd
+#
+# For an example $(x, y)$ with one-hot label $e_y$ and a network $\theta_t$ trained for $t$ steps,
+#
+# $$ \text{EL2N}_t(x, y) = \mathbb{E}_{\theta_0}\,\big\|\,\mathrm{softmax}(f(\theta_t, x)) - e_y\big\|_2,
+# \qquad \text{GraNd}_t(x, y) = \mathbb{E}_{\theta_0}\,\big\|\nabla_\theta\,\ell(f(\theta_t, x), y)\big\|_2 , $$
+#
+# the expectation over random initialisations (and data orders), estimated with $K = 10$
+# networks. By the chain rule GraNd is EL2N's error vector pushed through the network's
+# Jacobian, so the two agree when the Jacobian is about the same for all examples; EL2N is far
+# cheaper. GraNd at $t = 0$ needs no training at all. The $K$ networks train as one vectorised ensemble; per-example gradients are one
+# `vmap(grad(loss))` over a batch of examples:
+#
+# ```python
+# def loss(theta, x, y): return F.cross_entropy(net(theta, x[None]), y[None])
+# per_example_grads = vmap(grad(loss), in_dims=(None, 0, 0))(theta, xb, yb)   # (B, D)
+# ```
+
+# %%
+el2n = diet.el2n(model, ds, settings, init_seeds=score_seeds, steps=SCORE_STEP, progress=False)
+some = diet.random_subset(N, N_GRAND, seed=0)  # GraNd on these examples
+grand = {t: diet.grand(model, ds, settings, init_seeds=score_seeds[:K_GRAND], steps=t,
+                       examples=some, progress=False) for t in (0, SCORE_STEP)}  # fmt: skip
+rho_g = {t: st.spearmanr(el2n[some], g).statistic for t, g in grand.items()}
+fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
+for ax, (t, g) in zip(axes, grand.items()):
+    ax.scatter(el2n[some], g, s=6, alpha=0.4)
+    plotting.label(ax, f"GraNd at t = {t} vs EL2N (Spearman ρ = {rho_g[t]:.2f})",
+                   f"EL2N at t = {SCORE_STEP}", f"GraNd at t = {t}")  # fmt: skip
+plotting.save(fig, "08_el2n_grand")
+plt.show()
+
+order = torch.argsort(el2n)
+fig, axes = plt.subplots(2, 10, figsize=(15, 3.8))
+for row, (idx, kind) in enumerate(((order[:10], "easiest"), (order.flip(0)[:10], "hardest"))):
+    for ax, i in zip(axes[row], idx.tolist()):
+        img = ds.x_train[i].cpu().permute(1, 2, 0)  # (H, W, C)
+        img = (img - img.min()) / (img.max() - img.min())
+        ax.imshow(img[..., 0] if img.shape[-1] == 1 else img, cmap="gray_r")
+        ax.set_title(f"y={int(ds.y_train[i])}\n{el2n[i]:.2f}", fontsize=11)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[row, 0].set_ylabel(kind, fontsize=13)
+fig.suptitle("The 10 easiest (top) and hardest (bottom) training examples by EL2N (label, score)",
+             y=1.08)  # fmt: skip
+plotting.save(fig, "08_easiest_hardest")
+plt.show()
+
+# %% [markdown]
+# The easiest examples are clean, typical digits (in our runs almost all round 0s). The hardest
+# are odd: digits in an unusual style, ambiguous between two classes (a 9 that reads as a 0, a 3
+# that reads as a 7), or carrying a doubtful label — EL2N near $\sqrt 2 \approx 1.41$ means the
+# networks are sure of *another* class. Look at the labels in the bottom row before reading on.
+#
+# GraNd early in training ranks the examples almost as EL2N does. At initialisation it does not:
+# every prediction is then near uniform, so the gradient reflects the input and the random
+# weights more than how hard the label is to learn.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 2. How stable is the ranking?
+#
+# A score is only useful if it ranks the examples the same way every time. We compare Spearman's
+# rank correlation of EL2N (a) from two independent sets of $K$ networks, (b) with fewer networks
+# $K$, and (c) at different training times $t$ with the ranking at $t = $ `SCORE_STEP`.
+#
+# **Think!** Which will correlate better with the reference ranking: EL2N from $K = 1$ network at
+# the same $t$, or EL2N from 10 networks at a different $t$?
+
+# %%
+per_net = diet.scores(model, ds, settings, score_seeds, SCORE_STEP, "el2n", progress=False)
+second = diet.el2n(model, ds, settings, init_seeds=other_seeds, steps=SCORE_STEP, progress=False)
+rho_two = st.spearmanr(el2n, second).statistic
+rho_k = {k: st.spearmanr(per_net[:k].mean(0), second).statistic for k in (1, 2, 5, 10)}
+rho_t = {t: st.spearmanr(diet.el2n(model, ds, settings, init_seeds=score_seeds, steps=t,
+                                   progress=False), second).statistic for t in SCORE_TIMES}  # fmt: skip
+print(f"two independent sets of {K_NETS}: Spearman {rho_two:.3f}")
+print("K networks vs the second set:", {k: round(v, 3) for k, v in rho_k.items()})
+print("time t vs the second set at t = SCORE_STEP:", {t: round(v, 3) for t, v in rho_t.items()})
+
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 4.8), sharey=True)
+ax1.plot(list(rho_k), list(rho_k.values()), marker="o")
+plotting.label(ax1, "More networks, steadier ranking", "networks K averaged",
+               "Spearman ρ with an independent K = 10")  # fmt: skip
+ax2.plot(SCORE_TIMES, list(rho_t.values()), marker="o", color="#D55E00")
+ax2.axvline(SCORE_STEP, color="gray", ls=":", lw=1.5, label=f"reference t = {SCORE_STEP}")
+ax2.legend(loc="lower right")
+plotting.label(ax2, "Rankings drift with training time", "training steps t of the K = 10 networks",
+               "Spearman ρ")  # fmt: skip
+plotting.save(fig, "08_score_stability")
+plt.show()
+
+# %%
+assert rho_two >= 0.7, f"EL2N rankings of two independent sets should agree (ρ = {rho_two:.2f})"
+assert rho_k[10] > rho_k[1] + 0.05, "averaging networks should stabilise the ranking"
+print(f"check passed: Spearman {rho_two:.2f} >= 0.7 between independent sets of {K_NETS} networks")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 3. Pruning the data itself
+#
+# Paul et al. (2021) train on the hardest fraction of the data only. Keeping the hardest examples
+# drops the easy ones, which teach little once they are learned; but keep too few and the
+# hardest are the mislabelled and odd ones, which teach the wrong thing. We train networks from
+# scratch for the same $T$ steps on the hardest $x$ % by EL2N and on a random $x$ %, for several
+# $x$ (every subset and seed is one member of one ensemble, each on its own pool of examples).
+#
+# **Think!** At $x = 10$ %, which wins: the hardest or a random 10 %? At $x = 70$ %?
+
+# %%
+pools, labels = [], []
+for frac in KEEP:
+    n = int(round(frac * N))
+    pools += [diet.hardest(el2n, n), diet.random_subset(N, n, seed=7)]
+    labels += [("hardest", frac), ("random", frac)]
+pruned = diet.train_on_subsets(model, ds, settings, SEEDS, pools, progress=False)
+acc = {lab: pruned["test_acc"][i] for i, lab in enumerate(labels)}
+fig, ax = plt.subplots(figsize=(9, 5))
+for kind, color in (("hardest", "#D55E00"), ("random", "#0072B2")):
+    a = np.array([acc[(kind, f)] for f in KEEP])
+    plotting.band(ax, 100 * np.array(KEEP), a.mean(1), a.min(1), a.max(1),
+                  label=f"{kind} x % by EL2N" if kind == "hardest" else "random x %",
+                  color=color)  # fmt: skip
+ax.legend(loc="lower right")
+plotting.label(ax, "Data pruning: keep the hardest, or a random part?",
+               "training examples kept, x (%)", "test accuracy (mean, min–max)")  # fmt: skip
+plotting.save(fig, "08_data_pruning")
+plt.show()
+for f in KEEP:
+    print(f"x = {f:4.0%}: hardest {acc[('hardest', f)].mean():.3f}, random "
+          f"{acc[('random', f)].mean():.3f}")  # fmt: skip
+
+# %%
+lo, hi = KEEP[0], KEEP[-2]
+gap_lo = acc[("random", lo)].mean() - acc[("hardest", lo)].mean()
+gap_hi = acc[("hardest", hi)].mean() - acc[("random", hi)].mean()
+spread = max(acc[("random", lo)].std(), acc[("hardest", lo)].std())
+assert gap_lo > max(2 * spread, 0.02), f"at x = {lo:.0%} the hardest should lose ({gap_lo:.3f})"
+assert gap_hi > -0.01, f"at x = {hi:.0%} the hardest should not lose to random ({gap_hi:.3f})"
+print(f"checks passed: at {lo:.0%} the hardest lose by {gap_lo:.3f}; at {hi:.0%} they are "
+      f"{gap_hi:+.3f} against random")  # fmt: skip
+
+# %% [markdown]
+# Keeping only the hardest 10 % is a disaster: they are the odd and mislabelled digits, and a
+# network trained on them alone learns the wrong thing. From about 40 % on, the hardest examples
+# do as well as a random part of the same size — the easy examples they leave out add nothing.
+# On CIFAR-10, Paul et al. (2021) could drop up to about half of the data, the easiest, without
+# losing accuracy, and saw small gains; on our 4 000 MNIST digits the hardest part catches up
+# with a random part but does not clearly beat it.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 4. Pre-training on a diet
+#
+# The main experiment of Paul et al. (2022), at our scale. Pre-train the dense network for a
+# fixed $k$ = `PRE` steps on a subset — random, easiest or hardest by EL2N (class-balanced), of
+# 10 % or 25 % of the data — then run IMP on the **full** data, rewinding to that point. Compare
+# the tickets at a high sparsity with rewinding to $\theta_k$ pre-trained on the full data (for
+# `PRE` steps, and for a quarter and 2.5 times as many), and with no pre-training at all
+# ($k = 0$). In quick mode `PRE` = 20 and `SPARSE` = 60 steps.
+#
+# *One difference from chapter 07.* There, tickets from $\theta_0$ were as good as rewound ones:
+# this small network is stable at initialisation. What remains is the *quality of the starting
+# point*: to see it, every ticket here gets the same short budget of `SPARSE` steps of sparse
+# training per level, whatever its pre-training. As a control, $k = 0$ also runs with
+# `SPARSE` + `PRE` steps — the pre-training's steps spent on the sparse network instead.
+#
+# **Think!** Rank the starting points by the ticket accuracy you expect: full data, random 10 %,
+# easiest 10 %, hardest 10 %, and $k = 0$.
+
+# %%
+diets = {
+    "k = 0": (None, 0),
+    f"full data, k = {PRE // 4}": (None, PRE // 4),
+    "full data": (None, PRE),
+    f"full data, k = {5 * PRE // 2}": (None, 5 * PRE // 2),
+}
+for n in DIET_SIZES:
+    share = f"{n / N:.0%}"
+    diets[f"random {share}"] = ([diet.random_subset(N, n, seed=r, labels=ds.y_train,
+                                                    class_balanced=True) for r in SEEDS], PRE)  # fmt: skip
+    diets[f"easiest {share}"] = ([diet.easiest(el2n, n, labels=ds.y_train,
+                                               class_balanced=True)] * len(SEEDS), PRE)  # fmt: skip
+    diets[f"hardest {share}"] = ([diet.hardest(el2n, n, labels=ds.y_train,
+                                               class_balanced=True)] * len(SEEDS), PRE)  # fmt: skip
+tickets = {name: diet.diet_lottery(model, ds, settings, init_seeds=SEEDS, pools=pools_,
+                                   pretrain_steps=k, levels=LEVELS, level_steps=SPARSE,
+                                   progress=False) for name, (pools_, k) in diets.items()}  # fmt: skip
+longer = diet.diet_lottery(model, ds, settings, init_seeds=SEEDS, pools=None, pretrain_steps=0,
+                           levels=LEVELS, level_steps=SPARSE + PRE, progress=False)  # fmt: skip
+FIX = LEVELS
+density = tickets["k = 0"].density[FIX]
+final = {name: r.test_acc[FIX] for name, r in tickets.items()}
+for name, a in final.items():
+    print(f"{name:12s} ticket at {density:.1%}: {a.mean():.3f} ± {a.std():.3f}")
+print(f"k = 0 with {SPARSE + PRE} sparse steps: {longer.test_acc[FIX].mean():.3f}")
+
+# %%
+names = list(final)
+colors = {"k = 0": "#000000", "full": "#0072B2", "full data": "#0072B2", "random": "#009E73", "easiest": "#E69F00",
+          "hardest": "#D55E00"}  # fmt: skip
+fig, ax = plt.subplots(figsize=(12, 5.5))
+for i, name in enumerate(names):
+    c = colors[name.split(" ")[0] if name not in colors else name]
+    a = final[name]
+    ax.bar(i, a.mean(), color=c, alpha=0.8)
+    ax.errorbar(i, a.mean(), yerr=a.std(), color="k", capsize=5)
+    ax.scatter(np.full(len(a), i), a, color="k", s=12, zorder=3)
+ax.axhline(final["full data"].mean(), color="#0072B2", ls="--", lw=1.5,
+           label="pre-trained on the full data")  # fmt: skip
+ax.axhline(longer.test_acc[FIX].mean(), color="gray", ls=":", lw=2,
+           label=f"k = 0 with {SPARSE + PRE} sparse steps (control)")  # fmt: skip
+lo_y = min(a.min() for a in final.values()) - 0.02
+ax.set_ylim(lo_y, max(a.max() for a in final.values()) + 0.01)
+ax.set_xticks(range(len(names)), names, rotation=20)
+ax.legend(loc="upper left")
+plotting.label(ax, f"Tickets at {density:.1%} of the weights, by starting point (k = {PRE} "
+               "unless marked)",
+               "starting point of IMP", "test accuracy (mean ± std, seeds)")  # fmt: skip
+plotting.save(fig, "08_diet_tickets")
+plt.show()
+
+# %% [markdown]
+# A random 10 % of the data pre-trains as well as the full data for the same number of steps:
+# the tickets found from there are as good. The easiest examples do nearly as well (the
+# easiest 25 % as well as the full data); the hardest give worse starting points. Pre-training
+# helps from some tens of steps on ($k = 5$ is no better than $k = 0$, $k = 50$ is best). All
+# pre-trained points beat $k = 0$ at the same sparse budget — and the control shows how much
+# that is worth here: in this small, stable network a pre-trained start is worth about the
+# pre-training's own steps. (A random 25 % did worse than a random 10 % in our runs: with three
+# seeds, differences of a point between starting points are at the edge of what we can
+# resolve.) In Paul et al.'s ResNets on CIFAR-10, tickets from $\theta_0$ fail outright, and the
+# pre-training is what makes tickets possible at all; there the diet saves real compute.
+
+# %%
+full = final["full data"]
+k0 = final["k = 0"]
+small = DIET_SIZES[0]
+for kind in ("random", "easiest"):
+    a = final[f"{kind} {small / N:.0%}"]
+    assert a.mean() >= full.mean() - 0.015, f"{kind} {small}: {a.mean():.3f} vs {full.mean():.3f}"
+    assert a.mean() - k0.mean() > max(a.std() + k0.std(), 0.01), f"{kind} should beat k = 0"
+assert full.mean() - k0.mean() > max(full.std() + k0.std(), 0.01), "full data should beat k = 0"
+hard = final[f"hardest {small / N:.0%}"]
+assert hard.mean() < final[f"easiest {small / N:.0%}"].mean(), "hardest should pre-train worse"
+print(f"checks passed: random and easiest {small / N:.0%} within 0.015 of full-data rewinding "
+      f"({full.mean():.3f}); all beat k = 0 ({k0.mean():.3f})")  # fmt: skip
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 5. Linearly connected examples predict ticket quality
+#
+# Chapter 07's instability analysis, one example at a time. From each starting point train two
+# copies on the full data with different orders; for every training example take its loss at the
+# copies' midpoint minus the mean of its two losses (`connectivity.midpoint_barrier`, as the
+# `lth_diet` code). An example is *linearly mode connected* when that is at most
+# $\varepsilon = 0.01$ (our choice of threshold). Paul et al. (2022) found that the more examples
+# are connected at a starting point, the better its tickets. The copies here are those of
+# chapter 07's instability analysis, trained for the same `SPARSE` steps.
+#
+# **Think!** Which starting points will have the most connected examples?
+
+# %%
+EPS = 0.01
+copies = {name: connectivity.instability(model, ds, settings.replace(steps=SPARSE), r.rewind,
+                                         per_example=True, progress=False)
+          for name, r in tickets.items()}  # fmt: skip
+n_conn = {name: (c["midpoint"] <= EPS).sum(1).double().numpy() for name, c in copies.items()}
+x_c = np.array([n_conn[n].mean() for n in names])
+y_c = np.array([final[n].mean() for n in names])
+easy = np.array([n.startswith("easiest") for n in names])
+rho_all = st.spearmanr(x_c, y_c).statistic
+rho_rest = st.spearmanr(x_c[~easy], y_c[~easy]).statistic
+fig, ax = plt.subplots(figsize=(10, 5.5))
+for name, xv, yv in zip(names, x_c, y_c):
+    c = colors[name.split(" ")[0] if name not in colors else name]
+    ax.scatter(xv, yv, s=90, color=c, zorder=3)
+    ax.annotate(f"{name} (barrier {copies[name]['barrier'].mean():.2f})", (xv, yv),
+                textcoords="offset points", xytext=(6, 4), fontsize=10)  # fmt: skip
+plotting.label(ax, f"Connected examples and ticket accuracy (ρ = {rho_rest:.2f} without the "
+               f"easiest, {rho_all:.2f} with them)",
+               f"training examples connected at the start (midpoint loss barrier ≤ {EPS})",
+               f"ticket test accuracy at {density:.1%}")  # fmt: skip
+plotting.save(fig, "08_connected_examples")
+plt.show()
+for name in names:
+    print(f"{name:12s} connected {n_conn[name].mean():6.0f}, error barrier "
+          f"{copies[name]['barrier'].mean():.3f}, ticket {final[name].mean():.3f}")  # fmt: skip
+
+# %% [markdown]
+# For the starting points pre-trained on the full data (for $k$ = 0 to 50 steps), on random or
+# on hard examples, the more training examples are connected, the better the tickets. The
+# easiest-subset starts break the pattern: a network pre-trained only on the easiest examples
+# is very confident, and copies trained from it on the full data disagree on many examples
+# (few connected examples, a dense error barrier of 2–3 %), yet its tickets are good. In this
+# small network the *sparse* tickets are stable from any start (chapter 07), so the dense
+# network's connectivity at the start matters less than in Paul et al.'s ResNets, where the
+# count tracked ticket quality across their subsets.
+
+# %%
+shares = [f"{n / N:.0%}" for n in DIET_SIZES]
+assert rho_rest >= 0.6, (
+    f"without the easiest subsets, ρ should be clearly positive ({rho_rest:.2f})"
+)
+for p in shares:
+    assert n_conn[f"easiest {p}"].mean() < n_conn[f"random {p}"].mean(), (
+        f"the easiest {p} start should have fewer connected examples than a random {p} start"
+    )
+print(f"checks passed: ρ(connected examples, ticket accuracy) = {rho_rest:.2f} over the "
+      f"{int((~easy).sum())} starts not pre-trained on the easiest; the easiest starts are "
+      "less connected")  # fmt: skip
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 6. Exercises
+#
+# **Exercise 1 — EL2N by hand.** Complete `my_el2n`: for logits (N, C) and labels (N,), the norm
+# of softmax minus one-hot, per example. The check compares it with the package on the K
+# networks' logits.
+
+
+# %%
+def my_el2n(logits, y):
+    """EL2N (N,) of one network's logits (N, C) for labels y (N,)."""
+    # BEGIN SOLUTION
+    onehot = torch.nn.functional.one_hot(y, logits.shape[1]).to(logits.dtype)
+    return (logits.softmax(1) - onehot).norm(dim=1)
+    # END SOLUTION
+
+
+# %%
+with exercises.checking("Exercise 1"):
+    net = params.Functional.of_module(model)
+    theta = pruning.initial_points(model, score_seeds[:1])[0]
+    mine = my_el2n(net(theta, ds.x_train[:500]), ds.y_train[:500]).cpu()
+    ref = diet.el2n_per_network(net, theta[None], ds.x_train[:500], ds.y_train[:500])[0]
+    assert torch.allclose(mine, ref, atol=1e-5), "differs from diet.el2n_per_network"
+    print("your EL2N matches on 500 examples")
+
+# %% [markdown]
+# **Exercise 2 — a class-balanced easy subset.** Complete `my_easiest_balanced`: the `n` lowest
+# scores within each class (`n // C` per class; the first `n % C` classes get one more), as
+# sorted indices. The check compares it with `diet.easiest(..., class_balanced=True)`.
+
+
+# %%
+def my_easiest_balanced(scores, labels, n):
+    """Sorted indices of a class-balanced easiest subset of size n."""
+    # BEGIN SOLUTION
+    classes = torch.unique(labels)
+    per, extra = divmod(n, len(classes))
+    picked = []
+    for i, c in enumerate(classes.tolist()):
+        idx = torch.nonzero(labels == c).squeeze(1)
+        ranked = idx[torch.argsort(scores[idx], stable=True)]
+        picked.append(ranked[: per + (i < extra)])
+    return torch.sort(torch.cat(picked)).values
+    # END SOLUTION
+
+
+# %%
+with exercises.checking("Exercise 2"):
+    y_cpu = ds.y_train.cpu()
+    for n in (25, 203):
+        mine = my_easiest_balanced(el2n, y_cpu, n)
+        assert torch.equal(mine, diet.easiest(el2n, n, labels=y_cpu, class_balanced=True))
+    print("your balanced subset matches diet.easiest")
+
+# %% [markdown]
+# **Exercise 3 — predict, then measure: how many mislabelled examples hide at the top?** Flip
+# the labels of 2 % of the training examples at random. **Predict first**: what fraction of the
+# flipped examples will land among the 2 % of highest EL2N (computed on the noisy data, with the
+# same $K$ networks and $t$)? Write it in `predicted_recall`, then run the cell.
+
+# %%
+# BEGIN SOLUTION
+predicted_recall = 0.7  # mislabelled examples have EL2N near sqrt(2): most should be at the top
+# END SOLUTION
+
+# %%
+with exercises.checking("Exercise 3"):
+    gen = torch.Generator().manual_seed(0)
+    flip = torch.randperm(N, generator=gen)[: N // 50]
+    noisy_y = ds.y_train.clone()
+    noisy_y[flip] = (noisy_y[flip] + torch.randint(1, 10, (len(flip),), generator=gen)
+                     .to(noisy_y.device)) % 10  # fmt: skip
+    noisy = dataclasses.replace(ds, y_train=noisy_y, name=f"{ds.name}, 2 % labels flipped")
+    noisy_scores = diet.el2n(model, noisy, settings, init_seeds=score_seeds, steps=SCORE_STEP,
+                             progress=False)  # fmt: skip
+    top = set(torch.argsort(noisy_scores, descending=True)[: N // 50].tolist())
+    recall = len(top & set(flip.tolist())) / len(flip)
+    print(f"measured: {recall:.0%} of the flipped labels are in the top 2 % by EL2N "
+          f"(your guess {predicted_recall:.0%}; chance: 2 %)")  # fmt: skip
+    assert recall > 0.3, "flipped labels should stand out by EL2N"
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## What to remember
+#
+# * **EL2N** (the norm of softmax minus one-hot) and **GraNd** (the norm of the example's
+#   gradient), averaged over ~10 networks trained briefly, rank examples from easy to hard early in
+#   training; the hardest include odd and mislabelled examples. Rankings from independent sets of
+#   networks agree well; one network is not enough.
+# * **Data pruning**: keeping the hardest examples is a good idea when most of the data is kept,
+#   and a bad one when little is — then the hardest are noise.
+# * **Pre-training on a diet**: the dense training before IMP's rewind point does not need the full
+#   data. A small random or easy subset gives starting points as good as the full data for the
+#   same number of steps; the hardest subset does worse.
+# * The number of **linearly mode connected examples** at a starting point tracks how good its
+#   tickets are: instability analysis, one example at a time.
+# * In this small network tickets from $\theta_0$ also work (chapter 07); Paul et al.'s larger
+#   networks need the pre-training, and there the diet saves real compute.
+#
+# ## Sources
+#
+# * M. Paul, B. W. Larsen, S. Ganguli, J. Frankle, G. K. Dziugaite. *Lottery tickets on a data
+#   diet: finding initializations with sparse trainable networks.* NeurIPS 2022 (pre-training on
+#   random, easy and hard subsets before IMP; linearly connected examples; the `lth_diet` code's
+#   subsets and per-example midpoint barrier).
+# * M. Paul, S. Ganguli, G. K. Dziugaite. *Deep learning on a data diet: finding important
+#   examples early in training.* NeurIPS 2021 (EL2N and GraNd; pruning the data by score; the
+#   hardest examples hurt when few are kept).
+# * J. Frankle, G. K. Dziugaite, D. M. Roy, M. Carbin. *Linear mode connectivity and the lottery
+#   ticket hypothesis.* ICML 2020 (rewinding and instability, chapter 07).
+
+# %%
+print(f"chapter time: {time.perf_counter() - t_start:.0f} s wall, "
+      f"{time.process_time() - cpu_start:.0f} s CPU (this kernel)")  # fmt: skip
