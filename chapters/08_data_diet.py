@@ -459,12 +459,16 @@ with exercises.checking("Exercise 2"):
 # **Exercise 3 — predict, then measure: how many mislabelled examples hide at the top?** Flip
 # the labels of 2 % of the training examples at random. **Predict first**: what fraction of the
 # flipped examples will land among the 2 % of highest EL2N (computed on the noisy data, with the
-# same $K$ networks and $t$)? Write it in `predicted_recall`, then run the cell.
+# same $K$ networks and $t$)? Return it from `predicted_recall`, then run the cell.
+
 
 # %%
-# BEGIN SOLUTION
-predicted_recall = 0.7  # mislabelled examples have EL2N near sqrt(2): most should be at the top
-# END SOLUTION
+def predicted_recall():
+    """Your guess: the fraction of flipped labels among the 2 % of highest EL2N."""
+    # BEGIN SOLUTION
+    return 0.7  # mislabelled examples have EL2N near sqrt(2): most should be at the top
+    # END SOLUTION
+
 
 # %%
 with exercises.checking("Exercise 3"):
@@ -479,7 +483,7 @@ with exercises.checking("Exercise 3"):
     top = set(torch.argsort(noisy_scores, descending=True)[: N // 50].tolist())
     recall = len(top & set(flip.tolist())) / len(flip)
     print(f"measured: {recall:.0%} of the flipped labels are in the top 2 % by EL2N "
-          f"(your guess {predicted_recall:.0%}; chance: 2 %)")  # fmt: skip
+          f"(your guess {predicted_recall():.0%}; chance: 2 %)")  # fmt: skip
     assert recall > 0.3, "flipped labels should stand out by EL2N"
 
 # %% [markdown] slideshow={"slide_type": "slide"}
