@@ -125,7 +125,7 @@ def fig_cp(out: dict, shape: tuple[int, ...]) -> Figure:
     low = best - 0.02
     ax_f.set(xscale="log", ylim=(low, best + 0.004))
     stuck = int((table.fit < low).sum())
-    note = f" ({stuck} of {len(table)} runs end below, stuck in a swamp)" if stuck else ""
+    note = f" ({stuck} of {len(table)} runs end below, at a poor solution)" if stuck else ""
     ax_f.legend(loc="lower right", title=f"one line per start{note}", title_fontsize=11)
     plotting.label(
         ax_f,
