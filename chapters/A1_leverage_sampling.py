@@ -271,9 +271,10 @@ with exercises.checking("Exercise 3"):
 #
 # A rank-$R$ CP model writes a tensor $X \in \mathbb{R}^{I\times J\times K}$ as
 # $\sum_{r=1}^R a_r \circ b_r \circ c_r$. Alternating least squares (ALS) updates one factor at a
-# time: with $B, C$ fixed, $A = \arg\min_A \|(C \odot B)\text{-structured LS}\|$, precisely
-# $$ A^\top = \arg\min \big\| (B \odot C)\,A^\top - X_{(1)}^\top \big\| , $$
-# with $J K$ rows. Exact ALS touches every entry of $X$ in each update. The sampled version
+# time: with $B$ and $C$ fixed, $A$ solves the least-squares problem
+# $$ \min_{A} \big\| (B \odot C)\,A^\top - X_{(1)}^\top \big\| , $$
+# where $X_{(1)}$ ($I \times JK$) is $X$ unfolded along its first mode: $JK$ rows, $R$ columns,
+# $I$ right-hand sides. Exact ALS touches every entry of $X$ in each update. The sampled version
 # (CP-ARLS-LEV, Larsen and Kolda 2022) draws $s$ rows $(j, k)$ from the product of $B$'s and $C$'s
 # leverage scores and reads only the $s$ fibres $X_{:,j,k}$: its cost per update does not depend
 # on the size of the tensor. Larsen and Kolda's analysis asks for a number of samples that grows
