@@ -160,17 +160,20 @@ def instructor_cells(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def student_notebook(notebook: dict[str, Any]) -> dict[str, Any]:
-    """A copy of an ``.ipynb`` JSON dict in its student form."""
-    return {**notebook, "cells": student_cells(notebook.get("cells", []))}
+    """A copy of an ``.ipynb`` JSON dict in its student form. The chapter's jupytext settings
+    are dropped: a pairing there (``formats``) would write a ``.py`` beside a student's copy."""
+    metadata = {k: v for k, v in notebook.get("metadata", {}).items() if k != "jupytext"}
+    return {**notebook, "metadata": metadata, "cells": student_cells(notebook.get("cells", []))}
 
 
 def version(notebook: Any, student: bool) -> Any:
     """A copy of ``notebook`` (an ``nbformat`` node) in its student or instructor form."""
     import nbformat
 
-    convert = student_cells if student else instructor_cells
     plain = json.loads(json.dumps(notebook))
-    return nbformat.from_dict({**plain, "cells": convert(plain.get("cells", []))})
+    if student:
+        return nbformat.from_dict(student_notebook(plain))
+    return nbformat.from_dict({**plain, "cells": instructor_cells(plain.get("cells", []))})
 
 
 def read_notebook(path: Path) -> dict[str, Any]:
@@ -194,9 +197,10 @@ def write_versions(chapters: Path, build: Path) -> list[Path]:
     written = []
     for source in sorted(chapters.glob("*.ipynb")):
         notebook = read_notebook(source)
-        for kind, convert in (("student", student_cells), ("instructor", instructor_cells)):
+        instructor = {**notebook, "cells": instructor_cells(notebook["cells"])}
+        for kind, version_ in (("student", student_notebook(notebook)), ("instructor", instructor)):
             path = build / kind / source.name
-            write_notebook({**notebook, "cells": convert(notebook["cells"])}, path)
+            write_notebook(version_, path)
             written.append(path)
     return written
 

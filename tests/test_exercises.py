@@ -184,6 +184,7 @@ def test_make_lab_copies_are_the_student_versions(tmp_path):
         wanted = exercises.student_notebook(json.loads(path.read_text(encoding="utf-8")))
         assert [_src(c) for c in copy["cells"]] == [_src(c) for c in wanted["cells"]]
         nbformat.validate(nbformat.reads(json.dumps(copy), as_version=4))
+        assert "jupytext" not in copy["metadata"], "a jupytext pairing would write a .py there"
     assert lab.sync_copies(CHAPTERS, tmp_path) == []  # unchanged copies stay as they are
 
 
