@@ -7,6 +7,8 @@
 # change. It chooses the PyTorch build: the CPU build where no NVIDIA GPU is found, the CUDA build
 # where one is; TORCH=cpu, TORCH=cuda or TORCH=cu126 (any PyTorch index) overrides.
 # MODE=quick|full picks the running mode of `make lab` (default quick) and `make course` (full).
+# For lecturers: `make slides` (offline reveal.js decks) and `make site` (a static site of the
+# executed chapters) run in quick mode unless MODE=full; both reuse `make course`'s notebooks.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -17,7 +19,7 @@ MODE   ?=
 ONLY   ?=
 LAB_ARGS ?=
 
-.PHONY: install lab lab-authors test course bench versions lint sync clean
+.PHONY: install lab lab-authors test course bench versions lint sync clean slides site
 
 $(STAMP): pyproject.toml constraints.txt Makefile
 	@$(PYTHON) dofcourse/_setup.py --venv $(VENV) --torch $(TORCH) --extras dev,cluster
@@ -38,6 +40,12 @@ test: $(STAMP)
 
 course: $(STAMP)
 	$(BIN)/python -m dofcourse.runner --mode $(or $(MODE),full) $(if $(ONLY),--only $(ONLY))
+
+slides: $(STAMP)
+	$(BIN)/python -m dofcourse.slides --mode $(or $(MODE),quick) $(if $(ONLY),--only $(ONLY))
+
+site: $(STAMP)
+	$(BIN)/python -m dofcourse.website --mode $(or $(MODE),quick) $(if $(ONLY),--only $(ONLY))
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
