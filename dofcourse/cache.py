@@ -158,6 +158,8 @@ def cached(namespace: str, compute: Callable[[], T], **key: Any) -> T:
     result depends on. The result must be storable by ``torch.save`` (tensors, numbers, dicts…)
     and must not be None (None means "not cached").
     """
+    if not callable(compute):
+        raise TypeError(f"compute must be a function of no arguments, got {compute!r}")
     found = load(namespace, **key)
     return found if found is not None else store(namespace, compute(), **key)
 
@@ -174,6 +176,9 @@ def sweep(
     ``key`` holds what all points share (data, model, steps); each point's dict is added to it. A
     sweep that is interrupted keeps every finished point, and the next call computes only the rest.
     """
+    check_namespace(namespace)
+    if not callable(compute):
+        raise TypeError(f"compute must be a function of a point, got {compute!r}")
     results = []
     for point in tqdm(points, desc=desc or namespace, leave=False):
         results.append(cached(namespace, lambda p=point: compute(p), **key, point=point))

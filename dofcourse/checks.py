@@ -76,6 +76,13 @@ def seed(value: Any, name: str = "seed") -> int:
     return integer(value, name, min=0, max=MAX_SEED)
 
 
+def boolean(value: Any, name: str) -> bool:
+    """``value`` as a ``bool`` (NumPy's too); ``"yes"``, 0/1 and other stand-ins are refused."""
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False, got {_got(value)}")
+    return bool(value)
+
+
 def choice(value: Any, name: str, options: Iterable[Any]) -> Any:
     """``value`` if it is one of ``options``, else a ValueError that lists them."""
     options = tuple(options)
@@ -102,6 +109,11 @@ def integers(
     if not out:
         raise ValueError(f"{name} must not be empty")
     return out
+
+
+def seeds(values: Any, name: str) -> list[int]:
+    """A non-empty sequence of seeds, each checked as :func:`seed` (``proj_seeds=[0, 1]``)."""
+    return integers(values, name, min=0, max=MAX_SEED)
 
 
 def tensor(
@@ -148,6 +160,7 @@ def labels(
     Float labels are refused even when they hold whole numbers: a float label usually means the
     wrong column was passed.
     """
+    n_classes = integer(n_classes, "n_classes", min=1)
     y = tensor(y, name, ndim=1, floating=False)
     if y.dtype == torch.bool:
         raise TypeError(f"{name} must hold integer class labels, got dtype torch.bool")

@@ -30,6 +30,8 @@ def flag(name: str) -> bool:
     error rather than a guess: ``DOFCOURSE_QUICK=2`` silently meaning *full* mode would run a
     chapter for an hour instead of a minute.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be the name of an environment variable, got {name!r}")
     value = os.environ.get(name, "").strip().lower()
     if value in _TRUE:
         return True

@@ -206,6 +206,14 @@ def _members_on_shared_batch(net: Functional, e: int) -> Callable[[Tensor, Tenso
     return vmap(net.fn, in_dims=(0, None))
 
 
+def _check_net(net: Functional) -> None:
+    if not isinstance(net, Functional):
+        raise TypeError(
+            f"net must be a params.Functional (params.Functional.of_module(model)), got "
+            f"{type(net).__name__}"
+        )
+
+
 def evaluate_members(
     net: Functional,
     thetas: Tensor,
@@ -222,6 +230,7 @@ def evaluate_members(
     along a line between two networks (chapter 07), a grid on a plane.
     """
     checks.choice(loss, "loss", LOSSES)
+    _check_net(net)
     thetas = checks.tensor(thetas, "thetas", ndim=2, floating=True)
     if thetas.shape[1] != net.D:
         raise ValueError(f"thetas must have shape (E, {net.D}), got {tuple(thetas.shape)}")
@@ -235,7 +244,9 @@ def evaluate_members(
         y = y.to(net.dtype)
     if len(x):
         first = thetas[0].to(device=net.device, dtype=net.dtype)
-        check_model_fits(lambda xb: net.fn(first, xb), x, y if loss == "cross_entropy" else None)
+        labels = y if loss == "cross_entropy" else None
+        check_model_fits(lambda xb: net.fn(first, xb), x, labels, name="x and y")
+    chunk = checks.integer(chunk, "chunk", min=1)
     evaluate = _Evaluator(vmap(net.fn, in_dims=(0, None)), loss, chunk)
     return evaluate(thetas.to(device=net.device, dtype=net.dtype), x, y)
 
@@ -278,9 +289,19 @@ def train_members(
     its last good point, flagged in ``diverged`` and counted in a warning.
     """
     checks.choice(loss, "loss", LOSSES)
+    _check_net(net)
+    if not all(callable(getattr(members, m, None)) for m in ("init", "theta")):
+        raise TypeError(
+            f"members must be a parametrisation with init() and theta(U) (ensemble.Free, "
+            f"subspace.Affine), got {type(members).__name__}"
+        )
     if not isinstance(settings, TrainSettings):
         raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
     device, dtype = net.device, net.dtype
+    if target_acc is not None:
+        target_acc = checks.real(target_acc, "target_acc", min=0.0, max=1.0)
+    if target_loss is not None:
+        target_loss = checks.real(target_loss, "target_loss", min=0.0)
     x, y, x_test, y_test = check_data(data, dtype, device, classification=loss == "cross_entropy")
     every = (
         settings.steps if eval_every is None else checks.integer(eval_every, "eval_every", min=1)

@@ -229,6 +229,8 @@ def code_fingerprint(module: str) -> str:
     """Digest of the code of package module ``module`` and of every package module it imports,
     transitively (``dofcourse.experiment`` itself excluded). Docstrings and comments do not count.
     """
+    if not isinstance(module, str):
+        raise TypeError(f"module must be a module's name such as 'dofcourse.stats', got {module!r}")
     todo, done = [module], set()
     while todo:
         name = todo.pop()
@@ -244,6 +246,10 @@ def code_fingerprint(module: str) -> str:
 
 def digest(fn: Callable[..., Any], arguments: Mapping[str, Any]) -> str:
     """The key digest of calling ``fn`` with the (complete, bound) ``arguments``."""
+    if not callable(fn):
+        raise TypeError(f"fn must be a function, got {fn!r}")
+    if not isinstance(arguments, Mapping):
+        raise TypeError(f"arguments must be a mapping of names to values, got {arguments!r:.60}")
     h = hashlib.sha256(f"dofcourse-cache-format:{FORMAT};".encode())
     _feed_code(h, fn, set())
     h.update(f"{{{len(arguments)}:".encode())  # as _feed(h, dict(arguments)), naming a bad one
@@ -593,7 +599,9 @@ def grid(
     :class:`GridError`.
     """
     if not isinstance(exp, Batched):
-        raise TypeError(f"grid needs an @experiment.batched function, got {exp!r}")
+        raise TypeError(f"exp must be an @experiment.batched function, got {exp!r}")
+    if not isinstance(axes, Mapping):
+        raise TypeError(f"axes must map each axis name to its values, got {axes!r:.60}")
     if set(axes) != set(exp.axes):
         raise ValueError(f"axes must be exactly {list(exp.axes)}, got {list(axes)}")
     values = {a: list(axes[a]) for a in exp.axes}

@@ -27,6 +27,8 @@ import torch
 from torch import Tensor, nn
 from torch.func import functional_call
 
+from dofcourse import checks
+
 Forward = Callable[[tuple[Tensor, ...], Tensor], Tensor]
 
 
@@ -54,7 +56,7 @@ class Layout:
     @staticmethod
     def of_module(model: nn.Module, names: Sequence[str] | None = None) -> Layout:
         """The trainable parameters of ``model`` (or those in ``names``), in module order."""
-        named = dict(model.named_parameters())
+        named = dict(_module(model).named_parameters())
         if names is None:
             names = [n for n, p in named.items() if p.requires_grad]
         unknown = [n for n in names if n not in named]
@@ -94,18 +96,33 @@ class Layout:
 def flatten(obj: nn.Module | Sequence[Tensor]) -> Tensor:
     """A detached copy of the trainable parameters of a module (or of a tuple) as theta (D,)."""
     if isinstance(obj, nn.Module):
-        return torch.cat([p.detach().reshape(-1) for p in obj.parameters() if p.requires_grad])
-    return torch.cat([t.detach().reshape(-1) for t in obj])
+        trainable = [p.detach().reshape(-1) for p in obj.parameters() if p.requires_grad]
+        if not trainable:
+            raise ValueError("obj has no trainable parameters")
+        return torch.cat(trainable)
+    if isinstance(obj, str | bytes) or not isinstance(obj, Sequence) or not obj:
+        raise TypeError(f"obj must be an nn.Module or a tuple of tensors, got {obj!r:.60}")
+    return torch.cat(
+        [checks.tensor(t, f"obj[{i}]").detach().reshape(-1) for i, t in enumerate(obj)]
+    )
 
 
 def count(model: nn.Module) -> int:
     """D, the number of trainable scalar parameters of ``model``."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return sum(p.numel() for p in _module(model).parameters() if p.requires_grad)
+
+
+def _module(model: nn.Module, name: str = "model") -> nn.Module:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"{name} must be a torch.nn.Module, got {model!r:.60}")
+    return model
 
 
 def load_into(model: nn.Module, theta: Tensor) -> nn.Module:
-    """Copy theta (D,) into the trainable parameters of ``model`` in place, and return it."""
+    """Copy theta (D,) into the trainable parameters of ``model`` in place, and return it
+    (a NumPy array is converted; the values take the model's dtype)."""
     layout = Layout.of_module(model)
+    theta = checks.tensor(theta, "theta", floating=True)
     if theta.shape != (layout.D,):
         raise ValueError(
             f"theta must have shape ({layout.D},) for this model, got {tuple(theta.shape)}"

@@ -23,6 +23,7 @@ from typing import Any
 import torch
 
 from dofcourse import checks
+from dofcourse import device as _device
 
 OPTIMIZERS = ("sgd", "adam")
 
@@ -90,10 +91,19 @@ def batch_order(
     sees ``batch_size`` examples. Yields ``None`` forever for full-batch training over all n
     examples. The permutation is drawn on the CPU from ``seed``: the same order on every device.
     """
-    idx = None if isinstance(pool, int) else pool.to("cpu", torch.int64)
-    n = pool if idx is None else len(idx)
+    if isinstance(pool, torch.Tensor):
+        idx = checks.tensor(pool, "pool", ndim=1, floating=False).to("cpu", torch.int64)
+        n = len(idx)
+    else:
+        idx, n = None, checks.integer(pool, "pool", min=0)
     if n < 1:
-        raise ValueError("cannot draw mini-batches from an empty set of examples")
+        raise ValueError("pool: cannot draw mini-batches from an empty set of examples")
+    batch_size, seed = _check_batches(batch_size, seed)  # now, not at the first next()
+    device = _device.resolve(device, "device")
+    return _orders(idx, n, batch_size, seed, device)
+
+
+def _orders(idx, n, batch_size, seed, device) -> Iterator[torch.Tensor | None]:
     if batch_size is None or batch_size >= n:
         if idx is None:
             while True:
@@ -119,6 +129,14 @@ def batch_stream(
     The examples are permuted once per epoch (one gather of the whole set) and the batches are
     slices of it: views, not copies, so a step pays no indexing of its own. Full batch: (x, y).
     """
+    x, y = checks.tensor(x, "x"), checks.tensor(y, "y")
+    if len(x) != len(y):
+        raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
+    batch_size, seed = _check_batches(batch_size, seed)  # now, not at the first next()
+    return _stream(x, y, batch_size, seed)
+
+
+def _stream(x, y, batch_size, seed) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     n = len(x)
     if batch_size is None or batch_size >= n:
         while True:
@@ -129,3 +147,9 @@ def batch_stream(
         xs, ys = x[perm], y[perm]
         for start in range(0, n - batch_size + 1, batch_size):
             yield xs[start : start + batch_size], ys[start : start + batch_size]
+
+
+def _check_batches(batch_size: int | None, seed: int) -> tuple[int | None, int]:
+    if batch_size is not None:
+        batch_size = checks.integer(batch_size, "batch_size", min=1)
+    return batch_size, checks.seed(seed, "seed")

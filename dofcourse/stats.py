@@ -95,8 +95,8 @@ def wilson(successes: int, trials: int, level: float = 0.95) -> Estimate:
 
 def mean_t(samples: Sequence[float] | np.ndarray, level: float = 0.95) -> Estimate:
     """The mean of independent samples with a Student-t interval (at least 2 samples)."""
-    x = np.asarray(samples, dtype=float).reshape(-1)
-    if x.size < 2 or not np.all(np.isfinite(x)):
+    x = checks.array(samples, "samples", ndim=1)
+    if x.size < 2:
         raise ValueError(f"mean_t needs at least 2 finite samples, got {x.size}")
     se = float(x.std(ddof=1) / math.sqrt(x.size))
     half = float(_st.t.ppf(0.5 + _level(level) / 2, x.size - 1)) * se
@@ -118,9 +118,16 @@ def bootstrap(
     resamples draws n rows with replacement. Non-finite resampled values (a threshold beyond the
     grid is ``inf``) are kept, so an interval can honestly reach ``inf``.
     """
-    x = np.asarray(samples)
+    try:  # inf is a sample (a threshold beyond the grid); NaN is not
+        x = np.asarray(samples, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"samples must be an array of numbers, got {samples!r:.60}") from err
+    if np.isnan(x).any():
+        raise ValueError("samples contains NaN")
     if x.ndim == 0 or x.shape[0] < 2:
         raise ValueError(f"bootstrap needs at least 2 rows of samples, got shape {x.shape}")
+    if not callable(statistic):
+        raise TypeError(f"statistic must be a function of the samples, got {statistic!r}")
     n_boot = checks.integer(n_boot, "n_boot", min=10)
     rng = np.random.default_rng(checks.seed(seed))
     idx = rng.integers(0, x.shape[0], size=(n_boot, x.shape[0]))
@@ -145,8 +152,10 @@ def crossing(
     grids in powers of two); it is ``x[0]`` when y[0] already reaches the level, and ``inf`` when
     no point does (the crossing lies beyond the grid: comparisons with it still read correctly).
     """
-    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    if xs.ndim != 1 or xs.shape != ys.shape or xs.size == 0:
+    xs, ys = checks.array(x, "x", ndim=1), checks.array(y, "y", ndim=1)
+    level = checks.real(level, "level")
+    log_x = checks.boolean(log_x, "log_x")
+    if xs.shape != ys.shape or xs.size == 0:
         raise ValueError(f"x and y must be 1-D of the same length, got {xs.shape} and {ys.shape}")
     if np.any(np.diff(xs) <= 0):
         raise ValueError("x must be strictly increasing")

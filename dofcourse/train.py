@@ -28,6 +28,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from dofcourse import checks
+from dofcourse import device as _device
 from dofcourse.settings import TrainSettings, batch_stream
 
 DIVERGENCE_FACTOR = 10.0  # a training loss this many times its start means training diverged
@@ -81,6 +82,9 @@ def check_data(
     int64), regression targets floats. Refused: a missing attribute, an empty training split,
     mismatched lengths, NaN or infinite inputs.
     """
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
+    device = _device.resolve(device, "device")
     names = ("x_train", "y_train", "x_test", "y_test")
     missing = [n for n in names if not hasattr(data, n)]
     if missing:
@@ -114,23 +118,32 @@ def check_data(
 
 
 def check_model_fits(
-    forward: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, y: torch.Tensor | None
+    forward: Callable[[torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+    y: torch.Tensor | None,
+    name: str = "data",
 ) -> None:
-    """Run the model on two examples: a shape mismatch fails here, with the shapes named."""
+    """Run the model on two examples: a shape mismatch fails here, with the shapes named, and
+    class labels the model has no output for too. ``name`` is what the messages call the
+    data (``x`` and ``y`` are its inputs and labels)."""
+    if not callable(forward):
+        raise TypeError(f"forward must be a model or a function of the inputs, got {forward!r}")
+    x = checks.tensor(x, "x", floating=True)
     try:
         with torch.no_grad():
             out = forward(x[:2])
-    except (RuntimeError, ValueError, IndexError) as err:
+    except (RuntimeError, ValueError, IndexError, TypeError) as err:
         raise ValueError(
-            f"the model cannot be applied to inputs of shape {tuple(x.shape[1:])} "
-            f"(for example images of another size, or a model built for other data): {err}"
+            f"the model cannot be applied to the inputs of {name}, of shape "
+            f"{tuple(x.shape[1:])} (for example images of another size, or a model built for "
+            f"other data): {err}"
         ) from err
     if y is not None and out.dim() == 2 and len(y):
         hi = int(y.max())
         if hi >= out.shape[1]:
             raise ValueError(
-                f"class label {hi} does not exist for a model with {out.shape[1]} outputs "
-                f"(labels must lie in 0..{out.shape[1] - 1})"
+                f"{name} holds class label {hi}, which does not exist for a model with "
+                f"{out.shape[1]} outputs (labels must lie in 0..{out.shape[1] - 1})"
             )
 
 
@@ -138,7 +151,26 @@ def check_model_fits(
 def evaluate(
     model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 8192
 ) -> tuple[float, float]:
-    """Mean cross-entropy loss and accuracy of ``model`` on ``x`` (N, …), ``y`` (N,)."""
+    """Mean cross-entropy loss and accuracy of ``model`` on ``x`` (N, …), ``y`` (N,) (NumPy
+    arrays and another float dtype converted to the model's)."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    first = next(model.parameters(), None)
+    device = first.device if first is not None else torch.device("cpu")
+    dtype = first.dtype if first is not None else torch.get_default_dtype()
+    x = checks.tensor(x, "x", floating=True).to(device=device, dtype=dtype)
+    y = checks.tensor(y, "y", ndim=1, floating=False).to(device=device, dtype=torch.int64)
+    if len(x) != len(y):
+        raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
+    batch_size = checks.integer(batch_size, "batch_size", min=1)
+    check_model_fits(model, x, y, name="x")
+    return _evaluate(model, x, y, batch_size)
+
+
+@torch.no_grad()
+def _evaluate(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 8192
+) -> tuple[float, float]:
     was_training = model.training
     model.eval()
     total_loss, correct = 0.0, 0
@@ -186,6 +218,10 @@ def train(
     if not trainable:
         raise ValueError("the model has no trainable parameters")
     device, dtype = trainable[0].device, trainable[0].dtype
+    if target_acc is not None:
+        target_acc = checks.real(target_acc, "target_acc", min=0.0, max=1.0)
+    if target_loss is not None:
+        target_loss = checks.real(target_loss, "target_loss", min=0.0)
     x, y, x_test, y_test = check_data(data, dtype, device)
     check_model_fits(model, x, y)
     opt = settings.optimizer_for(trainable)
@@ -197,15 +233,13 @@ def train(
     )
     log: dict[str, list[float]] = {"step": [], "loss": [], "train_acc": [], "test_acc": []}
     start_loss = math.nan
-    step_factor = (
-        DIVERGENCE_FACTOR if settings.is_full_batch(len(x)) else BATCH_DIVERGENCE_FACTOR
-    )
+    step_factor = DIVERGENCE_FACTOR if settings.is_full_batch(len(x)) else BATCH_DIVERGENCE_FACTOR
     worst = torch.zeros((), dtype=dtype, device=device)  # largest step loss since last record
 
     def record(step: int) -> bool:
         nonlocal start_loss
-        loss, acc = evaluate(model, x, y)
-        test = evaluate(model, x_test, y_test)[1] if len(x_test) else math.nan
+        loss, acc = _evaluate(model, x, y)
+        test = _evaluate(model, x_test, y_test)[1] if len(x_test) else math.nan
         for k, v in zip(log, (step, loss, acc, test), strict=True):
             log[k].append(v)
         if step == 0:
