@@ -37,7 +37,7 @@ def load(
     """
     if not isinstance(name, str) or name not in NAMES:
         raise DatasetError(
-            f"unknown dataset {name!r}; choose one of {', '.join(map(repr, NAMES))} "
+            f"unknown dataset name={name!r}; choose one of {', '.join(map(repr, NAMES))} "
             f"(embedded, no network needed: {', '.join(map(repr, EMBEDDED))})"
         )
     split_seed = _renamed(seed, split_seed, "split_seed", default=0)

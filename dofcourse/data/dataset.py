@@ -45,6 +45,25 @@ class Dataset:
     input_shape: tuple[int, ...]
     name: str
 
+    def __post_init__(self) -> None:
+        """Types, shapes and lengths checked (NumPy arrays converted); the values themselves
+        (NaN, label range) are checked where training starts (``train.check_data``)."""
+        set_ = object.__setattr__
+        for split in ("train", "test"):
+            x = checks.tensor(getattr(self, f"x_{split}"), f"x_{split}", floating=True)
+            y = checks.tensor(getattr(self, f"y_{split}"), f"y_{split}", ndim=1, floating=False)
+            if len(x) != len(y):
+                raise ValueError(f"x_{split} has {len(x)} rows but y_{split} has {len(y)}")
+            set_(self, f"x_{split}", x)
+            set_(self, f"y_{split}", y)
+        set_(self, "n_classes", checks.integer(self.n_classes, "n_classes", min=1))
+        set_(self, "input_shape", tuple(checks.integers(self.input_shape, "input_shape", min=1)))
+        if tuple(self.x_train.shape[1:]) != self.input_shape:
+            raise ValueError(f"input_shape {self.input_shape} is not the shape of one example of "
+                             f"x_train {tuple(self.x_train.shape[1:])}")  # fmt: skip
+        if not isinstance(self.name, str):
+            raise TypeError(f"name must be a string, got {self.name!r}")
+
     @property
     def device(self) -> torch.device:
         """The device the tensors are on. Chapter 00."""
@@ -156,8 +175,18 @@ def from_arrays(
     ``x`` arrays are (N, C, H, W) float32 and may be changed in place. The training images then
     have mean 0 and standard deviation 1 per channel; the test images get the same transform. The
     statistics are float64 sums over chunks, so no full-size temporary is made (CIFAR-10's
-    training images alone are 0.6 GB as float32). Chapter 00.
+    training images alone are 0.6 GB as float32). Labels are integers in 0..9. Chapter 00.
     """
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string, got {name!r}")
+    x_train, x_test = _images(x_train, "x_train"), _images(x_test, "x_test")
+    y_train, y_test = (
+        _labels(y_train, "y_train", len(x_train)),
+        _labels(y_test, "y_test", len(x_test)),
+    )
+    if x_train.shape[1:] != x_test.shape[1:]:
+        raise ValueError(f"x_train and x_test hold images of different shapes: "
+                         f"{x_train.shape[1:]} and {x_test.shape[1:]}")  # fmt: skip
     xtr, xte = torch.from_numpy(x_train), torch.from_numpy(x_test)
     count = xtr.numel() // xtr.shape[1]
     chunks = xtr.split(1024)
@@ -176,6 +205,31 @@ def from_arrays(
         input_shape=tuple(x_train.shape[1:]),
         name=name,
     )
+
+
+def _images(x: np.ndarray, name: str) -> np.ndarray:
+    """Images (N, C, H, W) as a float32 NumPy array (the same array when it is one), finite."""
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu().numpy()
+    if not isinstance(x, np.ndarray) or x.dtype.kind != "f":
+        raise TypeError(f"{name} must be a float NumPy array of images (N, C, H, W), got "
+                        f"{type(x).__name__} {getattr(x, 'dtype', '')}")  # fmt: skip
+    if x.ndim != 4 or x.shape[0] == 0:
+        raise ValueError(f"{name} must hold images (N >= 1, C, H, W), got shape {x.shape}")
+    x = x if x.dtype == np.float32 else x.astype(np.float32)
+    if not all(bool(torch.isfinite(c).all()) for c in torch.from_numpy(x).split(1024)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return x
+
+
+def _labels(y: np.ndarray, name: str, n: int) -> np.ndarray:
+    """Labels (n,) in 0..9 as int64."""
+    y = checks.tensor(y, name, ndim=1, floating=False)
+    if len(y) != n:
+        raise ValueError(f"{name} must hold one label per image ({n}), got {len(y)}")
+    if n and (int(y.min()) < 0 or int(y.max()) > 9):
+        raise ValueError(f"{name} must hold labels in 0..9, got {int(y.min())}..{int(y.max())}")
+    return y.to(torch.int64).numpy()
 
 
 def _renamed(old: int | None, new: int, name: str, *, default: int) -> int:

@@ -11,6 +11,7 @@ from.
 from __future__ import annotations
 
 import gzip
+import os
 import pickle
 import tarfile
 from collections.abc import Sequence
@@ -30,6 +31,8 @@ def read_idx(path: Path | str) -> np.ndarray:
     dimension as a big-endian uint32; the data follow in C order. Images are 2051 = 0x00000803,
     labels 2049 = 0x00000801. Chapter 00.
     """
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path must be a file path (str or pathlib.Path), got {path!r}")
     path = Path(path)
     opener = gzip.open if path.name.endswith(".gz") else open
     try:
