@@ -97,9 +97,14 @@ def fwht(x: torch.Tensor, block: int = 32) -> torch.Tensor:
     That is O(L block log L / log block) work in a few large BLAS calls, faster on CPU than the
     radix-2 butterfly's log2 L passes. H is symmetric and H H = L I: the transform is self-adjoint.
     """
-    n = x.shape[-1]
-    if n & (n - 1):
-        raise ValueError(f"fwht needs a power-of-two length, got {n}")
+    x = checks.tensor(x, "x", floating=True)
+    block = checks.integer(block, "block", min=2)
+    n = x.shape[-1] if x.dim() else 0
+    if n < 1 or n & (n - 1) or block & (block - 1):
+        raise ValueError(
+            f"fwht needs x with a power-of-two length along its last axis and a power-of-two "
+            f"block, got length {n} and block {block}"
+        )
     shape = x.shape
     x = x.reshape(-1, n)
     rows, pre, rest = x.shape[0], 1, n
@@ -534,6 +539,8 @@ def member_bytes(kind: str, D: int, d: int, element_size: int = 4) -> int:
     step (theta, its gradient, and for Fastfood about a dozen transforms of length L = 2^ceil(log2
     D)). The network's own activations come on top. Used to cut ensembles into chunks that fit.
     """
+    kind, D, d, element_size = _check_estimate(kind, D, [d], element_size, "d")
+    d = d[0]
     L = 1 << max(1, math.ceil(math.log2(max(D, 2))))
     work = 6 * D * element_size  # theta, P z, their gradients, reshaped copies (measured)
     if kind in ("dense", "orthonormal", "basis"):
@@ -548,6 +555,15 @@ def member_bytes(kind: str, D: int, d: int, element_size: int = 4) -> int:
     return work
 
 
+def _check_estimate(kind, D, ds, element_size, name="ds") -> tuple[str, int, list[int], int]:
+    return (
+        checks.choice(kind, "kind", KINDS),
+        checks.integer(D, "D", min=1),
+        checks.integers(ds, name, min=1),
+        checks.integer(element_size, "element_size", min=1),
+    )
+
+
 def ensemble_bytes(kind: str, D: int, ds: Sequence[int], element_size: int = 4) -> int:
     """Estimated peak bytes of an ensemble of subspace trainings with dimensions ``ds``, before it
     is built: its members (:func:`member_bytes`; the stored kinds padded to max(ds)) and the
@@ -557,6 +573,7 @@ def ensemble_bytes(kind: str, D: int, ds: Sequence[int], element_size: int = 4) 
     ``subspace.sweep`` cuts its chunks with it. Measured against the peak resident memory of a
     real training in ``tests/test_bad_inputs.py``. Chapter 03.
     """
+    kind, D, ds, element_size = _check_estimate(kind, D, ds, element_size)
     d_max = max(ds)
     if kind in ("dense", "orthonormal", "basis"):
         members = len(ds) * member_bytes(kind, D, d_max, element_size)

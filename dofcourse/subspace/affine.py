@@ -34,6 +34,15 @@ class Affine:
     chapter 06: a sparse network) zeroes them in the anchor too. Chapter 03."""
 
     def __init__(self, anchor: Tensor, proj: StackedProjection) -> None:
+        if not isinstance(proj, StackedProjection):
+            raise TypeError(f"proj must be a projections.StackedProjection, got {proj!r:.60}")
+        anchor = checks.tensor(anchor, "anchor", ndim=(1, 2), floating=True)
+        if anchor.shape[-1] != proj.D or (anchor.dim() == 2 and anchor.shape[0] != proj.n):
+            raise ValueError(
+                f"anchor must have shape ({proj.D},) or ({proj.n}, {proj.D}), "
+                f"got {tuple(anchor.shape)}"
+            )
+        anchor = anchor.to(device=proj.mask.device, dtype=proj.dtype)
         mask = proj.anchor_mask
         self.anchor = anchor if mask is None else anchor * mask.to(anchor)
         self.proj, self.n = proj, proj.n
@@ -121,10 +130,10 @@ def train_ensemble(
     kind = checks.choice(kind, "kind", KINDS)
     theta0 = check_anchor(model, anchor)
     dims = checks.integers(dims, "dims", min=1, max=theta0.numel())
-    proj_seeds = [checks.seed(s, f"proj_seeds[{i}]") for i, s in enumerate(proj_seeds)]
+    proj_seeds = checks.seeds(proj_seeds, "proj_seeds")
     if len(dims) != len(proj_seeds):
-        raise ValueError(f"need one projection seed per dimension, got {len(dims)} dims and "
-                         f"{len(proj_seeds)} seeds")  # fmt: skip
+        raise ValueError(f"need one of proj_seeds per dimension, got {len(dims)} dims and "
+                         f"{len(proj_seeds)} proj_seeds")  # fmt: skip
     proj = stack_projections(kind, theta0.numel(), dims, proj_seeds, device=theta0.device,
                              dtype=theta0.dtype, max_bytes=max_bytes, basis=basis)  # fmt: skip
     net = Functional.of_module(model)
@@ -177,6 +186,10 @@ def burn_in(
 
     ``model`` itself is not changed (a copy is trained). Chapter 05.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(settings, TrainSettings):
+        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
     ts = sorted(set(checks.integers(steps, "steps", min=0)))
     out = {0: flatten(model)} if 0 in ts else {}
     if ts[-1] == 0:

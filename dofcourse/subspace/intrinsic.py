@@ -27,6 +27,8 @@ def full_model_accuracy(model: nn.Module, data: train.Data, settings: TrainSetti
     :func:`intrinsic_dimension`. The model itself is not changed. Chapter 03."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(settings, TrainSettings):
+        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
     hist = train.train(
         copy.deepcopy(model), data, settings, eval_every=settings.steps, progress=False
     )
@@ -54,7 +56,7 @@ def intrinsic_dimension(
     Chapter 03.
     """
     dims = checks.integers(dims, "dims", min=1)
-    acc = np.asarray(acc, dtype=float)
+    acc = checks.array(acc, "acc", ndim=2)
     if acc.ndim != 2 or acc.shape[1] != len(dims) or acc.shape[0] < 2:
         raise ValueError(f"acc must have shape (n_seeds >= 2, {len(dims)}), got {acc.shape}")
     full_acc = checks.real(full_acc, "full_acc", min=0.0, max=1.0, open_min=True)

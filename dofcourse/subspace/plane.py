@@ -48,6 +48,7 @@ def loss_on_plane(
     n = checks.integer(n, "n", min=2)
     net = Functional.of_module(model)
     x, y, _, _ = train.check_data(data, net.dtype, net.device)
+    train.check_model_fits(model, x, y)
     basis = proj(torch.eye(2, dtype=theta0.dtype, device=theta0.device))  # (2, D): P e_1, P e_2
 
     def loss_fn(theta: torch.Tensor) -> torch.Tensor:
@@ -84,6 +85,7 @@ def time_per_step(
     steps = checks.integer(steps, "steps", min=1)
     repeats = checks.integer(repeats, "repeats", min=1)
     min_seconds = checks.real(min_seconds, "min_seconds", min=0.0)
+    n, d = checks.integer(n, "n", min=1), checks.integer(d, "d", min=1)
     if kind is not None:
         kind = checks.choice(kind, "kind", KINDS)
     settings = TrainSettings(steps=steps, lr=lr, optimizer="adam", batch_size=batch_size)

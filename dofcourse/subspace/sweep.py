@@ -119,9 +119,7 @@ def sweep(
     """
     kind = checks.choice(kind, "kind", KINDS)
     dims = checks.integers(dims, "dims", min=1, max=count(model))
-    proj_seeds = [checks.seed(s, f"proj_seeds[{i}]") for i, s in enumerate(proj_seeds)]
-    if not proj_seeds:
-        raise ValueError("proj_seeds must not be empty")
+    proj_seeds = checks.seeds(proj_seeds, "proj_seeds")
     if not isinstance(settings, TrainSettings):
         raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
     return experiment.grid(runs, {"d": dims, "proj_seed": proj_seeds}, model=model, data=data,
@@ -133,5 +131,9 @@ def sweep(
 def accuracy_table(table: pd.DataFrame, column: str = "test_acc") -> np.ndarray:
     """One column of a :func:`sweep` table as an array (n_seeds, n_dims), d increasing.
     Chapter 03."""
+    if not isinstance(table, pd.DataFrame) or not {"d", "proj_seed"} <= set(table.columns):
+        raise TypeError(f"table must be a table made by sweep, got {type(table).__name__}")
+    if not isinstance(column, str) or column not in table.columns:
+        raise ValueError(f"column must be one of {list(table.columns)}, got {column!r}")
     wide = table.pivot(index="proj_seed", columns="d", values=column).sort_index(axis=1)
     return wide.to_numpy(dtype=float)
