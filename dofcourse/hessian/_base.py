@@ -25,6 +25,18 @@ class LinearOperator(Protocol):
     def matvec(self, v: Tensor) -> Tensor: ...
 
 
+def check_operator(op: Any, name: str = "op") -> Any:
+    """``op`` if it is a linear operator (``dim``, ``dtype``, ``device``, ``matvec``: a
+    ``HessianOperator``, one of its parts), else one TypeError that names it. Chapter 02."""
+    dim = getattr(op, "dim", None)
+    if not (isinstance(dim, int) and dim >= 1 and callable(getattr(op, "matvec", None))):
+        raise TypeError(
+            f"{name} must be a linear operator such as hessian.hessian_operator(model, data) "
+            f"(with dim and matvec), got {type(op).__name__}"
+        )
+    return op
+
+
 def as_xy(data: Any) -> tuple[Tensor, Tensor]:
     """``(x, y)`` of a tuple of two tensors or of a course Dataset (its training split).
     Chapter 02."""
@@ -32,7 +44,9 @@ def as_xy(data: Any) -> tuple[Tensor, Tensor]:
         return data.x_train, data.y_train
     if isinstance(data, tuple | list) and len(data) == 2:
         return data[0], data[1]
-    raise TypeError("data must be a tuple (x, y) of tensors or a dofcourse Dataset")
+    raise TypeError(
+        f"data must be a tuple (x, y) of tensors or a dofcourse Dataset, got {type(data).__name__}"
+    )
 
 
 @dataclass

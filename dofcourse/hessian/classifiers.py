@@ -36,9 +36,12 @@ def classifier(
     """An MLP for ``data`` (its input shape and classes) on the data's device: initialised from
     ``init_seed`` (torch's default initialisation, the global generator left untouched), or
     holding the parameters ``theta`` (D,). Chapter 02."""
+    if not all(hasattr(data, a) for a in ("input_shape", "n_classes", "x_train")):
+        raise TypeError(f"data must be a dofcourse Dataset, got {type(data).__name__}")
+    hidden = tuple(checks.integers(hidden, "hidden", min=1))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(checks.seed(init_seed, "init_seed"))
-        model = models.mlp(data.input_shape, data.n_classes, hidden=tuple(hidden))
+        model = models.mlp(data.input_shape, data.n_classes, hidden=hidden)
     model = model.to(data.x_train.device)
     return model if theta is None else load_into(model, theta.to(data.x_train.device))
 
@@ -99,9 +102,10 @@ def train_classifiers(
     ``loss_curve`` at ``eval_steps``, and ``checkpoints`` {step: theta} for the requested steps
     reached before the end, plus the end itself (requesting checkpoints evaluates every step).
     """
-    seeds = [checks.seed(s, f"init_seeds[{i}]") for i, s in enumerate(init_seeds)]
-    if not seeds:
-        raise ValueError("init_seeds must not be empty")
+    if not all(hasattr(data, a) for a in ("input_shape", "n_classes", "x_train")):
+        raise TypeError(f"data must be a dofcourse Dataset, got {type(data).__name__}")
+    seeds = checks.seeds(init_seeds, "init_seeds")
+    target_loss = checks.real(target_loss, "target_loss", min=0.0)
     hidden = tuple(checks.integers(hidden, "hidden", min=1))
     ckpts = (
         tuple(sorted(set(checks.integers(checkpoints, "checkpoints", min=0))))
@@ -138,9 +142,12 @@ def spectrum(
 ) -> Spectrum:
     """The top-``k`` eigenvalues and the SLQ density (``slq_probes`` probes; none for 0) of the
     Hessian of ``model``'s cross-entropy on ``data``'s training split (cached). Chapter 02."""
+    k = checks.integer(k, "k", min=1)
+    lanczos_steps = checks.integer(lanczos_steps, "lanczos_steps", min=1)
+    slq_steps = checks.integer(slq_steps, "slq_steps", min=1)
+    probes = checks.integer(slq_probes, "slq_probes", min=0)
     op = hessian_operator(model, data)
     top, _ = lanczos_eigs(op, k, lanczos_steps)
-    probes = checks.integer(slq_probes, "slq_probes", min=0)
     dens = slq(op, probes, slq_steps, probe_seed=1000) if probes else None
     return Spectrum(top.cpu(), dens, op.dim, op.loss())
 
@@ -150,6 +157,7 @@ def gauss_newton_parts(model: nn.Module, data: Any, *, steps: int = 60) -> dict[
     """All Ritz values (decreasing) of a ``steps``-step Lanczos run on H, on its Gauss–Newton
     part G and on the residual R = H − G: accurate at both ends of each spectrum (cached).
     Chapter 02."""
+    steps = checks.integer(steps, "steps", min=1)
     op = hessian_operator(model, data)
     parts = {"H": op, "G": op.gauss_newton(), "R": op.residual()}
     return {

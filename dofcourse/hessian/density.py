@@ -21,7 +21,7 @@ import torch
 from torch import Tensor
 
 from dofcourse import checks, stats
-from dofcourse.hessian._base import LinearOperator
+from dofcourse.hessian._base import LinearOperator, check_operator
 from dofcourse.hessian.lanczos import apply, lanczos, start_vector
 
 
@@ -32,7 +32,9 @@ def hutchinson_trace(
     ``level`` (exact for Gaussian samples, close to it for these sums of many terms). The
     variance of one sample is 2 Σ_{i≠j} H_ij². Probe i is drawn from seed ``probe_seed + i``.
     Chapter 02."""
+    check_operator(op)
     n_probes = checks.integer(n_probes, "n_probes", min=2)
+    probe_seed = checks.integer(probe_seed, "probe_seed", min=0, max=checks.MAX_SEED - n_probes)
     samples = [
         float(z @ apply(op, z))
         for z in (start_vector(op, probe_seed + i, rademacher=True) for i in range(n_probes))
@@ -97,7 +99,9 @@ def slq(
     """The spectral density of ``op`` by stochastic Lanczos quadrature (see the module text):
     ``n_probes`` Rademacher probes (seeds ``probe_seed + i``), ``steps`` Lanczos steps each.
     Chapter 02."""
+    check_operator(op)
     n_probes = checks.integer(n_probes, "n_probes", min=1)
+    probe_seed = checks.integer(probe_seed, "probe_seed", min=0, max=checks.MAX_SEED - n_probes)
     m = min(checks.integer(steps, "steps", min=1), op.dim)
     nodes = torch.zeros(n_probes, m, dtype=torch.float64)
     weights = torch.zeros(n_probes, m, dtype=torch.float64)

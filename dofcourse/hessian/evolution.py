@@ -57,6 +57,9 @@ def summarize(
     """Top-k eigenvalues, N_eff(α) by SLQ, the count above ``threshold`` and the outliers
     (``count_outliers``, k ≥ 10) of ``op``. Counts saturate at k: choose k larger than the counts
     expected. Chapter 02."""
+    alpha = checks.real(alpha, "alpha", min=0.0, open_min=True)
+    threshold = checks.real(threshold, "threshold")
+    start_seed = checks.integer(start_seed, "start_seed", min=0, max=checks.MAX_SEED - 2000)
     top, _ = lanczos_eigs(op, k, steps, start_seed=start_seed)
     dens = slq(op, n_probes, steps, probe_seed=start_seed + 1000)
     n_eff = float(effective_parameters_slq(dens, alpha)[0])
@@ -80,6 +83,10 @@ def summaries(
 ) -> list[SpectrumSummary]:
     """A :func:`summarize` per checkpoint {step: theta} of an MLP of widths ``hidden`` on ``data``
     (cached), in increasing step order. Chapter 02."""
+    if not isinstance(checkpoints, Mapping) or not checkpoints:
+        raise TypeError(f"checkpoints must be a non-empty mapping {{step: theta}}, got "
+                        f"{type(checkpoints).__name__}")  # fmt: skip
+    hidden = tuple(checks.integers(hidden, "hidden", min=1))
     out = []
     for step in sorted(checkpoints):
         model = classifier(data, hidden, checkpoints[step])

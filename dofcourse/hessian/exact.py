@@ -18,7 +18,7 @@ from torch import Tensor
 from torch.func import vmap
 
 from dofcourse import checks
-from dofcourse.hessian._base import LinearOperator
+from dofcourse.hessian._base import LinearOperator, check_operator
 from dofcourse.hessian.operator import HessianOperator
 
 
@@ -28,6 +28,8 @@ def hessian_matrix(loss: Callable[[Tensor], Tensor], theta: Tensor) -> Tensor:
 
     Cost: D backward passes of ``loss`` per point, so for small D only (chapters 01 and 02).
     """
+    if not callable(loss):
+        raise TypeError(f"loss must be a function of theta, got {loss!r:.60}")
     theta = checks.tensor(theta, "theta", ndim=(1, 2), floating=True)
     h = torch.func.hessian(loss)
     out = h(theta) if theta.dim() == 1 else vmap(h)(theta)
@@ -35,6 +37,8 @@ def hessian_matrix(loss: Callable[[Tensor], Tensor], theta: Tensor) -> Tensor:
 
 
 def _check_small(op: LinearOperator, max_dim: int) -> None:
+    check_operator(op)
+    max_dim = checks.integer(max_dim, "max_dim", min=1)
     if op.dim > max_dim:
         raise ValueError(
             f"D = {op.dim} is larger than max_dim = {max_dim}: a dense D×D matrix would be too "
@@ -52,6 +56,7 @@ def exact_hessian(op: HessianOperator, max_dim: int = 4000) -> Tensor:
 def dense(op: LinearOperator, max_dim: int = 4000, chunk_size: int = 64) -> Tensor:
     """The dense matrix (D, D) of any operator, by products with the basis vectors. Chapter 02."""
     _check_small(op, max_dim)
+    chunk_size = checks.integer(chunk_size, "chunk_size", min=1)
     eye = torch.eye(op.dim, dtype=op.dtype, device=op.device)
     cols = torch.cat([torch.stack([op.matvec(e) for e in blk]) for blk in eye.split(chunk_size)])
     return (cols + cols.T) / 2

@@ -16,7 +16,7 @@ import torch
 from torch import Tensor
 
 from dofcourse import checks
-from dofcourse.hessian._base import LinearOperator
+from dofcourse.hessian._base import LinearOperator, check_operator
 
 
 @dataclass
@@ -35,6 +35,8 @@ class LanczosResult:
 
 def start_vector(op: LinearOperator, start_seed: int, rademacher: bool = False) -> Tensor:
     """A random (D,) float64 vector on ``op``'s device: Gaussian, or random signs ±1. Chapter 02."""
+    check_operator(op)
+    rademacher = checks.boolean(rademacher, "rademacher")
     g = torch.Generator().manual_seed(checks.seed(start_seed, "start_seed"))
     if rademacher:
         v = torch.randint(0, 2, (op.dim,), generator=g, dtype=torch.float64) * 2 - 1
@@ -56,6 +58,7 @@ def lanczos(
     Stops early if the Krylov space becomes invariant (β ≈ 0), so m ≤ steps. Cost: m products
     and O(m² D) for the orthogonalisation. Chapter 02.
     """
+    check_operator(op)
     steps = min(checks.integer(steps, "steps", min=1), op.dim)
     q = (
         start_vector(op, start_seed)
@@ -88,6 +91,7 @@ def lanczos(
 
 
 def _check_k(op: LinearOperator, k: int) -> int:
+    check_operator(op)
     k = checks.integer(k, "k")
     if not 1 <= k <= op.dim:
         raise ValueError(f"k must be between 1 and the dimension D = {op.dim}, got k = {k}")
@@ -129,6 +133,8 @@ def power_iteration(
     """
     _check_k(op, k)
     iters = checks.integer(iters, "iters", min=1)
+    tol = checks.real(tol, "tol", min=0.0)
+    start_seed = checks.seed(start_seed, "start_seed")
     vals: list[float] = []
     vecs: list[Tensor] = []
     for j in range(k):

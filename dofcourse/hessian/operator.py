@@ -87,6 +87,10 @@ class HessianOperator:
         x, y = as_xy(data)
         x = checks.tensor(x, "x", floating=True)
         y = checks.tensor(y, "y")
+        if not bool(torch.isfinite(x).all()) or (
+            y.is_floating_point() and not bool(torch.isfinite(y).all())
+        ):
+            raise ValueError("the data (x or y) contain NaN or infinite values")
         if x.shape[0] != y.shape[0] or x.shape[0] == 0:
             raise ValueError(
                 f"x and y must hold the same, non-zero number of examples: got {x.shape[0]} "
@@ -138,8 +142,9 @@ class HessianOperator:
             lo, hi = int(y.min()), int(y.max())
             if lo < 0 or hi >= out.shape[1]:
                 raise ValueError(
-                    f"the loss cannot be evaluated: class labels must lie in 0..{out.shape[1] - 1} "
-                    f"for a model with {out.shape[1]} outputs, got labels {lo}..{hi}"
+                    f"the loss cannot be evaluated on y: class labels must lie in "
+                    f"0..{out.shape[1] - 1} for a model with {out.shape[1]} outputs, got labels "
+                    f"{lo}..{hi}"
                 )
         try:
             with torch.no_grad():

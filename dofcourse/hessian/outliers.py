@@ -25,7 +25,10 @@ MIN_GAP = 1.25  # λ_n / λ_{n+1} at the split: at initialisation ≤ 1.11, trai
 
 
 def _sorted(eigs: Tensor | np.ndarray, need: int) -> np.ndarray:
-    lam = np.sort(np.asarray(torch.as_tensor(eigs, dtype=torch.float64).cpu()).reshape(-1))[::-1]
+    eigs = checks.tensor(eigs, "eigs", ndim=1, floating=True).detach().to("cpu", torch.float64)
+    if not bool(torch.isfinite(eigs).all()):
+        raise ValueError("eigs contains NaN or infinite values")
+    lam = np.sort(eigs.numpy())[::-1]
     if lam.size < need:
         raise ValueError(f"need at least {need} top eigenvalues, got {lam.size}")
     return lam
@@ -77,19 +80,17 @@ def effective_parameters(eigs: Tensor | np.ndarray, alpha: float | Tensor) -> Te
     Each direction counts ≈ 1 if its curvature λ is well above the prior precision α (the data
     determine it) and ≈ 0 if below (the prior does). ``alpha`` a scalar or (A,); returns (A,).
     """
-    lam = torch.as_tensor(eigs, dtype=torch.float64).clamp(min=0).reshape(1, -1)
-    a = torch.as_tensor(alpha, dtype=torch.float64).reshape(-1, 1)
-    if (a <= 0).any():
-        raise ValueError("alpha must be positive")
+    lam = torch.as_tensor(_sorted(eigs, 1).copy()).clamp(min=0).reshape(1, -1)
+    a = _alphas(alpha).reshape(-1, 1)
     return (lam / (lam + a)).sum(dim=1)
 
 
 def effective_parameters_slq(density: SpectralDensity, alpha: float | Tensor) -> Tensor:
     """N_eff from an SLQ density, D · E[λ₊ / (λ₊ + α)], for each α (A,): for networks too large
     to list every eigenvalue. Chapter 02."""
-    a = torch.as_tensor(alpha, dtype=torch.float64).reshape(-1)
-    if (a <= 0).any():
-        raise ValueError("alpha must be positive")
+    if not isinstance(density, SpectralDensity):
+        raise TypeError(f"density must be a SpectralDensity (hessian.slq), got {density!r:.60}")
+    a = _alphas(alpha)
 
     def soft_count(t: Tensor, a: float) -> Tensor:
         t = t.clamp(min=0)
@@ -98,3 +99,15 @@ def effective_parameters_slq(density: SpectralDensity, alpha: float | Tensor) ->
     return torch.tensor(
         [density.trace(lambda t, a=float(ai): soft_count(t, a)) for ai in a], dtype=torch.float64
     )
+
+
+def _alphas(alpha: float | Tensor) -> Tensor:
+    """``alpha`` (a number or a 1-D tensor/array of them) as a float64 tensor (A,), each > 0."""
+    if isinstance(alpha, Tensor | np.ndarray | list | tuple):
+        a = checks.tensor(torch.as_tensor(np.asarray(alpha, dtype=float)), "alpha", ndim=(0, 1))
+    else:
+        a = torch.tensor(checks.real(alpha, "alpha"), dtype=torch.float64)
+    a = a.to(torch.float64).reshape(-1)
+    if not bool(torch.isfinite(a).all()) or bool((a <= 0).any()):
+        raise ValueError(f"alpha must be positive and finite, got {a.tolist()}")
+    return a

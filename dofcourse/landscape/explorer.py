@@ -68,6 +68,7 @@ def explore(
     """
     m, d = checks.integer(m, "m", min=1), checks.integer(d, "d", min=1)
     rank = checks.integer(rank, "rank", min=1, max=d)
+    teacher_seed = checks.integer(teacher_seed, "teacher_seed", min=0, max=checks.MAX_SEED - 1)
     prob = q.planted_problem(d, n, rank, teacher_seed=teacher_seed, input_seed=teacher_seed + 1)
     start = q.init_shallow(n_seeds, m, d, init_seed=init_seed)
     settings = TrainSettings(steps=steps, lr=lr, momentum=0.9)

@@ -34,6 +34,10 @@ def random_direction(
     a rescaling symmetry could otherwise make one direction look arbitrarily sharp or flat.
     """
     g = torch.Generator().manual_seed(checks.seed(direction_seed, "direction_seed"))
+    filter_normalize = checks.boolean(filter_normalize, "filter_normalize")
+    if isinstance(params, str | bytes | Tensor) or not isinstance(params, Sequence) or not params:
+        raise TypeError(f"params must be a tuple of tensors (one network), got {params!r:.60}")
+    params = [checks.tensor(p, f"params[{i}]", floating=True) for i, p in enumerate(params)]
     parts = []
     for p in params:
         u = torch.randn(p.shape, generator=g, dtype=p.dtype)
@@ -57,15 +61,19 @@ def hessian_directions(
     are not returned.
     """
     which = checks.choice(which, "which", ("smallest", "largest"))
+    h = checks.tensor(h, "h", ndim=2, floating=True)
     d = h.shape[0]
     if h.shape != (d, d):
         raise ValueError(f"h must be square, got {tuple(h.shape)}")
-    basis = torch.eye(d, dtype=h.dtype)
+    basis = torch.eye(d, dtype=h.dtype, device=h.device)
+    if exclude is not None:
+        exclude = checks.tensor(exclude, "exclude", ndim=2, floating=True).to(h)
+        if exclude.shape[0] != d:
+            raise ValueError(f"exclude must have shape ({d}, r), got {tuple(exclude.shape)}")
     if exclude is not None and exclude.shape[1] > 0:
         qm, _ = torch.linalg.qr(torch.cat([exclude, basis], dim=1))
         basis = qm[:, exclude.shape[1] : d]
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= basis.shape[1]:
-        raise ValueError(f"k must be between 1 and {basis.shape[1]}, got {k}")
+    k = checks.integer(k, "k", min=1, max=basis.shape[1])
     evals, evecs = torch.linalg.eigh(basis.T @ h @ basis)
     idx = (
         torch.arange(k)
@@ -75,18 +83,32 @@ def hessian_directions(
     return evals[idx], basis @ evecs[:, idx]
 
 
-def _check_direction(theta: Tensor, *dirs: Tensor) -> None:
-    for u in dirs:
+def _check_slice(
+    loss_fn: LossFn, theta: Tensor, dirs: dict[str, Tensor], grids: dict[str, Tensor]
+) -> tuple[Tensor, list[Tensor], list[Tensor]]:
+    """theta (D,), the directions (each (D,), converted to theta's dtype) and the grids (1-D)."""
+    if not callable(loss_fn):
+        raise TypeError(f"loss_fn must be a function of theta, got {loss_fn!r:.60}")
+    theta = checks.tensor(theta, "theta", ndim=1, floating=True)
+    out = []
+    for name, u in dirs.items():
+        u = checks.tensor(u, name, floating=True)
         if u.shape != theta.shape:
             raise ValueError(
-                f"direction shape {tuple(u.shape)} != parameter shape {tuple(theta.shape)}"
+                f"{name} (a direction) must have theta's shape {tuple(theta.shape)}, "
+                f"got {tuple(u.shape)}"
             )
+        out.append(u.to(theta))
+    axes = [checks.tensor(g, name, ndim=1, floating=True).to(theta) for name, g in grids.items()]
+    return theta, out, axes
 
 
 def slice_1d(loss_fn: LossFn, theta: Tensor, direction: Tensor, alphas: Tensor) -> Tensor:
     """loss(θ + a · direction) for every a in ``alphas`` (K,) → (K,). Chapter 01."""
-    _check_direction(theta, direction)
-    return vmap(lambda a: loss_fn(theta + a * direction))(alphas.to(theta.dtype))
+    theta, (direction,), (alphas,) = _check_slice(
+        loss_fn, theta, {"direction": direction}, {"alphas": alphas}
+    )
+    return vmap(lambda a: loss_fn(theta + a * direction))(alphas)
 
 
 def slice_2d(
@@ -94,7 +116,9 @@ def slice_2d(
 ) -> Tensor:
     """loss(θ + a u + b w) on the grid ``alphas`` (K,) × ``betas`` (L,) → (K, L) (a first).
     Chapters 01 and 03."""
-    _check_direction(theta, u, w)
-    a, b = torch.meshgrid(alphas.to(theta.dtype), betas.to(theta.dtype), indexing="ij")
+    theta, (u, w), (alphas, betas) = _check_slice(
+        loss_fn, theta, {"u": u, "w": w}, {"alphas": alphas, "betas": betas}
+    )
+    a, b = torch.meshgrid(alphas, betas, indexing="ij")
     values = vmap(lambda s, t: loss_fn(theta + s * u + t * w))(a.reshape(-1), b.reshape(-1))
     return values.reshape(a.shape)
