@@ -28,7 +28,15 @@ from torch import Tensor
 from dofcourse import checks
 from dofcourse.device import single_thread
 from dofcourse.hessian.exact import hessian_matrix
-from dofcourse.quadratic.nets import Forward, Params, flat_loss, n_seeds_of, select, thetas
+from dofcourse.quadratic.nets import (
+    Forward,
+    Params,
+    check_params,
+    flat_loss,
+    n_seeds_of,
+    select,
+    thetas,
+)
 from dofcourse.quadratic.symmetry import restricted_eigenvalues
 from dofcourse.quadratic.teachers import Problem
 
@@ -85,6 +93,12 @@ def classify_one(
     """The label of one end point (the table in the module text). ``rel_loss`` is the loss as a
     fraction of the label energy mean(y²), so ``loss_tol`` does not depend on the labels' scale.
     Chapter 01."""
+    rel_loss = checks.real(rel_loss, "rel_loss", min=0.0)
+    grad_norm = checks.real(grad_norm, "grad_norm", min=0.0)
+    lam_min_perp = checks.real(lam_min_perp, "lam_min_perp")
+    loss_tol = checks.real(loss_tol, "loss_tol", min=0.0)
+    grad_tol = checks.real(grad_tol, "grad_tol", min=0.0)
+    eig_tol = checks.real(eig_tol, "eig_tol", min=0.0)
     if rel_loss <= loss_tol:
         return SUCCESS
     if lam_min_perp < -eig_tol:
@@ -99,6 +113,8 @@ def loss_grad_hessian(
 ) -> tuple[Tensor, Tensor, Tensor]:
     """Loss (S,), gradient (S, D) and exact Hessian (S, D, D) of every net of an ensemble.
     Chapter 01."""
+    Problem.check(problem)
+    params = check_params(params)
     f = flat_loss(forward, select(params, 0), problem.x, problem.y)
     theta = thetas(params)
     loss = torch.func.vmap(f)(theta)
@@ -123,8 +139,10 @@ def classify(
     run then shows tiny negative eigenvalues along them and may be labelled a saddle. ``tols``
     go to :func:`classify_one`. Chapter 01.
     """
-    if not isinstance(problem, Problem):
-        raise TypeError(f"problem must be a quadratic.Problem, got {type(problem).__name__}")
+    Problem.check(problem)
+    params = check_params(params)
+    if symmetry is not None and not callable(symmetry):
+        raise TypeError(f"symmetry must be a function of one net, got {symmetry!r:.60}")
     with single_thread():
         loss, g, h = loss_grad_hessian(forward, params, problem)
         lam_min = torch.linalg.eigvalsh(h)[:, 0]
@@ -152,6 +170,8 @@ def mark_capacity(ends: EndPoints, *, rtol: float = 1e-3) -> EndPoints:
     descending) whose loss is within a factor 1 + ``rtol`` of the lowest loss any end point of
     this ensemble reached, relabelled "best at this width". Chapter 01."""
     rtol = checks.real(rtol, "rtol", min=0.0)
+    if not isinstance(ends, EndPoints):
+        raise TypeError(f"ends must be the EndPoints of classify, got {type(ends).__name__}")
     best = float(ends.loss.min())
     labels = [
         CAPACITY if lab in (SPURIOUS, SLOW) and float(x) <= (1 + rtol) * best else lab

@@ -34,6 +34,16 @@ from dofcourse.quadratic.training import Fit, fit, train_gd
 from dofcourse.settings import TrainSettings
 
 
+def _check_runs(problem: Problem, n_seeds: int, settings: TrainSettings, init_seed: int,
+                offset: int) -> None:  # fmt: skip
+    """The arguments every sweep of the chapter shares, checked before anything is keyed."""
+    Problem.check(problem)
+    checks.integer(n_seeds, "n_seeds", min=1)
+    if not isinstance(settings, TrainSettings):
+        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    checks.integer(init_seed, "init_seed", min=0, max=checks.MAX_SEED - offset)
+
+
 @experiment.batched(axes=("m",), chunk=1)
 def _width(
     points: list[dict],
@@ -70,6 +80,8 @@ def width_sweep(
     shallow nets (initialised from ``init_seed + m``) trained on ``problem`` and classified,
     with the symmetry directions removed. Cached per width. Chapter 01 §2."""
     widths = checks.integers(widths, "widths", min=1)
+    _check_runs(problem, n_seeds, settings, init_seed, max(widths))
+    rounds = checks.integer(rounds, "rounds", min=1)
     table = experiment.grid(_width, {"m": widths}, problem=problem, n_seeds=n_seeds,
                             settings=settings, rounds=rounds, init_seed=init_seed,
                             progress=progress, desc="width sweep")  # fmt: skip
@@ -94,6 +106,7 @@ def convergence(
     same initialisation) instead of the shallow net with trained v. Returns ``mid`` and ``end``
     parameters, the evaluation ``steps`` (T,) and ``loss`` (S, T) over both parts. Cached.
     Chapter 01 §3."""
+    _check_runs(problem, n_seeds, settings, init_seed, 0)
     w, v = init_shallow(n_seeds, m, problem.d, init_seed=init_seed)
     forward, start = (psd_forward, (w,)) if psd else (shallow_forward, (w, v))
     mid, h1 = train_gd(forward, start, problem, settings, eval_every=eval_every)
@@ -136,6 +149,7 @@ def deep_sweep(
     removed) and the output weights at the start ``v0`` and the end ``v`` (S, m). Cached per
     width. Chapter 01 §6."""
     widths = checks.integers(widths, "widths", min=1)
+    _check_runs(problem, n_seeds, settings, init_seed, max(widths))
     table = experiment.grid(_deep, {"m": widths}, problem=problem, n_seeds=n_seeds,
                             settings=settings, init_seed=init_seed, progress=progress,
                             desc="deep sweep")  # fmt: skip

@@ -21,14 +21,22 @@ import torch
 from torch import Tensor
 
 from dofcourse import checks
-from dofcourse.quadratic.nets import Params, pad_neurons, shallow_forward
+from dofcourse.quadratic.nets import Params, check_params, pad_neurons, shallow_forward
 from dofcourse.quadratic.teachers import Problem
 
 
 def inertia(a: Tensor, *, tol: float = 1e-9) -> tuple[int, int]:
     """(number of positive, number of negative) eigenvalues of a symmetric matrix ``a`` (d, d),
     counting only those beyond ``tol`` × the largest |eigenvalue|. Chapter 01."""
-    evals = torch.linalg.eigvalsh(checks.tensor(a, "a", ndim=2, floating=True))
+    return _inertia(a, "a", tol)
+
+
+def _inertia(a: Tensor, name: str, tol: float) -> tuple[int, int]:
+    a = checks.tensor(a, name, ndim=2, floating=True)
+    if a.shape[0] != a.shape[1] or not bool(torch.isfinite(a).all()):
+        raise ValueError(f"{name} must be a finite square matrix, got shape {tuple(a.shape)}")
+    tol = checks.real(tol, "tol", min=0.0)
+    evals = torch.linalg.eigvalsh(a)
     cut = tol * float(evals.abs().max())
     return int((evals > cut).sum()), int((evals < -cut).sum())
 
@@ -37,6 +45,7 @@ def sign_counts(v: Tensor, *, tol: float = 0.0) -> tuple[Tensor, Tensor]:
     """(positive, negative) entries of output weights v (m,) or (S, m), each (S,) or a scalar
     tensor; entries with |v_j| ≤ ``tol`` count as neither. Chapter 01."""
     v = checks.tensor(v, "v", ndim=(1, 2), floating=True)
+    tol = checks.real(tol, "tol", min=0.0)
     return (v > tol).sum(-1), (v < -tol).sum(-1)
 
 
@@ -44,7 +53,7 @@ def can_represent(v: Tensor, teacher: Tensor, *, tol: float = 0.0) -> Tensor:
     """Whether output weights v (m,) or (S, m) have at least as many positive and as many
     negative entries as the teacher matrix has positive and negative eigenvalues: the condition
     Sylvester's law of inertia puts on reaching zero loss. Boolean (S,) or scalar. Chapter 01."""
-    need_pos, need_neg = inertia(teacher)
+    need_pos, need_neg = _inertia(teacher, "teacher", 0.0)
     pos, neg = sign_counts(v, tol=tol)
     return (pos >= need_pos) & (neg >= need_neg)
 
@@ -52,6 +61,11 @@ def can_represent(v: Tensor, teacher: Tensor, *, tol: float = 0.0) -> Tensor:
 def residual_covariance(net: Params, problem: Problem) -> Tensor:
     """G = (1/n) Σ_i r_i x_i x_iᵀ (d, d) with residuals r_i = f(x_i) − y_i of one shallow net:
     ∂L/∂A, the gradient of the loss with respect to the matrix the net computes. Chapter 01."""
+    net = check_params(net, "net", n=2)
+    Problem.check(problem)
+    if net[0].dim() != 2 or net[0].shape[1] != problem.d:
+        raise ValueError(f"net must be one shallow net (W (m, {problem.d}), v (m,)) for this "
+                         f"problem, got W of shape {tuple(net[0].shape)}")  # fmt: skip
     r = shallow_forward(net, problem.x) - problem.y
     return (problem.x.T * r) @ problem.x / problem.n
 
@@ -63,6 +77,7 @@ def add_spare_neuron(net: Params, problem: Problem, *, v_new: float = 0.5) -> Pa
     Chapter 01."""
     v_new = checks.real(v_new, "v_new", min=0.0, open_min=True)
     g_evals = torch.linalg.eigvalsh(residual_covariance(net, problem))
+    net = check_params(net, "net", n=2)
     sign = -1.0 if float(g_evals[-1]) > -float(g_evals[0]) else 1.0
     w, v = pad_neurons(tuple(p[None] for p in net), net[1].numel() + 1)
     v[0, -1] = sign * v_new

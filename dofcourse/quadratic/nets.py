@@ -58,36 +58,60 @@ def mse(forward: Forward, params: Params, x: Tensor, y: Tensor) -> Tensor:
     return 0.5 * ((forward(params, x) - y) ** 2).mean()
 
 
+def check_params(params: Params, name: str = "params", n: int | None = None) -> Params:
+    """``params`` as a tuple of floating-point tensors (NumPy arrays converted; ``n`` of them if
+    given: 2 for a shallow net (W, v)), or one error that names it. Chapter 01."""
+    if isinstance(params, str | bytes | Tensor) or not isinstance(params, Sequence) or not params:
+        raise TypeError(f"{name} must be a tuple of tensors (a quadratic net), got {params!r:.60}")
+    out = tuple(checks.tensor(t, f"{name}[{i}]", floating=True) for i, t in enumerate(params))
+    if n is not None and len(out) != n:
+        raise ValueError(f"{name} must hold {n} tensors (W, v of a shallow net), got {len(out)}")
+    return out
+
+
 def matrix_of(params: Params) -> Tensor:
     """The quadratic form A = Wᵀ diag(v) W (d, d) of a shallow net (or (S, d, d) for an
     ensemble). Chapter 01."""
-    w, v = params
+    w, v = check_params(params, n=2)
     return (w.transpose(-1, -2) * v[..., None, :]) @ w
 
 
 def functional(forward: Forward, net: Params) -> Functional:
     """The net ``forward`` as a pure function f(θ, x) of its flat parameters θ (D,), at the point
     ``net`` (one network, no seed axis): ``params.Functional.of_forward``. Chapter 01."""
-    return Functional.of_forward(forward, net)
+    if not callable(forward):
+        raise TypeError(f"forward must be a network function f(params, x), got {forward!r:.60}")
+    return Functional.of_forward(forward, check_params(net, "net"))
 
 
 def flat_loss(forward: Forward, net: Params, x: Tensor, y: Tensor) -> Callable[[Tensor], Tensor]:
     """The loss :func:`mse` on (x, y) as a function of flat parameters θ (D,) laid out like the
     single net ``net``: the function whose Hessian, slices and gradients chapter 01 takes."""
     f = functional(forward, net)
+    x = checks.tensor(x, "x", ndim=2, floating=True).to(f.theta0)
+    y = checks.tensor(y, "y", ndim=1, floating=True).to(f.theta0)
+    if len(x) != len(y):
+        raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
     return lambda theta: 0.5 * ((f(theta, x) - y) ** 2).mean()
 
 
 def thetas(params: Params) -> Tensor:
     """An ensemble (every tensor with a leading seed axis S) as flat parameters (S, D).
     Chapter 01."""
+    params = check_params(params)
+    n_seeds_of(params)
     return Layout.of_tensors(select(params, 0)).flatten(params)
 
 
 def from_thetas(theta: Tensor, like: Params) -> Params:
     """Flat parameters (D,) or (S, D) back to tensors shaped as the single net ``like``.
     Chapter 01."""
-    return Layout.of_tensors(like).unflatten_tuple(theta)
+    layout = Layout.of_tensors(check_params(like, "like"))
+    theta = checks.tensor(theta, "theta", ndim=(1, 2), floating=True)
+    if theta.shape[-1] != layout.D:
+        raise ValueError(f"theta must have shape (D,) or (S, D) with D = {layout.D} for this "
+                         f"net, got {tuple(theta.shape)}")  # fmt: skip
+    return layout.unflatten_tuple(theta)
 
 
 def init_shallow(n_seeds: int, m: int, d: int, *, scale: float = 0.7, init_seed: int = 0) -> Params:
@@ -132,7 +156,7 @@ def pad_neurons(params: Params, width: int) -> Params:
     ∂f/∂v_j = (w_j·x)²), so gradient descent never moves it: the padded net *is* the width-m net.
     Chapter 01 (a spare neuron turns a spurious minimum into a saddle).
     """
-    w, v = params
+    w, v = check_params(params, n=2)
     width = checks.integer(width, "width", min=1)
     if width < w.shape[1]:
         raise ValueError(f"cannot pad {w.shape[1]} neurons down to {width}")
@@ -145,6 +169,9 @@ def pad_neurons(params: Params, width: int) -> Params:
 
 def n_seeds_of(params: Params) -> int:
     """The size S of the leading seed axis (checked equal on all tensors). Chapter 01."""
+    params = check_params(params)
+    if any(p.dim() == 0 for p in params):
+        raise ValueError("params must have a leading seed axis on every tensor")
     sizes = {p.shape[0] for p in params}
     if len(sizes) != 1:
         raise ValueError(f"all tensors of a stacked ensemble need the same seed axis, got {sizes}")
@@ -152,11 +179,22 @@ def n_seeds_of(params: Params) -> int:
 
 
 def select(params: Params, i: int | Tensor) -> Params:
-    """Net ``i`` of an ensemble (drops the seed axis), or a sub-ensemble for a mask/indices.
+    """Net ``i`` of an ensemble (drops the seed axis), or a sub-ensemble for a mask, indices or
+    a slice.
     Chapter 01."""
+    params = check_params(params)
+    if not isinstance(i, Tensor | slice):
+        i = checks.integer(i, "i", min=0, max=n_seeds_of(params) - 1)
     return tuple(p[i] for p in params)
 
 
 def stack(nets: Sequence[Params]) -> Params:
     """Single nets stacked into an ensemble (adds a leading seed axis). Chapter 01."""
+    if isinstance(nets, str | bytes) or not isinstance(nets, Sequence) or not nets:
+        raise TypeError(
+            f"nets must be a non-empty list of nets (tuples of tensors), got {nets!r:.60}"
+        )
+    nets = [check_params(n, f"nets[{i}]") for i, n in enumerate(nets)]
+    if len({tuple(tuple(t.shape) for t in n) for n in nets}) != 1:
+        raise ValueError("nets must all have the same shapes")
     return tuple(torch.stack(ts) for ts in zip(*nets, strict=True))

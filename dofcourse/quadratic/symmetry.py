@@ -34,6 +34,13 @@ def symmetry_directions(params: Params, *, v: Tensor | None = None, tol: float =
     f = ‖W x‖² of ``psd_forward``): generalised rotations only. Tangents whose span is degenerate
     are reduced by an SVD with relative tolerance ``tol``.
     """
+    if (
+        isinstance(params, str | bytes | Tensor)
+        or not isinstance(params, tuple | list)
+        or not params
+    ):
+        raise TypeError(f"params must be one shallow net (W, v) or (W,), got {params!r:.60}")
+    tol = checks.real(tol, "tol", min=0.0)
     w = checks.tensor(params[0], "W", ndim=2, floating=True)
     trained = len(params) == 2
     if trained:
@@ -72,7 +79,13 @@ def restricted_eigenvalues(h: Tensor, directions: Tensor) -> Tensor:
     """Eigenvalues (ascending) of the Hessian ``h`` (D, D) on the orthogonal complement of
     ``directions`` (D, k), an orthonormal basis: the spectrum with the symmetry removed.
     Chapter 01."""
+    h = checks.tensor(h, "h", ndim=2, floating=True)
     d = h.shape[0]
+    if h.shape != (d, d):
+        raise ValueError(f"h must be square, got {tuple(h.shape)}")
+    directions = checks.tensor(directions, "directions", ndim=2, floating=True).to(h)
+    if directions.shape[0] != d:
+        raise ValueError(f"directions must have shape ({d}, k), got {tuple(directions.shape)}")
     if directions.shape[1] == 0:
         return torch.linalg.eigvalsh(h)
     q, _ = torch.linalg.qr(torch.cat([directions, torch.eye(d, dtype=h.dtype)], dim=1))

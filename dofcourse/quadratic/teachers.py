@@ -38,6 +38,16 @@ class Problem:
             raise ValueError(f"x (n, d) and y (n,) need the same n ≥ 1, got {len(x)} and {len(y)}")
         self.x, self.y = x, y
 
+    @staticmethod
+    def check(problem: Any, name: str = "problem") -> Problem:
+        """``problem`` if it is a :class:`Problem`, else one TypeError that names it."""
+        if not isinstance(problem, Problem):
+            raise TypeError(
+                f"{name} must be a quadratic.Problem (planted_problem, deep_problem), got "
+                f"{type(problem).__name__}"
+            )
+        return problem
+
     @property
     def d(self) -> int:
         return self.x.shape[1]
@@ -144,6 +154,7 @@ def deep_problem(
     zero function then has loss 1/2). The teacher is the (scaled) parameter tuple. Chapter 01 §6.
     """
     d = checks.integer(d, "d", min=1)
+    teacher_seed = checks.seed(teacher_seed, "teacher_seed")
     teacher = list(select(init_deep(1, widths, d, init_seed=teacher_seed), 0))
     teacher[-1] = teacher[-1].abs()
     x = _inputs(n, d, input_seed)

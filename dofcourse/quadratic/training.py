@@ -25,6 +25,7 @@ from dofcourse.quadratic.endpoints import SLOW, EndPoints, Symmetry, classify
 from dofcourse.quadratic.nets import (
     Forward,
     Params,
+    check_params,
     from_thetas,
     functional,
     n_seeds_of,
@@ -51,10 +52,11 @@ def train_gd(
     Returns the final parameters and the :class:`~dofcourse.train.History` (loss (S, T) at
     steps 0, ``eval_every``, …, the end). Chapter 01.
     """
-    if not isinstance(problem, Problem):
-        raise TypeError(f"problem must be a quadratic.Problem, got {type(problem).__name__}")
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    Problem.check(problem)
+    _check_settings(settings)
+    if not callable(forward):
+        raise TypeError(f"forward must be a network function f(params, x), got {forward!r:.60}")
+    params = check_params(params)
     if settings.batch_size is not None or settings.optimizer != "sgd":
         raise ValueError("quadratic nets train full-batch with optimizer='sgd' (and momentum)")
     n_seeds_of(params)
@@ -66,6 +68,11 @@ def train_gd(
             guard=True, progress=progress, desc="gradient descent",
         )  # fmt: skip
     return from_thetas(run.u, one), run.history
+
+
+def _check_settings(settings: TrainSettings) -> None:
+    if not isinstance(settings, TrainSettings):
+        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
 
 
 @dataclass
@@ -94,7 +101,12 @@ def fit(
     still descending get up to ``rounds − 1`` more rounds (only they are trained; momentum starts
     afresh). Nets still descending after that are reported as such. Chapter 01."""
     rounds = checks.integer(rounds, "rounds", min=1)
-    every = eval_every or max(1, settings.steps // 100)
+    _check_settings(settings)
+    every = (
+        max(1, settings.steps // 100)
+        if eval_every is None
+        else checks.integer(eval_every, "eval_every", min=1)
+    )
     params, history = train_gd(forward, params, problem, settings, eval_every=every)
     taken = torch.full((n_seeds_of(params),), settings.steps)
     ends = classify(forward, params, problem, symmetry=symmetry)
