@@ -10,6 +10,8 @@ Chapter 04.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -42,6 +44,25 @@ def check_dims(D: int, d: int, name: str = "d") -> tuple[int, int]:
     return D, checks.integer(d, name, min=0, max=D)
 
 
+def check_subspace_dims(d: int | np.ndarray, D: int, name: str = "d") -> np.ndarray:
+    """``d`` (an int or an integer array) as an int array (k,) with every entry in 0..D, or one
+    error that names it. Chapter 04."""
+    if isinstance(d, np.ndarray | list | tuple):
+        arr = np.atleast_1d(np.asarray(d))
+        if arr.dtype.kind not in "iu":
+            raise TypeError(f"{name} must hold integer dimensions, got dtype {arr.dtype}")
+    else:
+        arr = np.atleast_1d(checks.integer(d, name))
+    if np.any(arr < 0) or np.any(arr > D):
+        raise ValueError(f"every {name} must lie between 0 and D={D}, got {arr}")
+    return arr
+
+
+def check_angle(alpha: float) -> float:
+    """A cap's half-angle ``alpha`` in [0, pi], or one error that names it. Chapter 04."""
+    return checks.real(alpha, "the cap angle alpha", min=0.0, max=math.pi)
+
+
 def check_positive_int(value: int, name: str) -> int:
     """``value`` as an int ≥ 1, or one error that names it. Chapter 04."""
     return checks.integer(value, name, min=1)
@@ -50,9 +71,9 @@ def check_positive_int(value: int, name: str) -> int:
 def check_gaussians(g: np.ndarray, D: int) -> np.ndarray:
     """``g`` as a float64 array of shape (n, D) (a single vector of shape (D,) is accepted).
     Chapter 04."""
-    g = np.asarray(g, dtype=float)
+    g = checks.array(g, "g", ndim=(1, 2))
     if g.ndim == 1:
         g = g[None, :]
-    if g.ndim != 2 or g.shape[1] != D:
-        raise ValueError(f"expected points of shape (n, {D}), got {g.shape}")
+    if g.shape[1] != D:
+        raise ValueError(f"g must hold points of shape (n, {D}), got {g.shape}")
     return g

@@ -21,6 +21,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from dofcourse import checks
 from dofcourse.geometry._common import check_gaussians
 
 Projection = Callable[[np.ndarray], np.ndarray]
@@ -29,8 +30,8 @@ Projection = Callable[[np.ndarray], np.ndarray]
 def project_subspace(q: np.ndarray) -> Projection:
     """Projection onto span(q), q of shape (D, k) with orthonormal columns: g -> g q q^T.
     Chapter 04."""
-    q = np.asarray(q, dtype=float)
-    if q.ndim != 2 or q.shape[1] > q.shape[0]:
+    q = checks.array(q, "q", ndim=2)
+    if q.shape[1] > q.shape[0]:
         raise ValueError(f"q must be a (D, k) matrix with k <= D, got shape {q.shape}")
     if not np.allclose(q.T @ q, np.eye(q.shape[1]), atol=1e-8):
         raise ValueError("the columns of q must be orthonormal (use random_orthonormal)")
@@ -39,13 +40,15 @@ def project_subspace(q: np.ndarray) -> Projection:
 
 def project_orthant(g: np.ndarray) -> np.ndarray:
     """Projection onto the nonnegative orthant: max(g, 0) entrywise. Chapter 04."""
-    return np.maximum(np.asarray(g, dtype=float), 0.0)
+    return np.maximum(checks.array(g, "g", ndim=(1, 2)), 0.0)
 
 
 def project_soc(g: np.ndarray) -> np.ndarray:
     """Projection onto the second-order cone {(x, t) : ||x|| <= t} in R^D, t = g[:, -1].
     Chapter 04."""
-    g = np.atleast_2d(np.asarray(g, dtype=float))
+    g = np.atleast_2d(checks.array(g, "g", ndim=(1, 2)))
+    if g.shape[1] < 2:
+        raise ValueError(f"g must have rows (x, t) of length D >= 2, got shape {g.shape}")
     x, t = g[:, :-1], g[:, -1]
     r = np.linalg.norm(x, axis=1)
     scale = np.clip((r + t) / 2, 0.0, None)  # height of the projection on the boundary
@@ -58,6 +61,7 @@ def project_soc(g: np.ndarray) -> np.ndarray:
 
 def psd_dim(n: int) -> int:
     """Dimension n(n+1)/2 of the space of symmetric n x n matrices. Chapter 04."""
+    n = checks.integer(n, "n", min=1)
     return n * (n + 1) // 2
 
 
@@ -68,7 +72,10 @@ def sym_to_vec(a: np.ndarray) -> np.ndarray:
     vector is a standard Gaussian in the space of symmetric matrices (diagonal variance 1,
     off-diagonal variance 1/2). Chapter 04.
     """
+    a = checks.array(a, "a", ndim=3)
     n = a.shape[-1]
+    if a.shape[1] != n:
+        raise ValueError(f"a must hold square matrices (b, n, n), got shape {a.shape}")
     iu = np.triu_indices(n, 1)
     return np.concatenate(
         [np.diagonal(a, axis1=-2, axis2=-1), math.sqrt(2) * a[:, iu[0], iu[1]]], 1
@@ -77,10 +84,10 @@ def sym_to_vec(a: np.ndarray) -> np.ndarray:
 
 def vec_to_sym(v: np.ndarray) -> np.ndarray:
     """Inverse of :func:`sym_to_vec`: (b, n(n+1)/2) -> (b, n, n). Chapter 04."""
-    v = np.atleast_2d(np.asarray(v, dtype=float))
+    v = np.atleast_2d(checks.array(v, "v", ndim=(1, 2)))
     n = int(round((math.sqrt(8 * v.shape[1] + 1) - 1) / 2))
-    if psd_dim(n) != v.shape[1]:
-        raise ValueError(f"length {v.shape[1]} is not n(n+1)/2 for any n")
+    if n < 1 or psd_dim(n) != v.shape[1]:
+        raise ValueError(f"v: length {v.shape[1]} is not n(n+1)/2 for any n")
     a = np.zeros((v.shape[0], n, n))
     iu = np.triu_indices(n, 1)
     a[:, np.arange(n), np.arange(n)] = v[:, :n]
@@ -92,7 +99,7 @@ def vec_to_sym(v: np.ndarray) -> np.ndarray:
 def project_psd(g: np.ndarray) -> np.ndarray:
     """Projection onto the PSD cone in :func:`sym_to_vec` coordinates: clip eigenvalues at 0.
     Chapter 04."""
-    a = vec_to_sym(g)
+    a = vec_to_sym(checks.array(g, "g", ndim=(1, 2)))
     lam, u = np.linalg.eigh(a)
     return sym_to_vec((u * np.maximum(lam, 0.0)[:, None, :]) @ np.swapaxes(u, 1, 2))
 
@@ -119,9 +126,7 @@ def _l1_polar_scale(g: np.ndarray, support: np.ndarray, signs: np.ndarray) -> np
 
 def l1_descent_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Support mask (D,) and signs (|S|,) of a nonzero x, checked. Chapter 04."""
-    x = np.asarray(x, dtype=float)
-    if x.ndim != 1:
-        raise ValueError(f"x must be a vector, got shape {x.shape}")
+    x = checks.array(x, "x", ndim=1)
     support = x != 0
     if not support.any():
         raise ValueError("x must be nonzero (the l1 descent cone at 0 is {0})")
@@ -140,19 +145,23 @@ def project_l1_polar(x: np.ndarray) -> Projection:
         p[:, support] = tau * signs
         return p
 
+    project.dim = support.size  # type: ignore[attr-defined]
     return project
 
 
 def project_l1_descent(x: np.ndarray) -> Projection:
     """Projection onto the l1 descent cone at x, by Moreau: Pi_D(g) = g - Pi_{D°}(g). Chapter 04."""
     polar = project_l1_polar(x)
-    return lambda g: np.atleast_2d(np.asarray(g, dtype=float)) - polar(g)
+    return lambda g: check_gaussians(g, polar.dim) - polar(g)
 
 
 def in_l1_descent(x: np.ndarray, y: np.ndarray, tol: float = 1e-9) -> np.ndarray:
     """Whether each row of y lies in D(||.||_1, x): sum_S s_i y_i + sum_off |y_i| <= 0.
     Chapter 04."""
     support, signs = l1_descent_parts(x)
-    y = np.atleast_2d(y)
+    y = np.atleast_2d(checks.array(y, "y", ndim=(1, 2)))
+    if y.shape[1] != support.size:
+        raise ValueError(f"y must have rows of length {support.size} (as x), got {y.shape}")
+    tol = checks.real(tol, "tol", min=0.0)
     scale = np.abs(y).sum(axis=1) + 1e-300
     return (y[:, support] @ signs + np.abs(y[:, ~support]).sum(axis=1)) <= tol * scale

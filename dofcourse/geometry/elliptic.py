@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from dofcourse import checks
 from dofcourse.geometry._common import check_gaussians
 
 
@@ -37,19 +38,24 @@ class EllipticCone:
     Chapter 04."""
 
     def __init__(self, n_matrix: np.ndarray, inside: np.ndarray):
-        n_matrix = np.asarray(n_matrix, dtype=float)
-        if n_matrix.ndim != 2 or n_matrix.shape[0] != n_matrix.shape[1]:
-            raise ValueError(f"N must be a square matrix, got shape {n_matrix.shape}")
+        n_matrix = checks.array(n_matrix, "n_matrix", ndim=2)
+        if n_matrix.shape[0] != n_matrix.shape[1]:
+            raise ValueError(f"n_matrix must be a square matrix, got shape {n_matrix.shape}")
         if not np.allclose(n_matrix, n_matrix.T, atol=1e-10 * np.abs(n_matrix).max()):
-            raise ValueError("N must be symmetric")
+            raise ValueError("n_matrix (N) must be symmetric")
+        inside = checks.array(inside, "inside", ndim=1)
+        if inside.shape != (n_matrix.shape[0],):
+            raise ValueError(f"inside must have shape ({n_matrix.shape[0]},), got {inside.shape}")
         nu, u = np.linalg.eigh(n_matrix)
         if not (nu[0] < 0 and (nu.size == 1 or nu[1] > 0)):
-            raise ValueError("N must have exactly one negative eigenvalue and no zero eigenvalue")
+            raise ValueError(
+                "n_matrix (N) must have exactly one negative eigenvalue and no zero eigenvalue"
+            )
         self.D = nu.size
         self.nu, self.u = nu, u
-        side = (u.T @ np.asarray(inside, dtype=float))[0]
+        side = (u.T @ inside)[0]
         if side == 0 or inside @ n_matrix @ inside > 0:
-            raise ValueError("`inside` must lie strictly inside the cone")
+            raise ValueError("inside must lie strictly inside the cone")
         self.sigma = np.sign(side)
 
     def _coords(self, g: np.ndarray) -> np.ndarray:

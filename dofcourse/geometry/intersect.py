@@ -21,7 +21,14 @@ from scipy.optimize import linprog
 from threadpoolctl import threadpool_limits
 
 from dofcourse import checks
-from dofcourse.geometry._common import check_dims, check_positive_int
+from dofcourse.geometry._common import (
+    check_angle as _check_angle,
+)
+from dofcourse.geometry._common import (
+    check_dims,
+    check_positive_int,
+    check_subspace_dims,
+)
 
 
 def _solve_blocks(c, a_ub, b_ub, a_eq, b_eq, bounds) -> np.ndarray:
@@ -34,9 +41,8 @@ def _solve_blocks(c, a_ub, b_ub, a_eq, b_eq, bounds) -> np.ndarray:
 def meets_orthant(p: np.ndarray, block: int = 50) -> np.ndarray:
     """Boolean (n,): does span(p[i]) contain a nonzero nonnegative vector? ``p`` is (n, D, d).
     Chapter 04."""
-    p = np.asarray(p, dtype=float)
-    if p.ndim != 3:
-        raise ValueError(f"p must have shape (n, D, d), got {p.shape}")
+    p = checks.array(p, "p", ndim=3)
+    block = check_positive_int(block, "block")
     n, D, d = p.shape
     check_dims(D, d)
     out = np.zeros(n, dtype=bool)
@@ -55,10 +61,8 @@ def meets_orthant(p: np.ndarray, block: int = 50) -> np.ndarray:
 def orthant_hit_probability(D: int, d: int | np.ndarray) -> np.ndarray:
     """Exact P(a uniformly random d-dimensional subspace of R^D meets the orthant nontrivially).
     Chapter 04."""
-    check_positive_int(D, "D")
-    d = np.atleast_1d(np.asarray(d))
-    if np.any(d < 0) or np.any(d > D):
-        raise ValueError(f"every d must lie between 0 and D={D}, got {d}")
+    D = check_positive_int(D, "D")
+    d = check_subspace_dims(d, D)
     # P(miss) = P(the D columns of a (D-d) x D Gaussian matrix lie in an open half-space)
     return 1.0 - stats.binom.cdf(D - d - 1, D - 1, 0.5)
 
@@ -66,10 +70,9 @@ def orthant_hit_probability(D: int, d: int | np.ndarray) -> np.ndarray:
 def cap_hit_probability(D: int, d: int | np.ndarray, alpha: float) -> np.ndarray:
     """Exact P(a random d-subspace of R^D meets the circular cone of half-angle alpha).
     Chapter 04."""
-    check_positive_int(D, "D")
-    d = np.atleast_1d(np.asarray(d, dtype=float))
-    if np.any(d < 0) or np.any(d > D):
-        raise ValueError(f"every d must lie between 0 and D={D}, got {d}")
+    D = check_positive_int(D, "D")
+    d = check_subspace_dims(d, D).astype(float)
+    alpha = _check_angle(alpha)
     inner = np.clip(d, 1e-12, D - 1e-12)
     p = special.betainc(inner / 2, (D - inner) / 2, math.cos(alpha) ** 2)
     return np.where(d == 0, 0.0, np.where(d == D, 1.0, 1.0 - p))
@@ -83,6 +86,7 @@ def nested_cap_hits(D: int, alpha: float, n: int, seed: int = 0) -> np.ndarray:
     of Q is G[0] R^-1, so only R is needed (no Q is formed). Chapter 04.
     """
     D, n = check_positive_int(D, "D"), check_positive_int(n, "n")
+    alpha = _check_angle(alpha)
     rng = np.random.default_rng(checks.seed(seed))
     first_row = np.empty((n, D))
     with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads only contend
@@ -97,6 +101,9 @@ def nested_cap_hits(D: int, alpha: float, n: int, seed: int = 0) -> np.ndarray:
 def sparse_signal(D: int, s: int, rng: np.random.Generator) -> np.ndarray:
     """An s-sparse vector of R^D: random support, random signs, magnitudes 1 (shape (D,)).
     Chapter 04."""
+    D, s = check_dims(D, s, "s")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     x = np.zeros(D)
     x[rng.choice(D, size=s, replace=False)] = rng.choice([-1.0, 1.0], size=s)
     return x
@@ -110,6 +117,8 @@ def l1_recovery(
     D, s = check_dims(D, s, "the sparsity s")
     m = check_dims(D, m, "the number of measurements m")[1]
     n = check_positive_int(n, "n")
+    block = check_positive_int(block, "block")
+    rtol = checks.real(rtol, "rtol", min=0.0, open_min=True)
     if s == 0:
         raise ValueError("the sparsity s must be at least 1")
     if m == 0:

@@ -35,6 +35,8 @@ def statistical_dimension(
     D = check_positive_int(D, "D")
     n = checks.integer(n, "n", min=2)
     batch = check_positive_int(batch, "batch")
+    if not callable(project):
+        raise TypeError(f"project must be a projection g (b, D) -> (b, D), got {project!r:.60}")
     rng = np.random.default_rng(checks.seed(seed))
     values = []
     for start in range(0, n, batch):
@@ -71,7 +73,12 @@ def statdim_psd(n: int) -> float:
 def gaussian_tail_moment(tau: float | np.ndarray) -> np.ndarray:
     """E[(|g| - tau)_+^2], g ~ N(0, 1): (1 + tau^2) erfc(tau/sqrt 2) - tau sqrt(2/pi) e^-tau^2/2
     (chapter 04)."""
-    tau = np.asarray(tau, dtype=float)
+    if isinstance(tau, np.ndarray | list | tuple):
+        tau = checks.array(tau, "tau")
+        if (tau < 0).any():
+            raise ValueError("tau must be >= 0")
+    else:
+        tau = np.asarray(checks.real(tau, "tau", min=0.0))
     return (1 + tau**2) * special.erfc(tau / math.sqrt(2)) - tau * math.sqrt(2 / math.pi) * np.exp(
         -(tau**2) / 2
     )

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from dofcourse import checks, experiment
-from dofcourse.geometry._common import check_dims, check_positive_int, random_orthonormal
+from dofcourse.geometry._common import check_positive_int, random_orthonormal
 from dofcourse.geometry.intersect import l1_recovery, meets_orthant, nested_cap_hits
 from dofcourse.geometry.well import QuadraticWell, sublevel_cone, success_curve
 from dofcourse.geometry.widths import gaussian_width
@@ -111,8 +111,9 @@ def well_threshold(
     subspaces, its 50 % ``threshold`` and 10–90 % ``width``, the Monte Carlo width ``w`` (with
     standard error ``w_se``, ``n_width`` probes) of the sublevel cone on the sphere and the
     prediction ``predicted`` = D − w². Chapter 04."""
-    well = QuadraticWell.from_spectrum(lam)
+    well = QuadraticWell.from_spectrum(_spectrum(lam))
     n, n_width = check_positive_int(n, "n"), check_positive_int(n_width, "n_width")
+    seed = checks.integer(seed, "seed", min=0, max=checks.MAX_SEED - 1)
     theta0 = well.start_at_loss(loss0, seed=seed)
     curve = success_curve(well, theta0, eps, n=n, seed=seed)
     cone = sublevel_cone(well, theta0, eps)
@@ -153,10 +154,17 @@ def well_sweep(
     """One row per (starting loss, target eps) of a quadratic well with Hessian eigenvalues
     ``lam``: columns loss0, eps, threshold, width, w, w_se, predicted (see :func:`well_threshold`).
     Chapter 04."""
-    lam = np.asarray(lam, dtype=float)
-    check_dims(lam.size, 0)
+    lam = _spectrum(lam)
     starts = [checks.real(s, f"starts[{i}]", min=0.0, open_min=True) for i, s in enumerate(starts)]
     eps = [checks.real(e, f"eps[{i}]", min=0.0, open_min=True) for i, e in enumerate(eps)]
     return experiment.grid(well_thresholds, {"loss0": starts, "eps": eps}, lam=lam, n=n,
                            n_width=n_width, seed=checks.seed(seed), progress=progress,
                            desc="well thresholds")  # fmt: skip
+
+
+def _spectrum(lam: np.ndarray) -> np.ndarray:
+    """Hessian eigenvalues ``lam`` (D,), each positive and finite."""
+    lam = checks.array(lam, "lam", ndim=1)
+    if lam.size == 0 or (lam <= 0).any():
+        raise ValueError(f"lam must hold D >= 1 positive eigenvalues, got {lam}")
+    return lam

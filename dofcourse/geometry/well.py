@@ -40,14 +40,14 @@ class QuadraticWell:
     theta_star: np.ndarray
 
     def __post_init__(self):
-        h = np.asarray(self.h, dtype=float)
-        if h.ndim != 2 or h.shape[0] != h.shape[1]:
-            raise ValueError(f"H must be a square matrix, got shape {h.shape}")
+        h = checks.array(self.h, "h", ndim=2)
+        if h.shape[0] != h.shape[1]:
+            raise ValueError(f"h (the Hessian H) must be a square matrix, got shape {h.shape}")
         if not np.allclose(h, h.T, rtol=1e-10, atol=1e-12):
-            raise ValueError("H must be symmetric (got a non-symmetric matrix)")
+            raise ValueError("h (the Hessian H) must be symmetric (got a non-symmetric matrix)")
         if np.linalg.eigvalsh(h)[0] <= 0:
-            raise ValueError("H must be positive definite (all eigenvalues > 0)")
-        star = np.asarray(self.theta_star, dtype=float)
+            raise ValueError("h (the Hessian H) must be positive definite (all eigenvalues > 0)")
+        star = checks.array(self.theta_star, "theta_star", ndim=1)
         if star.shape != (h.shape[0],):
             raise ValueError(f"theta_star must have shape ({h.shape[0]},), got {star.shape}")
         object.__setattr__(self, "h", h)
@@ -79,7 +79,7 @@ class QuadraticWell:
 
     def _check(self, theta0: np.ndarray, eps: float) -> np.ndarray:
         checks.real(eps, "the target loss eps", min=0.0)
-        theta0 = np.asarray(theta0, dtype=float)
+        theta0 = checks.array(theta0, "theta0", ndim=1)
         if theta0.shape != (self.D,):
             raise ValueError(f"theta0 must have shape ({self.D},), got {theta0.shape}")
         if self.loss(theta0)[0] <= eps:
@@ -93,13 +93,13 @@ class QuadraticWell:
 def subspace_minimum(well: QuadraticWell, theta0: np.ndarray, p: np.ndarray) -> np.ndarray:
     """Exact min of L over theta0 + span(p) for p of shape (D, d) or (n, D, d); shape (n,).
     Chapter 04."""
-    p = np.asarray(p, dtype=float)
+    c = _start(well, theta0)
+    p = checks.array(p, "p", ndim=(2, 3))
     p = p[None] if p.ndim == 2 else p
     if p.ndim != 3 or p.shape[1] != well.D or p.shape[2] > well.D:
         raise ValueError(
             f"P must have shape (D, d) or (n, D, d) with D={well.D} and d <= D, got {p.shape}"
         )
-    c = np.asarray(theta0, dtype=float) - well.theta_star
     hc = well.h @ c
     m = np.einsum("nid,ij,nje->nde", p, well.h, p)
     b = np.einsum("nid,i->nd", p, hc)
@@ -115,6 +115,7 @@ def nested_minima(well: QuadraticWell, theta0: np.ndarray, n: int, seed: int = 0
     columns is 1/2 c^T H c - 1/2 sum_{i <= d} y_i^2 (C's leading block is the factor of the
     leading block), so one factorisation gives every d. Chapter 04.
     """
+    _start(well, theta0)
     n = check_positive_int(n, "n")
     rng = np.random.default_rng(checks.seed(seed))
     return minima_from_gaussians(
@@ -125,15 +126,30 @@ def nested_minima(well: QuadraticWell, theta0: np.ndarray, n: int, seed: int = 0
 def minima_from_gaussians(well: QuadraticWell, theta0: np.ndarray, gs) -> np.ndarray:
     """:func:`nested_minima` for given Gaussian matrices ``gs`` (an iterable of (D, D) arrays);
     chapter 04."""
-    c = np.asarray(theta0, dtype=float) - well.theta_star
+    c = _start(well, theta0)
     hc = well.h @ c
+    if isinstance(gs, str | bytes) or not hasattr(gs, "__iter__"):
+        raise TypeError(f"gs must be an iterable of ({well.D}, {well.D}) arrays, got {gs!r:.60}")
     rows = []
     with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads only contend
-        for g in gs:
+        for i, g in enumerate(gs):
+            g = checks.array(g, f"gs[{i}]", ndim=2)
+            if g.shape != (well.D, well.D):
+                raise ValueError(f"gs[{i}] must have shape ({well.D}, {well.D}), got {g.shape}")
             chol = linalg.cholesky(g.T @ (well.h @ g), lower=True, check_finite=False)
             y = linalg.solve_triangular(chol, g.T @ hc, lower=True, check_finite=False)
             rows.append(np.concatenate([[0.0], np.cumsum(y**2)]))
     return 0.5 * c @ hc - 0.5 * np.array(rows)
+
+
+def _start(well: QuadraticWell, theta0: np.ndarray) -> np.ndarray:
+    """theta0 - theta* for a checked well and start theta0 (D,)."""
+    if not isinstance(well, QuadraticWell):
+        raise TypeError(f"well must be a geometry.QuadraticWell, got {type(well).__name__}")
+    theta0 = checks.array(theta0, "theta0", ndim=1)
+    if theta0.shape != (well.D,):
+        raise ValueError(f"theta0 must have shape ({well.D},), got {theta0.shape}")
+    return theta0 - well.theta_star
 
 
 @dataclass(frozen=True)
@@ -161,6 +177,7 @@ def success_curve(
 ) -> SuccessCurve:
     """Success probability of training in a random d-subspace through theta0, for every d
     (chapter 04)."""
+    _start(well, theta0)
     theta0 = well._check(theta0, eps)
     minima = nested_minima(well, theta0, n, seed)
     return SuccessCurve(np.arange(well.D + 1), (minima <= eps).mean(axis=0), n)
@@ -168,6 +185,7 @@ def success_curve(
 
 def sublevel_cone(well: QuadraticWell, theta0: np.ndarray, eps: float) -> EllipticCone:
     """The cone of directions v with theta0 + t v in {L <= eps} for some t > 0 (chapter 04)."""
+    _start(well, theta0)
     theta0 = well._check(theta0, eps)
     if eps == 0:
         raise ValueError("eps must be positive for the sublevel cone (at eps = 0 it is one ray)")

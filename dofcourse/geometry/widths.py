@@ -25,7 +25,7 @@ import numpy as np
 from scipy import integrate, special
 
 from dofcourse import checks, stats
-from dofcourse.geometry._common import check_positive_int, mc_estimate
+from dofcourse.geometry._common import check_angle, check_positive_int, mc_estimate
 
 Support = Callable[[np.ndarray], np.ndarray]
 
@@ -51,6 +51,9 @@ def gaussian_width(
     batch = check_positive_int(batch, "batch")
     if (support is None) == (oracle is None):
         raise ValueError("give exactly one of support= or oracle=")
+    for name, fn in (("support", support), ("oracle", oracle)):
+        if fn is not None and not callable(fn):
+            raise TypeError(f"{name} must be a function of a batch g (b, D), got {fn!r:.60}")
     rng = np.random.default_rng(checks.seed(seed))
     values = []
     for start in range(0, n, batch):
@@ -79,12 +82,13 @@ def support_subspace_sphere(k: int) -> Support:
 
 def support_l1_ball(g: np.ndarray) -> np.ndarray:
     """Support function of the unit l1 ball: h(g) = max_i |g_i| (shape (n,); chapter 04)."""
-    return np.abs(g).max(axis=1)
+    return np.abs(_batch(g)).max(axis=1)
 
 
 def oracle_l1_ball(g: np.ndarray) -> np.ndarray:
     """Maximiser of <g, x> over the unit l1 ball: the vertex sign(g_i) e_i with i = argmax |g_i|
     (chapter 04)."""
+    g = _batch(g)
     i = np.abs(g).argmax(axis=1)
     x = np.zeros_like(g)
     x[np.arange(g.shape[0]), i] = np.sign(g[np.arange(g.shape[0]), i])
@@ -151,11 +155,22 @@ def gordon_miss_bound(k: int | np.ndarray, w: float) -> np.ndarray:
     the *miss* side only: that a subspace of smaller codimension does hit S is not part of it
     (chapter 04, section 3).
     """
-    k = np.atleast_1d(np.asarray(k))
+    if isinstance(k, np.ndarray | list | tuple):
+        k = np.atleast_1d(np.asarray(k))
+        if k.dtype.kind not in "iu" or (k < 0).any():
+            raise TypeError(f"k must hold integer codimensions >= 0, got {k!r:.60}")
+    else:
+        k = np.atleast_1d(checks.integer(k, "k", min=0))
+    w = checks.real(w, "w", min=0.0)
     lam = np.array([expected_norm(int(kk)) for kk in k])
     bound = 1.0 - 3.5 * np.exp(-((lam - w) ** 2) / 18.0)
     return np.where(lam > w, np.clip(bound, 0.0, 1.0), 0.0)
 
 
-def _check_angle(alpha: float) -> float:
-    return checks.real(alpha, "the cap angle alpha", min=0.0, max=math.pi)
+def _batch(g: np.ndarray) -> np.ndarray:
+    """A batch g (n, D) of points (one point (D,) accepted), finite floats."""
+    g = checks.array(g, "g", ndim=(1, 2))
+    return g[None] if g.ndim == 1 else g
+
+
+_check_angle = check_angle
