@@ -603,14 +603,14 @@ def _op(ds, x=None, y=None):
 REFUSED = {  # (error, text the message must hold, the call)
     "float labels": (
         TypeError,
-        "data.y_train must be a 1-D tensor of integer class labels",
+        "y_train must hold integers, got dtype torch.float32",
         lambda ds: train.train(
             mlp(ds), _with(ds, y_train=ds.y_train.float()), QUICK, progress=False
         ),
     ),
     "labels beyond the model's outputs": (
         ValueError,
-        "class label 10 does not exist",
+        "data holds class label 10, which does not exist for a model with 10 outputs",
         lambda ds: train.train(mlp(ds), _with(ds, y_train=ds.y_train + 1), QUICK, progress=False),
     ),
     "negative labels": (
@@ -620,7 +620,7 @@ REFUSED = {  # (error, text the message must hold, the call)
     ),
     "28x28 images into an 8x8 model": (
         ValueError,
-        r"cannot be applied to inputs of shape \(1, 8",
+        r"cannot be applied to the inputs of data, of shape \(1, 8, 8\)",
         lambda ds: train.train(models.mlp((1, 28, 28), 10), ds, QUICK, progress=False),
     ),
     "28x28 images into an 8x8 subspace": (
