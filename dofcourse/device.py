@@ -137,6 +137,8 @@ def resolve(value: torch.device | str, name: str = "device") -> torch.device:
             f"{name} must be a torch.device or a name such as 'cpu' or 'cuda', got "
             f"{value!r} ({type(value).__name__})"
         )
+    if isinstance(value, torch.device) and value.type == "cpu":
+        return value  # the common case, without asking the drivers
     here = f"use one of this machine's devices: {', '.join(_available())}"
     text = value.strip().lower() if isinstance(value, str) else value
     try:

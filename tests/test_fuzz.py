@@ -17,7 +17,8 @@ a tensor is expected...). Every call must either
 * for a value the package converts (NumPy arrays and tensors for each other, float64 for a
   float32 model, int32 labels), succeed and give the same result as the valid call.
 
-Run time: about 20 s on two CPU cores.
+Coverage: 182 public callables and 6 methods, 501 parameters, about 2,300 wrong values; about
+10 s on two shared CPU cores.
 """
 
 from __future__ import annotations
