@@ -1,5 +1,7 @@
 """Shared test set-up: every test runs in quick mode with its own cache and figure folders."""
 
+import re
+
 import pytest
 
 
@@ -30,7 +32,8 @@ def pytest_terminal_summary(terminalreporter):
     reasons = {
         str(report.longrepr[-1]).removeprefix("Skipped: ")
         for report in terminalreporter.stats.get("skipped", [])
-        if "test_browser" in report.nodeid and isinstance(report.longrepr, tuple)
+        if isinstance(report.longrepr, tuple)
+        and re.search(r"Chromium|Playwright", str(report.longrepr[-1]))
     }
     for reason in sorted(reasons):
         terminalreporter.write_line(f"browser tests skipped: {reason}", yellow=True)
