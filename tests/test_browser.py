@@ -276,3 +276,35 @@ def test_chapter_runs_in_jupyterlab_with_working_widgets(path, lab, browser):
         if session:
             lab.delete(f"/api/sessions/{session['id']}")
         page.close()
+
+
+def test_rise_presents_a_chapter_as_slides_in_jupyterlab(lab, browser):
+    """The lecturer's way: the RISE button of the notebook's toolbar shows the chapter as a
+    reveal.js slideshow with live code (jupyterlab-rise)."""
+    name = ch.FIRST.name
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page_errors: list[str] = []
+    page.on("pageerror", lambda error: page_errors.append(str(error)))
+    try:
+        page.goto(lab.url(f"/lab/tree/{name}?reset"))
+        page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=180_000)
+        page.locator('.jp-NotebookPanel-toolbar [data-command="RISE:preview"]').first.click()
+        deadline = time.perf_counter() + 120
+        while time.perf_counter() < deadline:
+            frame = next((f for f in page.frames if "/rise/" in f.url), None)
+            if frame is not None:
+                break
+            page.wait_for_timeout(500)
+        assert frame is not None, "RISE opened no slideshow"
+        frame.wait_for_selector(".reveal .slides section", state="attached", timeout=120_000)
+        page.wait_for_timeout(3000)
+        _screenshot(page, "rise_00_welcome")
+        slides = frame.locator(".reveal .slides > section").count()
+        expected = sum(c.get("metadata", {}).get("slideshow", {}).get("slide_type") == "slide"
+                       for c in ch.read(ch.FIRST)["cells"])  # fmt: skip
+        assert slides == expected, f"RISE shows {slides} slides, the chapter has {expected}"
+        assert not page_errors, f"JavaScript errors in the page: {page_errors}"
+    finally:
+        for session in lab.get("/api/sessions"):
+            lab.delete(f"/api/sessions/{session['id']}")
+        page.close()
