@@ -416,21 +416,14 @@ def test_float64_and_numpy_z_give_the_projections_dtype_for_every_kind(kind):
 
 
 # --------------------------------------------------------------- the shared cache
-# Both stores: the engine's @experiment.cached (here on tests/_cached_fns.scaled) and the older
-# keyed cache.cached(namespace, compute, **key), which now writes the engine's files.
+# The one store: the engine's @experiment.cached (here on tests/_cached_fns.scaled).
 def _engine(x):
     from tests import _cached_fns
 
     return _cached_fns.scaled(x)
 
 
-def _keyed(x):
-    from dofcourse import cache
-
-    return cache.cached("ch99/scaled", lambda: x * 1.0, x=x)
-
-
-STORES = {"experiment": _engine, "cache": _keyed}
+STORES = {"experiment": _engine}
 
 
 def _entries(tmp_path):
@@ -541,18 +534,20 @@ def test_ctrl_c_during_a_cache_write_shows_only_the_interrupt(tmp_path, store, m
     assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
 
 
-@pytest.mark.parametrize(
-    "namespace", ["../../x", "/tmp/x", "a/../../b", "..", "", "a//b", "a/./b", "ok\\..\\x", "ñ"]
-)
-def test_a_namespace_outside_the_cache_folder_is_refused(tmp_path, namespace):
-    from dofcourse import cache
+def test_there_is_no_namespace_to_escape_the_cache_folder(tmp_path):
+    """The old keyed cache took a caller's namespace ("../../x" wrote outside the folder). The
+    engine has no namespace: an entry's folder is its function's module and qualified name."""
+    import inspect
 
-    err = refused(ValueError, "namespace", cache.cached, namespace, lambda: 1, a=1)
-    assert repr(namespace) in str(err)
-    refused(ValueError, "namespace", cache.store, namespace, 1, a=1)
-    refused(TypeError, "namespace", cache.load, 3, a=1)
-    assert not (tmp_path / "x").exists() and not (tmp_path.parent / "x").exists()
-    assert cache.cached("ch03/accuracy-vs_d.v2", lambda: 2, a=1) == 2
+    from dofcourse import experiment
+    from tests import _cached_fns
+
+    assert "namespace" not in inspect.signature(experiment.cached).parameters
+    _cached_fns.scaled(torch.ones(2))
+    root = (tmp_path / "cache").resolve()
+    files = [p.resolve() for p in root.rglob("*.pt")]
+    assert files and all(root in p.parents for p in files)
+    assert [p.parent.name for p in files] == ["tests._cached_fns.scaled"]
 
 
 # --------------------------------------------------------------- one table of careless inputs
