@@ -88,3 +88,15 @@ def test_cp_fit_without_forming_the_model_equals_the_direct_fit():
     assert S.cp_fit(X, fs) == pytest.approx(direct, abs=1e-10)
     with pytest.raises(ValueError, match="factors must have"):
         S.cp_fit(X, S.random_factors((7, 6, 4), 2))
+
+
+def test_public_helpers_refuse_bad_input_by_name():
+    X = S.low_rank_tensor((4, 3, 2), 2, tensor_seed=0)
+    with pytest.raises(ValueError, match="mode"):
+        S.unfold(X, 3)
+    with pytest.raises(ValueError, match="factors must have"):
+        S.mttkrp(X, S.random_factors((4, 3, 3), 2), 0)
+    with pytest.raises(ValueError, match="A must have shape"):
+        S.residual(np.ones((3, 2)), np.ones(3), np.ones(3))
+    with pytest.raises(TypeError, match="residual_sweep table"):
+        S.rows_needed("table", "uniform")

@@ -28,6 +28,7 @@ from dofcourse.params import Functional
 from dofcourse.regimes.implicit_bias import implicit_bias
 from dofcourse.regimes.interpolants import (
     SparseProblem,
+    check_problem,
     min_l1_interpolant,
     min_l2_interpolant,
     sparse_problem,
@@ -53,6 +54,9 @@ def beta_of(w: torch.Tensor | np.ndarray) -> np.ndarray:
 def step_sizes(problem: SparseProblem, alphas: Sequence[float], lr: float = 1.0) -> np.ndarray:
     """Each alpha's step size eta = lr / (4 lambda_max(X^T X/n) (2 alpha^2 + rms(y))) (module text);
     lr < 2 is stable, lr <= 1 keeps gradient descent close to gradient flow."""
+    check_problem(problem)
+    alphas = [checks.real(a, f"alphas[{i}]", min=0.0, open_min=True) for i, a in enumerate(alphas)]
+    lr = checks.real(lr, "lr", min=0.0, open_min=True)
     lam = float(np.linalg.eigvalsh(problem.X.T @ problem.X / problem.n)[-1])
     b = float(np.sqrt(np.mean(problem.y**2)))
     return lr / (4 * lam * (2 * np.asarray(alphas, dtype=float) ** 2 + b))
@@ -75,8 +79,7 @@ def train_diagonal(
     ``w`` (E, 2d), ``beta`` (E, d), ``loss`` (E,) final training loss / initial loss, ``steps``
     (E,) steps taken, ``moved`` (E,) = ||w - w_0|| / ||w_0||.
     """
-    if not isinstance(problem, SparseProblem):
-        raise TypeError(f"problem must be a SparseProblem, got {type(problem).__name__}")
+    check_problem(problem)
     alphas = np.array([checks.real(a, f"alphas[{i}]", min=0.0, open_min=True)
                        for i, a in enumerate(alphas)])  # fmt: skip
     if alphas.size == 0:

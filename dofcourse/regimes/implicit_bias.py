@@ -26,7 +26,12 @@ import numpy as np
 from scipy import optimize
 
 from dofcourse import checks
-from dofcourse.regimes.interpolants import INTERPOLATION_RTOL, SparseProblem, check_system
+from dofcourse.regimes.interpolants import (
+    INTERPOLATION_RTOL,
+    SparseProblem,
+    check_problem,
+    check_system,
+)
 
 
 def q_alpha(beta: object, alpha: float) -> float | np.ndarray:
@@ -69,4 +74,5 @@ def implicit_bias(X: object, y: object, alpha: float) -> np.ndarray:
 def bias_errors(problem: SparseProblem, alphas: Sequence[float]) -> np.ndarray:
     """Recovery error ||beta_alpha - beta*||^2 (len(alphas),) of the Q_alpha minimiser at each
     alpha: the curve gradient flow follows, at no training cost."""
+    check_problem(problem)
     return np.array([problem.error(implicit_bias(problem.X, problem.y, a)) for a in alphas])

@@ -76,6 +76,15 @@ def sparse_problem(n: int, d: int, k: int, seed: int = 0, n_test: int = 500) -> 
     return SparseProblem(X, X @ beta, beta, x_test, x_test @ beta)
 
 
+def check_problem(problem: object) -> SparseProblem:
+    """``problem`` if it is a :class:`SparseProblem`, else a TypeError that says how to make one."""
+    if not isinstance(problem, SparseProblem):
+        raise TypeError(
+            f"problem must be a SparseProblem (from sparse_problem), got {type(problem).__name__}"
+        )
+    return problem
+
+
 def check_system(X: object, y: object) -> tuple[np.ndarray, np.ndarray]:
     """(X (n, d), y (n,)) as float64 arrays with matching lengths, or one clear error."""
     X, y = checks.array(X, "X", ndim=2), checks.array(y, "y", ndim=1)

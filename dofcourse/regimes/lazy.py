@@ -36,6 +36,8 @@ from dofcourse.settings import TrainSettings
 def output_scaled(g: Functional) -> Functional:
     """f(theta_ext, x) = kappa (g(theta, x) - g(theta_0, x)) with theta_ext = (theta, kappa),
     D + 1 numbers; theta_0 = ``g.theta0``."""
+    if not isinstance(g, Functional):
+        raise TypeError(f"g must be a params.Functional, got {type(g).__name__}")
     theta0 = g.theta0.detach()
 
     def fn(theta_ext: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -48,6 +50,8 @@ def output_scaled(g: Functional) -> Functional:
 def kappa_members(g: Functional, kappas: Sequence[float]) -> Scaled:
     """One member per kappa, all from g's theta_0: theta = theta_0 + sqrt(min(1, kappa)) u / kappa
     (GD on u at rate lr is GD on w at rate lr min(1, kappa)); kappa rides along as a fixed value."""
+    if not isinstance(g, Functional):
+        raise TypeError(f"g must be a params.Functional, got {type(g).__name__}")
     k = torch.tensor([checks.real(v, f"kappas[{i}]", min=0.0, open_min=True)
                       for i, v in enumerate(kappas)], dtype=g.dtype, device=g.device)  # fmt: skip
     anchor = g.theta0.detach()[None].repeat(len(k), 1)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from dofcourse import checks
-from dofcourse.sketching.khatri_rao import check_factors, draw_kr_rows, khatri_rao
+from dofcourse.sketching.khatri_rao import _draw_kr_rows, check_factors, khatri_rao
 
 
 @dataclass
@@ -43,8 +43,10 @@ class CPResult:
     fit_trace: list = field(default_factory=list)
 
 
-def unfold(X: np.ndarray, mode: int) -> np.ndarray:
+def unfold(X: object, mode: int) -> np.ndarray:
     """X_(mode) (I_mode, prod of the others), the other modes in order, the last fastest."""
+    X = checks.array(X, "X")
+    mode = checks.integer(mode, "mode", min=0, max=X.ndim - 1)
     return np.moveaxis(X, mode, 0).reshape(X.shape[mode], -1)
 
 
@@ -65,7 +67,7 @@ def cp_fit(X: object, factors: Sequence[object]) -> float:
 def _fit(X: np.ndarray, fs: list[np.ndarray], norm_x: float) -> float:
     """The fit without forming X_hat: ||X - X_hat||^2 = ||X||^2 - 2 <X, X_hat> + ||X_hat||^2,
     <X, X_hat> = sum(A_1 * mttkrp(X, mode 1)), ||X_hat||^2 = sum of the Gram matrices' product."""
-    inner = float(np.sum(fs[0] * mttkrp(X, fs, 0)))
+    inner = float(np.sum(fs[0] * _mttkrp(X, fs, 0)))
     model = float(np.sum(np.prod([f.T @ f for f in fs], axis=0)))
     return float(1 - np.sqrt(max(norm_x**2 - 2 * inner + model, 0.0)) / norm_x)
 
@@ -89,10 +91,17 @@ def low_rank_tensor(shape: Sequence[int], rank: int, noise: float = 0.1,
     return clean + noise * np.linalg.norm(clean) / np.linalg.norm(n) * n
 
 
-def mttkrp(X: np.ndarray, factors: list[np.ndarray], mode: int) -> np.ndarray:
+def mttkrp(X: object, factors: Sequence[object], mode: int) -> np.ndarray:
     """X_(mode) @ (Khatri–Rao product of the other factors), (I_mode, R), without copying X:
     X seen as (before, I_mode, after) is multiplied by the products of the factors after the
     mode, then of those before it (the same numbers as the unfolding, in two matrix products)."""
+    X, fs = checks.array(X, "X"), check_factors(factors)
+    if [f.shape[0] for f in fs] != list(X.shape):
+        raise ValueError(f"factors must have {X.shape} rows, got {[len(f) for f in fs]}")
+    return _mttkrp(X, fs, checks.integer(mode, "mode", min=0, max=X.ndim - 1))
+
+
+def _mttkrp(X: np.ndarray, factors: list[np.ndarray], mode: int) -> np.ndarray:
     before = int(np.prod(X.shape[:mode]))
     n, after = X.shape[mode], int(np.prod(X.shape[mode + 1 :]))
     if after == 1:
@@ -105,12 +114,12 @@ def mttkrp(X: np.ndarray, factors: list[np.ndarray], mode: int) -> np.ndarray:
 
 def _exact_update(X: np.ndarray, fs: list[np.ndarray], mode: int, rng: object, s: int) -> None:
     gram = np.prod([f.T @ f for m, f in enumerate(fs) if m != mode], axis=0)
-    fs[mode] = np.linalg.solve(gram, mttkrp(X, fs, mode).T).T
+    fs[mode] = np.linalg.solve(gram, _mttkrp(X, fs, mode).T).T
 
 
 def _sampled_update(X: np.ndarray, fs: list[np.ndarray], mode: int, rng: object, s: int) -> None:
     others = [f for m, f in enumerate(fs) if m != mode]
-    idx, w = draw_kr_rows(others, s, rng)
+    idx, w = _draw_kr_rows(others, s, rng)
     zw = w[:, None] * np.prod([f[idx[:, i]] for i, f in enumerate(others)], axis=0)  # (s, R)
     fibres = np.moveaxis(X, mode, -1)[tuple(idx.T)]  # (s, I_mode): X at the sampled rows
     fs[mode] = np.linalg.solve(zw.T @ zw, zw.T @ (w[:, None] * fibres)).T

@@ -61,10 +61,10 @@ def sample_kr_rows(factors: Sequence[object], n_samples: int,
     weights 1 / sqrt(s p); Z itself is never formed."""
     fs = check_factors(factors)
     s = checks.integer(n_samples, "n_samples", min=1)
-    return draw_kr_rows(fs, s, np.random.default_rng(checks.seed(sample_seed, "sample_seed")))
+    return _draw_kr_rows(fs, s, np.random.default_rng(checks.seed(sample_seed, "sample_seed")))
 
 
-def draw_kr_rows(factors: list[np.ndarray], s: int,
+def _draw_kr_rows(factors: list[np.ndarray], s: int,
                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """:func:`sample_kr_rows` for checked factors and a generator (the inner loop of CP-ALS)."""
     idx, prob = np.empty((s, len(factors)), dtype=np.int64), np.ones(s)

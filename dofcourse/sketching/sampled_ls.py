@@ -59,8 +59,15 @@ def sampled_lstsq(A: object, b: object, rows: object, weights: object) -> np.nda
     return np.linalg.lstsq(w[:, None] * A[rows], w * b[rows], rcond=None)[0]
 
 
-def residual(A: np.ndarray, b: np.ndarray, x: np.ndarray) -> float:
-    """||A x - b||."""
+def residual(A: object, b: object, x: object) -> float:
+    """||A x - b|| for A (m, n), b (m,), x (n,)."""
+    A, b, x = (
+        checks.array(A, "A", ndim=2),
+        checks.array(b, "b", ndim=1),
+        checks.array(x, "x", ndim=1),
+    )
+    if A.shape != (b.size, x.size):
+        raise ValueError(f"A must have shape ({b.size}, {x.size}) for b and x, got {A.shape}")
     return float(np.linalg.norm(A @ x - b))
 
 
@@ -92,6 +99,13 @@ def residual_sweep(
 def rows_needed(table: pd.DataFrame, kind: str, within: float = 0.1, share: float = 0.9) -> float:
     """The fewest sampled rows at which a ``share`` of the seeds reach a residual within
     ``within`` of the optimum (``stats.crossing`` in log n_samples; inf if never)."""
+    if not isinstance(table, pd.DataFrame) or not {"kind", "n_samples", "ratio"} <= set(table):
+        raise TypeError("table must be a residual_sweep table (columns kind, n_samples, ratio)")
+    kind = checks.choice(kind, "kind", KINDS)
+    within = checks.real(within, "within", min=0.0, open_min=True)
+    share = checks.real(share, "share", min=0.0, max=1.0, open_min=True)
     sub = table[table["kind"] == kind]
+    if sub.empty:
+        raise ValueError(f"the table has no rows of kind {kind!r}")
     ok = sub.assign(ok=sub["ratio"] <= 1 + within).groupby("n_samples")["ok"].mean()
     return stats.crossing(ok.index.to_numpy(float), ok.to_numpy(float), share, log_x=True)
