@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -147,12 +146,6 @@ def build(
     if problems:
         raise RuntimeError("broken links in the site:\n" + "\n".join(problems))
     return warnings
-
-
-def missing_chapter_links(warnings: list[str]) -> list[str]:
-    """Warnings about links to chapters that are not written yet (chapter 00's map links the
-    whole syllabus); any other warning is a real problem."""
-    return [w for w in warnings if re.search(r"[0-9A-Z]\w*\.ipynb", w) and "xref" in w]
 
 
 def main(argv: list[str] | None = None) -> int:
