@@ -267,10 +267,10 @@ def digest(fn: Callable[..., Any], arguments: Mapping[str, Any]) -> str:
 # ============================================================================ plain-data codec
 def _encode(obj: Any) -> Any:
     """Plain data that ``torch.load(weights_only=True)`` reads back (see :func:`_decode`)."""
+    if isinstance(obj, np.generic):  # first: np.float64 is also a float, but not plain data
+        return obj.item()
     if obj is None or isinstance(obj, bool | int | float | str):
         return obj
-    if isinstance(obj, np.generic):
-        return obj.item()
     if isinstance(obj, torch.Tensor):
         return obj.detach().cpu().clone()
     if isinstance(obj, np.ndarray):

@@ -1,5 +1,6 @@
 """Cached functions used by tests/test_experiment.py (a module, so that their code is keyed)."""
 
+import numpy as np
 import pandas as pd
 import torch
 
@@ -97,3 +98,9 @@ def hammer(path: str, digest: str, n: int) -> int:
         found, value = experiment._read(Path(path), digest)
         good += bool(found and value.shape == (1000,))
     return good
+
+
+@experiment.cached
+def numpy_scalars(n):
+    CALLS.append("numpy")
+    return {"mean": np.float64(n) / 2, "count": np.int64(n), "flag": np.bool_(True)}

@@ -252,3 +252,14 @@ def test_several_writers_at_once_never_leave_a_half_written_entry(tmp_path):
         counts = list(pool.map(fns.hammer, [str(path)] * 3, ["d" * 32] * 3, [40] * 3))
     assert counts == [40, 40, 40]
     assert [p.name for p in tmp_path.iterdir()] == ["entry.pt"]  # no temporary left
+
+
+def test_numpy_scalars_are_stored_as_plain_numbers():
+    """np.float64 is a float subclass: it must still be stored as a plain number, or the safe
+    loader refuses the entry and the result is recomputed on every run."""
+    first = fns.numpy_scalars(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = fns.numpy_scalars(3)
+    assert fns.CALLS == ["numpy"] and again == first == {"mean": 1.5, "count": 3, "flag": True}
+    assert type(again["mean"]) is float and type(again["count"]) is int
