@@ -40,8 +40,7 @@
 # | 09 | [lazy and rich (bonus)](09_lazy_and_rich.ipynb) | the scale of the initialisation moves a network between a kernel regime and a rich one |
 # | A1 | [leverage sampling (appendix)](A1_leverage_sampling.ipynb) | how many rows a least-squares problem needs |
 #
-# The map links every chapter by its notebook's file name. Chapters 05–09 and A1 are being
-# written now: their links open once they are in your copy of the course.
+# Chapters 00–08 are the main line; 09 is a bonus and A1 an appendix that can be read at any time.
 #
 # Each chapter opens with its question, shows each claim by an experiment, and ends each
 # experiment with a **check cell**: an `assert` that fails if the result the chapter teaches did
@@ -67,6 +66,11 @@
 # To switch to quick mode for one session, set the variable before importing the package, in the
 # first cell: `import os; os.environ["DOFCOURSE_QUICK"] = "1"`. Every chapter picks its sizes with
 # `config.size(full=..., quick=...)`, so both settings stand side by side in the code.
+#
+# To choose the device yourself, set `DOFCOURSE_DEVICE` to `cpu`, `cuda` (or `cuda:1`) or `mps`
+# the same way, before importing the package; left unset, the course uses a CUDA GPU, then Apple's
+# MPS, then the CPU. A device this machine does not have is refused with a message that lists the
+# ones it has.
 
 # %%
 import dataclasses

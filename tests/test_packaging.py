@@ -142,3 +142,15 @@ def test_readme_has_binder_badge_and_two_commands():
     assert "Ctrl-C" in quick_start
     # The conda route ends in a running lab in quick mode, as make does.
     assert "python tools/lab.py" in quick_start and "environment-gpu.yml" in quick_start
+
+
+def test_readme_and_chapter_00_list_every_chapter():
+    """A chapter added later shows up in the README's table (with a Binder link) and in chapter
+    00's map, or this test names it."""
+    readme = (ROOT / "README.md").read_text()
+    welcome = (ROOT / "chapters" / "00_welcome.py").read_text()
+    for nb in sorted((ROOT / "chapters").glob("*.ipynb")):
+        number = nb.name.split("_", 1)[0]
+        assert f"| {number} |" in readme and f"{nb.name})" in readme, f"README lacks {nb.name}"
+        if number != "00":
+            assert f"({nb.name})" in welcome, f"chapter 00's map lacks {nb.name}"
