@@ -513,12 +513,17 @@ def stack_projections(
     max_bytes = checks.integer(max_bytes, "max_bytes", min=1)
     need = ensemble_bytes(kind, D, ds, torch.finfo(dtype).bits // 8)
     if need > max_bytes:
+        other = (
+            ", use kind='fastfood' (O(D) memory per member) or 'sparse'"
+            if kind in ("dense", "orthonormal")
+            else ""
+        )
         raise ValueError(
             f"{len(ds)} {kind} projection(s) with D={D}, d up to {max(ds)} need about "
             f"{need / 2**30:.2f} GiB to build and train (ensemble_bytes), more than the "
             f"budget max_bytes={max_bytes / 2**30:.2f} GiB: train fewer members at once "
-            "(subspace.sweep cuts its chunks to fit), use kind='fastfood' (O(D) memory per "
-            "member) or 'sparse', or raise max_bytes if the machine has the memory"
+            f"(subspace.sweep cuts its chunks to fit){other}, or raise max_bytes if the "
+            "machine has the memory"
         )
     if kind in GIVEN:
         if basis is None:
