@@ -22,6 +22,7 @@ import numpy as np
 from scipy import optimize, special
 
 from dofcourse import checks, stats
+from dofcourse.phase.success import check_successes
 
 S_BOUNDS = (0.02, 5.0)  # the scale s in units of ln d: from a step to a ramp over decades
 
@@ -36,12 +37,19 @@ class LogisticFit:
 
     def p(self, d: np.ndarray | float) -> np.ndarray:
         """The fitted P at dimensions d."""
-        return logistic(d, self.d50.value, self.s)
+        return _logistic(np.asarray(d, dtype=float), self.d50.value, self.s)
 
 
 def logistic(d: np.ndarray | float, d50: float, s: float) -> np.ndarray:
     """P(d) = 1 / (1 + exp(-(ln d - ln d50) / s)); 0 everywhere for d50 = inf."""
-    d = np.asarray(d, dtype=float)
+    d = checks.array(d, "d")
+    if (d <= 0).any():
+        raise ValueError("d must hold dimensions > 0")
+    d50 = math.inf if d50 == math.inf else checks.real(d50, "d50", min=0.0, open_min=True)
+    return _logistic(d, d50, checks.real(s, "s", min=0.0, open_min=True))
+
+
+def _logistic(d: np.ndarray, d50: float, s: float) -> np.ndarray:
     if not math.isfinite(d50):
         return np.zeros_like(d)
     return special.expit((np.log(d) - math.log(d50)) / s)
@@ -76,9 +84,7 @@ def logistic_fit(
 ) -> LogisticFit:
     """Fit P(d) to ``successes`` (n_seeds, n_dims) of 0/1 at ``dims``; intervals resample seeds."""
     dims = checks.integers(dims, "dims", min=1)
-    x = np.asarray(successes, dtype=float)
-    if x.ndim != 2 or x.shape[1] != len(dims) or x.shape[0] < 2:
-        raise ValueError(f"successes must have shape (n_seeds >= 2, {len(dims)}), got {x.shape}")
+    x = check_successes(successes, len(dims), min_seeds=2)
     log_d = np.log(np.asarray(dims, dtype=float))
 
     memo: dict[bytes, tuple[float, float]] = {}  # both bootstraps draw the same resamples

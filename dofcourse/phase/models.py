@@ -22,9 +22,10 @@ def conv2_small(
 ) -> nn.Module:
     """Conv-2: per entry of ``channels`` a 3x3 conv, ReLU and 2x2 average pooling (skipped once
     the feature map is a single pixel), then a dense layer. Inputs (N, C, H, W)."""
-    if len(input_shape) != 3:
-        raise ValueError(f"input_shape must be (C, H, W), got {tuple(input_shape)}")
-    c0, h, w = (checks.integer(v, "input_shape", min=1) for v in input_shape)
+    shape = checks.integers(input_shape, "input_shape", min=1)
+    if len(shape) != 3:
+        raise ValueError(f"input_shape must be (C, H, W), got {tuple(shape)}")
+    c0, h, w = shape
     n_classes = checks.integer(n_classes, "n_classes", min=2)
     channels = checks.integers(channels, "channels", min=1)
     layers: list[nn.Module] = []

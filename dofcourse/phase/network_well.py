@@ -18,6 +18,7 @@ exactly at a minimum) cannot be held by a well: those directions are counted as 
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -26,8 +27,12 @@ from torch import Tensor, nn
 
 from dofcourse import checks, experiment, hessian, train
 from dofcourse.ensemble import evaluate_members
-from dofcourse.params import Functional, load_into
+from dofcourse.params import Functional, flatten, load_into
 from dofcourse.phase.statdim import sublevel_statdim
+from dofcourse.phase.success import _targets
+
+WELL_KEYS = ("top", "levels", "mult", "D", "loss_star", "t", "top_energy", "r2", "quad",
+             "loss_anchor")  # fmt: skip
 
 
 def bulk_levels(
@@ -37,12 +42,22 @@ def bulk_levels(
     scaled to ``total`` eigenvalues: log-spaced bins of the positive nodes (level = the bin's
     weighted mean, bins of multiplicity < 1 merged upward) and one flat level 0 holding the
     non-positive nodes. ``nodes``, ``weights`` (n_probes, m) as ``hessian.slq`` returns them."""
-    x = np.asarray(nodes, dtype=float).ravel()
-    w = np.asarray(weights, dtype=float).ravel()
+    x = checks.array(nodes, "nodes", ndim=(1, 2))
+    w = checks.array(weights, "weights", ndim=(1, 2))
+    if x.shape != w.shape:
+        raise ValueError(f"nodes {x.shape} and weights {w.shape} must have one shape")
+    if (w < 0).any():
+        raise ValueError("weights must be >= 0")
+    below = checks.real(below, "below", min=0.0, open_min=True)
+    total = checks.real(total, "total", min=0.0, open_min=True)
+    bins = checks.integer(bins, "bins", min=1)
+    x, w = x.ravel(), w.ravel()
     keep = (x < below) & (w > 0)
+    if not (x[keep] > 0).any():
+        raise ValueError(f"no node with positive weight lies in (0, below={below:g})")
     x, w = x[keep], w[keep] * total / w[keep].sum()
     pos = x > 0
-    edges = np.geomspace(x[pos].min(), below, checks.integer(bins, "bins", min=1) + 1)
+    edges = np.geomspace(x[pos].min(), below, bins + 1)
     idx = np.clip(np.searchsorted(edges, x[pos], side="right") - 1, 0, bins - 1)
     mass = np.bincount(idx, weights=w[pos], minlength=bins)
     moment = np.bincount(idx, weights=w[pos] * x[pos], minlength=bins)
@@ -76,10 +91,20 @@ def network_well(
     place in it: {"top" (k,), "levels", "mult" (bulk and flat), "D", "loss_star", "t" (A,),
     "top_energy" (A, k) = (u_i . c)^2, "r2" (A,) = ||c||^2, "quad" (A,) = c^T H c (exact),
     "loss_anchor" (A,) = the true loss at the anchor}."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    like = flatten(model)
+    theta_star = _point(theta_star, "theta_star", like)
+    if not isinstance(anchors, Mapping) or not anchors:
+        raise TypeError(f"anchors must be a non-empty dict {{t: theta_t}}, got {anchors!r:.60}")
+    anchors = {checks.integer(t, "anchors (a step t)", min=0): _point(a, f"anchors[{t}]", like)
+               for t, a in anchors.items()}  # fmt: skip
+    k = checks.integer(k, "k", min=1, max=like.numel() - 1)
     net = load_into(copy.deepcopy(model), theta_star)
     x, y, _, _ = train.check_data(data, theta_star.dtype, next(net.parameters()).device)
+    train.check_model_fits(net, x, y)
     op = hessian.hessian_operator(net, (x, y), batch_size=4096)
-    top, vecs = hessian.lanczos_eigs(op, checks.integer(k, "k", min=1))
+    top, vecs = hessian.lanczos_eigs(op, k)
     dens = hessian.slq(op, n_probes, steps)
     levels, mult = bulk_levels(dens.nodes.numpy(), dens.weights.numpy(), float(top[-1]),
                                op.dim - k, bins)  # fmt: skip
@@ -99,6 +124,21 @@ def network_well(
         "loss_anchor": evaluate_members(Functional.of_module(net), torch.stack(
             [anchors[t] for t in ts]).to(op.theta), x, y)[0].cpu().numpy(),
     }  # fmt: skip
+
+
+def _point(theta: Tensor, name: str, like: Tensor) -> Tensor:
+    """``theta`` as a (D,) tensor of the model's dtype and device (``like``: its parameters)."""
+    theta = checks.tensor(theta, name, ndim=1, floating=True)
+    if theta.shape != like.shape:
+        raise ValueError(f"{name} must have shape {tuple(like.shape)} for this model, got "
+                         f"{tuple(theta.shape)}")  # fmt: skip
+    return theta.to(like)
+
+
+def _check_well(well: dict) -> dict:
+    if not isinstance(well, Mapping) or not set(WELL_KEYS) <= set(well):
+        raise TypeError(f"well must be the dict that network_well returns, got {well!r:.60}")
+    return well
 
 
 def _tilted(levels: np.ndarray, mult: np.ndarray, rest: float, target: float) -> np.ndarray:
@@ -126,6 +166,9 @@ def anchor_levels(
     ||c||^2: in proportion to their multiplicities (``tilt=False``, isotropic), or tilted
     towards stiffer (or flatter) levels as n_j lambda_j^alpha so that the model's c^T H c equals
     the measured one (``tilt=True``, the default)."""
+    _check_well(well)
+    i = checks.integer(i, "i", min=0, max=len(well["t"]) - 1)
+    tilt = checks.boolean(tilt, "tilt")
     top_energy = well["top_energy"][i]
     levels = np.concatenate([np.clip(well["top"], 0, None), well["levels"]])
     mult = np.concatenate([np.ones(len(top_energy)), well["mult"]])
@@ -154,6 +197,10 @@ def predicted_thresholds(
     *fraction* (eps - L*) / (L(theta_t) - L*) of the way down matters); without it the raw
     Hessian at theta* sets the scale. Columns also give R, the model's and the true loss at the
     anchor, and ``quad_ratio``, the model's c^T H c over the measured one."""
+    _check_well(well)
+    targets = _targets(targets, "targets")
+    calibrate = checks.boolean(calibrate, "calibrate")
+    n, seed = checks.integer(n, "n", min=2), checks.seed(seed)
     rows = []
     for i, t in enumerate(well["t"]):
         levels, mult, energy = anchor_levels(well, i, tilt=tilt)
@@ -161,7 +208,7 @@ def predicted_thresholds(
         true_rise = float(well["loss_anchor"][i]) - well["loss_star"]
         scale = true_rise / (model_quad / 2) if calibrate else 1.0
         for eps in targets:
-            height = (checks.real(eps, "eps") - well["loss_star"]) / scale
+            height = (eps - well["loss_star"]) / scale
             row = {"t": int(t), "eps": eps, "R": float(np.sqrt(well["r2"][i])),
                    "model_loss0": well["loss_star"] + scale * model_quad / 2,
                    "true_loss0": float(well["loss_anchor"][i]),

@@ -34,9 +34,9 @@ ITERS = 80  # bisection steps: the root is found to 2^-80 of its bracket
 
 
 def _arrays(levels, mult, energy) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    lam = np.asarray(levels, dtype=float).reshape(-1)
-    n = np.asarray(mult, dtype=float).reshape(-1)
-    s = np.asarray(energy, dtype=float).reshape(-1)
+    lam = checks.array(levels, "levels", ndim=1)
+    n = checks.array(mult, "mult", ndim=1)
+    s = checks.array(energy, "energy", ndim=1)
     if not (lam.size == n.size == s.size) or lam.size == 0:
         raise ValueError(
             f"levels, mult and energy must have one entry per level, got {lam.size}, {n.size}, "
@@ -139,6 +139,7 @@ def kinematic_bracket(D: int, delta: float, eta: float = 0.1) -> tuple[float, fl
     d-subspace meets a convex cone of statistical dimension delta with probability <= eta for
     d <= d_lo and >= 1 - eta for d >= d_hi (Amelunxen, Lotz, McCoy, Tropp 2014, Theorem I)."""
     D = checks.integer(D, "D", min=1)
+    delta = checks.real(delta, "delta", min=0.0, max=D)
     eta = checks.real(eta, "eta", min=0.0, max=1.0, open_min=True, open_max=True)
     half = math.sqrt(8 * math.log(4 / eta)) * math.sqrt(D)
     return D - delta - half, D - delta + half

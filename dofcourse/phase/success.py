@@ -18,7 +18,7 @@ Every number comes back as a ``stats.Estimate``. Taught in chapter 05, reused in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -38,18 +38,44 @@ def _check_table(runs: pd.DataFrame, columns: Sequence[str]) -> None:
         raise ValueError("runs is empty")
 
 
-def _by(runs: pd.DataFrame, by: Sequence[str]) -> list[str]:
-    """The grouping columns of ``by`` that ``runs`` has (after checking it is a table)."""
+def _by(runs: pd.DataFrame, by: str | Sequence[str]) -> list[str]:
+    """The grouping columns of ``by`` (one name, or several) that ``runs`` has (after checking
+    that it is a table)."""
     _check_table(runs, [])
-    return [c for c in by if c in runs.columns]
+    names = [by] if isinstance(by, str) else by
+    if not isinstance(names, Iterable) or not all(isinstance(c, str) for c in names):
+        raise TypeError(f"by must be a column name or a sequence of column names, got {by!r:.60}")
+    return [c for c in names if c in runs.columns]
 
 
-def _targets(eps: float | Sequence[float]) -> list[float]:
-    values = [eps] if np.isscalar(eps) else list(eps)
-    out = [checks.real(e, f"eps[{i}]") for i, e in enumerate(values)]
+def _column(metric: str) -> str:
+    if not isinstance(metric, str):
+        raise TypeError(f"metric must be the name of a column of runs, got {metric!r:.60}")
+    return metric
+
+
+def _targets(eps: float | Sequence[float], name: str = "eps") -> list[float]:
+    """One number, or a non-empty sequence of numbers, as a list of floats."""
+    if np.isscalar(eps):
+        return [checks.real(eps, name)]
+    if not isinstance(eps, Iterable) or isinstance(eps, bytes):
+        raise TypeError(f"{name} must be a number or a sequence of numbers, got {eps!r:.60}")
+    out = [checks.real(e, f"{name}[{i}]") for i, e in enumerate(eps)]
     if not out:
-        raise ValueError("eps must not be empty")
+        raise ValueError(f"{name} must not be empty")
     return out
+
+
+def check_successes(successes: np.ndarray, n_dims: int, min_seeds: int = 1) -> np.ndarray:
+    """``successes`` as a float array (n_seeds >= min_seeds, n_dims) of 0/1 outcomes."""
+    x = checks.array(successes, "successes", ndim=2)
+    if x.shape[1] != n_dims or x.shape[0] < min_seeds:
+        raise ValueError(
+            f"successes must have shape (n_seeds >= {min_seeds}, {n_dims}), got {x.shape}"
+        )
+    if not np.isin(x, (0.0, 1.0)).all():
+        raise ValueError("successes must hold 0/1 outcomes (or True/False), got other values")
+    return x
 
 
 def _reached(values: pd.Series, eps: float, higher: bool) -> pd.Series:
@@ -64,8 +90,9 @@ def success_matrix(
     Row i holds the runs of the i-th projection seed, column j those at dims[j] (increasing).
     Every (seed, d) must appear exactly once.
     """
-    _check_table(runs, ["d", "proj_seed", metric])
+    _check_table(runs, ["d", "proj_seed", _column(metric)])
     eps = checks.real(eps, "eps")
+    higher = checks.boolean(higher, "higher")
     if runs.duplicated(["d", "proj_seed"]).any():
         raise ValueError("runs holds several rows for one (d, proj_seed): select one group first")
     ok = runs.assign(ok=_reached(runs[metric], eps, higher).astype(float))
@@ -90,7 +117,8 @@ def success_table(
     interval lo, hi at ``level``. Columns of ``by`` absent from ``runs`` are ignored.
     """
     by = _by(runs, by)
-    _check_table(runs, [*by, "d", metric])
+    _check_table(runs, [*by, "d", _column(metric)])
+    higher = checks.boolean(higher, "higher")
     parts = []
     for e in _targets(eps):
         ok = _reached(runs[metric], e, higher).rename("ok")
@@ -122,10 +150,11 @@ def threshold(
     ``n_boot=None`` skips it (lo = hi = the value, method "point": for many quick estimates).
     """
     dims = checks.integers(dims, "dims", min=1)
-    x = np.asarray(successes, dtype=float)
-    if x.ndim != 2 or x.shape[1] != len(dims) or x.shape[0] < 1:
-        raise ValueError(f"successes must have shape (n_seeds, {len(dims)}), got {x.shape}")
+    x = check_successes(successes, len(dims))
     target = 1.0 - checks.real(delta, "delta", min=0.0, max=1.0, open_min=True, open_max=True)
+    n_boot = None if n_boot is None else checks.integer(n_boot, "n_boot", min=1)
+    level = checks.real(level, "level", min=0.0, max=1.0, open_min=True, open_max=True)
+    seed = checks.seed(seed)
 
     def d_star(rows: np.ndarray) -> float:
         return stats.crossing(dims, rows.mean(0), target, log_x=True)
@@ -150,7 +179,7 @@ def thresholds(
     """d*(eps, delta) for every group ``by`` and target eps: one row per (``*by``, eps) with
     columns d_star, lo, hi (the bootstrap interval) and ``estimate`` (the ``stats.Estimate``)."""
     by = _by(runs, by)
-    _check_table(runs, [*by, "d", "proj_seed", metric])
+    _check_table(runs, [*by, "d", "proj_seed", _column(metric)])
     rows = []
     groups = runs.groupby(by) if by else [((), runs)]
     for key, group in groups:
@@ -168,5 +197,10 @@ def empirical_width(d_star: float | np.ndarray, D: int) -> tuple[np.ndarray, np.
     target's sublevel set, projected on the sphere around the anchor, that the threshold implies
     (Larsen et al. 2022); d* = inf (never reached on the grid) gives w^2 = -inf."""
     D = checks.integer(D, "D", min=1)
-    d = np.asarray(d_star, dtype=float)
+    d = np.asarray(d_star.detach().cpu() if hasattr(d_star, "detach") else d_star)
+    if d.dtype.kind not in "iuf":
+        raise TypeError(f"d_star must be a number or an array of numbers, got {d_star!r:.60}")
+    d = d.astype(float)
+    if np.isnan(d).any() or (d < 0).any():
+        raise ValueError(f"d_star must be >= 0 (inf: never reached), got {d_star!r:.60}")
     return D - d, d / D

@@ -111,12 +111,16 @@ def well_sweep(
     """The cached grid of :func:`well_runs` over dims x proj_seeds: one row per run (columns d,
     proj_seed, loss, steps); success means loss <= eps."""
     lam = checks.array(lam, "lam", ndim=1)
+    if np.any(lam <= 0):
+        raise ValueError("lam must hold positive eigenvalues")
     loss0 = checks.real(loss0, "loss0", min=0.0, open_min=True)
     eps = checks.real(eps, "eps", min=0.0, max=loss0, open_min=True, open_max=True)
     dims = checks.integers(dims, "dims", min=1, max=lam.size)
-    proj_seeds = [checks.seed(s, f"proj_seeds[{i}]") for i, s in enumerate(proj_seeds)]
+    proj_seeds = checks.seeds(proj_seeds, "proj_seeds")
     if not isinstance(settings, TrainSettings):
         raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    start_seed = checks.seed(start_seed, "start_seed")
+    eval_every = checks.integer(eval_every, "eval_every", min=1)
     return experiment.grid(well_runs, {"d": dims, "proj_seed": proj_seeds}, lam=lam, loss0=loss0,
                            eps=eps, settings=settings, start_seed=start_seed,
                            eval_every=eval_every, progress=progress, desc="well sweep")  # fmt: skip
@@ -127,6 +131,10 @@ def well_levels(lam: np.ndarray, theta0: np.ndarray) -> tuple[np.ndarray, np.nda
     of ``phase.statdim`` (equal eigenvalues form one level)."""
     lam = checks.array(lam, "lam", ndim=1)
     theta0 = checks.array(theta0, "theta0", ndim=1)
+    if np.any(lam < 0) or theta0.shape != lam.shape:
+        raise ValueError(
+            f"lam must be >= 0 and theta0 of the same length, got {lam.size} and {theta0.size}"
+        )
     levels, inverse = np.unique(lam, return_inverse=True)
     mult = np.bincount(inverse).astype(float)
     energy = np.bincount(inverse, weights=theta0**2)
