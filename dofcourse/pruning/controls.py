@@ -72,12 +72,17 @@ def controls(
     """
     if not isinstance(run, ImpRun):
         raise TypeError(f"run must be an ImpRun (from pruning.imp or lottery), got {type(run)}")
-    if not isinstance(settings, TrainSettings) or settings.steps != run.steps:
+    if not isinstance(settings, TrainSettings):
+        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    if settings.steps != run.steps:
         raise ValueError(f"settings must be the run's TrainSettings with steps={run.steps}")
+    check_start(model, run.rewind, "the run's rewind points")  # the run is of this model
     levels = checks.integers(levels, "levels", min=0, max=len(run.masks) - 1)
     n_rep = len(run.rewind)
+    reinit_seeds = checks.seeds(reinit_seeds, "reinit_seeds")
     if len(reinit_seeds) != n_rep:
         raise ValueError(f"reinit_seeds must have one seed per replica ({n_rep})")
+    mask_seed = checks.seed(mask_seed, "mask_seed")
     keep, layers = prunable(model, ignore), layer_index(model)
     seeds = replica_seeds(settings, n_rep) * len(levels)
     rand_masks = torch.cat([random_like(run.masks[lv], keep, layers, mask_seed + 1000 * lv)

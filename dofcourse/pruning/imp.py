@@ -26,7 +26,7 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from dofcourse import checks, experiment, train
-from dofcourse.pruning.masks import magnitude_prune, prunable
+from dofcourse.pruning.masks import _check_masks, magnitude_prune, prunable
 from dofcourse.pruning.rewind import check_start, fit, replica_seeds, start_points
 from dofcourse.settings import TrainSettings
 
@@ -46,6 +46,10 @@ def imp_level(
     """One IMP level: train rewind * mask (R, D) for ``settings.steps``, then prune the trained
     weights. Returns final ``test_acc``, ``train_acc``, ``loss`` (R,) and ``next_mask`` (R, D)
     boolean. Cached: the key holds the rewind point and the mask, so levels resume one by one."""
+    rewind = check_start(model, rewind, "rewind")
+    mask, prunable_ = _check_masks(mask, prunable_, rewind)
+    fraction = checks.real(fraction, "fraction", min=0.0, max=1.0, open_min=True, open_max=True)
+    order_seeds = checks.seeds(order_seeds, "order_seeds")
     theta, hist = fit(
         model,
         data,
@@ -103,6 +107,7 @@ def imp(
     rewind = check_start(model, rewind, "rewind").detach().cpu()
     levels = checks.integer(levels, "levels", min=0)
     fraction = checks.real(fraction, "fraction", min=0.0, max=1.0, open_min=True, open_max=True)
+    rewind_step = checks.integer(rewind_step, "rewind_step", min=0)
     keep = prunable(model, ignore)
     seeds = replica_seeds(settings, len(rewind))
     mask = torch.ones(rewind.shape, dtype=torch.bool)
@@ -135,6 +140,9 @@ def lottery(
     if not isinstance(settings, TrainSettings):
         raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
     k = checks.integer(rewind_step, "rewind_step", min=0, max=settings.steps - 1)
+    levels = checks.integer(levels, "levels", min=0)
+    fraction = checks.real(fraction, "fraction", min=0.0, max=1.0, open_min=True, open_max=True)
+    prunable(model, ignore)  # checks ignore before the dense steps
     rewind = start_points(model, data, settings, init_seeds, k)
     return imp(model, data, settings.replace(steps=settings.steps - k), rewind, levels=levels,
                fraction=fraction, ignore=ignore, rewind_step=k, progress=progress)  # fmt: skip

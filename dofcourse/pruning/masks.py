@@ -20,7 +20,7 @@ Taught in chapter 07.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -35,8 +35,12 @@ def prunable(model: nn.Module, ignore: Sequence[str] = ()) -> Tensor:
     """Boolean (D,) over the trainable parameters of ``model`` (``params.Layout`` order): True at
     the weights of linear and convolutional layers, except those named in ``ignore``
     (e.g. ``("4.weight",)`` to keep an output layer dense)."""
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    _check_model(model)
+    if isinstance(ignore, str):
+        ignore = (ignore,)  # one name
+    if not isinstance(ignore, Iterable) or not all(isinstance(n, str) for n in ignore):
+        raise TypeError(f"ignore must be a sequence of weight names such as ('4.weight',), got "
+                        f"{ignore!r:.60}")  # fmt: skip
     layout = Layout.of_module(model)
     weights = {f"{n}.weight" if n else "weight" for n, m in model.named_modules()
                if isinstance(m, PRUNABLE_TYPES)}  # fmt: skip
@@ -51,13 +55,22 @@ def prunable(model: nn.Module, ignore: Sequence[str] = ()) -> Tensor:
                                                                  strict=True)])  # fmt: skip
 
 
+def _check_model(model: nn.Module) -> None:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+
+
 def layer_index(model: nn.Module) -> Tensor:
     """Int64 (D,): the index of the parameter tensor (``Layout.names``) each entry belongs to."""
+    _check_model(model)
     sizes = torch.tensor(Layout.of_module(model).sizes)
     return torch.repeat_interleave(torch.arange(len(sizes)), sizes)
 
 
-def _check_masks(mask: Tensor, prunable_: Tensor, theta: Tensor | None = None) -> Tensor:
+def _check_masks(
+    mask: Tensor, prunable_: Tensor, theta: Tensor | None = None
+) -> tuple[Tensor, Tensor]:
+    """(mask, prunable) as boolean tensors (NumPy converted), prunable on the mask's device."""
     mask = checks.tensor(mask, "mask", ndim=(1, 2))
     if mask.dtype != torch.bool:
         raise TypeError(f"mask must be a boolean tensor, got dtype {mask.dtype}")
@@ -71,17 +84,19 @@ def _check_masks(mask: Tensor, prunable_: Tensor, theta: Tensor | None = None) -
         raise ValueError(f"theta {tuple(theta.shape)} and mask {tuple(mask.shape)} differ")
     if bool((~mask & ~prunable_.to(mask.device)).any()):
         raise ValueError("mask prunes entries that are not prunable (a bias or a norm)")
-    return prunable_.to(mask.device)
+    return mask, prunable_.to(mask.device)
 
 
 def density(mask: Tensor, prunable_: Tensor) -> Tensor:
     """Fraction of the prunable weights that ``mask`` keeps: a 0-d tensor, or (R,) for (R, D)."""
-    prunable_ = _check_masks(mask, prunable_)
+    mask, prunable_ = _check_masks(mask, prunable_)
     return (mask & prunable_).sum(-1) / prunable_.sum()
 
 
 def n_to_prune(remaining: int, fraction: float) -> int:
     """ceil(fraction * remaining): the number of weights one pruning level removes."""
+    remaining = checks.integer(remaining, "remaining", min=0)
+    fraction = checks.real(fraction, "fraction", min=0.0, max=1.0)
     return math.ceil(fraction * remaining - 1e-9)
 
 
@@ -98,7 +113,7 @@ def magnitude_prune(
     """
     theta = checks.tensor(theta, "theta", ndim=(1, 2), floating=True)
     fraction = checks.real(fraction, "fraction", min=0.0, max=1.0, open_min=True, open_max=True)
-    prunable_ = _check_masks(mask, prunable_, theta)
+    mask, prunable_ = _check_masks(mask, prunable_, theta)
     rows_theta, rows_mask = theta.reshape(-1, theta.shape[-1]), mask.reshape(-1, mask.shape[-1])
     out = rows_mask.clone()
     for r in range(len(rows_mask)):
@@ -119,7 +134,7 @@ def random_like(mask: Tensor, prunable_: Tensor, layers: Tensor, seed: int) -> T
     uniformly from ``torch.Generator().manual_seed(seed)`` (row r uses ``seed + r``); entries that
     are not prunable stay kept. This is the random-pruning control of chapter 07.
     """
-    prunable_ = _check_masks(mask, prunable_)
+    mask, prunable_ = _check_masks(mask, prunable_)
     layers = checks.tensor(layers, "layers", ndim=1, floating=False)
     if layers.shape != prunable_.shape:
         raise ValueError(f"layers must have shape {tuple(prunable_.shape)}")

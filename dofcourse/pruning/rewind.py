@@ -13,7 +13,7 @@ optional boolean masks (M, D), per-member orders and pools. Taught in chapter 07
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import torch
 from torch import Tensor, nn
@@ -31,11 +31,8 @@ def initial_points(model: nn.Module, init_seeds: Sequence[int]) -> Tensor:
     (``reset_parameters``) after ``torch.manual_seed(seed)``: the same seed gives the same network
     on every device, and the global random state is left as it was.
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    seeds = [checks.seed(s, f"init_seeds[{i}]") for i, s in enumerate(init_seeds)]
-    if not seeds:
-        raise ValueError("init_seeds must not be empty")
+    _check_model(model)
+    seeds = checks.seeds(init_seeds, "init_seeds")
     device = flatten(model).device
     out = []
     for s in seeds:
@@ -49,8 +46,35 @@ def initial_points(model: nn.Module, init_seeds: Sequence[int]) -> Tensor:
     return torch.stack(out).to(device)
 
 
+def _check_model(model: nn.Module) -> None:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+
+
+def _check_settings(settings: TrainSettings, name: str = "settings") -> TrainSettings:
+    if not isinstance(settings, TrainSettings):
+        raise TypeError(f"{name} must be a TrainSettings, got {type(settings).__name__}")
+    return settings
+
+
+def check_pools(pools: Sequence[Tensor] | None) -> list[Tensor] | None:
+    """None, or ``pools`` as a list of 1-D integer index tensors (NumPy converted), one per
+    member; their range is checked against the data by the trainer."""
+    if pools is None:
+        return None
+    if isinstance(pools, str | bytes) or not isinstance(pools, Iterable):
+        raise TypeError(f"pools must be a list of index tensors, one per member, got {pools!r:.50}")
+    out = [checks.tensor(p, f"pools[{i}]", ndim=1, floating=False) for i, p in enumerate(pools)]
+    if not out:
+        raise ValueError("pools must not be empty (None: every member sees all the data)")
+    return out
+
+
 def check_start(model: nn.Module, start: Tensor, name: str = "start") -> Tensor:
     """``start`` as a float (M, D) tensor with D the parameter count of ``model``."""
+    _check_model(model)
+    if not isinstance(name, str):
+        raise TypeError(f"name must be the argument's name (a str), got {name!r:.60}")
     start = checks.tensor(start, name, ndim=2, floating=True)
     D = flatten(model).numel()
     if start.shape[1] != D:
@@ -75,10 +99,16 @@ def fit(
     """Train M members of ``model``'s architecture from ``start`` (M, D) under boolean ``mask``
     (M, D) or (D,) (None: dense) as one ensemble; their final thetas (M, D, on the CPU, pruned
     entries exactly 0) and the ensemble's :class:`~dofcourse.train.History`."""
+    start = check_start(model, start)
     net = Functional.of_module(model)
-    start = check_start(model, start).detach().to(device=net.device, dtype=net.dtype)
-    if mask is not None and mask.dtype != torch.bool:
-        raise TypeError(f"mask must be a boolean tensor, got dtype {mask.dtype}")
+    start = start.detach().to(device=net.device, dtype=net.dtype)
+    if mask is not None:
+        mask = checks.tensor(mask, "mask", ndim=(1, 2))
+        if mask.dtype != torch.bool:
+            raise TypeError(f"mask must be a boolean tensor, got dtype {mask.dtype}")
+    if order_seeds is not None:
+        order_seeds = checks.seeds(order_seeds, "order_seeds")
+    pools = check_pools(pools)
     members = ensemble.Free(start, None if mask is None else mask.to(net.device))
     run = ensemble.train_members(net, members, data, settings, order_seeds=order_seeds,
                                  pools=pools, progress=progress, desc=desc)  # fmt: skip
@@ -109,7 +139,8 @@ def rewind_points(
 
 def replica_seeds(settings: TrainSettings, n: int) -> list[int]:
     """Mini-batch order of each of n replicas: ``settings.order_seed + r``."""
-    return [settings.order_seed + r for r in range(n)]
+    _check_settings(settings)
+    return [settings.order_seed + r for r in range(checks.integer(n, "n", min=0))]
 
 
 def start_points(
@@ -118,6 +149,7 @@ def start_points(
     """Theta_k (R, D) for the replicas ``init_seeds``: theta_0 if k = 0, else :func:`rewind_points`
     after k steps of ``settings`` (replica r in the order of :func:`replica_seeds`). Chapter 07's
     IMP runs and instability analysis share these points (and their cache entries)."""
+    _check_settings(settings)
     k = checks.integer(k, "k", min=0)
     theta0 = initial_points(model, init_seeds)
     if k == 0:
