@@ -44,7 +44,29 @@ class LinePath:
     error: np.ndarray
 
 
+def _check_net(net: Functional) -> Functional:
+    if not isinstance(net, Functional):
+        raise TypeError(
+            f"net must be a params.Functional (params.Functional.of_module(model)), got "
+            f"{type(net).__name__}"
+        )
+    return net
+
+
+def _check_examples(net: Functional, theta: Tensor, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+    """(x, y) as the network's float inputs and int64 class labels on its device: NumPy and
+    other dtypes converted; lengths, input shape and labels checked on the network at ``theta``
+    (D,)."""
+    x = checks.tensor(x, "x", floating=True).to(net.device, net.dtype)
+    y = checks.labels(y, "y", n_classes=2**62, device=net.device)  # integers >= 0
+    if len(x) != len(y):
+        raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
+    train.check_model_fits(lambda xb: net.fn(theta, xb), x, y, name="x and y")
+    return x, y
+
+
 def _pair(net: Functional, theta_a: Tensor, theta_b: Tensor) -> tuple[Tensor, Tensor]:
+    _check_net(net)
     a = checks.tensor(theta_a, "theta_a", ndim=(1, 2, 3), floating=True)
     b = checks.tensor(theta_b, "theta_b", ndim=(1, 2, 3), floating=True)
     if a.shape != b.shape or a.shape[-1] != net.D:
@@ -77,7 +99,7 @@ def barrier(curve: np.ndarray | Sequence[float]) -> np.ndarray:
 
     On an error curve this is Frankle et al.'s error barrier (instability); it is >= 0, and 0
     when the curve never rises above the straight line's ends' mean."""
-    c = np.asarray(curve, dtype=float)
+    c = checks.array(curve, "curve")
     if c.ndim == 0 or c.shape[-1] < 2:
         raise ValueError(f"a curve needs at least 2 points on its last axis, got shape {c.shape}")
     return c.max(-1) - (c[..., 0] + c[..., -1]) / 2
@@ -92,9 +114,10 @@ def midpoint_barrier(
     a, b = _pair(net, theta_a, theta_b)
     if a.dim() != 1:
         raise ValueError("midpoint_barrier takes one pair: theta_a and theta_b of shape (D,)")
+    x, y = _check_examples(net, a, x, y)
+    chunk = checks.integer(chunk, "chunk", min=1)
     thetas = torch.stack([a, b, (a + b) / 2])
     logits = vmap(net.fn, in_dims=(0, None))
-    x, y = x.to(net.device, net.dtype), y.to(net.device)
     out = []
     for s in range(0, len(x), chunk):
         out3, yb = logits(thetas, x[s : s + chunk]), y[s : s + chunk]
@@ -125,7 +148,16 @@ def instability(
     :func:`midpoint_barrier` of copies 0 and 1 on the training set, ``midpoint`` (R, N). Cached.
     """
     start = check_start(model, start, "start").detach()
+    if not isinstance(settings, TrainSettings):
+        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
     n_copies = checks.integer(n_copies, "n_copies", min=2)
+    n_points = checks.integer(n_points, "n_points", min=2)
+    per_example = checks.boolean(per_example, "per_example")
+    if mask is not None:
+        mask = checks.tensor(mask, "mask", ndim=2)
+        if mask.dtype != torch.bool or mask.shape != start.shape:
+            raise ValueError(f"mask must be a boolean tensor of shape {tuple(start.shape)}, got "
+                             f"{mask.dtype} {tuple(mask.shape)}")  # fmt: skip
     r_n = len(start)
     seeds = [settings.order_seed + 1000 * (c + 1) + r for r in range(r_n) for c in range(n_copies)]
     members = start.repeat_interleave(n_copies, 0)
@@ -168,6 +200,8 @@ def instability_vs_k(
     remaining T - k steps (T = ``settings.steps``), from the same rewind points as
     ``pruning.lottery``. One row per (k, replica): ``barrier``, ``test_acc`` (mean of the
     copies), and the curves ``alphas``, ``error``, ``loss`` (pairs, n)."""
+    if not isinstance(settings, TrainSettings):
+        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
     ks = checks.integers(steps, "steps", min=0, max=settings.steps - 1)
     rows = []
     for k in ks:
