@@ -25,6 +25,7 @@ from torch import Tensor, nn
 from torch.func import grad, vmap
 
 from dofcourse import checks, experiment, train
+from dofcourse.connectivity import _check_examples, _check_net
 from dofcourse.params import Functional
 from dofcourse.pruning.rewind import check_start, initial_points, replica_seeds, rewind_points
 from dofcourse.settings import TrainSettings
@@ -33,15 +34,13 @@ KINDS = ("el2n", "grand")
 
 
 def _inputs(net: Functional, thetas: Tensor, x: Tensor, y: Tensor) -> tuple[Tensor, ...]:
+    _check_net(net)
     thetas = checks.tensor(thetas, "thetas", ndim=2, floating=True)
     if thetas.shape[1] != net.D:
         raise ValueError(f"thetas must have shape (K, {net.D}), got {tuple(thetas.shape)}")
-    x = checks.tensor(x, "x", floating=True)
-    y = checks.tensor(y, "y", ndim=1, floating=False)
-    if len(x) != len(y):
-        raise ValueError(f"x has {len(x)} examples but y has {len(y)}")
-    return (thetas.to(net.device, net.dtype), x.to(net.device, net.dtype),
-            y.to(net.device, torch.int64))  # fmt: skip
+    thetas = thetas.to(net.device, net.dtype)
+    x, y = _check_examples(net, thetas[0], x, y)
+    return thetas, x, y
 
 
 @torch.no_grad()
@@ -50,6 +49,7 @@ def el2n_per_network(
 ) -> Tensor:
     """EL2N (K, N) of each network thetas (K, D) on each example of x (N, ...), y (N,)."""
     thetas, x, y = _inputs(net, thetas, x, y)
+    chunk = checks.integer(chunk, "chunk", min=1)
     logits = vmap(net.fn, in_dims=(0, None))
     out = []
     for s in range(0, len(x), chunk):
@@ -68,6 +68,7 @@ def grand_per_network(
     so ``chunk`` bounds the memory (chunk x D floats; 16 kept the chunk in cache and was 2.7x
     faster than 64 for chapter 08's MLP on a CPU)."""
     thetas, x, y = _inputs(net, thetas, x, y)
+    chunk = checks.integer(chunk, "chunk", min=1)
 
     def loss(theta: Tensor, xi: Tensor, yi: Tensor) -> Tensor:
         return F.cross_entropy(net.fn(theta, xi[None]), yi[None])
@@ -100,6 +101,8 @@ def scores(
     Cached."""
     kind = checks.choice(kind, "kind", KINDS)
     steps = checks.integer(steps, "steps", min=0)
+    if not isinstance(settings, TrainSettings):
+        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
     theta0 = initial_points(model, init_seeds)
     thetas = theta0
     if steps > 0:
@@ -109,8 +112,13 @@ def scores(
     net = Functional.of_module(model)
     thetas = check_start(model, thetas, "thetas")
     x, y, _, _ = train.check_data(data, net.dtype, net.device)
+    first = thetas[0].to(net.device, net.dtype)
+    train.check_model_fits(lambda xb: net.fn(first, xb), x, y)
     if examples is not None:
         idx = checks.tensor(examples, "examples", ndim=1, floating=False).to(x.device)
+        if len(idx) and (int(idx.min()) < 0 or int(idx.max()) >= len(x)):
+            raise ValueError(f"examples must be indices in 0..{len(x) - 1} of the training split, "
+                             f"got {int(idx.min())}..{int(idx.max())}")  # fmt: skip
         x, y = x[idx], y[idx]
     fn = el2n_per_network if kind == "el2n" else grand_per_network
     return fn(net, thetas, x, y)

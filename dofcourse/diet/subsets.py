@@ -24,7 +24,7 @@ from dofcourse import checks
 
 
 def _labels(labels: Tensor | None, n_all: int, class_balanced: bool) -> np.ndarray | None:
-    if not class_balanced:
+    if not checks.boolean(class_balanced, "class_balanced"):
         return None
     if labels is None:
         raise ValueError("class_balanced=True needs the labels")

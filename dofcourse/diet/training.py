@@ -24,7 +24,15 @@ from torch import Tensor, nn
 
 from dofcourse import checks, connectivity, experiment, train
 from dofcourse.pruning.imp import ImpRun, imp
-from dofcourse.pruning.rewind import fit, initial_points, replica_seeds, rewind_points
+from dofcourse.pruning.rewind import (
+    _check_settings,
+    check_pools,
+    check_start,
+    fit,
+    initial_points,
+    replica_seeds,
+    rewind_points,
+)
 from dofcourse.settings import TrainSettings
 
 
@@ -41,8 +49,10 @@ def train_on_subsets(
     ``settings.steps`` steps, all as one ensemble (member = pool i, seed j in row-major order).
     Returns ``test_acc`` and ``train_acc`` (on the whole training split) of shape (pools, seeds).
     Cached."""
-    if not pools:
-        raise ValueError("pools must not be empty")
+    _check_settings(settings)
+    if pools is None:
+        raise TypeError("pools must be a list of index tensors (one per training subset)")
+    pools = check_pools(pools)
     theta0 = initial_points(model, init_seeds)
     r_n = len(theta0)
     starts = theta0.repeat(len(pools), 1)
@@ -67,8 +77,10 @@ def diet_rewind(
 ) -> Tensor:
     """Rewind points (R, D): the replicas ``init_seeds`` after ``steps`` dense steps on their
     ``pools`` (one index tensor per replica; None: the full data, as chapter 07's rewinding)."""
+    _check_settings(settings)
     steps = checks.integer(steps, "steps", min=1)
     theta0 = initial_points(model, init_seeds)
+    pools = check_pools(pools)
     if pools is not None and len(pools) != len(theta0):
         raise ValueError(f"pools must have one index set per replica ({len(theta0)})")
     return rewind_points(model, data, settings.replace(steps=steps), theta0,
@@ -93,9 +105,12 @@ def diet_lottery(
     steps on ``pools`` (:func:`diet_rewind`; k = 0: the initialisation). Every level trains
     ``level_steps`` steps: by default the remaining T - k (T = ``settings.steps``), as
     ``pruning.lottery``; a fixed number compares starting points at one sparse-training budget."""
+    _check_settings(settings)
     k = checks.integer(pretrain_steps, "pretrain_steps", min=0, max=settings.steps - 1)
     steps = settings.steps - k if level_steps is None else level_steps
     steps = checks.integer(steps, "level_steps", min=1)
+    checks.integer(levels, "levels", min=0)
+    checks.real(fraction, "fraction", min=0.0, max=1.0, open_min=True, open_max=True)
     if k == 0:
         rewind = initial_points(model, init_seeds)
     else:
@@ -118,6 +133,8 @@ def connected_examples(
     trained from each rewind point (R, D) for ``settings.steps`` on the full data: midpoint loss
     barrier <= ``threshold`` (see the module text). The copies are those of
     ``connectivity.instability``, so the error barriers come from the same cached runs."""
+    rewind = check_start(model, rewind, "rewind")
+    _check_settings(settings)
     threshold = checks.real(threshold, "threshold")
     out = connectivity.instability(model, data, settings, rewind, per_example=True,
                                    progress=progress)  # fmt: skip
