@@ -28,6 +28,7 @@ from dofcourse.params import Functional
 from dofcourse.regimes.implicit_bias import implicit_bias
 from dofcourse.regimes.interpolants import (
     SparseProblem,
+    _positives,
     check_problem,
     min_l1_interpolant,
     min_l2_interpolant,
@@ -55,7 +56,7 @@ def step_sizes(problem: SparseProblem, alphas: Sequence[float], lr: float = 1.0)
     """Each alpha's step size eta = lr / (4 lambda_max(X^T X/n) (2 alpha^2 + rms(y))) (module text);
     lr < 2 is stable, lr <= 1 keeps gradient descent close to gradient flow."""
     check_problem(problem)
-    alphas = [checks.real(a, f"alphas[{i}]", min=0.0, open_min=True) for i, a in enumerate(alphas)]
+    alphas = _positives(alphas, "alphas")
     lr = checks.real(lr, "lr", min=0.0, open_min=True)
     lam = float(np.linalg.eigvalsh(problem.X.T @ problem.X / problem.n)[-1])
     b = float(np.sqrt(np.mean(problem.y**2)))
@@ -80,10 +81,7 @@ def train_diagonal(
     (E,) steps taken, ``moved`` (E,) = ||w - w_0|| / ||w_0||.
     """
     check_problem(problem)
-    alphas = np.array([checks.real(a, f"alphas[{i}]", min=0.0, open_min=True)
-                       for i, a in enumerate(alphas)])  # fmt: skip
-    if alphas.size == 0:
-        raise ValueError("alphas must not be empty")
+    alphas = np.array(_positives(alphas, "alphas"))
     lr = checks.real(lr, "lr", min=0.0, max=2.0, open_min=True, open_max=True)
     rtol = checks.real(rtol, "rtol", min=0.0, max=1.0, open_min=True)
     eta = step_sizes(problem, alphas, lr)
@@ -140,10 +138,13 @@ def alpha_sweep(n: int, d: int, k: int, alphas: Sequence[float], problem_seeds: 
     """Every (problem_seed, alpha): a cached table, one row per run, with the recovery errors of
     GD (``error``), of the closed-form Q_alpha solution, the min-l1 and min-l2 interpolants, the
     distances of GD's beta from them, the relative distance moved, final relative loss, steps."""
-    seeds = [checks.seed(s, f"problem_seeds[{i}]") for i, s in enumerate(problem_seeds)]
-    if not seeds:
-        raise ValueError("problem_seeds must not be empty")
-    alphas = [checks.real(a, f"alphas[{i}]", min=0.0, open_min=True) for i, a in enumerate(alphas)]
+    seeds = checks.seeds(problem_seeds, "problem_seeds")
+    alphas = _positives(alphas, "alphas")
+    d = checks.integer(d, "d", min=2)
+    n, k = checks.integer(n, "n", min=1, max=d - 1), checks.integer(k, "k", min=1, max=d)
+    lr = checks.real(lr, "lr", min=0.0, max=2.0, open_min=True, open_max=True)
+    max_steps = checks.integer(max_steps, "max_steps", min=1)
+    rtol = checks.real(rtol, "rtol", min=0.0, max=1.0, open_min=True)
     return experiment.grid(alpha_runs, {"problem_seed": seeds, "alpha": alphas}, n=n, d=d, k=k,
                            lr=lr, max_steps=max_steps, rtol=rtol, progress=progress,
                            desc="alpha sweep")  # fmt: skip

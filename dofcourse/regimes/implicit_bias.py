@@ -29,6 +29,7 @@ from dofcourse import checks
 from dofcourse.regimes.interpolants import (
     INTERPOLATION_RTOL,
     SparseProblem,
+    _positives,
     check_problem,
     check_system,
 )
@@ -75,4 +76,5 @@ def bias_errors(problem: SparseProblem, alphas: Sequence[float]) -> np.ndarray:
     """Recovery error ||beta_alpha - beta*||^2 (len(alphas),) of the Q_alpha minimiser at each
     alpha: the curve gradient flow follows, at no training cost."""
     check_problem(problem)
+    alphas = _positives(alphas, "alphas")
     return np.array([problem.error(implicit_bias(problem.X, problem.y, a)) for a in alphas])

@@ -16,6 +16,7 @@ so the recovery error *is* the generalisation error here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,6 +84,19 @@ def check_problem(problem: object) -> SparseProblem:
             f"problem must be a SparseProblem (from sparse_problem), got {type(problem).__name__}"
         )
     return problem
+
+
+def _positives(values: object, name: str) -> list[float]:
+    """A non-empty sequence of numbers > 0 (initial scales alpha, output scales kappa) as floats,
+    each checked by name (``alphas[2] must be > 0``)."""
+    if hasattr(values, "tolist"):  # a NumPy array or a tensor
+        values = values.tolist()
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise TypeError(f"{name} must be a sequence of numbers > 0, got {values!r:.60}")
+    out = [checks.real(v, f"{name}[{i}]", min=0.0, open_min=True) for i, v in enumerate(values)]
+    if not out:
+        raise ValueError(f"{name} must not be empty")
+    return out
 
 
 def check_system(X: object, y: object) -> tuple[np.ndarray, np.ndarray]:

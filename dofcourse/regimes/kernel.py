@@ -27,6 +27,7 @@ from torch.func import jvp, vjp, vmap
 
 from dofcourse import checks
 from dofcourse.params import Functional
+from dofcourse.train import check_model_fits
 
 
 def tangent_kernel(net: Functional, theta: Tensor, x: Tensor, chunk: int = 50) -> Tensor:
@@ -43,6 +44,7 @@ def tangent_kernel(net: Functional, theta: Tensor, x: Tensor, chunk: int = 50) -
     if theta.shape[0] != net.D:
         raise ValueError(f"theta must have shape ({net.D},), got {tuple(theta.shape)}")
     x = checks.tensor(x, "x", floating=True).to(net.device, net.dtype)
+    check_model_fits(lambda xb: net(theta, xb), x, None, name="x")
     chunk = checks.integer(chunk, "chunk", min=1)
 
     def outputs(th: Tensor) -> Tensor:

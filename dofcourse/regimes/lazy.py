@@ -28,6 +28,7 @@ import torch
 from dofcourse import checks, experiment, models, train
 from dofcourse.ensemble import train_members
 from dofcourse.params import Functional, Layout
+from dofcourse.regimes.interpolants import _positives
 from dofcourse.regimes.kernel import kernel_change, tangent_kernel
 from dofcourse.regimes.scaled import Scaled, plain_gd
 from dofcourse.settings import TrainSettings
@@ -52,8 +53,7 @@ def kappa_members(g: Functional, kappas: Sequence[float]) -> Scaled:
     (GD on u at rate lr is GD on w at rate lr min(1, kappa)); kappa rides along as a fixed value."""
     if not isinstance(g, Functional):
         raise TypeError(f"g must be a params.Functional, got {type(g).__name__}")
-    k = torch.tensor([checks.real(v, f"kappas[{i}]", min=0.0, open_min=True)
-                      for i, v in enumerate(kappas)], dtype=g.dtype, device=g.device)  # fmt: skip
+    k = torch.tensor(_positives(kappas, "kappas"), dtype=g.dtype, device=g.device)
     anchor = g.theta0.detach()[None].repeat(len(k), 1)
     return Scaled(anchor, torch.sqrt(k.clamp(max=1.0)) / k, fixed=k[:, None])
 
@@ -99,12 +99,13 @@ def kappa_sweep(data: train.Data, kappas: Sequence[float], init_seeds: Sequence[
                 progress: bool = True) -> pd.DataFrame:  # fmt: skip
     """Every (init_seed, kappa) for a two-layer ReLU net of width ``hidden`` on ``data`` (flat
     inputs): a cached table, one row per run (columns of :func:`kappa_runs`)."""
-    seeds = [checks.seed(s, f"init_seeds[{i}]") for i, s in enumerate(init_seeds)]
-    kappas = [checks.real(v, f"kappas[{i}]", min=0.0, open_min=True) for i, v in enumerate(kappas)]
-    if not seeds or not kappas:
-        raise ValueError("kappas and init_seeds must not be empty")
+    seeds = checks.seeds(init_seeds, "init_seeds")
+    kappas = _positives(kappas, "kappas")
     plain_gd(settings)
     hidden = checks.integer(hidden, "hidden", min=1)
+    n_kernel = checks.integer(n_kernel, "n_kernel", min=2)
+    x = getattr(data, "x_train", None)
+    train.check_data(data, torch.float32, x.device if isinstance(x, torch.Tensor) else "cpu")
     return experiment.grid(kappa_runs, {"init_seed": seeds, "kappa": kappas}, data=data,
                            hidden=hidden, settings=settings, n_kernel=n_kernel,
                            progress=progress, desc="kappa sweep")  # fmt: skip
