@@ -18,6 +18,13 @@
 # regime). This chapter measures both, first in a model small enough to solve on paper, then in a
 # real network on real data.
 #
+# **Where it fits.** The course asks how many degrees of freedom a network needs to train, and
+# chapters 03–06 count them as the dimension of the subspace the weights move in. This chapter
+# adds *how far* they move. A lazy network never leaves a small neighbourhood of its start, where
+# it is a linear model in its $D$ weights whose answer lies in the $n$-dimensional span of the
+# data; a rich one travels far and, here, finds an answer that uses only $k$ coordinates. Same
+# $D$, same data, a different solution.
+#
 # **Learning goals.** After this chapter you can
 # 1. write the diagonal linear network $\beta = u \odot u - v \odot v$ and train it from any
 #    initial scale $\alpha$;
@@ -138,9 +145,8 @@ def predict_lazy_exponent() -> float:
 # %%
 ALPHAS = config.size(full=np.logspace(-3, 1, 17), quick=np.logspace(-3, 1, 9))
 PROBLEMS = list(range(config.size(full=10, quick=3)))  # problem_seed: X and beta*
-sweep = R.alpha_sweep(N, D_FEAT, K, ALPHAS, PROBLEMS,
-                      max_steps=config.size(full=50_000, quick=8_000),
-                      rtol=config.size(full=1e-7, quick=1e-5))  # fmt: skip
+MAX_STEPS, RTOL = config.size(full=50_000, quick=8_000), config.size(full=1e-7, quick=1e-5)
+sweep = R.alpha_sweep(N, D_FEAT, K, ALPHAS, PROBLEMS, max_steps=MAX_STEPS, rtol=RTOL)
 q_alphas = np.logspace(-3, 1, 41)
 q_errors = np.array([R.bias_errors(R.sparse_problem(N, D_FEAT, K, seed=s), q_alphas)
                      for s in PROBLEMS])  # fmt: skip
@@ -155,19 +161,22 @@ plt.show()
 # %% [markdown]
 # (a) At small $\alpha$ the network recovers $\beta^*$ almost exactly, though nothing in its
 # training asked for sparsity; at large $\alpha$ its error is that of the minimum-$\ell_2$
-# interpolant. The change happens over about two decades of $\alpha$, around
-# $\alpha^2 \approx |\beta^*_i| = 1$. (b) shows it as a crossing: gradient descent leaves the
-# minimum-$\ell_1$ interpolant and arrives at the minimum-$\ell_2$ one. (c) At small $\alpha$ the
-# weights end a hundred times farther from their start than its own size; at large $\alpha$ they
-# hardly move, by $1/\alpha^2$ of their size (exercise 1).
+# interpolant. The change takes about a decade and a half of $\alpha$: the error is still small
+# at $\alpha \approx 0.03$ and has reached the minimum-$\ell_2$ level by $\alpha \approx 1$, that
+# is, as the initial scale $\alpha^2$ of each $\beta_i$ grows from about $10^{-3}$ to the size
+# $|\beta^*_i| = 1$ of the entries to be fitted. (b) shows it as a crossing: gradient descent
+# leaves the minimum-$\ell_1$ interpolant and arrives at the minimum-$\ell_2$ one. (c) At small
+# $\alpha$ the weights end more than a hundred times farther from their start than its own size;
+# at large $\alpha$ they hardly move (exercise 1 asks how little).
 #
 # The dashed line in (a) is the closed-form prediction of section 3, the limit of gradient
-# *flow* run to zero loss. Below $\alpha \approx 0.03$ gradient descent lies above it: it stopped
-# at a training loss $10^{-5}$ of its start (quick mode; full mode goes to $10^{-7}$), and in the
-# rich regime the last part of the path is slow. The small coordinates that grew on the way
-# shrink back at a rate proportional to their own size, so the error falls only about as fast as
-# $1/t$ (four times more steps, about five times less error). Sparse solutions from small
-# initialisations cost training time.
+# *flow* run to zero loss. At $\alpha \le 0.01$ gradient descent lies above it: it stopped at a
+# training loss of about $10^{-5}$ of its start (quick mode; full mode goes to $10^{-7}$), and in
+# the rich regime the last part of the path is slow. A coordinate $\beta_i$ that should be zero
+# moves at a rate proportional to $u_i^2 + v_i^2$, about its own size, so the small coordinates
+# that grew on the way shrink back slowly. The `steps` column of the table shows the cost: the
+# runs at small $\alpha$ use tens of times more steps than the lazy ones and still stop short of
+# the closed form. Sparse solutions from small initialisations cost training time.
 
 # %%
 first, last = sweep[sweep.alpha == ALPHAS[0]], sweep[sweep.alpha == ALPHAS[-1]]
@@ -177,11 +186,13 @@ assert np.all(last.dist_l2 <= 0.01 * last.norm_star), last.dist_l2
 assert np.all(last.error_l2 >= 0.3 * last.norm_star**2), "the l2 interpolant should not recover"
 for seed, runs in sweep.groupby("problem_seed"):
     assert np.all(np.diff(runs.sort_values("alpha").moved) < 0), f"problem {seed}: moved rises"
+assert first.steps.median() >= 10 * last.steps.median(), "the rich runs should take far longer"
 print(f"check passed on {len(PROBLEMS)} problems: at alpha = {ALPHAS[0]:g} GD ends within "
       f"{(first.dist_l1 / first.norm_star).max():.1%} of ||beta*|| from the min-l1 interpolant "
       f"(error {first.error.max():.1e}); at alpha = {ALPHAS[-1]:g} within "
       f"{(last.dist_l2 / last.norm_star).max():.1e} of the min-l2 one; the distance moved falls "
-      f"from {first.moved.median():.0f} to {last.moved.median():.1e} of the start")  # fmt: skip
+      f"from {first.moved.median():.0f} to {last.moved.median():.1e} of the start; the rich runs "
+      f"took {first.steps.median() / last.steps.median():.0f}× the steps")  # fmt: skip
 
 # %%
 with exercises.checking("Exercise 1"):
@@ -309,8 +320,9 @@ with exercises.checking("Exercise 3"):
 # two-layer ReLU network (`models.mlp` with one hidden layer of 256) on the digits, and compare
 # its tangent kernel on 100 test images before and after training.
 #
-# **Think!** How does the change of the kernel scale with $\kappa$ in the lazy regime? And will the
-# lazy network (a fixed random-feature kernel) classify digits worse than the rich one?
+# **Think!** As $\kappa$ grows from $0.01$ to $100$, how will the distance moved and the change of
+# the tangent kernel behave: which falls faster? And will the lazy network (a kernel method with
+# a kernel fixed at random initialisation) classify digits worse than the rich one?
 
 # %%
 DATA = config.size(full="mnist_subset", quick="digits")
@@ -329,10 +341,15 @@ plt.show()
 
 # %% [markdown]
 # (a) The tangent kernel's relative change falls over five orders of magnitude as $\kappa$ goes
-# from $0.01$ to $100$; its *shape* (the kernel distance, which ignores a rescaling) changes far
-# less than its size even in the rich regime, but it too falls by orders of magnitude. (b) The
-# weights at $\kappa = 0.01$ end ten times farther from their start than its own norm; at
-# $\kappa = 100$ they move by 1–2 %. (c) Yet both fit the training set, and the test accuracies
+# from $0.01$ to $100$, faster than the distance moved in (b), which falls over three. The
+# tangent kernel of a two-layer ReLU network is quadratic in its weights: where they travel many
+# times their own size (small $\kappa$) its change grows like the square of the distance (a
+# decade of $\kappa$ there: about $3\times$ the distance, $10\times$ the kernel change), where
+# they barely move it changes in proportion. Its
+# *shape* (the kernel distance, which ignores a rescaling) changes far less than its size even in
+# the rich regime, but it too falls by orders of magnitude. (b) The weights at $\kappa = 0.01$
+# end ten times farther from their start than its own norm; at $\kappa = 100$ they move by about
+# 1 %, as $O(1/\kappa)$ predicts. (c) Yet both fit the training set, and the test accuracies
 # differ by about a point at most (on the digits, quick mode, they are even; on the MNIST subset,
 # full mode, the rich networks are about one point ahead): for a two-layer network the kernel at
 # initialisation is already a good kernel. Geiger et al. (2020) found the same for fully
@@ -348,11 +365,16 @@ for seed, runs in kappa_table.groupby("init_seed"):
     assert np.all(np.diff(runs.moved) < 0), f"init {seed}: distance moved not falling"
     assert runs.kernel_change.iloc[-1] < 0.05, f"init {seed}: large kappa should be lazy"
     assert runs.kernel_change.iloc[0] > 1.0, f"init {seed}: small kappa should be rich"
+    drop = runs[["kernel_change", "moved"]].iloc[0] / runs[["kernel_change", "moved"]].iloc[-1]
+    assert drop.kernel_change > 10 * drop.moved, f"init {seed}: kernel change falls too slowly"
+    slope = np.polyfit(np.log(runs.kappa.iloc[-2:]), np.log(runs.moved.iloc[-2:]), 1)[0]
+    assert abs(slope + 1) < 0.2, f"init {seed}: moved ~ kappa^{slope:.2f} at the lazy end, not 1/kappa"
     assert np.all(runs.train_acc > 0.95) and not runs.diverged.any(), f"init {seed}: not fitted"
 lazy_end, rich_end = (kappa_table[kappa_table.kappa == k] for k in (KAPPAS[-1], KAPPAS[0]))
 print(f"check passed on {len(INITS)} initialisations: kernel change {rich_end.kernel_change.min():.0f}+ "
       f"at kappa = {KAPPAS[0]}, at most {lazy_end.kernel_change.max():.3f} at kappa = {KAPPAS[-1]}, "
-      f"falling at every step of kappa; every run fits the training set")  # fmt: skip
+      f"falling at every step of kappa and faster than the distance moved, which goes as "
+      f"1/kappa at the lazy end; every run fits the training set")  # fmt: skip
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## What to remember
