@@ -68,26 +68,38 @@ def fig_residuals(table: pd.DataFrame, n: int) -> Figure:
 
 
 def fig_samples(A: np.ndarray, b: np.ndarray, n_samples: int, sample_seed: int = 0) -> Figure:
-    """Which rows each kind of sampling draws, on the leverage scores, and the residual it gets."""
+    """Which rows each kind of sampling draws, on the leverage scores, and the residual it gets;
+    the high-leverage rows (score > 0.5) are ringed, so a missed one shows as an empty ring."""
     lev, best = leverage_scores(A), residual(A, b, np.linalg.lstsq(A, b, rcond=None)[0])
-    fig, axes = plt.subplots(1, 2, figsize=(14, 4.6), sharey=True)
+    high = np.flatnonzero(lev > 0.5)
+    fig, axes = plt.subplots(1, 2, figsize=(14, 4.9), sharey=True)
     for ax, kind in zip(axes, ("uniform", "leverage"), strict=True):
         rows, w = draw_rows(probabilities(A, kind), n_samples, sample_seed)
         ratio = residual(A, b, sampled_lstsq(A, b, rows, w)) / best
         ax.plot(np.arange(len(lev)), lev, ".", ms=2, color="0.7", label="all rows")
-        ax.plot(
-            rows, lev[rows], "o", ms=5, color="C0" if kind == "leverage" else "C1", label="sampled"
-        )
+        ax.plot(rows, lev[rows], "o", ms=5, color="C0" if kind == "leverage" else "C1",
+                label=f"sampled ({kind})")  # fmt: skip
+        ax.plot(high, lev[high], "o", ms=13, mfc="none", mec="k", mew=1.5,
+                label="high-leverage rows (score > 0.5)")  # fmt: skip
         ax.set_yscale("log")
-        ax.legend(loc="lower right")
+        drawn = np.isin(high, rows).sum()
         plotting.label(
             ax,
-            f"{kind}: {len(np.unique(rows))} distinct rows, residual ×{ratio:.3g}",
+            f"{kind}: {len(np.unique(rows))} distinct rows, {drawn} of {len(high)} "
+            f"high-leverage\nresidual ×{ratio:.2f} the optimal one",
             "row i",
             "leverage score (log)",
         )
-    fig.suptitle(f"s = {n_samples} rows drawn out of {A.shape[0]}")
-    fig.tight_layout()
+    handles = [h for ax in axes for h in ax.get_legend_handles_labels()[0]]
+    labels = [lab for ax in axes for lab in ax.get_legend_handles_labels()[1]]
+    keep = [labels.index(lab) for lab in dict.fromkeys(labels)]  # each label once
+    fig.legend([handles[i] for i in keep], [labels[i] for i in keep], loc="lower center",
+               ncols=len(keep), frameon=False)  # fmt: skip
+    fig.suptitle(
+        f"s = {n_samples} rows drawn out of {A.shape[0]}: an empty ring is a high-leverage row "
+        "the sample missed"
+    )
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
 
 
@@ -126,7 +138,9 @@ def fig_cp(out: dict, shape: tuple[int, ...]) -> Figure:
     ax_f.set(xscale="log", ylim=(low, best + 0.004))
     stuck = int((table.fit < low).sum())
     note = f" ({stuck} of {len(table)} runs end below, at a poor solution)" if stuck else ""
-    ax_f.legend(loc="lower right", title=f"one line per start{note}", title_fontsize=11)
+    # below the axes: the curves rise from below the plot wherever a start's first sweeps fall
+    ax_f.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=3, fontsize=11,
+                title=f"one line per start{note}", title_fontsize=11)  # fmt: skip
     plotting.label(
         ax_f,
         f"CP-ALS on a {' × '.join(map(str, shape))} tensor: fit vs time",
