@@ -18,6 +18,12 @@
 # slice and a Khatri–Rao structure that lets us sample them without ever writing them down
 # (Larsen and Kolda 2022).
 #
+# **Where it fits.** The course asks how many degrees of freedom a network needs; this appendix
+# asks the same question of the data. A least-squares problem has exactly $n$ degrees of freedom,
+# and the answer here is that about $n \log n$ well-chosen equations pin them down, however many
+# there are. Chapter 08 chose training examples by a heuristic score (EL2N); for least squares
+# the right score is known, and the guarantee is a theorem.
+#
 # **Learning goals.** After this chapter you can
 # 1. compute leverage scores from a thin QR factorisation and say what they measure;
 # 2. solve least squares from rows drawn by leverage score with importance weights, and show why
@@ -102,11 +108,16 @@ with exercises.checking("Exercise 1"):
 # Draw $s$ row indices $i_1, \dots, i_s$ independently with probabilities $p_i$, and solve the
 # small weighted problem
 # $$ \min_x \sum_{t=1}^{s} w_t^2\,(A_{i_t}x - b_{i_t})^2, \qquad w_t = \frac{1}{\sqrt{s\,p_{i_t}}} . $$
-# The weights make the sketch unbiased: $\mathbb{E}[A^\top S^\top SA] = A^\top A$. With leverage
-# probabilities $p_i = \ell_i / n$, about $s = O(n \log n / \varepsilon)$ rows give a residual
-# within a factor $1 + \varepsilon$ of the optimum with high probability (Drineas et al. 2006).
-# With uniform probabilities the number needed grows with the *coherence*
-# $m \max_i \ell_i / n$, here $m/n$.
+# The weights make the sketch unbiased: $\mathbb{E}[A^\top S^\top SA] = A^\top A$. How many rows
+# are enough? In the form Larsen and Kolda (2022) use (after Drineas et al. 2006, 2011): if
+# $p_i \ge \beta\,\ell_i / n$ for every row, for some $\beta \in (0, 1]$, then
+# $$ s = \frac{n}{\beta}\,\max\!\Big(C \log\frac{n}{\delta},\ \frac{1}{\delta\varepsilon}\Big) $$
+# rows give, with probability at least $1 - \delta$, a residual within a factor $1 + \varepsilon$
+# of the optimum ($C$ is a constant). Leverage sampling, $p_i = \ell_i / n$, has $\beta = 1$: the
+# number of rows grows with the $n$ unknowns, not with the $m$ equations. Uniform sampling,
+# $p_i = 1/m$, qualifies only with $\beta = 1/\mu$, where $\mu = m \max_i \ell_i / n$ is the
+# *coherence*; here $\max_i \ell_i \approx 1$, so $\mu \approx m/n = 250$ and the bound asks
+# for more rows than $A$ has.
 
 # %%
 rows, weights = S.draw_rows(S.probabilities(A, "leverage"), 200, sample_seed=0)
@@ -181,7 +192,8 @@ print(f"check passed: leverage sampling is within 10 % of optimal (90 % of {len(
       + (f"{need['uniform']:.0f} rows" if np.isfinite(need["uniform"]) else f"more than {SIZES[-1]}"))  # fmt: skip
 
 # %% [markdown]
-# Explore: which rows does each kind of sampling draw, and what does it cost to miss one?
+# Explore: which rows does each kind of sampling draw, and what does it cost to miss one? The
+# rings mark the spike rows; an empty ring is one the sample missed.
 
 
 # %%
@@ -276,9 +288,11 @@ with exercises.checking("Exercise 3"):
 # where $X_{(1)}$ ($I \times JK$) is $X$ unfolded along its first mode: $JK$ rows, $R$ columns,
 # $I$ right-hand sides. Exact ALS touches every entry of $X$ in each update. The sampled version
 # (CP-ARLS-LEV, Larsen and Kolda 2022) draws $s$ rows $(j, k)$ from the product of $B$'s and $C$'s
-# leverage scores and reads only the $s$ fibres $X_{:,j,k}$: its cost per update does not depend
-# on the size of the tensor. Larsen and Kolda's analysis asks for a number of samples that grows
-# like $R^{N-1}$ (times logarithmic factors) for an $N$-way tensor, not with the number of rows.
+# leverage scores and reads only the $s$ fibres $X_{:,j,k}$: its cost per update does not grow
+# on the number of rows $JK$, only on $s$ and the lengths of the factors. For an $N$-way tensor the
+# product bound has $\beta = 1/R^{N-2}$ (section 3), so the bound of section 2 with $n = R$ asks
+# for $s = R^{N-1} \max(C\log(R/\delta), 1/(\delta\varepsilon))$ rows (Larsen and Kolda 2022):
+# exponential in $N$, but independent of the size of the tensor.
 #
 # We decompose a synthetic rank-5 tensor with 10 % noise (so the best fit is about $0.9$) from
 # the same random starts with our exact ALS, our sampled ALS and tensorly's `parafac` (Kossaifi
@@ -312,9 +326,10 @@ plt.show()
 #
 # The sampled fit levels off a little below the exact one: each update solves a slightly
 # different, random problem, so the factors jitter around the optimum instead of settling on it.
-# And some starts, for either method, end at a poor solution (fit near 0.55, below the plot):
-# fitting a CP model is not a convex problem. The usual remedy is several random starts, keeping
-# the best, so the check compares the best fit over the starts, and the median cost.
+# And some starts end at a poor solution (the table's `poor_starts` column counts them; their fit
+# is far below the plot): fitting a CP model is not a convex problem. The usual remedy is
+# several random starts, keeping the best, so the check compares the best fit over the starts,
+# and the median cost.
 
 # %%
 table_cp = cp["table"]
@@ -337,11 +352,12 @@ print(f"check passed on {len(INIT_SEEDS)} starts: best sampled ALS fit {sampled_
 # - A least-squares problem with $n$ unknowns has $n$ degrees of freedom, and its rows carry them
 #   unequally: the leverage score $\ell_i = (AA^+)_{ii}$ says how much. They sum to the rank.
 # - Sampling rows with probability $\ell_i/n$ and weights $1/\sqrt{s p_i}$ solves the problem to
-#   within $1+\varepsilon$ from $O(n\log n/\varepsilon)$ rows; uniform sampling needs a number of
-#   rows that grows with the coherence, and fails outright when a few rows are essential.
+#   within $1+\varepsilon$ from $n \max(C\log(n/\delta), 1/(\delta\varepsilon))$ rows, a number
+#   set by the $n$ unknowns; uniform sampling needs the coherence $\mu$ times as many, and fails
+#   outright when a few rows are essential.
 # - For Khatri–Rao products (CP-ALS, and any Kronecker-structured problem) the product of the
 #   factors' scores bounds the true scores and can be sampled factor by factor, without forming
-#   the matrix: cost independent of the tensor's size.
+#   the matrix: a cost that does not grow with the number of rows.
 # - Sampled CP-ALS trades a small loss of fit for a large saving in time; check both against a
 #   well-kept library on the same problem.
 #
