@@ -233,9 +233,10 @@ plotting.explore(draw_bias, name="09_bias_explorer",
 
 # %% [markdown]
 # How close is gradient descent to the closed form? `dist_q` is the distance between the two.
-# Gradient descent takes finite steps and stops at a finite loss, so they cannot agree exactly:
-# the gap shrinks in proportion to the step size (the tests check that) and with the stopping
-# tolerance. It should be small compared with the distance between the two interpolants.
+# Gradient descent takes finite steps and stops at a finite loss, so they cannot agree exactly
+# (the package's tests show the gap halving with the step size; Even et al. 2023 show how large
+# steps change the bias). It should be small compared with the distance between the two
+# interpolants.
 
 # %%
 gap = (sweep.dist_q / sweep.norm_star).max()
@@ -380,14 +381,15 @@ print(f"check passed on {len(INITS)} initialisations: kernel change {rich_end.ke
 # ## What to remember
 # - With more parameters than examples, *which* zero-loss solution training finds is decided by
 #   the optimiser and the initialisation: the implicit bias.
-# - Large initial scale (or output scale $\kappa$): the lazy regime. Weights move by $O(1/\alpha^2)$
-#   of their size, the tangent kernel stays put, and the answer is the kernel method's: the
+# - Large initial scale $\alpha$ (or output scale $\kappa$): the lazy regime. Weights move by a
+#   vanishing fraction of their size ($1/\alpha^2$ for the diagonal network, $1/\kappa$ for the
+#   output-scaled one), the tangent kernel stays put, and the answer is the kernel method's: the
 #   minimum-$\ell_2$ interpolant for the diagonal network.
 # - Small scale: the rich regime. Weights move far, the kernel changes, and the diagonal network
 #   finds the sparse minimum-$\ell_1$ interpolant, recovering $\beta^*$ where the kernel solution
-#   has error $(1 - n/d)\|\beta^*\|^2$.
-# - In between, gradient flow minimises $Q_\alpha$ exactly; finite steps add a gap proportional to
-#   the step size.
+#   has error $(1 - n/d)\|\beta^*\|^2$ on average; it needs many more steps to get there.
+# - At every $\alpha$, gradient flow ends at the interpolant that minimises $Q_\alpha$; gradient
+#   descent with small steps ends close to it.
 # - For this course's question: counting parameters is not enough. The same $D$ trains as a
 #   fixed kernel or as a feature learner depending on one scale.
 #
