@@ -60,7 +60,7 @@ def test_cp_als_recovers_an_exact_low_rank_tensor_and_sampling_stays_close():
     a = S.cp_als(noisy, init, 40)
     b = S.cp_als(noisy, init, 40, n_samples=100, sample_seed=0)
     assert a.fit == pytest.approx(0.9, abs=0.01) and b.fit > a.fit - 0.02
-    with pytest.raises(ValueError, match="init must have factors"):
+    with pytest.raises(ValueError, match="init must hold one factor per mode"):
         S.cp_als(X, S.random_factors((15, 12, 9), 3), 1)
 
 
@@ -86,7 +86,7 @@ def test_cp_fit_without_forming_the_model_equals_the_direct_fit():
     fs = S.random_factors(X.shape, 2, seed=3)
     direct = 1 - np.linalg.norm(X - S.cp_tensor(fs)) / np.linalg.norm(X)
     assert S.cp_fit(X, fs) == pytest.approx(direct, abs=1e-10)
-    with pytest.raises(ValueError, match="factors must have"):
+    with pytest.raises(ValueError, match="factors must hold one factor per mode"):
         S.cp_fit(X, S.random_factors((7, 6, 4), 2))
 
 
@@ -94,7 +94,7 @@ def test_public_helpers_refuse_bad_input_by_name():
     X = S.low_rank_tensor((4, 3, 2), 2, tensor_seed=0)
     with pytest.raises(ValueError, match="mode"):
         S.unfold(X, 3)
-    with pytest.raises(ValueError, match="factors must have"):
+    with pytest.raises(ValueError, match="factors must hold one factor per mode"):
         S.mttkrp(X, S.random_factors((4, 3, 3), 2), 0)
     with pytest.raises(ValueError, match="A must have shape"):
         S.residual(np.ones((3, 2)), np.ones(3), np.ones(3))

@@ -58,9 +58,8 @@ def cp_tensor(factors: Sequence[object]) -> np.ndarray:
 
 def cp_fit(X: object, factors: Sequence[object]) -> float:
     """1 - ||X - cp_tensor(factors)||_F / ||X||_F (1 is a perfect fit)."""
-    X, fs = checks.array(X, "X"), check_factors(factors)
-    if [f.shape[0] for f in fs] != list(X.shape):
-        raise ValueError(f"factors must have {X.shape} rows, got {[len(f) for f in fs]}")
+    X = checks.array(X, "X")
+    fs = check_factors(factors, "factors", X.shape)
     return _fit(X, fs, float(np.linalg.norm(X)))
 
 
@@ -95,9 +94,8 @@ def mttkrp(X: object, factors: Sequence[object], mode: int) -> np.ndarray:
     """X_(mode) @ (Khatri–Rao product of the other factors), (I_mode, R), without copying X:
     X seen as (before, I_mode, after) is multiplied by the products of the factors after the
     mode, then of those before it (the same numbers as the unfolding, in two matrix products)."""
-    X, fs = checks.array(X, "X"), check_factors(factors)
-    if [f.shape[0] for f in fs] != list(X.shape):
-        raise ValueError(f"factors must have {X.shape} rows, got {[len(f) for f in fs]}")
+    X = checks.array(X, "X")
+    fs = check_factors(factors, "factors", X.shape)
     return _mttkrp(X, fs, checks.integer(mode, "mode", min=0, max=X.ndim - 1))
 
 
@@ -131,10 +129,9 @@ def cp_als(X: object, init: Sequence[object], n_iter: int, *, n_samples: int | N
     ``n_samples`` leverage-sampled rows per least-squares problem. ``track`` records the fit after
     every sweep (its computation is not timed)."""
     X = checks.array(X, "X")
-    fs = [f.copy() for f in check_factors(init)]
-    if [f.shape[0] for f in fs] != list(X.shape):
-        raise ValueError(f"init must have factors of {X.shape} rows, got {[len(f) for f in fs]}")
+    fs = [f.copy() for f in check_factors(init, "init", X.shape)]
     n_iter = checks.integer(n_iter, "n_iter", min=1)
+    track = checks.boolean(track, "track")
     s = None if n_samples is None else checks.integer(n_samples, "n_samples", min=1)
     update = _exact_update if s is None else _sampled_update
     rng = np.random.default_rng(checks.seed(sample_seed, "sample_seed"))

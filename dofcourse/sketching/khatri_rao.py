@@ -30,14 +30,22 @@ from dofcourse import checks
 from dofcourse.sketching.leverage import leverage_scores, orthonormal_range
 
 
-def check_factors(factors: Sequence[object]) -> list[np.ndarray]:
-    """Factor matrices as float64 arrays (J_i, R) with one common R, or one clear error."""
+def check_factors(
+    factors: Sequence[object], name: str = "factors", shape: tuple[int, ...] | None = None
+) -> list[np.ndarray]:
+    """Factor matrices as float64 arrays (J_i, R) with one common R, or one clear error that
+    calls them ``name``; with ``shape`` (that of a tensor X), one factor per mode of X with
+    J_i = shape[i] rows."""
     if isinstance(factors, np.ndarray) or not isinstance(factors, Sequence) or not factors:
-        raise TypeError("factors must be a non-empty list of matrices (J_i, R)")
-    out = [checks.array(f, f"factors[{i}]", ndim=2) for i, f in enumerate(factors)]
+        raise TypeError(f"{name} must be a non-empty list of matrices (J_i, R), got "
+                        f"{factors!r:.60}")  # fmt: skip
+    out = [checks.array(f, f"{name}[{i}]", ndim=2) for i, f in enumerate(factors)]
     if len({f.shape[1] for f in out}) != 1:
+        raise ValueError(f"{name} must share their number of columns, got {[f.shape for f in out]}")
+    if shape is not None and [f.shape[0] for f in out] != list(shape):
         raise ValueError(
-            f"factors must share their number of columns, got {[f.shape for f in out]}"
+            f"X has shape {tuple(shape)}: {name} must hold one factor per mode with those rows, "
+            f"got rows {[len(f) for f in out]}"
         )
     return out
 
@@ -79,8 +87,10 @@ def _draw_kr_rows(factors: list[np.ndarray], s: int,
 def kr_rows(factors: Sequence[object], idx: object) -> np.ndarray:
     """Rows idx (s, k) of A_1 ⊙ ... ⊙ A_k (s, R): A_1[j_1] * ... * A_k[j_k]."""
     fs = check_factors(factors)
-    idx = checks.tensor(np.asarray(idx), "idx", ndim=2, floating=False).numpy()
-    if idx.shape[1] != len(fs):
+    idx = np.asarray(idx)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"idx must hold integer row indices, got dtype {idx.dtype}")
+    if idx.ndim != 2 or idx.shape[1] != len(fs):
         raise ValueError(f"idx must have one column per factor ({len(fs)}), got {idx.shape}")
     for i, f in enumerate(fs):
         if idx[:, i].min(initial=0) < 0 or idx[:, i].max(initial=0) >= f.shape[0]:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from dofcourse import checks, experiment
 from dofcourse.sketching.cp_als import CPResult, cp_als, cp_fit, low_rank_tensor, random_factors
+from dofcourse.sketching.khatri_rao import check_factors
 
 
 def have_tensorly() -> bool:
@@ -33,7 +34,8 @@ def tensorly_cp(X: object, init: Sequence[object], n_iter: int) -> CPResult:
     from tensorly.decomposition import parafac
 
     X = checks.array(X, "X")
-    init_cp = tl.cp_tensor.CPTensor((np.ones(np.shape(init[0])[1]), [np.array(f) for f in init]))
+    fs = check_factors(init, "init", X.shape)
+    init_cp = tl.cp_tensor.CPTensor((np.ones(fs[0].shape[1]), [f.copy() for f in fs]))
     n_iter = checks.integer(n_iter, "n_iter", min=1)
     w0, c0 = time.perf_counter(), time.process_time()
     out = parafac(X, init_cp.rank, n_iter_max=n_iter, init=init_cp, tol=0.0)
@@ -54,7 +56,10 @@ def compare_cp(shape: Sequence[int], rank: int, noise: float, n_iter: int, n_sam
     those of the run that computed the entry (a cached entry keeps them).
     """
     X = low_rank_tensor(shape, rank, noise, tensor_seed)
-    seeds = [checks.seed(s, f"init_seeds[{i}]") for i, s in enumerate(init_seeds)]
+    seeds = checks.seeds(init_seeds, "init_seeds")
+    n_iter = checks.integer(n_iter, "n_iter", min=1)
+    n_samples = checks.integer(n_samples, "n_samples", min=1)
+    library = checks.boolean(library, "library")
     rows, traces = [], {}
     for seed in seeds:
         init = random_factors(X.shape, rank, seed)

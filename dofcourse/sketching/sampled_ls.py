@@ -82,8 +82,14 @@ def residual_sweep(
     """Sampled least squares for every (kind, n_samples, sample_seed); one row each with the
     residual and its ratio to the optimal residual ||A x* - b|| (x* from all rows)."""
     A, b = checks.array(A, "A", ndim=2), checks.array(b, "b", ndim=1)
+    if A.shape[0] != b.shape[0]:
+        raise ValueError(f"A has {A.shape[0]} rows but b has {b.shape[0]} entries")
     sizes = checks.integers(sample_sizes, "sample_sizes", min=1)
-    seeds = [checks.seed(s, f"sample_seeds[{i}]") for i, s in enumerate(sample_seeds)]
+    seeds = checks.seeds(sample_seeds, "sample_seeds")
+    kinds = [kinds] if isinstance(kinds, str) else kinds
+    if not isinstance(kinds, Sequence) or not kinds:
+        raise TypeError(f"kinds must be a non-empty sequence of {KINDS}, got {kinds!r:.60}")
+    kinds = [checks.choice(k, f"kinds[{i}]", KINDS) for i, k in enumerate(kinds)]
     best = residual(A, b, np.linalg.lstsq(A, b, rcond=None)[0])
     rows = []
     for kind in kinds:
