@@ -87,7 +87,7 @@ def test_figures_draw_titled_axes(setup):
         figures.fig_transition(at0, 0.3, "one"),
         figures.fig_curves(at0, [0.3, 0.5], th[th.t == 0], "curves"),
         figures.fig_phase_diagrams(grid, [0, 5], np.linspace(0.1, 0.9, 9), 0.8, count(model)),
-        figures.fig_burn_in(th, [0.3, 0.5], count(model), figures.anchor_accuracy(grid)),
+        figures.fig_burn_in(grid, np.linspace(0.1, 0.9, 9), th, [0.3, 0.5], count(model)),
     ]
     for fig in made:
         for ax in fig.axes:

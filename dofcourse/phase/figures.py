@@ -13,7 +13,10 @@ import ipywidgets
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib import patheffects
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from dofcourse import plotting
@@ -82,15 +85,18 @@ def fig_curves(runs: pd.DataFrame, eps_list: Sequence[float], th: pd.DataFrame, 
     return fig
 
 
+_OUTLINE = [patheffects.withStroke(linewidth=5, foreground="k")]
 ACC_TICKS = (0.05, 0.1, 0.3, 0.5, 0.7, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998)
 
 
-def _accuracy_axis(ax) -> None:
-    """A logit y axis for accuracies, ticked at round values (0.9, 0.99, 0.999 equally spaced)."""
-    ax.set_yscale("logit")
-    ax.yaxis.set_major_locator(FixedLocator(ACC_TICKS))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.yaxis.set_minor_locator(NullLocator())
+def accuracy_axis(ax, which: str = "y", low: float = 0.0) -> None:
+    """A logit axis (``which`` "y" or "x") for accuracies, ticked at round values from ``low``
+    (0.9, 0.99, 0.999 equally spaced); chapters 05 and 06."""
+    axis = ax.yaxis if which == "y" else ax.xaxis
+    (ax.set_yscale if which == "y" else ax.set_xscale)("logit")
+    axis.set_major_locator(FixedLocator([v for v in ACC_TICKS if v >= low]))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    axis.set_minor_locator(NullLocator())
 
 
 def anchor_accuracy(runs: pd.DataFrame) -> dict[int, float]:
@@ -99,10 +105,18 @@ def anchor_accuracy(runs: pd.DataFrame) -> dict[int, float]:
     return {int(t): float(curve[0]) for t, curve in first.items()}
 
 
+TRIVIAL = {"facecolor": "#BBBBBB", "edgecolor": "#777777", "hatch": "//", "lw": 0}
+
+
+def _trivial_patch() -> Patch:
+    return Patch(**TRIVIAL, label="θ_t alone reaches ε (success at step 0)")
+
+
 def fig_phase_diagrams(runs: pd.DataFrame, ts: Sequence[int], eps_grid: np.ndarray,
                        full_acc: float, D: int) -> Figure:  # fmt: skip
     """P(success) over (d, eps) for each burn-in t (eps on a logit axis, so that 0.9, 0.99 and
-    0.999 are equally far apart), with d*(eps), the anchor's own accuracy and the full model's."""
+    0.999 are equally far apart), with d*(eps) and the full model's accuracy. Targets the anchor
+    theta_t already meets are hatched grey: every run succeeds there at step 0, whatever d."""
     fig, axes = plt.subplots(1, len(ts), figsize=(7 * len(ts), 6), sharey=True)
     axes = np.atleast_1d(axes)
     own = anchor_accuracy(runs)
@@ -115,30 +129,59 @@ def fig_phase_diagrams(runs: pd.DataFrame, ts: Sequence[int], eps_grid: np.ndarr
         y_edges = np.r_[eps[0] - (mid[0] - eps[0]), mid, eps[-1] + (eps[-1] - mid[-1]) / 2]
         mesh = ax.pcolormesh(x_edges, y_edges, p.to_numpy(), cmap="viridis", vmin=0, vmax=1)
         th = thresholds(group, list(eps_grid), by=(), n_boot=None)
-        ok = np.isfinite(th.d_star) & (th.d_star > dims[0])  # d* = smallest d: nothing to train
-        ax.plot(th.d_star[ok], th.eps[ok], color="w", lw=3, label=f"d*(ε): P = {1 - DELTA:g}")
-        ax.axhline(full_acc, color="#E69F00", ls="--", lw=2.5, label="full model, same steps")
-        if own[t] > eps[0]:
-            ax.axhline(own[t], color="w", ls=":", lw=2, label="the anchor θ_t itself")
+        ok = np.isfinite(th.d_star) & (th.eps > own[t])
+        ax.plot(th.d_star[ok], th.eps[ok], color="w", lw=3)
+        ax.axhline(full_acc, color="#E69F00", ls="--", lw=2.5)
+        if own[t] > y_edges[0]:
+            ax.fill_between(x_edges[[0, -1]], y_edges[0], own[t], **TRIVIAL)
+            ax.axhline(own[t], color="k", lw=1.5)
         ax.set_xscale("log", base=2)
-        _accuracy_axis(ax)
+        accuracy_axis(ax)
         ax.set_ylim(y_edges[0], y_edges[-1])
-        ax.legend(loc="lower right", fontsize=11)
-        plotting.label(ax, f"burn-in t = {t}", "subspace dimension d", "target ε (train accuracy)")
+        ax.set_xlim(x_edges[0], x_edges[-1])
+        title = f"burn-in t = {t}" + (f" (θ_t: {own[t]:.2f})" if t else " (the initialisation)")
+        plotting.label(ax, title, "subspace dimension d", "target ε (train accuracy)")
     fig.colorbar(mesh, ax=axes.tolist(), label="P(success)")
+    handles = [
+        Line2D([], [], color="w", lw=3, markeredgecolor="k", path_effects=_OUTLINE,
+               label=f"d*(ε): P = {1 - DELTA:g}"),
+        Line2D([], [], color="#E69F00", ls="--", lw=2.5,
+               label=f"full model, same steps ({full_acc:.3f})"),
+        _trivial_patch(),
+    ]  # fmt: skip
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.45, 0.0), ncol=3)
     fig.suptitle(f"Phase diagram of subspace training (D = {D:,})", y=1.02)
     return fig
 
 
-def fig_burn_in(th: pd.DataFrame, eps_list: Sequence[float], D: int, own: dict[int, float]
-                ) -> Figure:  # fmt: skip
-    """Left: d* against burn-in t for several targets (open markers: the anchor alone already
-    reaches the target, so nothing needs training; right axis d*/D). Right: the anchor's own
-    training accuracy, with the targets."""
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(16, 5.5), gridspec_kw={"wspace": 0.45})
+def fig_burn_in(runs: pd.DataFrame, eps_grid: Sequence[float], th: pd.DataFrame,
+                eps_list: Sequence[float], D: int) -> Figure:  # fmt: skip
+    """Left: d*(eps) for every burn-in t, drawn only for targets above the anchor's own accuracy
+    (a triangle marks it: below it nothing needs training). Right: d* against t at the targets
+    ``eps_list`` (rows of ``th``), open circles where the anchor alone already reaches the
+    target; right axis d*/D."""
+    own = anchor_accuracy(runs)
     ts = sorted(th.t.unique())
+    fig, (a0, a1) = plt.subplots(1, 2, figsize=(16, 6.5), gridspec_kw={"wspace": 0.35})
+    colors = plt.get_cmap("plasma")(np.linspace(0, 0.85, len(ts)))
+    floor = float(runs.d.min())
+    for color, t in zip(colors, ts, strict=True):
+        curve = thresholds(runs[runs.t == t], list(eps_grid), by=(), n_boot=None)
+        curve = curve[np.isfinite(curve.d_star) & (curve.eps > own[t])]
+        a0.plot(curve.eps, curve.d_star, color=color, lw=2.5, label=f"t = {t}  (θ_t: {own[t]:.2f})")
+        if own[t] >= eps_grid[0]:
+            a0.plot([own[t]], [floor], marker="^", ms=13, color=color, markeredgecolor="k",
+                    clip_on=False, zorder=5)  # fmt: skip
+    a0.plot([], [], marker="^", ms=11, ls="", color="w", markeredgecolor="k",
+            label="accuracy of θ_t itself")  # fmt: skip
+    accuracy_axis(a0, "x", low=min(eps_grid))
+    a0.set_xlim(min(eps_grid), max(eps_grid))
+    a0.set_yscale("log", base=2)
+    a0.set_ylim(floor / 1.3, None)
+    a0.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=11)
+    plotting.label(a0, "The threshold d*(ε) after t steps of burn-in",
+                   "target ε (train accuracy)", "d*")  # fmt: skip
     pos = {t: i for i, t in enumerate(ts)}
-    floor = th.d_star[th.d_star > 0].min()
     for i, eps in enumerate(eps_list):
         row = th[(th.eps == eps) & np.isfinite(th.d_star)].sort_values("t")
         done = np.array([own[t] >= eps for t in row.t], dtype=bool)
@@ -147,20 +190,16 @@ def fig_burn_in(th: pd.DataFrame, eps_list: Sequence[float], D: int, own: dict[i
         a1.errorbar(x[~done], y[~done], yerr=_yerr(y[~done], row.lo[~done], row.hi[~done], 8 * D),
                     marker="o", capsize=4, color=f"C{i}", label=f"ε = {eps:g}")  # fmt: skip
         a1.scatter(x[done], np.full(done.sum(), floor), marker="o", facecolor="none",
-                   edgecolor=f"C{i}", s=80, lw=2)  # fmt: skip
-        a2.axhline(eps, color=f"C{i}", ls="--", lw=1.5)
-    a1.scatter([], [], marker="o", facecolor="none", edgecolor="gray", label="anchor already there")
+                   edgecolor=f"C{i}", s=80, lw=2, clip_on=False)  # fmt: skip
+    a1.scatter([], [], marker="o", facecolor="none", edgecolor="gray",
+               label="θ_t alone reaches ε")  # fmt: skip
     a1.set_yscale("log", base=2)
+    a1.set_ylim(floor / 1.3, None)
     a1.set_xticks(range(len(ts)), [str(t) for t in ts])
-    a1.legend(loc="lower left", fontsize=11)
+    a1.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=11)
     right = a1.secondary_yaxis("right", functions=(lambda d: d / D, lambda f: f * D))
     right.set_ylabel("d* / D")
-    plotting.label(a1, "What a few steps of ordinary training buy", "burn-in steps t", "d*")
-    a2.plot(range(len(ts)), [own[t] for t in ts], marker="s", color="k", label="anchor θ_t")
-    a2.set_xticks(range(len(ts)), [str(t) for t in ts])
-    _accuracy_axis(a2)
-    a2.legend(loc="upper left", fontsize=11, title="dashed: the targets ε")
-    plotting.label(a2, "How good the anchor is on its own", "burn-in steps t", "train accuracy")
+    plotting.label(a1, "d* against burn-in, at four targets", "burn-in steps t", "d*")
     return fig
 
 
