@@ -7,6 +7,7 @@ import math
 
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -79,6 +80,29 @@ def test_trajectory_directions_match_a_dense_svd_of_the_updates(setup):
     )
     assert stream["method"] == "streaming"
     assert L.energy_fraction(stream["basis"][40], out["basis"][40]) == pytest.approx(1, abs=1e-4)
+
+
+def test_directions_without_the_displacement(setup):
+    model, ds = setup
+    out = L.trajectory_directions(model, ds, ORDINARY, 6, every=5, lengths=[20, 40])
+    for n in (20, 40):
+        updates = recorded_updates(model, ds, n, 5)
+        g = updates.sum(1)  # theta_n - theta_0
+        torch.testing.assert_close(out["theta"][n] - flatten(model), g.float(), atol=1e-5, rtol=0)
+        g = g / g.norm()
+        u = torch.linalg.svd(updates - torch.outer(g, g @ updates), full_matrices=False)[0]
+        k = min(6, n // 5 - 1)
+        basis = out["basis_without_displacement"][n]
+        assert basis.shape == (count(model), k)
+        assert float((g.float() @ basis).abs().max()) < 1e-4  # the displacement is gone
+        assert L.energy_fraction(basis, u[:, :k].float()) == pytest.approx(1.0, abs=1e-4)
+    stream = L.trajectory_directions(
+        model, ds, ORDINARY, 6, every=5, lengths=[40], method="streaming", block=3
+    )
+    got = stream["basis_without_displacement"][40]
+    assert L.energy_fraction(got, out["basis_without_displacement"][40]) == pytest.approx(
+        1, abs=1e-4
+    )
 
 
 def test_trajectory_memory_budget_is_checked_before_training(setup):
@@ -170,6 +194,17 @@ def test_compare_methods_at_matched_d(setup):
         progress=False,
     )
     assert len(early) == 4
+    rest = L.lottery_sweep(model, ds, sub, [1, 2], [0, 1], trajectory=ORDINARY, every=2,
+                           lengths=[4, 8], displacement=False, progress=False)  # fmt: skip
+    assert len(rest) == 4 and set(rest.d) == {1, 2}
+    shared = L.lottery_sweep(model, ds, sub, [1, 2], [0, 1], trajectory=ORDINARY, every=2,
+                             lengths=[4, 8], length=4, record=3, progress=False)  # fmt: skip
+    pd.testing.assert_series_equal(shared.best_train_acc, early.best_train_acc)
+    with pytest.raises(ValueError, match="record"):
+        L.lottery_sweep(model, ds, sub, [1, 2], [0], trajectory=ORDINARY, every=2, lengths=[4],
+                        record=1, progress=False)  # fmt: skip
+    with pytest.raises(TypeError, match="displacement"):
+        L.lottery_bases(model, ds, ORDINARY, [0], 2, every=2, lengths=[4], displacement="no")
     with pytest.raises(ValueError, match="fewer than d"):
         L.lottery_sweep(
             model,
@@ -186,7 +221,10 @@ def test_compare_methods_at_matched_d(setup):
     for fig in (
         figures.fig_methods(runs, [0.2, 0.5], count(model)),
         figures.fig_spectra(np.array([3.0, 1.0, 0.5]), np.array([2.0, 1.0]), 100),
-        figures.fig_early([4, 8], {0.5: [2.0, 1.0]}, [0.5, 1.0], 2, 8.0),
+        figures.fig_early(
+            [4, 8], [0.5, 0.7], {1: [0.4, 0.6], 4: [np.nan, 0.7]}, {4: 0.2}, [0.5, 1.0], 2
+        ),
+        figures.fig_displacement({"lottery": early, "without": rest}, 0.9, count(model)),
         figures.fig_overlap([1, 2], [0.5, 0.6], [0.01, 0.02], [0.01, 0.02]),
     ):
         for ax in fig.axes:

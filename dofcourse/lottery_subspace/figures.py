@@ -85,30 +85,45 @@ def fig_methods(runs: pd.DataFrame, eps: float | Sequence[float], D: int) -> Fig
     return fig
 
 
+def _median_band(ax, runs: pd.DataFrame, label: str, color, marker: str = "o") -> None:
+    """Median best training accuracy against d, with the min-max band over seeds."""
+    g = runs.groupby("d").best_train_acc
+    med, lo, hi = g.median(), g.min(), g.max()
+    ax.fill_between(med.index, lo, hi, color=color, alpha=0.2, lw=0)
+    ax.plot(med.index, med, marker=marker, color=color, label=label)
+
+
 def fig_early(
     lengths: Sequence[int],
-    d_star: Mapping[float, Sequence[float]],
+    end_acc: Sequence[float],
+    lottery_acc: Mapping[int, Sequence[float]],
+    random_acc: Mapping[int, float],
     overlap: Sequence[float],
     k: int,
-    random_d: float,
 ) -> Figure:
-    """Left: the lottery subspace's d* against the length of the recorded trajectory, per target,
-    with the random subspace's d*. Right: overlap of the prefix's top-k directions with the whole
+    """Left: for lottery subspaces built from the first L steps, the median best training
+    accuracy at a few d (``lottery_acc``: {d: one value per L, NaN where L / every < d}) against
+    L, beside the accuracy of theta_L itself (``end_acc``) and random subspaces through theta_0
+    (``random_acc``: {d: median}). Right: overlap of the prefix's top-k directions with the whole
     run's."""
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(15, 5.5))
-    for i, (eps, values) in enumerate(d_star.items()):
-        values = np.asarray(values, dtype=float)
-        ok = np.isfinite(values)
-        a1.plot(np.asarray(lengths)[ok], values[ok], "o-", color=f"C{i}", label=f"ε = {eps:g}")
-    first = next(iter(d_star))
-    a1.axhline(random_d, color=COLORS["random"], ls="--", label=f"random subspace, ε = {first:g}")
-    a1.set_yscale("log", base=2)
-    a1.legend(loc="upper right", fontsize=11)
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(15, 6))
+    x = np.asarray(lengths, dtype=float)
+    a1.plot(x, end_acc, "s-", color="k", lw=2.5, ms=9, label="θ_L: where the L steps got")
+    shades = plt.get_cmap("Oranges")(np.linspace(0.45, 0.95, len(lottery_acc)))
+    for color, (d, values) in zip(shades, lottery_acc.items(), strict=True):
+        a1.plot(x, values, "o-", color=color, label=f"lottery subspace of the L steps, d = {d}")
+    for i, (d, acc) in enumerate(random_acc.items()):
+        a1.axhline(acc, color=COLORS["random"], ls=(0, (4, 2 + 2 * i)), lw=1.8,
+                   label=f"random subspace at θ_0, d = {d}")  # fmt: skip
+    shown = np.r_[end_acc, *[np.asarray(v, dtype=float) for v in lottery_acc.values()],
+                  list(random_acc.values())]  # fmt: skip
+    a1.set_ylim(np.nanmin(shown) - 0.02, 1.005)
+    a1.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=10)
     plotting.label(
         a1,
-        "Lottery subspaces from early stretches",
-        "steps of training recorded",
-        "d* of the lottery subspace",
+        "Lottery subspaces hold what their stretch reached",
+        "steps of training recorded, L",
+        "best training accuracy (median)",
     )
     a2.plot(lengths, overlap, "s-", color="k")
     a2.set_ylim(0, 1.02)
@@ -120,8 +135,30 @@ def fig_early(
     plotting.label(
         a2,
         f"Top-{k} directions: early vs whole run",
-        "steps of training recorded",
+        "steps of training recorded, L",
         "energy fraction in the whole run's",
+    )
+    return fig
+
+
+def fig_displacement(runs: Mapping[str, pd.DataFrame], end_acc: float, D: int) -> Figure:
+    """Median best training accuracy against d (min-max band over seeds) for each table of
+    ``runs`` (name: runs), with the accuracy of the trajectory's end point."""
+    fig, ax = plt.subplots(figsize=(10, 6))
+    colors = [COLORS["random"], COLORS["lottery subspace"], "#7B3294", "#009E73"]
+    for (name, table), color, marker in zip(runs.items(), colors, "osD^", strict=False):
+        _median_band(ax, table, name, color, marker)
+    ax.axhline(
+        end_acc, color="k", ls=":", lw=1.5, label=f"θ_T, the trajectory's end ({end_acc:.3f})"
+    )
+    ax.set_xscale("log", base=2)
+    ax.set_ylim(0, 1.02)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=11)
+    plotting.label(
+        ax,
+        f"Is the lottery subspace just the displacement? (D = {D:,})",
+        "trainable dimensions d",
+        "best training accuracy (median, min–max)",
     )
     return fig
 

@@ -38,18 +38,21 @@ def lottery_bases(
     *,
     every: int = 5,
     lengths: Sequence[int] | None = None,
+    displacement: bool = True,
 ) -> dict[int, torch.Tensor]:
     """{L: (S, D, k) stack}: the top-k (k = min(d, L / every)) trajectory directions of the first
     L steps of ``settings`` with order seed s, for each s in ``seeds`` and each L in ``lengths``
-    (default [every * d]); one recorded run per seed serves every L."""
+    (default [every * d]); one recorded run per seed serves every L. ``displacement=False``: the
+    directions with the net displacement theta_L - theta_0 projected out (one fewer, k - 1)."""
     lengths = sorted(lengths or [every * d])
+    key = "basis" if checks.boolean(displacement, "displacement") else "basis_without_displacement"
     runs = [
         trajectory_directions(
             model, data, settings.replace(order_seed=s), d, every=every, lengths=lengths
         )
         for s in seeds
     ]
-    return {n: torch.stack([r["basis"][n] for r in runs]) for n in lengths}
+    return {n: torch.stack([r[key][n] for r in runs]) for n in lengths}
 
 
 def lottery_sweep(
@@ -65,17 +68,25 @@ def lottery_sweep(
     length: int | None = None,
     eval_every: int | None = None,
     progress: bool = True,
+    displacement: bool = True,
+    record: int | None = None,
 ) -> pd.DataFrame:
     """Subspace trainings at theta_0 in the lottery subspaces of ``trajectory`` (one per seed),
     built from its first ``length`` steps (default: the longest of ``lengths``, every * max(dims)
-    when not given); ``lengths`` are all the prefixes recorded (one cached run per seed)."""
-    lengths = sorted(lengths or [every * max(dims)])
+    when not given); ``lengths`` are all the prefixes recorded (one cached run per seed).
+    ``displacement=False`` trains in the same directions with the net displacement
+    theta_L - theta_0 projected out (from max(dims) + 1 recorded directions). ``record``: how
+    many directions each trajectory keeps (default: as many as ``dims`` needs); sweeps that pass
+    the same ``record`` and ``lengths`` share one cached recording per seed."""
+    n_dirs = max(dims) + (0 if checks.boolean(displacement, "displacement") else 1)
+    if record is not None:
+        n_dirs = checks.integer(record, "record", min=n_dirs)
+    lengths = sorted(lengths or [every * n_dirs])
     length = lengths[-1] if length is None else length
     if length not in lengths:
         raise ValueError(f"length {length} is not one of the recorded lengths {lengths}")
-    bases = lottery_bases(model, data, trajectory, seeds, max(dims), every=every, lengths=lengths)[
-        length
-    ]
+    bases = lottery_bases(model, data, trajectory, seeds, n_dirs, every=every, lengths=lengths,
+                          displacement=displacement)[length]  # fmt: skip
     if bases.shape[2] < max(dims):
         raise ValueError(
             f"the first {length} steps give {bases.shape[2]} directions (every "

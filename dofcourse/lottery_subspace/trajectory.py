@@ -79,7 +79,12 @@ def trajectory_directions(
     ``lengths``, default [every * d]), record every ``every``-th update, and return for each
     length L {"lengths": [...], "basis": {L: (D, d) float32, orthonormal columns},
     "singular_values": {L: (min(d, L / every),)}, "method": "dense" or "streaming",
-    "theta_end": theta after the longest length (D,)}. The model is not changed.
+    "theta": {L: theta_L (D,)}, "theta_end": theta after the longest length (D,)}. The model is
+    not changed.
+
+    "basis_without_displacement" {L: (D, min(d, L / every - 1))} holds the top directions of the
+    same updates with the net displacement theta_L - theta_0 projected out of every one: chapter
+    06 asks how much of a lottery subspace is that one line.
 
     ``method="auto"`` keeps the D x T update matrix when its float32 entries fit in
     ``max_bytes`` (exact SVD), else streams with rank ``rank`` (default d + d // 4 + 8).
@@ -102,9 +107,11 @@ def trajectory_directions(
         _check_budget(4 * D * (rank + block) * 3, f"a streaming SVD of rank {rank}", max_bytes)
 
     trained = copy.deepcopy(model)
-    state = {"prev": flatten(trained), "cols": [], "pending": []}
+    theta0 = flatten(trained)
+    state = {"prev": theta0, "cols": [], "pending": []}
     svd = StreamingSVD(rank)
-    out: dict = {"lengths": lengths, "basis": {}, "singular_values": {}, "method": method}
+    out: dict = {"lengths": lengths, "basis": {}, "singular_values": {}, "method": method,
+                 "basis_without_displacement": {}, "theta": {}}  # fmt: skip
 
     def finish(length: int) -> None:
         if method == "dense":
@@ -118,6 +125,15 @@ def trajectory_directions(
         k = min(d, s.numel())
         out["basis"][length] = u[:, :k].float().cpu()
         out["singular_values"][length] = s[:k].float().cpu()
+        out["theta"][length] = state["prev"].float().cpu()
+        # (I - g g^T) U has the left singular vectors of (I - g g^T) u diag(s): exact for the
+        # dense SVD, the rank-r summary's for the streaming one; g lies in span(U), so one
+        # direction fewer survives
+        g = (state["prev"] - theta0).double()
+        x = u * s
+        x = x - torch.outer(g, g @ x) / g.dot(g).clamp_min(1e-300)
+        v = torch.linalg.svd(x, full_matrices=False)[0]
+        out["basis_without_displacement"][length] = v[:, : min(d, s.numel() - 1)].float().cpu()
 
     def on_step(step: int, net: nn.Module) -> None:
         if step % every:
