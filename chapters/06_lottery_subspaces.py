@@ -22,17 +22,21 @@
 #    the update matrix fits, a streaming SVD when it does not);
 # 2. train any given basis, and any set of chosen weights, as a subspace through the same engine
 #    as random projections, and compare methods at matched $d$ by success probability;
-# 3. measure how early in training the good directions appear;
+# 3. measure how early in training the good directions appear, against where that early stretch
+#    of training itself got;
 # 4. compare subspaces by principal angles and energy fractions, against the random baseline,
-#    and relate the trajectory's directions to the Hessian's stiff ones (chapter 02).
+#    and relate the trajectory's directions to the Hessian's stiff ones (chapter 02);
+# 5. take a lottery subspace apart: how much of it is the one line from $\theta_0$ to the end of
+#    training, and what the other directions are worth on their own.
 #
 # **Prerequisites.** Chapter 02 (Hessian spectra, Lanczos), chapter 03 (training in a subspace,
 # the engine), chapter 05 (success probabilities, thresholds, burn-in; this chapter reuses its
 # grid and its functions).
 #
-# **Time:** quick ≈ 40 s, full ≈ 7 h (2-core CPU; full mode is meant for one GPU, where it should
-# take under 10 min — the CPU figure is extrapolated from timed chunks; after chapter 05 has run,
-# its cached random and burn-in runs are reused)
+# **Time:** quick ≈ 40 s, full ≈ 5 h (2-core CPU; full is an estimate, not a run: about 820
+# Conv-2 subspace trainings at 25–40 s of CPU time each, timed on chunks of 8 and 32 trainings,
+# 560 of them once chapter 05 has run and cached its random and burn-in runs; GPU time not
+# measured)
 
 # %%
 import copy
@@ -43,11 +47,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from dofcourse import config, data, exercises, hessian, models, phase, plotting
+from dofcourse import config, data, exercises, hessian, models, phase, plotting, train
 from dofcourse import lottery_subspace as lottery
 from dofcourse.device import get_device
 from dofcourse.lottery_subspace import figures
-from dofcourse.params import count, load_into
+from dofcourse.params import count, flatten, load_into
 from dofcourse.settings import TrainSettings
 
 plotting.use_style()
@@ -100,17 +104,23 @@ end = load_into(copy.deepcopy(model), traj["theta_end"].to(device))  # theta at 
 op = hessian.hessian_operator(end, (ds.x_train, ds.y_train), batch_size=4096)
 hess_vals, hess_vecs = hessian.lanczos_eigs(op, 30)
 share = np.cumsum(sv**2) / np.sum(sv**2)
+theta0 = flatten(model).cpu()
+displacement = traj["theta_end"] - theta0  # theta_T - theta_0
+cos_disp = float(traj["basis"][LENGTHS[-1]][:, 0] @ displacement / displacement.norm())
 print(
     f"SVD ({traj['method']}): the top direction carries {share[0]:.0%} of the motion, the "
-    f"top 10 {share[9]:.0%}, 90 % needs {int(np.searchsorted(share, 0.9)) + 1} of {len(sv)}"
+    f"top 10 {share[9]:.0%}, 90 % needs {int(np.searchsorted(share, 0.9)) + 1} of {len(sv)}; "
+    f"|cosine| of the top direction with theta_T - theta_0: {abs(cos_disp):.2f}"
 )
 fig = figures.fig_spectra(sv, hess_vals.cpu().numpy(), D)
 plotting.save(fig, "06_spectra")
 plt.show()
 
 # %% [markdown]
-# One direction carries most of the motion: with an uncentred SVD it is essentially the net
-# displacement $\theta_T - \theta_0$, the line from the start to where training went. The rest
+# One direction carries most of the motion: with an uncentred SVD it is close to the net
+# displacement $\theta_T - \theta_0$ (the cosine printed above), the line from the start to where
+# training went. Keep this in mind for what follows: section 5 asks how much of a lottery
+# subspace's power is that one line. The rest
 # falls off steeply, like the Hessian's outliers over its bulk: training moves in few directions.
 # (Section 4 shows these two spectra are related by more than their shape.)
 #
@@ -153,7 +163,7 @@ plt.show()
 runs = lottery.compare_methods(model, ds, SUBSPACE, DIMS, SEEDS, ordinary=ORDINARY,
                                burn_in=BURN_IN, pretrain_steps=PRETRAIN, every=EVERY,
                                lottery_dims=LOTTERY_DIMS, lengths=LENGTHS,
-                               eval_every=EVAL_EVERY, progress=False)  # fmt: skip
+                               eval_every=EVAL_EVERY, progress=True)  # fmt: skip
 EPS = 0.9
 th = phase.thresholds(runs, [EPS, 0.95, 0.98], by=("method",))
 print(th.pivot(index="method", columns="eps", values="d_star").round(1).to_string())
@@ -169,17 +179,22 @@ print(
     f"{d_at['random']:.0f} ({gain:.0f}x fewer), lottery ticket {d_at['lottery ticket']:.0f}"
 )
 assert gain >= 4, f"the lottery subspace should need >= 4x fewer dims than random, got {gain:.1f}"
-assert d_at["lottery ticket"] > d_at["lottery subspace"], "the ticket should need more than that"
-print("checks passed: lottery subspace far below random; the ticket needs more")
+assert d_at["lottery ticket"] >= 8 * d_at["lottery subspace"], "the ticket should need far more"
+assert d_at["lottery ticket"] >= d_at["random"] / 2, "the ticket should be no better than ~random"
+print("checks passed: lottery subspace far below random; the ticket about as random")
 
 # %% [markdown]
 # The lottery subspace reaches each target with one to a few directions where random subspaces
-# need a couple of hundred. Its first direction is the displacement $\theta_T - \theta_0$ of a run
-# that went on to fit the data, so a single free coordinate can slide $\theta_0$ towards where
-# that run ended: the subspace *contains* a path to a solution, which no random subspace of small
-# dimension does. The ticket of the same size does about as well as a random subspace: $d$
-# coordinate axes chosen by magnitude after 2 epochs hold no such path, and holding all other
-# weights at zero costs about as much as the magnitudes tell.
+# need a couple of hundred. But look at why. Its first direction is close to the displacement
+# $\theta_T - \theta_0$ of a run that went on to fit the data, so a single free coordinate can slide
+# $\theta_0$ towards where that run ended: the subspace *contains* a path to a solution, which no
+# random subspace of small dimension does. At $\epsilon = 0.9$ the line alone is enough ($d^* = 1$,
+# the smallest $d$ of the grid, so "1" here means "at most 1"). That is fair — the reference code
+# builds its lottery subspaces exactly so, from one training run of $5\,d_{\max}$ steps — but it is
+# a weaker statement than "training's directions are better": section 5 takes the line out and
+# looks at what is left. The ticket of the same size does about as well as a random subspace here: $d$
+# coordinate axes chosen by magnitude after 2 epochs hold no such path, and every weight outside
+# them is pinned at zero.
 #
 # Two more things the figure shows. Burn-in helps the random subspace (its anchor is better) at
 # 90 %, but far less than choosing the directions. And at the stricter targets the lottery
@@ -192,43 +207,81 @@ print("checks passed: lottery subspace far below random; the ticket needs more")
 # ## 3. Early against late: how soon the good directions appear
 #
 # The trajectory above is 640 steps long (quick mode). Build lottery subspaces from its first
-# 25, 50, 100, 200 steps instead (one recorded run per seed gives all of them) and measure their
-# thresholds, and how much of the whole run's top directions each prefix already holds.
+# 25, 50, 100, 200 steps instead (one recorded run per seed gives all of them) and train in them.
+# Compare each with the point that stretch of training reached, $\theta_L$: the lottery subspace
+# of the first $L$ steps passes near it — with all $L/5$ directions it contains it exactly — so
+# reaching $\theta_L$'s accuracy is no surprise. The question is what a *few* of its directions
+# reach, and whether they lead further than the $L$ steps went.
+#
+# **Think!** $\theta_{25}$, after 25 steps, is at about 91 % training accuracy. Will the best
+# 4-dimensional lottery subspace of those 25 steps, trained for 200 Adam steps, get well past
+# 91 %, or stop near it?
 
 # %%
 early = {
     n: lottery.lottery_sweep(model, ds, SUBSPACE, [d for d in LOTTERY_DIMS if d <= n // EVERY],
                              SEEDS, trajectory=ORDINARY, every=EVERY, lengths=LENGTHS, length=n,
-                             eval_every=EVAL_EVERY, progress=False)
+                             eval_every=EVAL_EVERY, record=LOTTERY_DIMS[-1], progress=True)
     for n in LENGTHS
 }  # fmt: skip
-EPS_EARLY = [0.9, 0.95]
-d_early = {e: [phase.thresholds(early[n], e, by=(), n_boot=None).d_star[0] for n in LENGTHS]
-           for e in EPS_EARLY}  # fmt: skip
+# the recorded runs themselves (cached by the sweeps), for the point theta_L each one reached
+recorded = [lottery.trajectory_directions(model, ds, ORDINARY.replace(order_seed=s),
+                                          LOTTERY_DIMS[-1], every=EVERY, lengths=LENGTHS)
+            for s in SEEDS]  # fmt: skip
+end_acc = [
+    float(np.median([train.evaluate(load_into(copy.deepcopy(model), r["theta"][n].to(device)),
+                                    ds.x_train, ds.y_train)[1] for r in recorded]))
+    for n in LENGTHS
+]  # fmt: skip
+SHOW_D = [1, 4, 16]
+lottery_acc = {
+    d: [early[n][early[n].d == d].best_train_acc.median() if d <= n // EVERY else np.nan
+        for n in LENGTHS]
+    for d in SHOW_D
+}  # fmt: skip
+random_runs = runs[runs.method == "random"].drop(columns="method")
+random_acc = {d: float(random_runs[random_runs.d == d].best_train_acc.median()) for d in (4, 128)}
 K = 8
 full_basis = traj["basis"][LENGTHS[-1]][:, :K]
 overlap = [lottery.energy_fraction(traj["basis"][n][:, :K], full_basis) for n in LENGTHS]
 print(
     pd.DataFrame(
         {
-            "steps recorded": LENGTHS,
-            **{f"d*({e})": d_early[e] for e in EPS_EARLY},
+            "steps recorded L": LENGTHS,
+            "acc(theta_L)": end_acc,
+            **{f"lottery d={d}": v for d, v in lottery_acc.items()},
             f"top-{K} overlap with the whole run": overlap,
         }
     )
-    .round(2)
+    .round(3)
     .to_string(index=False)
 )
-fig = figures.fig_early(LENGTHS, d_early, overlap, K, d_at["random"])
+print(f"random subspaces at theta_0, median best accuracy: d = 4: {random_acc[4]:.3f}, "
+      f"d = 128: {random_acc[128]:.3f}")  # fmt: skip
+fig = figures.fig_early(LENGTHS, end_acc, lottery_acc, {128: random_acc[128]}, overlap, K)
 plotting.save(fig, "06_early")
 plt.show()
 
+# %%
+for n, acc_n in zip(LENGTHS, end_acc, strict=True):
+    d_n = min(4, n // EVERY)
+    got = early[n][early[n].d == d_n].best_train_acc.median()
+    assert acc_n - 0.03 <= got <= acc_n + 0.05, (
+        f"L = {n}: the lottery subspace (d = {d_n}) should reach about what theta_L reached "
+        f"({acc_n:.3f}), got {got:.3f}"
+    )
+    assert got - random_acc[4] >= 0.3, f"L = {n}: d = {d_n} should beat random d = 4 by far"
+print("checks passed: from every stretch, 4 directions reach about what that stretch reached")
+
 # %% [markdown]
-# A few dozen steps of training already point out directions that beat random ones by two
-# orders of magnitude, and by a hundred steps the top directions of the early stretch are mostly
-# those of the whole run. The good directions are found early — the same observation that makes
-# burn-in work, taken much further: burn-in keeps the *point* reached early, the lottery subspace
-# keeps the *directions*.
+# The good directions do appear early: four directions from the first 25 steps already reach
+# about 91 % training accuracy, where four random directions stay near chance and even 128
+# random ones barely reach 90 %. By a hundred steps the top directions of the early stretch are mostly
+# those of the whole run (right). But a lottery subspace reaches about what its own stretch of
+# training reached, and not much more: it is a compact record of where training went — a
+# handful of coordinates that can retrace the trip — rather than a shortcut past it. The same
+# observation makes burn-in work (chapter 05); burn-in keeps the *point* reached early, the
+# lottery subspace the *directions* that lead to it.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. What the directions are: overlap with the Hessian's stiff directions
@@ -267,28 +320,103 @@ assert rnd[k10] < 5 * base[k10], "a random subspace should sit near the k/D base
 print(f"check passed: top-10 overlap {lot[k10]:.2f} vs random baseline {base[k10]:.4f}")
 
 # %% [markdown]
-# Half or more of the trajectory's top directions lie in the Hessian's top eigenspace, a hundred
-# times the random baseline: SGD's updates are dominated by the stiff directions, where the
-# gradient is large and the iterates oscillate (Gur-Ari, Roberts and Dyer 2018 found that
-# gradient descent happens in this tiny subspace). The exception is the top direction itself,
-# the displacement, which is almost orthogonal to them: the net progress is made along the
-# flat valley floor, the oscillation across the stiff walls. The lottery subspace holds both
-# kinds — the valley floor that leads to a solution and the walls that a random subspace must
-# first find its way around.
+# From $k = 5$ on, roughly half of the trajectory's top-$k$ directions lies in the Hessian's top-$k$
+# eigenspace, about a hundred times the random baseline: SGD's updates are dominated by the stiff
+# directions, where the gradient is large and the iterates oscillate (Gur-Ari, Roberts and Dyer
+# 2018 found that the gradient lies mostly in this tiny subspace). The exception is the top
+# direction, the displacement, almost orthogonal to them (the cosine printed; at $k = 2$ the
+# overlap is still at the baseline): the net progress is made along the flat valley floor, the
+# oscillation across the stiff walls. Which of the two kinds makes a lottery subspace good?
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 5. Explore: how many steps of training to record
+# ## 5. Is a lottery subspace more than one line?
+#
+# Take the line out. Project the net displacement $\theta_T - \theta_0$ out of every recorded
+# update, take the top directions of what remains (`lottery_sweep(..., displacement=False)`; the
+# recorded runs are reused from the cache) and train in them from $\theta_0$ as before. Beside
+# them: the full lottery subspace and random subspaces, at every $d$, by the median over the seeds
+# of the best training accuracy (the band spans the lowest to the highest seed).
+#
+# **Think!** Without the displacement, what is left are mostly the Hessian's stiff directions —
+# the ones SGD's updates are largest along. Will 8 of them train the network better than 8 random
+# directions? Will 64 of them reach 90 %?
+
+# %%
+rest_dims = [d for d in LOTTERY_DIMS if d < LOTTERY_DIMS[-1]] + [LOTTERY_DIMS[-1] - 1]
+rest = lottery.lottery_sweep(model, ds, SUBSPACE, rest_dims, SEEDS, trajectory=ORDINARY,
+                             every=EVERY, lengths=LENGTHS, eval_every=EVAL_EVERY,
+                             displacement=False, record=LOTTERY_DIMS[-1],
+                             progress=True)  # fmt: skip
+lottery_runs = runs[runs.method == "lottery subspace"].drop(columns="method")
+end_acc_T = train.evaluate(end, ds.x_train, ds.y_train)[1]
+compared = {
+    "random subspace": random_runs,
+    "lottery subspace": lottery_runs,
+    "lottery subspace without θ_T − θ_0": rest,
+}
+
+
+def median_acc(table: pd.DataFrame, d: int) -> float:
+    """Median over seeds of the best training accuracy at the largest dimension <= d."""
+    return float(table[table.d == table.d[table.d <= d].max()].best_train_acc.median())
+
+
+print("median best training accuracy (d = 128: 127 without the line)")
+print(
+    pd.DataFrame(
+        {name: [median_acc(t, d) for d in (2, 8, 64, 128)] for name, t in compared.items()},
+        index=["d = 2", "d = 8", "d = 64", "d = 128"],
+    )
+    .round(3)
+    .to_string()
+)
+d_rest = phase.thresholds(rest, EPS, by=(), n_boot=None).d_star[0]
+print(f"d*({EPS}): lottery subspace {d_at['lottery subspace']:.1f}, without the displacement "
+      f"{d_rest:.0f}" + (f" (not reached up to d = {max(rest_dims)})" if math.isinf(d_rest) else "")
+      + f", random {d_at['random']:.0f}")  # fmt: skip
+fig = figures.fig_displacement(compared, end_acc_T, D)
+plotting.save(fig, "06_displacement")
+plt.show()
+
+# %%
+gain8 = median_acc(rest, 8) - median_acc(random_runs, 8)
+assert gain8 >= 0.2, f"8 directions without the line should still beat 8 random ones: {gain8:.2f}"
+assert d_rest >= 16 * d_at["lottery subspace"], (
+    f"without the line, {EPS} should need far more directions: d* = {d_rest} vs "
+    f"{d_at['lottery subspace']}"
+)
+print(f"checks passed: without the line, 8 directions still beat random by {gain8:.2f}, but "
+      f"reaching {EPS} needs d* = {d_rest:.0f} instead of {d_at['lottery subspace']:.0f}")  # fmt: skip
+
+# %% [markdown]
+# Without the line the lottery subspace loses its power at the targets that matter: with 127 of
+# the remaining directions the median seed still stays just under 90 %, about where 128 random
+# directions are. What is left is not worthless: a handful of directions lift the network
+# to about 60 %, where as many random ones stay near chance — the stiff directions are where the
+# loss falls fastest at first — but then it stalls. Song, Ahn and Yun (2025) found the same for
+# ordinary training: projecting SGD's updates onto the top Hessian eigenspace, where most of the
+# gradient lies, stops the loss from falling; the progress is made in the flat bulk.
+#
+# So, at this size, a lottery subspace beats random ones because it contains the way from
+# $\theta_0$ to a trained network — mostly one straight line, along which the loss falls all the
+# way (Goodfellow, Vinyals and Saxe 2015 found such straight paths for many networks) — not
+# because the directions SGD moves along most are good ones to train in. The paper's point
+# stands: information from one training run finds subspaces far smaller than random ones, so a
+# random subspace's threshold says how many directions are needed *without* that information,
+# not how many are needed at all. But the information is, above all, *where training ended*.
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 6. Explore: how many steps of training to record
 #
 # Choose the length of the recorded trajectory and the target; the lottery subspace's $P(d)$
 # redraws beside the random subspace's. (Drawn once at the starting values without
 # interaction.)
 
 # %%
-random_runs = runs[runs.method == "random"].drop(columns="method")
 figures.explore_lengths(early, random_runs, D, eps=0.95, start=LENGTHS[2], name="06_explore")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 6. Exercises
+# ## 7. Exercises
 #
 # **Exercise 1 — principal angles by hand.** For orthonormal $A$ ($D \times a$) and $B$
 # ($D \times b$), the cosines of the principal angles are the singular values of $A^\top B$. Write
@@ -385,12 +513,15 @@ assert measured["sgd"] > measured["adam"], "SGD should not dip where Adam does"
 # ## What to remember
 #
 # * Training moves in few directions: the top few singular vectors of a trajectory's updates
-#   carry most of its motion, and the directions appear within the first few dozen steps.
+#   carry most of its motion, and they appear within the first few dozen steps.
 # * A subspace spanned by them — a lottery subspace — reaches a target with one or a few
 #   dimensions where a random subspace needs hundreds and a burn-in subspace somewhat fewer;
 #   a lottery ticket of the same size does no better than a random subspace here.
-# * Its top direction is the displacement along the flat valley floor; the next ones are the stiff
-#   directions of the Hessian, a hundred times more aligned with its top eigenspace than chance.
+# * Most of that is one line: the top direction is close to the displacement $\theta_T - \theta_0$.
+#   With it projected out, the rest (mostly the Hessian's stiff directions) gives a fast start and
+#   then stalls, no better than random directions at the targets that matter. A lottery subspace
+#   built from $L$ steps reaches about what those $L$ steps reached: a compact record of where
+#   training went, not a shortcut past it.
 # * Any basis and any set of weights can be trained as a subspace through the same engine (kinds
 #   `"basis"` and `"coordinates"`), which is what makes the comparison fair: same optimiser,
 #   same budget, same success criterion. The optimiser still matters — Adam's equal steps per
@@ -400,10 +531,15 @@ assert measured["sgd"] > measured["adam"], "SGD should not dip where Adam does"
 #
 # * B. W. Larsen, S. Fort, N. Becker, S. Ganguli. *How many degrees of freedom do we need to train
 #   deep networks: a loss landscape perspective.* ICLR 2022, §6 (lottery subspaces from the top
-#   principal directions of the trajectory, every 5th update over 5 d steps; comparison with random,
-#   burn-in subspaces and one-shot magnitude-pruned tickets; reference code `lottery_subspace.py`,
-#   `lottery_ticket.py` in ganguli-lab/degrees-of-freedom).
+#   principal directions of the trajectory, every 5th update over $5\,d_{\max}$ steps; comparison
+#   with random and burn-in subspaces and one-shot magnitude-pruned tickets; reference code
+#   `lottery_subspace.py`, `lottery_ticket.py` in ganguli-lab/degrees-of-freedom).
 # * G. Gur-Ari, D. A. Roberts, E. Dyer. Gradient descent happens in a tiny subspace. 2018.
+# * M. Song, K. Ahn, C. Yun. Does SGD really happen in tiny subspaces? ICLR 2025 (updates
+#   projected onto the top Hessian eigenspace stop reducing the loss).
+# * I. J. Goodfellow, O. Vinyals, A. M. Saxe. Qualitatively characterizing neural network
+#   optimization problems. ICLR 2015 (the loss along the straight line from the initialisation
+#   to a trained network).
 # * J. Frankle, M. Carbin. The lottery ticket hypothesis: finding sparse, trainable neural
 #   networks. ICLR 2019.
 # * M. Brand. Fast low-rank modifications of the thin singular value decomposition. *Linear
