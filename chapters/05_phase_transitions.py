@@ -405,7 +405,8 @@ print("checks passed: trained thresholds lie inside the kinematic bracket, near 
 # where $D - \delta$ says, and the jump is far narrower than the theorem's bracket — whose
 # constant $a_\eta$ is loose, as chapter 04 found for Gordon's. Lower targets shrink the sublevel
 # set, shrink $\delta$ and push the threshold right: the same trend as the network's $d^*(\epsilon)$.
-#
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### 6b. The network as a quadratic well: where the theory is a model
 #
 # Larsen et al. explain the network's thresholds with the same picture. To test it we need the

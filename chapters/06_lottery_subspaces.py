@@ -264,14 +264,15 @@ plt.show()
 
 # %%
 for n, acc_n in zip(LENGTHS, end_acc, strict=True):
-    d_n = min(4, n // EVERY)
+    d_n = max(d for d in LOTTERY_DIMS if d <= min(16, n // EVERY))  # a handful of directions
     got = early[n][early[n].d == d_n].best_train_acc.median()
     assert acc_n - 0.03 <= got <= acc_n + 0.05, (
         f"L = {n}: the lottery subspace (d = {d_n}) should reach about what theta_L reached "
         f"({acc_n:.3f}), got {got:.3f}"
     )
-    assert got - random_acc[4] >= 0.3, f"L = {n}: d = {d_n} should beat random d = 4 by far"
-print("checks passed: from every stretch, 4 directions reach about what that stretch reached")
+    rand_n = random_runs[random_runs.d == max(d_n, min(DIMS))].best_train_acc.median()
+    assert got - rand_n >= 0.3, f"L = {n}: d = {d_n} should beat as many random directions by far"
+print("checks passed: from every stretch, at most 16 directions reach about what it reached")
 
 # %% [markdown]
 # The good directions do appear early: four directions from the first 25 steps already reach
@@ -389,9 +390,9 @@ print(f"checks passed: without the line, 8 directions still beat random by {gain
       f"reaching {EPS} needs d* = {d_rest:.0f} instead of {d_at['lottery subspace']:.0f}")  # fmt: skip
 
 # %% [markdown]
-# Without the line the lottery subspace loses its power at the targets that matter: with 127 of
-# the remaining directions the median seed still stays just under 90 %, about where 128 random
-# directions are. What is left is not worthless: a handful of directions lift the network
+# Without the line the lottery subspace loses its power at the targets that matter: 127 of the
+# remaining directions get about as far as 128 random ones, near 90 %, and not every seed gets
+# there. What is left is not worthless: a handful of directions lift the network
 # to about 60 %, where as many random ones stay near chance — the stiff directions are where the
 # loss falls fastest at first — but then it stalls. Song, Ahn and Yun (2025) found the same for
 # ordinary training: projecting SGD's updates onto the top Hessian eigenspace, where most of the
