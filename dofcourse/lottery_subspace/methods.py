@@ -29,6 +29,11 @@ from dofcourse.settings import TrainSettings
 METHODS = ("random", "burn-in", "lottery subspace", "lottery ticket")
 
 
+def _check_settings(settings: TrainSettings, name: str = "settings") -> None:
+    if not isinstance(settings, TrainSettings):
+        raise TypeError(f"{name} must be a TrainSettings, got {type(settings).__name__}")
+
+
 def lottery_bases(
     model: nn.Module,
     data: train.Data,
@@ -44,7 +49,11 @@ def lottery_bases(
     L steps of ``settings`` with order seed s, for each s in ``seeds`` and each L in ``lengths``
     (default [every * d]); one recorded run per seed serves every L. ``displacement=False``: the
     directions with the net displacement theta_L - theta_0 projected out (one fewer, k - 1)."""
-    lengths = sorted(lengths or [every * d])
+    _check_settings(settings)
+    seeds = checks.seeds(seeds, "seeds")
+    d, every = checks.integer(d, "d", min=1), checks.integer(every, "every", min=1)
+    lengths = sorted(checks.integers([every * d] if lengths is None else lengths, "lengths",
+                                     min=every))  # fmt: skip
     key = "basis" if checks.boolean(displacement, "displacement") else "basis_without_displacement"
     runs = [
         trajectory_directions(
@@ -78,13 +87,26 @@ def lottery_sweep(
     theta_L - theta_0 projected out (from max(dims) + 1 recorded directions). ``record``: how
     many directions each trajectory keeps (default: as many as ``dims`` needs); sweeps that pass
     the same ``record`` and ``lengths`` share one cached recording per seed."""
-    n_dirs = max(dims) + (0 if checks.boolean(displacement, "displacement") else 1)
-    if record is not None:
-        n_dirs = checks.integer(record, "record", min=n_dirs)
-    lengths = sorted(lengths or [every * n_dirs])
-    length = lengths[-1] if length is None else length
+    _check_settings(settings)
+    _check_settings(trajectory, "trajectory")
+    dims = checks.integers(dims, "dims", min=1)
+    seeds = checks.seeds(seeds, "seeds")
+    every = checks.integer(every, "every", min=1)
+    need = max(dims) + (0 if checks.boolean(displacement, "displacement") else 1)
+    n_dirs = need if record is None else checks.integer(record, "record", min=need)
+    lengths = sorted(checks.integers([every * n_dirs] if lengths is None else lengths, "lengths",
+                                     min=every))  # fmt: skip
+    length = lengths[-1] if length is None else checks.integer(length, "length", min=1)
     if length not in lengths:
         raise ValueError(f"length {length} is not one of the recorded lengths {lengths}")
+    if length // every < need:
+        raise ValueError(
+            f"length {length} records {length // every} updates (every {every}-th step), fewer "
+            f"than d = {max(dims)}{'' if need == max(dims) else ' + 1 (one for the displacement)'}"
+            f" directions; record trajectories of at least {every * need} steps (lengths)"
+        )
+    if eval_every is not None:
+        eval_every = checks.integer(eval_every, "eval_every", min=1)
     bases = lottery_bases(model, data, trajectory, seeds, n_dirs, every=every, lengths=lengths,
                           displacement=displacement)[length]  # fmt: skip
     if bases.shape[2] < max(dims):
@@ -118,6 +140,10 @@ def ticket_sweep(
     progress: bool = True,
 ) -> pd.DataFrame:
     """Lottery tickets of every d in ``dims``: magnitude masks after ``pretrain`` (one per seed)."""
+    _check_settings(settings)
+    _check_settings(pretrain, "pretrain")
+    dims = checks.integers(dims, "dims", min=1)
+    seeds = checks.seeds(seeds, "seeds")
     rankings = torch.stack(
         [magnitude_ranking(model, data, pretrain.replace(order_seed=s)) for s in seeds]
     )
@@ -157,9 +183,14 @@ def compare_methods(
     (``pretrain_steps``; ``lengths``: the trajectory prefixes recorded, see :func:`lottery_sweep`).
     One row per run, columns ``method`` and those of ``subspace.sweep``."""
     dims = checks.integers(dims, "dims", min=1)
-    lottery_dims = dims if lottery_dims is None else checks.integers(lottery_dims, "lottery_dims")
-    if not isinstance(settings, TrainSettings) or not isinstance(ordinary, TrainSettings):
-        raise TypeError("settings and ordinary must be TrainSettings")
+    lottery_dims = (dims if lottery_dims is None
+                    else checks.integers(lottery_dims, "lottery_dims", min=1))  # fmt: skip
+    _check_settings(settings)
+    _check_settings(ordinary, "ordinary")
+    seeds = checks.seeds(seeds, "seeds")
+    burn_in = checks.integer(burn_in, "burn_in", min=0)
+    pretrain_steps = checks.integer(pretrain_steps, "pretrain_steps", min=1)
+    every = checks.integer(every, "every", min=1)
     if eval_every is not None:
         checks.integer(eval_every, "eval_every", min=1)
     grid = phase.phase_grid(

@@ -46,7 +46,10 @@ class StreamingSVD:
 
     def update(self, block: Tensor) -> None:
         """Append the columns of ``block`` (D, b)."""
-        x = block if self.u is None else torch.cat([self.u * self.s, block], dim=1)
+        block = checks.tensor(block, "block", ndim=2, floating=True)
+        if self.u is not None and block.shape[0] != self.u.shape[0]:
+            raise ValueError(f"block must have {self.u.shape[0]} rows, got {block.shape[0]}")
+        x = block if self.u is None else torch.cat([self.u * self.s, block.to(self.u)], dim=1)
         q, r = torch.linalg.qr(x)
         ur, sr, _ = torch.linalg.svd(r)
         k = min(self.rank, sr.numel())
@@ -89,9 +92,14 @@ def trajectory_directions(
     ``method="auto"`` keeps the D x T update matrix when its float32 entries fit in
     ``max_bytes`` (exact SVD), else streams with rank ``rank`` (default d + d // 4 + 8).
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if not isinstance(settings, TrainSettings):
+        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
     d = checks.integer(d, "d", min=1)
     every = checks.integer(every, "every", min=1)
-    lengths = sorted(set(checks.integers(lengths or [every * d], "lengths", min=every)))
+    lengths = [every * d] if lengths is None else lengths
+    lengths = sorted(set(checks.integers(lengths, "lengths", min=every)))
     if any(length % every for length in lengths):
         raise ValueError(f"lengths must be multiples of every={every}, got {lengths}")
     method = checks.choice(method, "method", METHODS)
@@ -99,6 +107,8 @@ def trajectory_directions(
     if d > D:
         raise ValueError(f"d = {d} exceeds the number of parameters D = {D}")
     rank = checks.integer(rank if rank is not None else d + d // 4 + 8, "rank", min=d)
+    block = checks.integer(block, "block", min=1)
+    max_bytes = checks.integer(max_bytes, "max_bytes", min=1)
     if method == "auto":
         method = "dense" if 4 * D * T <= max_bytes else "streaming"
     if method == "dense":
