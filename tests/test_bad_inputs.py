@@ -19,13 +19,19 @@ import torch
 
 from dofcourse import (
     config,
+    connectivity,
     data,
+    diet,
     ensemble,
     experiment,
     hessian,
+    lottery_subspace,
     models,
     params,
     projections,
+    pruning,
+    regimes,
+    sketching,
     subspace,
     train,
 )
@@ -698,6 +704,91 @@ REFUSED = {  # (error, text the message must hold, the call)
         lambda ds: train.train(mlp(ds), ds, {"steps": 1, "lr": 0.1}),
     ),
 }
+
+
+# chapters 05-09 and A1: a student's slips in the notebooks' own calls
+def _mask(ds, model):
+    start = pruning.initial_points(model, [0])
+    return start, torch.ones_like(start, dtype=torch.bool), pruning.prunable(model)
+
+
+def _leverage():
+    A, _ = sketching.spiked_system(40, 4, 1, seed=0)
+    return sketching.probabilities(A, "leverage")
+
+
+REFUSED.update({
+    "pruning fraction=1.5": (
+        ValueError,
+        r"fraction must be < 1.0, got 1.5",
+        lambda ds: pruning.magnitude_prune(*_mask(ds, mlp(ds)), fraction=1.5),
+    ),
+    'pruning fraction="0.2"': (
+        TypeError,
+        "fraction must be a number, got '0.2'",
+        lambda ds: pruning.lottery(mlp(ds), ds, QUICK, init_seeds=[0], rewind_step=1, levels=1,
+                                   fraction="0.2", progress=False),
+    ),
+    "rewind step beyond training": (
+        ValueError,
+        "rewind_step must be at most 1, got 2",
+        lambda ds: pruning.lottery(mlp(ds), ds, QUICK, init_seeds=[0], rewind_step=2, levels=1,
+                                   progress=False),
+    ),
+    "instability at a step beyond training": (
+        ValueError,
+        r"steps\[1\] must be at most 1, got 5",
+        lambda ds: connectivity.instability_vs_k(mlp(ds), ds, QUICK, init_seeds=[0],
+                                                 steps=[0, 5], progress=False),
+    ),
+    "EL2N from K=0 networks": (
+        ValueError,
+        "init_seeds must not be empty",
+        lambda ds: diet.el2n(mlp(ds), ds, QUICK, init_seeds=[], steps=1, progress=False),
+    ),
+    "EL2N with K=3 given as a number": (
+        TypeError,
+        r"init_seeds must be a sequence of integers, got 3 \(int\)",
+        lambda ds: diet.el2n(mlp(ds), ds, QUICK, init_seeds=3, steps=1, progress=False),
+    ),
+    "a subset larger than the data": (
+        ValueError,
+        "n must be at most 300, got 500",
+        lambda ds: diet.random_subset(len(ds.x_train), 500, seed=0),
+    ),
+    "the hardest 500 of 300 scores": (
+        ValueError,
+        "n must be at most 300, got 500",
+        lambda ds: diet.hardest(torch.rand(300), 500),
+    ),
+    "a negative alpha for the diagonal net": (
+        ValueError,
+        r"alphas\[1\] must be > 0.0, got -1.0",
+        lambda ds: regimes.train_diagonal(regimes.sparse_problem(5, 20, 2), [0.1, -1.0],
+                                          progress=False),
+    ),
+    "a diagonal-net alpha given as text": (
+        TypeError,
+        r"alphas\[0\] must be a number, got '0.1'",
+        lambda ds: regimes.alpha_sweep(5, 20, 2, ["0.1"], [0], progress=False),
+    ),
+    "leverage sampling with 0 rows": (
+        ValueError,
+        "n_samples must be at least 1, got 0",
+        lambda ds: sketching.draw_rows(_leverage(), 0),
+    ),
+    "a residual sweep from 0 rows": (
+        ValueError,
+        r"sample_sizes\[0\] must be at least 1, got 0",
+        lambda ds: sketching.residual_sweep(*sketching.spiked_system(40, 4, 1), [0, 10], [0]),
+    ),
+    "a trajectory shorter than d directions": (
+        ValueError,
+        "length 10 records 2 updates",
+        lambda ds: lottery_subspace.lottery_sweep(mlp(ds), ds, QUICK, [4], [0], every=5,
+                                                  trajectory=QUICK, lengths=[10], progress=False),
+    ),
+})  # fmt: skip
 
 
 @pytest.mark.parametrize("case", REFUSED)
