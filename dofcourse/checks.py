@@ -174,16 +174,23 @@ def labels(
     return y.to(device=device, dtype=torch.int64)
 
 
-def array(value: Any, name: str, *, ndim: int | Sequence[int] | None = None) -> np.ndarray:
+def array(
+    value: Any, name: str, *, ndim: int | Sequence[int] | None = None, finite: bool = True
+) -> np.ndarray:
     """``value`` (a NumPy array, a tensor, or a list of numbers) as a finite float64 NumPy array.
 
     For the NumPy/SciPy code of the course (linear programs, least squares, tensor
     decompositions, chapters 04, 09, A1). ``ndim`` is checked as in :func:`tensor`; integer and
-    boolean input is converted (a design matrix of 0/1 entries is a matrix), NaN and infinite
-    entries are refused.
+    boolean input is converted (a design matrix of 0/1 entries is a matrix), text is refused,
+    and so are NaN and infinite entries (``finite=False`` lets inf through: a threshold beyond its
+    grid is a sample).
     """
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().numpy()
+    if isinstance(value, str | bytes) or np.asarray(value).dtype.kind in "USO":
+        # np.asarray(["0.5"], float) would parse text silently: numbers only
+        if not (isinstance(value, np.ndarray | list | tuple) and _all_numbers(value)):
+            raise TypeError(f"{name} must be an array of numbers, got {_got(value)}")
     try:
         out = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as err:
@@ -195,6 +202,43 @@ def array(value: Any, name: str, *, ndim: int | Sequence[int] | None = None) -> 
                 f"{name} must have {' or '.join(map(str, allowed))} dimensions, "
                 f"got shape {out.shape}"
             )
-    if not np.all(np.isfinite(out)):
-        raise ValueError(f"{name} contains NaN or infinite values")
+    if np.isnan(out).any() or (finite and not np.all(np.isfinite(out))):
+        raise ValueError(f"{name} contains {'NaN or infinite' if finite else 'NaN'} values")
+    return out
+
+
+def _all_numbers(value: Any) -> bool:
+    """True when every leaf of a nested list/tuple/object array is a real number (not text)."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, list | tuple):
+        return all(_all_numbers(v) for v in value)
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | str)
+
+
+def reals(
+    values: Any,
+    name: str,
+    *,
+    min: float | None = None,  # noqa: A002
+    max: float | None = None,  # noqa: A002
+    open_min: bool = False,
+    open_max: bool = False,
+    scalar: bool = False,
+) -> list[float]:
+    """A non-empty sequence of numbers (a list, a NumPy array, a tensor), each checked as
+    :func:`real` and named by its index (``alphas[2] must be > 0``). With ``scalar=True`` one
+    number is accepted too, as a list of one (a single target ``eps=0.9``)."""
+    if scalar and isinstance(values, numbers.Real) and not isinstance(values, bool):
+        values = [values]
+    if isinstance(values, torch.Tensor | np.ndarray):
+        values = values.tolist()
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise TypeError(f"{name} must be a sequence of numbers, got {_got(values)}")
+    out = [
+        real(v, f"{name}[{i}]", min=min, max=max, open_min=open_min, open_max=open_max)
+        for i, v in enumerate(values)
+    ]
+    if not out:
+        raise ValueError(f"{name} must not be empty")
     return out

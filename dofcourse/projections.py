@@ -554,7 +554,9 @@ def member_bytes(kind: str, D: int, d: int, element_size: int = 4) -> int:
         return 8 * d + D * element_size + work
     if kind == "sparse":
         nnz = max(d, round(d * math.sqrt(D)))
-        return nnz * (16 + 3 * element_size) + work
+        # stored (two 64-bit indices and a value each) + the gathered products of a step's
+        # forward and backward pass (about four more values per non-zero)
+        return nnz * (16 + 7 * element_size) + work
     if kind == "fastfood":
         return 12 * L * element_size + 3 * 8 * L + work
     return work

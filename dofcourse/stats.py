@@ -118,12 +118,7 @@ def bootstrap(
     resamples draws n rows with replacement. Non-finite resampled values (a threshold beyond the
     grid is ``inf``) are kept, so an interval can honestly reach ``inf``.
     """
-    try:  # inf is a sample (a threshold beyond the grid); NaN is not
-        x = np.asarray(samples, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise TypeError(f"samples must be an array of numbers, got {samples!r:.60}") from err
-    if np.isnan(x).any():
-        raise ValueError("samples contains NaN")
+    x = checks.array(samples, "samples", finite=False)  # inf is a sample (beyond the grid)
     if x.ndim == 0 or x.shape[0] < 2:
         raise ValueError(f"bootstrap needs at least 2 rows of samples, got shape {x.shape}")
     if not callable(statistic):

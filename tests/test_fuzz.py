@@ -293,6 +293,7 @@ KINDS: dict[str, list[Bad]] = {
     "array": [
         Bad("tensor", lambda v, c: torch.as_tensor(v), convert=True),
         _const("str", "abc"),
+        _const("numbers as text", ["0.5", "1"]),
         Bad("nan", lambda v, c: np.full_like(np.asarray(v, dtype=float), np.nan)),
         Bad("extra axis", lambda v, c: np.asarray(v)[None, None]),
     ],
@@ -552,6 +553,9 @@ CASES.update({
     "checks.integers": case(checks.integers, lambda c: {"values": [1, 2], "name": "dims",
                                                         "min": 1},
                             values="ints", names={"values": ("dims",)}),
+    "checks.reals": case(checks.reals, lambda c: {"values": [0.5, 2.0], "name": "alphas",
+                                                  "min": 0.0},
+                         values="reals", names={"values": ("alphas",)}),
     "checks.tensor": case(checks.tensor, lambda c: {"value": torch.ones(2, 2), "name": "x",
                                                     "ndim": 2, "floating": True},
                           value="tensor", names={"value": ("x",)}),

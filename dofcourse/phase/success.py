@@ -56,14 +56,9 @@ def _column(metric: str) -> str:
 
 def _targets(eps: float | Sequence[float], name: str = "eps") -> list[float]:
     """One number, or a non-empty sequence of numbers, as a list of floats."""
-    if np.isscalar(eps):
-        return [checks.real(eps, name)]
-    if not isinstance(eps, Iterable) or isinstance(eps, bytes):
+    if isinstance(eps, str | bytes):
         raise TypeError(f"{name} must be a number or a sequence of numbers, got {eps!r:.60}")
-    out = [checks.real(e, f"{name}[{i}]") for i, e in enumerate(eps)]
-    if not out:
-        raise ValueError(f"{name} must not be empty")
-    return out
+    return checks.reals(eps, name, scalar=True)
 
 
 def check_successes(successes: np.ndarray, n_dims: int, min_seeds: int = 1) -> np.ndarray:

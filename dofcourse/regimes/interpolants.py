@@ -16,7 +16,6 @@ so the recovery error *is* the generalisation error here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -89,14 +88,7 @@ def check_problem(problem: object) -> SparseProblem:
 def _positives(values: object, name: str) -> list[float]:
     """A non-empty sequence of numbers > 0 (initial scales alpha, output scales kappa) as floats,
     each checked by name (``alphas[2] must be > 0``)."""
-    if hasattr(values, "tolist"):  # a NumPy array or a tensor
-        values = values.tolist()
-    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
-        raise TypeError(f"{name} must be a sequence of numbers > 0, got {values!r:.60}")
-    out = [checks.real(v, f"{name}[{i}]", min=0.0, open_min=True) for i, v in enumerate(values)]
-    if not out:
-        raise ValueError(f"{name} must not be empty")
-    return out
+    return checks.reals(values, name, min=0.0, open_min=True)
 
 
 def check_system(X: object, y: object) -> tuple[np.ndarray, np.ndarray]:
