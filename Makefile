@@ -36,7 +36,7 @@ lab-authors: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check dofcourse tests benchmarks tools
-	$(BIN)/pytest --nbval-lax --nbval-current-env --nbval-cell-timeout=900
+	$(BIN)/pytest -n auto --dist loadfile --nbval-lax --nbval-current-env --nbval-cell-timeout=900
 
 course: $(STAMP)
 	$(BIN)/python -m dofcourse.runner --mode $(or $(MODE),full) $(if $(ONLY),--only $(ONLY))

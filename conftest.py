@@ -9,5 +9,16 @@ import os
 import tempfile
 
 os.environ["DOFCOURSE_QUICK"] = "1"
+# `make test` runs one test worker per available CPU (pytest -n auto); each worker and each
+# chapter kernel then uses one thread, so the workers do not compete for the same cores.
+os.environ.setdefault("DOFCOURSE_THREADS", "1")
 os.environ.setdefault("DOFCOURSE_CACHE", tempfile.mkdtemp(prefix="dofcourse-test-cache-"))
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto``: the CPUs this process may use (affinity and the container's CPU quota, as the
+    course counts them), not the host's cores that a container may not get."""
+    from dofcourse.device import available_cpus
+
+    return available_cpus()

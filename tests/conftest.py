@@ -1,6 +1,7 @@
 """Shared test set-up: every test runs in quick mode with its own cache and figure folders."""
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -18,13 +19,32 @@ def pytest_configure(config):
     )
 
 
+def _stated_quick_seconds(path: Path) -> float:
+    """The quick-mode time a chapter's header states (0 if none): the slowest run first."""
+    from dofcourse import runner
+
+    source = path.with_suffix(".py")
+    stated = runner.parse_stated(source.read_text(encoding="utf-8")) if source.exists() else None
+    return stated.quick if stated and stated.quick else 0.0
+
+
 def pytest_collection_modifyitems(session, config, items):
-    """Tests marked after_chapters (student versions, the browser) run last: by then nbval's
-    kernels have filled the run's cache, so the chapters' cached experiments load at once."""
-    later = [item for item in items if item.get_closest_marker("after_chapters")]
-    if later:
-        moved = {id(item) for item in later}
-        items[:] = [item for item in items if id(item) not in moved] + later
+    """The order the test workers take files in (``pytest -n 2 --dist loadfile`` runs whole
+    files, in this order, on whichever worker is free):
+
+    1. the chapters (nbval), slowest first by the time each header states, so that the long ones
+       start at once and the short ones fill in;
+    2. the unit tests;
+    3. tests marked after_chapters (student versions, the browser): by then nbval's kernels have
+       filled the run's cache, so the chapters' cached experiments load at once.
+    """
+    chapters = [i for i in items if i.path.suffix == ".ipynb"]
+    later = [i for i in items if i.get_closest_marker("after_chapters")]
+    placed = {id(i) for i in chapters + later}
+    rest = [i for i in items if id(i) not in placed]
+    cost = {p: _stated_quick_seconds(p) for p in {i.path for i in chapters}}
+    chapters.sort(key=lambda i: -cost[i.path])  # stable: cells keep their order
+    items[:] = chapters + rest + later
 
 
 def pytest_terminal_summary(terminalreporter):
