@@ -27,6 +27,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.func import vmap
+from tqdm.auto import tqdm
 
 from dofcourse import checks, ensemble, experiment, train
 from dofcourse.params import Functional
@@ -199,15 +200,17 @@ def instability_vs_k(
     """Instability of the dense network rewound to each k in ``steps``: the copies train the
     remaining T - k steps (T = ``settings.steps``), from the same rewind points as
     ``pruning.lottery``. One row per (k, replica): ``barrier``, ``test_acc`` (mean of the
-    copies), and the curves ``alphas``, ``error``, ``loss`` (pairs, n)."""
+    copies), and the curves ``alphas``, ``error``, ``loss`` (pairs, n). ``progress``: one bar,
+    one step per k."""
     if not isinstance(settings, TrainSettings):
         raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
     ks = checks.integers(steps, "steps", min=0, max=settings.steps - 1)
     rows = []
-    for k in ks:
+    bar = tqdm(ks, desc=f"instability, lr={settings.lr:g}", disable=not progress)
+    for k in bar:
         start = start_points(model, data, settings, init_seeds, k)
         res = instability(model, data, settings.replace(steps=settings.steps - k), start,
-                          n_copies=n_copies, n_points=n_points, progress=progress)  # fmt: skip
+                          n_copies=n_copies, n_points=n_points, progress=False)  # fmt: skip
         for r in range(len(start)):
             rows.append({"k": k, "replica": r, "barrier": float(res["barrier"][r]),
                          "test_acc": float(res["test_acc"][r].mean()), "alphas": res["alphas"],
