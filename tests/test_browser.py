@@ -150,14 +150,29 @@ def _prompts(page) -> list[str]:
     )
 
 
+# Runs in the page before JupyterLab's own scripts: remembers whether a tqdm progress-bar widget
+# was ever added to the page, however briefly it stayed.
+_WATCH_PROGRESS_BARS = """
+window.__dofcourseProgressBars = false;
+new MutationObserver((records, observer) => {
+    if (document.querySelector(".widget-hprogress")) {
+        window.__dofcourseProgressBars = true;
+        observer.disconnect();
+    }
+}).observe(document, {childList: true, subtree: true});
+"""
+
+
 def _wait_until_done(page, lab: Lab, name: str) -> tuple[bool, float]:
     """Wait until no cell is queued or running ("[*]") and the kernel has been idle for a few
     seconds (after an error JupyterLab clears the queue); return whether a progress-bar widget
     showed meanwhile, and the seconds it took. The kernel's state alone is not enough: it
-    reads "idle" for moments between queued cells."""
+    reads "idle" for moments between queued cells. A bar may come and go between two polls
+    (quick-mode training takes well under a second), so the page itself records whether one
+    was ever added (`_WATCH_PROGRESS_BARS`)."""
     start, idle, bars = time.perf_counter(), 0, False
     while time.perf_counter() - start < RUN_TIMEOUT:
-        if not bars and page.locator(".widget-hprogress").count():
+        if not bars and page.evaluate("window.__dofcourseProgressBars === true"):
             bars = True
             try:  # the bar may close itself at any moment (leave=False)
                 page.locator(".widget-hprogress").first.scroll_into_view_if_needed(timeout=2000)
@@ -207,6 +222,7 @@ def _move_slider(page, panel) -> str:
 def test_chapter_runs_in_jupyterlab_with_working_widgets(path, lab, browser):
     name, stem = path.name, path.stem
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.add_init_script(_WATCH_PROGRESS_BARS)
     page_errors: list[str] = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
     try:
@@ -283,6 +299,7 @@ def test_rise_presents_a_chapter_as_slides_in_jupyterlab(lab, browser):
     reveal.js slideshow with live code (jupyterlab-rise)."""
     name = ch.FIRST.name
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.add_init_script(_WATCH_PROGRESS_BARS)
     page_errors: list[str] = []
     page.on("pageerror", lambda error: page_errors.append(str(error)))
     try:
