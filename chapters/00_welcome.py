@@ -22,7 +22,7 @@
 #
 # **Prerequisites.** Python and a first acquaintance with PyTorch (tensors, `nn.Module`, gradients).
 #
-# **Time:** quick ≈ 15 s, full ≈ 30 s (2-core CPU)
+# **Time:** quick ≈ 10 s, full ≈ 30 s (2-core CPU)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The map of the course

@@ -27,7 +27,7 @@
 #
 # **Prerequisites.** Chapter 00; gradients and Hessians; eigenvalues of symmetric matrices.
 #
-# **Time:** quick ≈ 30 s, full ≈ 1 min (2-core CPU)
+# **Time:** quick ≈ 20 s, full ≈ 1 min (2-core CPU)
 
 # %%
 import math

@@ -30,7 +30,7 @@
 # **Prerequisites.** Chapter 00 (the training loop); eigenvalues of symmetric matrices; the chain
 # rule for second derivatives.
 #
-# **Time:** quick ≈ 40 s, full ≈ 15 min (2-core CPU; full mode estimated from measured parts)
+# **Time:** quick ≈ 25 s, full ≈ 15 min (2-core CPU; full mode estimated from measured parts)
 
 # %%
 import math

@@ -28,7 +28,7 @@
 # **Prerequisites.** Chapter 00 (datasets, models, the training loop). Chapter 02's picture of a
 # landscape with few stiff and many flat directions explains *why* this works.
 #
-# **Time:** quick ≈ 1 min, full ≈ 1 h 15 min (2-core CPU, estimated from timed training steps;
+# **Time:** quick ≈ 45 s, full ≈ 1 h 15 min (2-core CPU, estimated from timed training steps;
 # half of it the dense projections of section 3)
 
 # %%

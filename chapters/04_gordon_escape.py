@@ -32,7 +32,7 @@
 # **Prerequisites.** Chapter 03 (random subspaces); linear algebra (projections, eigenvalues);
 # Gaussian random vectors. Chapter 02's Hessian spectra motivate section 5.
 #
-# **Time:** quick ≈ 20 s, full ≈ 2 min (2-core CPU)
+# **Time:** quick ≈ 10 s, full ≈ 2 min (2-core CPU)
 
 # %%
 import math

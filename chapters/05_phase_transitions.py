@@ -31,7 +31,7 @@
 # subspaces, the engine's sweeps), chapter 04 (Gaussian width, statistical dimension, the quadratic
 # well's sublevel cone).
 #
-# **Time:** quick ≈ 1 min, full ≈ 6 h (2-core CPU; full is an estimate, not a run: about 1,000
+# **Time:** quick ≈ 40 s, full ≈ 6 h (2-core CPU; full is an estimate, not a run: about 1,000
 # Conv-2 subspace trainings at 25–40 s of CPU time each, timed on chunks of 8 and 32 trainings;
 # GPU time not measured)
 

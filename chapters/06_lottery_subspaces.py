@@ -33,7 +33,7 @@
 # the engine), chapter 05 (success probabilities, thresholds, burn-in; this chapter reuses its
 # grid and its functions).
 #
-# **Time:** quick ≈ 40 s, full ≈ 5 h (2-core CPU; full is an estimate, not a run: about 820
+# **Time:** quick ≈ 20 s, full ≈ 5 h (2-core CPU; full is an estimate, not a run: about 820
 # Conv-2 subspace trainings at 25–40 s of CPU time each, timed on chunks of 8 and 32 trainings,
 # 560 of them once chapter 05 has run and cached its random and burn-in runs; GPU time not
 # measured)

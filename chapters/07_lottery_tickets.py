@@ -39,7 +39,7 @@
 # **Prerequisites.** Chapter 00 (the training engine), chapter 03 (a network as a point
 # $\theta\in\mathbb{R}^D$, training in a subspace); chapter 06's sparse-ticket baseline.
 #
-# **Time:** quick ≈ 2 min, full ≈ 10 min (2-core CPU quick; full meant for one GPU, not measured)
+# **Time:** quick ≈ 1.5 min, full: not measured yet (2-core CPU quick; full is meant for one GPU)
 
 # %%
 import time

@@ -31,7 +31,7 @@
 #
 # **Prerequisites.** Chapter 07 (IMP, rewinding, the error barrier and instability analysis).
 #
-# **Time:** quick ≈ 2 min, full ≈ 10 min (2-core CPU quick; full meant for one GPU, not measured)
+# **Time:** quick ≈ 2 min, full: not measured yet (2-core CPU quick; full is meant for one GPU)
 
 # %%
 import dataclasses

@@ -31,7 +31,8 @@ import nbformat
 TOLERANCE = 0.5  # a stated time is flagged when the measured one is off by more than 50 %
 _DURATION = r"(?:\d+(?:\.\d+)?\s*(?:h|min|s)\b\s*)+"
 TIME_LINE = re.compile(
-    rf"\*\*Time:\*\*\s*quick\s*[≈~]\s*(?P<quick>{_DURATION}),\s*full\s*[≈~]\s*(?P<full>{_DURATION})"
+    rf"\*\*Time:\*\*\s*quick\s*[≈~]\s*(?P<quick>{_DURATION}),\s*full"
+    rf"(?:\s*[≈~]\s*(?P<full>{_DURATION})|:\s*not measured)"
 )
 _UNIT = {"h": 3600.0, "min": 60.0, "s": 1.0}
 _MARK = "__dofcourse_measure__"
@@ -55,12 +56,13 @@ def parse_duration(text: str) -> float:
 
 @dataclass(frozen=True)
 class StatedTime:
-    """The run times a chapter's header states, in seconds."""
+    """The run times a chapter's header states, in seconds; ``full`` is None where the header
+    says "full: not measured" (a full-mode run then reports it as not stated)."""
 
     quick: float
-    full: float
+    full: float | None
 
-    def for_mode(self, mode: str) -> float:
+    def for_mode(self, mode: str) -> float | None:
         return self.quick if mode == "quick" else self.full
 
 
@@ -69,7 +71,8 @@ def parse_stated(text: str) -> StatedTime | None:
     match = TIME_LINE.search(text)
     if not match:
         return None
-    return StatedTime(parse_duration(match["quick"]), parse_duration(match["full"]))
+    full = parse_duration(match["full"]) if match["full"] else None
+    return StatedTime(parse_duration(match["quick"]), full)
 
 
 def stated_time(notebook) -> StatedTime | None:
@@ -120,7 +123,11 @@ def measure_chapter(path: Path, out_dir: Path | None, timeout: int) -> ChapterRu
     notebook.cells.append(nbformat.v4.new_code_cell(_MEASURE_CELL))
     start = time.perf_counter()
     NotebookClient(
-        notebook, timeout=timeout, resources={"metadata": {"path": str(path.parent)}}
+        notebook,
+        timeout=timeout,
+        resources={"metadata": {"path": str(path.parent)}},
+        # the kernel's start-up warning about local TCP would interleave with the table
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
     ).execute()
     seconds = time.perf_counter() - start
     measured = notebook.cells.pop()
@@ -154,6 +161,8 @@ def format_row(run: ChapterRun, mode: str) -> str:
     peak = f"{run.peak_bytes / 2**30:.2f} GB" if run.peak_bytes else "?"
     stated = run.stated.for_mode(mode) if run.stated else None
     line = f"{run.name:<28} {format_seconds(run.seconds):>9} {cpu:>9} {peak:>8} "
+    if stated is None and run.stated:
+        return line + f"{'-':>9} {'-':>7}  <- the header says 'not measured': state this time"
     if stated is None:
         return line + f"{'-':>9} {'-':>7}  <- no '**Time:** quick ≈ …, full ≈ …' line"
     line += f"{format_seconds(stated):>9} {off_by(run.seconds, stated):>+7.0%}"

@@ -25,6 +25,16 @@ def test_parse_the_header_line():
     assert found.for_mode("quick") == 40 and found.for_mode("full") == 360
 
 
+def test_a_full_time_not_yet_measured_is_read_as_none_and_flagged_in_full_mode():
+    stated = runner.parse_stated("**Time:** quick ≈ 1.5 min, full: not measured yet (a GPU)")
+    assert stated == runner.StatedTime(quick=90, full=None)
+    run = runner.ChapterRun("07_lottery_tickets", 600.0, 590.0, None, stated)
+    assert "not measured" in runner.format_row(run, "full")
+    assert runner.is_flagged(600.0, stated.for_mode("full"))
+    quick = runner.format_row(runner.ChapterRun("07", 100.0, 99.0, None, stated), "quick")
+    assert "+11%" in quick and "off by" not in quick and "not measured" not in quick
+
+
 @pytest.mark.parametrize(
     "text",
     [
