@@ -9,9 +9,10 @@ competitor on two cores the fair share is half the machine: the course's choice 
 within 2.5x of its unloaded time (exit 1 if it does not).
 
 Run: ``python benchmarks/bench_load.py [--chapter 03] [--competitors 1] [--no-compare]`` (or
-``make bench``). Measured on a 2-core machine that other work kept at load 4-6, chapter 03:
-one thread 79 s (62 s with a competitor), 37 s of CPU; one thread per core 12.3 min (19.1 min
-with a competitor), over 6 min of CPU, spent mostly waiting on the other thread.
+``make bench``). Measured on a quiet 2-core machine, chapter 03 with the course's one thread:
+40 s (38 s of CPU), 43 s with a competitor: 1.08x. On a 2-core machine that other work kept at
+load 4-6: one thread 79 s (62 s with a competitor), 37 s of CPU; one thread per core 12.3 min
+(19.1 min with a competitor), over 6 min of CPU, spent mostly waiting on the other thread.
 On a machine shared with other work the "quiet" runs are not quiet: the load average is printed
 with each run.
 """
@@ -76,10 +77,8 @@ def main() -> int:
     print(f"{path.stem}, quick mode; {cpus} CPUs available; {args.competitors} competitor(s)")
     print(f"{'threads':<22} {'load':>5} {'wall':>8} {'CPU':>8}   slow-down")
     results = {}
-    for label, threads in [
-        (f"{chosen} (course's choice)", chosen),
-        (f"{cpus} (one per core)", cpus),
-    ]:
+    variants = [(f"{chosen} (course's choice)", chosen), (f"{cpus} (one per core)", cpus)]
+    for label, threads in variants[:1] if args.no_compare else variants:
         for loaded in (False, True):
             load = os.getloadavg()[0]
             with competitors(args.competitors if loaded else 0):
