@@ -114,18 +114,7 @@ def lottery_sweep(
             f"the first {length} steps give {bases.shape[2]} directions (every "
             f"{every}-th update), fewer than d = {max(dims)}"
         )
-    table = subspace.sweep(
-        model,
-        data,
-        settings,
-        dims,
-        list(range(len(seeds))),
-        kind="basis",
-        basis=bases,
-        eval_every=eval_every,
-        progress=progress,
-    )
-    return table.assign(proj_seed=[list(seeds)[i] for i in table.proj_seed])
+    return _sweep_given(model, data, settings, dims, seeds, "basis", bases, eval_every, progress)
 
 
 def ticket_sweep(
@@ -147,17 +136,15 @@ def ticket_sweep(
     rankings = torch.stack(
         [magnitude_ranking(model, data, pretrain.replace(order_seed=s)) for s in seeds]
     )
-    table = subspace.sweep(
-        model,
-        data,
-        settings,
-        dims,
-        list(range(len(seeds))),
-        kind="coordinates",
-        basis=rankings,
-        eval_every=eval_every,
-        progress=progress,
-    )
+    return _sweep_given(model, data, settings, dims, seeds, "coordinates", rankings, eval_every,
+                        progress)  # fmt: skip
+
+
+def _sweep_given(model, data, settings, dims, seeds, kind, basis, eval_every, progress):
+    """``subspace.sweep`` over the per-seed bases (one row of ``basis`` per seed), the rows'
+    positions as its projection seeds, reported under the seeds they were built from."""
+    table = subspace.sweep(model, data, settings, dims, list(range(len(seeds))), kind=kind,
+                           basis=basis, eval_every=eval_every, progress=progress)  # fmt: skip
     return table.assign(proj_seed=[list(seeds)[i] for i in table.proj_seed])
 
 
