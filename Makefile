@@ -39,7 +39,7 @@ test: $(STAMP)
 	$(BIN)/pytest -n auto --dist loadfile --nbval-lax --nbval-current-env --nbval-cell-timeout=900
 
 course: $(STAMP)
-	$(BIN)/python -m dofcourse.runner --mode $(or $(MODE),full) $(if $(ONLY),--only $(ONLY))
+	$(BIN)/python -m dofcourse.runner --mode $(or $(MODE),full) $(if $(ONLY),--only $(ONLY)) $(if $(FRESH),--fresh)
 
 slides: $(STAMP)
 	$(BIN)/python -m dofcourse.slides --mode $(or $(MODE),quick) $(if $(ONLY),--only $(ONLY))

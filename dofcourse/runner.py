@@ -22,6 +22,7 @@ import json
 import os
 import re
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,12 +192,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="run only chapters starting with this prefix")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a header is flagged")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="use an empty temporary cache, so that every result is computed (to time chapters)",
+    )
     args = parser.parse_args(argv)
+    if args.fresh:
+        os.environ["DOFCOURSE_CACHE"] = tempfile.mkdtemp(prefix="dofcourse-fresh-cache-")
     mode = args.mode or ("quick" if args.quick else "full")
     out = args.out or Path("build/course" if mode == "full" else "build/course-quick")
     os.environ["DOFCOURSE_QUICK"] = "1" if mode == "quick" else "0"
     paths = sorted(args.chapters.glob(f"{args.only}*.ipynb"))
     print(f"{len(paths)} chapters in {mode} mode; {machine_line()}", flush=True)
+    from dofcourse import config
+
+    if args.fresh:
+        print("an empty cache: every result is computed", flush=True)
+    else:
+        print(f"results already in {config.cache_dir()} are read, not computed (--fresh, or "
+              "FRESH=1 for make, starts from an empty cache)", flush=True)  # fmt: skip
     print(HEADER, flush=True)
     runs = []
     for path in paths:

@@ -1,5 +1,7 @@
 """The course runner: the chapters' stated run times are parsed, compared and flagged."""
 
+import os
+
 import nbformat
 import pytest
 
@@ -119,3 +121,13 @@ def test_main_prints_the_table_and_strict_fails_on_a_flagged_header(tmp_path, ca
     assert "1 chapters in quick mode" in out and "CPUs available" in out
     assert "01_slow_header" in out and "60.0 min" in out and "header(s) to correct" in out
     assert runner.main([*args, "--strict"]) == 1
+
+
+def test_fresh_runs_every_chapter_on_an_empty_cache(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("DOFCOURSE_CACHE", str(tmp_path / "warm"))
+    assert runner.main(["--chapters", str(tmp_path), "--mode", "quick", "--fresh"]) == 0
+    fresh = os.environ["DOFCOURSE_CACHE"]
+    assert fresh != str(tmp_path / "warm") and not os.listdir(fresh)
+    assert "empty cache" in capsys.readouterr().out
+    runner.main(["--chapters", str(tmp_path), "--mode", "quick"])
+    assert "are read, not computed" in capsys.readouterr().out
