@@ -41,7 +41,7 @@ import torch
 from IPython.display import display
 from matplotlib.ticker import MaxNLocator
 
-from dofcourse import config, data, exercises, models, plotting
+from dofcourse import config, data, exercises, models, params, plotting
 from dofcourse import hessian as hs
 from dofcourse.settings import TrainSettings
 
@@ -390,7 +390,7 @@ print(f"check passed: D grew {dims[-1] / dims[0]:.0f}-fold, the near-zero count 
 ds_s, runs_s = trained(10, (16,), seeds=SEEDS[:1])
 model_s = hs.classifier(ds_s, (16,), runs_s[0]["theta"])
 parts = hs.gauss_newton_parts(model_s, ds_s, steps=LANCZOS_STEPS)
-print(f"D = {models.count_params(model_s):,}; top 12 of H:", " ".join(f"{v:.3g}" for v in parts["H"][:12].tolist()))
+print(f"D = {params.count(model_s):,}; top 12 of H:", " ".join(f"{v:.3g}" for v in parts["H"][:12].tolist()))
 print("                 of G:", " ".join(f"{v:.3g}" for v in parts["G"][:12].tolist()))
 print(f"R: largest {float(parts['R'][0]):.3g}, smallest {float(parts['R'][-1]):.3g}")
 
@@ -403,7 +403,7 @@ ax.semilogy(i20, -parts["R"].flip(0)[:K_TOP], "^", ms=6, label="R (residual): |m
 ax.legend(loc="upper right", fontsize=11)
 ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 plotting.label(ax, f"H = G + R on a {ds_s.input_shape[1] * ds_s.input_shape[2]}-16-10 MLP "
-               f"(D = {models.count_params(model_s):,})", "index i (largest first)", "|eigenvalue| (log scale)")
+               f"(D = {params.count(model_s):,})", "index i (largest first)", "|eigenvalue| (log scale)")
 plotting.save(fig, "ch02_gauss_newton")
 plt.show()
 

@@ -10,24 +10,14 @@ layer of width 0, a float width, a one-class output): one error that names the a
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 import torch
 from torch import nn
 
-from dofcourse import checks, params
+from dofcourse import checks
 
 Shape = tuple[int, int, int]
-
-
-def count_params(model: nn.Module, trainable_only: bool = True) -> int:
-    """Deprecated: use ``dofcourse.params.count(model)`` (the course's one parameter count)."""
-    warnings.warn("models.count_params is deprecated: use dofcourse.params.count",
-                  DeprecationWarning, stacklevel=2)  # fmt: skip
-    if trainable_only:
-        return params.count(model)
-    return sum(p.numel() for p in model.parameters())
 
 
 def _check(input_shape: Sequence[int], n_classes: int) -> Shape:

@@ -645,8 +645,6 @@ CASES.update({
     "models.resnet_small": case(models.resnet_small, lambda c: {
         "input_shape": (1, 8, 8), "n_classes": 10, "width": 2},
         input_shape="ints", n_classes="count", width="count"),
-    "models.count_params": case(models.count_params, lambda c: {"model": c.model()},
-                                model="model", skip={"model": ("28x28 model",)}),
     "projections.make_projection": case(projections.make_projection, lambda c: {
         "kind": "fastfood", "D": 20, "d": 3, "seed": 0, "device": "cpu",
         "dtype": torch.float32, "max_bytes": 2**20},

@@ -31,15 +31,6 @@ def test_resnet_count_does_not_depend_on_image_size_but_conv2_does():
     assert res[0] == res[1] and conv[1] > 5 * conv[0]
 
 
-def test_count_params_is_deprecated_but_still_counts():
-    model = models.mlp((1, 2, 2), 2, hidden=(3,))
-    model[1].weight.requires_grad_(False)
-    with pytest.warns(DeprecationWarning, match="params.count"):
-        assert models.count_params(model) == params.count(model) == 3 + 8
-    with pytest.warns(DeprecationWarning):
-        assert models.count_params(model, trainable_only=False) == 12 + 3 + 8
-
-
 @pytest.mark.parametrize(
     ("build", "kwargs", "error", "name"),
     [
