@@ -49,7 +49,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from dofcourse import config, connectivity, data, exercises, models, params, plotting, pruning
+from dofcourse import config, connectivity, data, exercises, params, plotting, pruning
 from dofcourse.device import get_device
 from dofcourse.settings import TrainSettings
 
@@ -66,12 +66,7 @@ t_start, cpu_start = time.perf_counter(), time.process_time()
 # levels otherwise.
 
 # %%
-DATASET = config.size(full="cifar10", quick="mnist_subset")
-try:
-    ds = data.load(DATASET, device=device)
-except data.DatasetError as err:
-    print(f"{DATASET} is not available ({err}); using the MNIST subset")
-    ds = data.load("mnist_subset", device=device)
+ds = data.load_or(config.size(full="cifar10", quick="mnist_subset"), "mnist_subset", device=device)
 ON_CIFAR = ds.name.startswith("cifar")
 SEEDS = list(range(config.size(full=5, quick=3)))  # replicas: their own init and batch order
 LEVELS = config.size(full=16, quick=14)  # 0.8**14 = 4.4 % of the weights remain
@@ -85,14 +80,7 @@ K_MAIN = K_IMP[1]  # the rewound run of section 2
 CONTROL_LEVELS = [3, 7, 11, LEVELS]  # 51 %, 21 %, 8.6 % and the last level's weights remain
 
 
-def make_model():
-    torch.manual_seed(0)
-    if ON_CIFAR:
-        return models.conv2(ds.input_shape, ds.n_classes).to(device)
-    return models.mlp(ds.input_shape, ds.n_classes, hidden=(300, 100)).to(device)
-
-
-model = make_model()
+model = pruning.network(ds)  # theta_0: Conv-2 on CIFAR-10, LeNet-300-100 on MNIST
 settings = TrainSettings(steps=STEPS, lr=LR, momentum=0.9, batch_size=BATCH)
 print(ds, f"\nD = {params.count(model):,}; {STEPS} steps of batch {BATCH} "
       f"({STEPS * BATCH / len(ds.y_train):.1f} epochs) per training")  # fmt: skip

@@ -43,7 +43,7 @@ import torch
 from scipy import stats as st
 from tqdm.auto import tqdm
 
-from dofcourse import config, connectivity, data, diet, exercises, models, params, plotting, pruning
+from dofcourse import config, connectivity, data, diet, exercises, params, plotting, pruning
 from dofcourse.device import get_device
 from dofcourse.settings import TrainSettings
 
@@ -58,12 +58,7 @@ t_start, cpu_start = time.perf_counter(), time.process_time()
 # subset with more replicas, steps and levels otherwise.
 
 # %%
-DATASET = config.size(full="cifar10", quick="mnist_subset")
-try:
-    ds = data.load(DATASET, device=device)
-except data.DatasetError as err:
-    print(f"{DATASET} is not available ({err}); using the MNIST subset")
-    ds = data.load("mnist_subset", device=device)
+ds = data.load_or(config.size(full="cifar10", quick="mnist_subset"), "mnist_subset", device=device)
 ON_CIFAR = ds.name.startswith("cifar")
 N = len(ds.y_train)
 SEEDS = list(range(config.size(full=5, quick=3)))
@@ -83,14 +78,7 @@ SPARSE = 3 * STEPS // 10  # sparse training steps per IMP level (60 in quick mod
 LEVELS = config.size(full=16, quick=14)  # 0.8**14 = 4.4 % of the weights remain
 
 
-def make_model():
-    torch.manual_seed(0)
-    if ON_CIFAR:
-        return models.conv2(ds.input_shape, ds.n_classes).to(device)
-    return models.mlp(ds.input_shape, ds.n_classes, hidden=(300, 100)).to(device)
-
-
-model = make_model()
+model = pruning.network(ds)  # theta_0: Conv-2 on CIFAR-10, LeNet-300-100 on MNIST
 settings = TrainSettings(steps=STEPS, lr=LR, momentum=0.9, batch_size=BATCH)
 score_seeds = [100 + i for i in range(K_NETS)]  # K networks for the scores
 other_seeds = [200 + i for i in range(K_NETS)]  # an independent second set

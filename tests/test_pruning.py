@@ -213,3 +213,33 @@ def test_controls_use_the_mask_counts_and_fresh_inits(ds):
         pruning.controls(m, ds, settings, run, levels=[1], reinit_seeds=[10])
     with pytest.raises(ValueError, match="steps"):
         pruning.controls(m, ds, settings.replace(steps=9), run, levels=[1], reinit_seeds=[1, 2])
+
+
+def test_the_chapters_network_is_lenet_on_mnist_and_conv2_on_cifar():
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.rand(20, 1, 28, 28, generator=g).numpy(), np.arange(20) % 10
+    mnist = data.from_arrays("mnist_subset", x, y, x[:4], y[:4])
+    a, b = pruning.network(mnist), pruning.network(mnist)
+    assert [m.out_features for m in a if isinstance(m, torch.nn.Linear)] == [300, 100, 10]
+    assert torch.equal(params.flatten(a), params.flatten(b))  # the same theta_0 every time
+    xc = torch.rand(4, 3, 32, 32, generator=g).numpy()
+    cifar = data.from_arrays("cifar10", xc, y[:4], xc, y[:4])
+    conv = pruning.network(cifar)
+    assert params.count(conv) == params.count(models.conv2((3, 32, 32), 10))
+    with pytest.raises(TypeError, match="Dataset"):
+        pruning.network((x, y))
+
+
+def test_load_or_falls_back_and_says_why(monkeypatch, capsys):
+    from dofcourse.data import catalog
+
+    def offline(name):
+        raise data.DatasetError("offline")
+
+    monkeypatch.setattr(catalog, "fetch", offline)
+    ds = data.load_or("cifar10", "digits", device="cpu")
+    assert ds.name == "digits" and "cifar10 is not available (offline)" in capsys.readouterr().out
+    assert data.load_or("digits", "mnist_subset", device="cpu").name == "digits"
+    for bad in ({"name": "cifar", "fallback": "digits"}, {"name": "digits", "fallback": "x"}):
+        with pytest.raises(data.DatasetError, match="unknown"):
+            data.load_or(**bad, device="cpu")

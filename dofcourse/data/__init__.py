@@ -11,13 +11,13 @@ packages. One idea per module:
 * ``sources``: mirrors and published checksums of MNIST, Fashion-MNIST, CIFAR-10 (``SOURCES``);
 * ``download``: checksummed, atomic downloads into ``data/<name>/`` (:func:`fetch`);
 * ``formats``: IDX files (:func:`read_idx`) and CIFAR-10's pickled batches;
-* ``catalog``: the names (``NAMES``) and :func:`load`.
+* ``catalog``: the names (``NAMES``), :func:`load` and :func:`load_or` (with a fallback).
 
 Seeds are named by what they seed: ``split_seed`` shuffles the train/test split of an embedded
 dataset, ``sample_seed`` chooses the examples of ``Dataset.subsample``. Taught in chapter 00.
 """
 
-from dofcourse.data.catalog import DOWNLOADED, EMBEDDED, NAMES, load
+from dofcourse.data.catalog import DOWNLOADED, EMBEDDED, NAMES, load, load_or
 from dofcourse.data.dataset import Dataset, DatasetError, from_arrays
 from dofcourse.data.download import fetch
 from dofcourse.data.formats import read_idx
@@ -35,5 +35,6 @@ __all__ = [
     "fetch",
     "from_arrays",
     "load",
+    "load_or",
     "read_idx",
 ]

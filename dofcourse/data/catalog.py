@@ -58,8 +58,25 @@ def load(
     return from_arrays(name, *arrays).to(target)
 
 
+def load_or(name: str, fallback: str, *, device: torch.device | str | None = None) -> Dataset:
+    """Dataset ``name``, or ``fallback`` where ``name`` cannot be loaded (a download not made, no
+    network): chapters 07 and 08 in full mode take CIFAR-10 when it has been fetched and the
+    embedded MNIST subset otherwise. Prints which one it took and why; an unknown name of
+    either is still an error. Chapter 07.
+    """
+    if fallback not in NAMES:
+        raise DatasetError(f"unknown fallback={fallback!r}; choose one of {', '.join(NAMES)}")
+    if name not in NAMES:
+        raise DatasetError(f"unknown dataset name={name!r}; choose one of {', '.join(NAMES)}")
+    try:
+        return load(name, device=device)
+    except DatasetError as err:
+        print(f"{name} is not available ({err}); using {fallback}")
+        return load(fallback, device=device)
+
+
 def _check_device(device: torch.device | str) -> torch.device:
     return _device.resolve(device, "device")
 
 
-__all__ = ["DOWNLOADED", "EMBEDDED", "NAMES", "DatasetError", "load"]
+__all__ = ["DOWNLOADED", "EMBEDDED", "NAMES", "DatasetError", "load", "load_or"]

@@ -5,9 +5,9 @@ One idea per module:
 * ``masks``: which weights may be pruned (:func:`prunable`), one level of global magnitude
   pruning (:func:`magnitude_prune`), a random mask with the same per-layer sparsity
   (:func:`random_like`), :func:`density`;
-* ``rewind``: replicas' initialisations (:func:`initial_points`), rewind points theta_k
-  (:func:`rewind_points`, :func:`start_points`) and the one trainer of (sparse) members
-  (:func:`fit`);
+* ``rewind``: the chapters' network (:func:`network`), replicas' initialisations
+  (:func:`initial_points`), rewind points theta_k (:func:`rewind_points`, :func:`start_points`)
+  and the one trainer of (sparse) members (:func:`fit`);
 * ``imp``: one cached IMP level (:func:`imp_level`), a whole run (:func:`imp`, :func:`lottery`)
   as an :class:`ImpRun`;
 * ``controls``: random-pruning and random-reinitialisation controls (:func:`controls`) and
@@ -28,6 +28,7 @@ from dofcourse.pruning.rewind import (
     check_start,
     fit,
     initial_points,
+    network,
     replica_seeds,
     rewind_points,
     start_points,
@@ -41,6 +42,7 @@ __all__ = [
     "imp",
     "imp_level",
     "initial_points",
+    "network",
     "layer_index",
     "lottery",
     "magnitude_prune",

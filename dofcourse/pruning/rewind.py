@@ -18,10 +18,25 @@ from collections.abc import Iterable, Sequence
 import torch
 from torch import Tensor, nn
 
-from dofcourse import checks, ensemble, experiment, train
+from dofcourse import checks, ensemble, experiment, models, train
+from dofcourse.data import Dataset
 from dofcourse.params import Functional, flatten
 from dofcourse.settings import TrainSettings
 from dofcourse.train import History
+
+
+def network(data: Dataset) -> nn.Module:
+    """The dense network theta_0 of chapters 07 and 08, on ``data``'s device: Conv-2 on CIFAR-10
+    (Frankle & Carbin's small convolutional network), LeNet-300-100 (784-300-100-10, their fully
+    connected one) on anything else; initialised after ``torch.manual_seed(0)``. Chapter 07."""
+    if not isinstance(data, Dataset):
+        raise TypeError(f"data must be a dofcourse Dataset, got {type(data).__name__}")
+    torch.manual_seed(0)
+    if data.name.startswith("cifar"):
+        net = models.conv2(data.input_shape, data.n_classes)
+    else:
+        net = models.mlp(data.input_shape, data.n_classes, hidden=(300, 100))
+    return net.to(data.device)
 
 
 def initial_points(model: nn.Module, init_seeds: Sequence[int]) -> Tensor:
