@@ -27,6 +27,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -163,6 +164,22 @@ new MutationObserver((records, observer) => {
 """
 
 
+def _new_page(browser) -> tuple[Any, list[str]]:
+    """A page the size of a laptop screen that records progress bars and collects the page's
+    JavaScript errors (the list is filled while the page lives)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.add_init_script(_WATCH_PROGRESS_BARS)
+    page_errors: list[str] = []
+    page.on("pageerror", lambda error: page_errors.append(str(error)))
+    return page, page_errors
+
+
+def _open(page, lab: Lab, name: str) -> None:
+    """Open notebook ``name`` in a fresh workspace and wait until its cells are drawn."""
+    page.goto(lab.url(f"/lab/tree/{name}?reset"))
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=180_000)
+
+
 def _wait_until_done(page, lab: Lab, name: str) -> tuple[bool, float]:
     """Wait until no cell is queued or running ("[*]") and the kernel has been idle for a few
     seconds (after an error JupyterLab clears the queue); return whether a progress-bar widget
@@ -221,13 +238,9 @@ def _move_slider(page, panel) -> str:
 @pytest.mark.parametrize("path", ch.browser_chapters(), ids=lambda p: p.stem)
 def test_chapter_runs_in_jupyterlab_with_working_widgets(path, lab, browser):
     name, stem = path.name, path.stem
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.add_init_script(_WATCH_PROGRESS_BARS)
-    page_errors: list[str] = []
-    page.on("pageerror", lambda error: page_errors.append(str(error)))
+    page, page_errors = _new_page(browser)
     try:
-        page.goto(lab.url(f"/lab/tree/{name}?reset"))
-        page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=180_000)
+        _open(page, lab, name)
         start = time.perf_counter()
         while lab.kernel_state(name) != "idle" and time.perf_counter() - start < 180:
             page.wait_for_timeout(500)
@@ -298,13 +311,9 @@ def test_rise_presents_a_chapter_as_slides_in_jupyterlab(lab, browser):
     """The lecturer's way: the RISE button of the notebook's toolbar shows the chapter as a
     reveal.js slideshow with live code (jupyterlab-rise)."""
     name = ch.FIRST.name
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.add_init_script(_WATCH_PROGRESS_BARS)
-    page_errors: list[str] = []
-    page.on("pageerror", lambda error: page_errors.append(str(error)))
+    page, page_errors = _new_page(browser)
     try:
-        page.goto(lab.url(f"/lab/tree/{name}?reset"))
-        page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=180_000)
+        _open(page, lab, name)
         page.locator('.jp-NotebookPanel-toolbar [data-command="RISE:preview"]').first.click()
         deadline = time.perf_counter() + 120
         while time.perf_counter() < deadline:
