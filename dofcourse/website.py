@@ -13,9 +13,7 @@ every ``#anchor`` must be in its page, and no page may load anything from anothe
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -149,18 +147,10 @@ def build(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--chapters", type=Path, default=ROOT / "chapters")
-    parser.add_argument("--out", type=Path, default=ROOT / "build" / "site")
+    parser = slides.build_parser(__doc__.splitlines()[0], ROOT / "build" / "site")
     parser.add_argument("--src", type=Path, default=ROOT / "build" / "site-src")
-    parser.add_argument("--mode", choices=["quick", "full"], default="quick")
-    parser.add_argument("--executed", type=Path, help="default build/course[-quick]/")
-    parser.add_argument("--only", default="", help="only chapters starting with this prefix")
-    parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell")
-    args = parser.parse_args(argv)
-    os.environ["DOFCOURSE_QUICK"] = "1" if args.mode == "quick" else "0"
-    course = "course" if args.mode == "full" else "course-quick"
-    executed = args.executed or ROOT / "build" / course
+    args = slides.parse_build_args(parser, argv)
+    executed = args.executed
     start = time.perf_counter()
     warnings = build(args.chapters, args.out, executed, args.src, args.only, args.timeout)
     for warning in warnings:
