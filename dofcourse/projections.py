@@ -47,6 +47,7 @@ computation; member e uses only the first d_e entries of its row of Z (``mask`` 
 from __future__ import annotations
 
 import math
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
@@ -88,37 +89,38 @@ def _hadamard(m: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
     return _HADAMARD[key]
 
 
-def fwht(x: torch.Tensor, block: int = 32) -> torch.Tensor:
+def fwht(x: torch.Tensor, block: int | None = None) -> torch.Tensor:
     """Unnormalised fast Walsh-Hadamard transform H x along the last axis (length L = 2^k).
 
-    Uses H_L = H_a (x) H_b (x) ... (Sylvester matrices are Kronecker powers of H_2): the last axis
-    is viewed as a grid of a few small axes of balanced sizes <= ``block`` (a power of two), and
-    a dense Hadamard matrix is applied along each by a matrix product (the innermost as one GEMM).
-    That is O(L block log L / log block) work in a few large BLAS calls, faster on CPU than the
-    radix-2 butterfly's log2 L passes. H is symmetric and H H = L I: the transform is self-adjoint.
+    Uses H_L = H_a1 (x) H_a2 (x) ... (Sylvester matrices are Kronecker powers of H_2): the last
+    axis is viewed as a grid of small axes a1, a2, ... of balanced sizes <= ``block`` (a power of
+    two), and each pass applies a dense Hadamard matrix along the innermost axis by ONE matrix
+    product, written so that it returns that axis first: (a, a) @ (L/a, a)^T -> (a, L/a). The
+    transposed operand costs BLAS nothing, and after one pass per axis the axes are back in order,
+    so no pass copies data to reorder it. Small blocks do the least arithmetic (a multiply-adds
+    per entry and pass) but take more passes over memory; long vectors are memory-bound, so the
+    default ``block`` is 8 for long inputs (rows x L >= 2^14) and 32 for short ones, the fastest
+    on CPU in ``benchmarks/bench_speed.py``. H is symmetric and H H = L I: the transform is
+    self-adjoint. Chapter 03 (Fastfood projections).
     """
     x = checks.tensor(x, "x", floating=True)
-    block = checks.integer(block, "block", min=2)
     n = x.shape[-1] if x.dim() else 0
+    if block is None:
+        block = 8 if x.numel() >= 1 << 14 else 32
+    block = checks.integer(block, "block", min=2)
     if n < 1 or n & (n - 1) or block & (block - 1):
         raise ValueError(
             f"fwht needs x with a power-of-two length along its last axis and a power-of-two "
             f"block, got length {n} and block {block}"
         )
-    shape = x.shape
-    x = x.reshape(-1, n)
-    rows, pre, rest = x.shape[0], 1, n
+    shape, rows = x.shape, x.numel() // n
     k, kb = n.bit_length() - 1, max(1, block.bit_length() - 1)
     passes = -(-k // kb)  # as few passes as blocks of <= `block` allow, of balanced sizes
-    for i in range(passes):
-        a = 1 << (k // passes + (1 if i < k % passes else 0))
-        rest //= a
+    sizes = [1 << (k // passes + (1 if i < k % passes else 0)) for i in range(passes)]
+    x = x.reshape(rows, n)
+    for a in reversed(sizes):  # innermost axis first; each pass moves it to the front
         h = _hadamard(a, x.dtype, x.device)
-        if rest == 1:  # innermost axis: one (rows * pre, a) x (a, a) product
-            x = x.reshape(-1, a) @ h
-        else:
-            x = torch.matmul(h, x.reshape(rows * pre, a, rest))
-        pre *= a
+        x = h @ x.view(-1, a).t() if rows == 1 else h @ x.view(rows, -1, a).transpose(1, 2)
     return x.reshape(shape)
 
 
@@ -169,7 +171,7 @@ class StackedProjection(ABC):
         z = z[:, None] if squeeze else z
         padded = min(self.ds) < self.d_max  # only then are there coordinates to mask out
         out = _Apply.apply(z * self.mask[:, None, :].to(z.dtype) if padded else z, self)
-        return out[:, 0] if squeeze else out
+        return out.squeeze(1) if squeeze else out
 
     def transpose(self, v: torch.Tensor) -> torch.Tensor:
         """P_e^T v_e for every member: v (E, D) or (E, N, D) -> (E, d_max) or (E, N, d_max)."""
@@ -179,7 +181,7 @@ class StackedProjection(ABC):
         out = _Transpose.apply(v, self)
         if min(self.ds) < self.d_max:
             out = out * self.mask[:, None, :].to(v.dtype)
-        return out[:, 0] if squeeze else out
+        return out.squeeze(1) if squeeze else out
 
     def _check(self, t: torch.Tensor, last: int, name: str) -> torch.Tensor:
         """``t`` checked for shape, in the projection's dtype and on its device: every kind
@@ -297,11 +299,11 @@ class _Identity(_DenseLike):
 
 
 class _Sparse(StackedProjection):
-    """Block-diagonal sparse matrix (E D) x (E d_max), stored as its non-zeros (row, column,
-    value). P z gathers z at the columns and adds the products into the rows (``index_add_``);
-    P^T v the other way round. On a CPU that is 2-10x faster than ``torch.sparse.mm`` on CSR
-    matrices (whose per-row overhead dominates with ~2 non-zeros per row), and it needs no
-    second copy for the transpose."""
+    """Block-diagonal sparse matrix (E D) x (E d_max), stored twice for speed on a CPU: as its
+    non-zeros (row, column, value) for P z, which gathers z at the columns and adds the products
+    into the rows (``index_add_``: P has only ~2 non-zeros per row, too few for a CSR product's
+    per-row loop), and as the CSR matrix P^T for P^T v (``torch.mv``: sqrt(D) non-zeros per row,
+    3-4x faster than gathering v). Measured in ``benchmarks/bench_speed.py``."""
 
     kind = "sparse"
 
@@ -320,26 +322,52 @@ class _Sparse(StackedProjection):
             # about D d rho (1 - rho/2) of them, not D d rho. Scaling by the count drawn makes
             # the squared norms of the d columns sum to d exactly: E ||P e_j||^2 = 1 for each.
             vals.append(sign * math.sqrt(d / flat.numel()))
-        self.rows = torch.cat(rows).to(device)  # global rows e D + r, sorted within a member
-        self.cols = torch.cat(cols).to(device)  # global columns e d_max + c
-        self.vals = torch.cat(vals).to(dtype).to(device)
-
-    @staticmethod
-    def _scatter(x, take, put, vals, k_in, k_out):
-        # x (E, N, k_in) -> (N, E k_in): gather at `take`, scale, add into `put` -> (E, N, k_out)
-        e, n = x.shape[0], x.shape[1]
-        flat = x.transpose(0, 1).reshape(n, e * k_in)
-        out = flat.new_zeros(n, e * k_out).index_add_(1, put, flat[:, take] * vals.to(x.dtype))
-        return out.view(n, e, k_out).transpose(0, 1)
+        rows, cols, vals = torch.cat(rows), torch.cat(cols), torch.cat(vals).to(dtype)
+        self.rows = rows.to(device)  # global rows e D + r, sorted within a member
+        self.cols = cols.to(device)  # global columns e d_max + c
+        self.vals = vals.to(device)
+        n_out = self.n * self.d_max  # P^T in CSR: its rows are P's columns, sorted
+        order = torch.argsort(cols * (self.n * D) + rows)
+        crow = torch.zeros(n_out + 1, dtype=torch.int64)
+        crow[1:] = torch.cumsum(torch.bincount(cols, minlength=n_out), 0)
+        # 32-bit indices when they fit: with 64-bit ones the CPU product converts them every call
+        index = torch.int32 if max(rows.numel(), self.n * D) < 2**31 else torch.int64
+        with warnings.catch_warnings():  # "Sparse CSR tensor support is in beta state"
+            warnings.filterwarnings("ignore", message="Sparse CSR", category=UserWarning)
+            self.csr_t = torch.sparse_csr_tensor(
+                crow.to(index),
+                rows[order].to(index),
+                vals[order],
+                (n_out, self.n * D),
+                check_invariants=False,
+            ).to(device)
 
     def _apply(self, z):
-        return self._scatter(z, self.cols, self.rows, self.vals, self.d_max, self.D)
+        # z (E, N, d_max) -> (N, E d_max): gather at the columns, scale, add into the rows
+        e, n = z.shape[0], z.shape[1]
+        vals = self.vals.to(z.dtype)
+        if n == 1:  # the training step: 1-D indexing, twice as fast as along a second axis
+            flat = z.reshape(e * self.d_max)
+            picked = flat.index_select(0, self.cols) * vals
+            out = flat.new_zeros(e * self.D).index_add_(0, self.rows, picked)
+            return out.view(e, 1, self.D)
+        flat = z.transpose(0, 1).reshape(n, e * self.d_max)
+        picked = flat.index_select(1, self.cols) * vals
+        out = flat.new_zeros(n, e * self.D).index_add_(1, self.rows, picked)
+        return out.view(n, e, self.D).transpose(0, 1)
 
     def _transpose(self, v):
-        return self._scatter(v, self.rows, self.cols, self.vals, self.D, self.d_max)
+        e, n = v.shape[0], v.shape[1]
+        csr_t = self.csr_t if v.dtype == self.dtype else self.csr_t.to(v.dtype)
+        if n == 1:
+            return torch.mv(csr_t, v.reshape(e * self.D)).view(e, 1, self.d_max)
+        out = torch.sparse.mm(csr_t, v.transpose(0, 1).reshape(n, e * self.D).T)
+        return out.T.reshape(n, e, self.d_max).transpose(0, 1)
 
     def nbytes(self):
-        return sum(t.numel() * t.element_size() for t in (self.rows, self.cols, self.vals))
+        mats = (self.rows, self.cols, self.vals, self.csr_t.crow_indices(),
+                self.csr_t.col_indices(), self.csr_t.values())  # fmt: skip
+        return sum(t.numel() * t.element_size() for t in mats)
 
 
 class _Fastfood(StackedProjection):
@@ -348,7 +376,8 @@ class _Fastfood(StackedProjection):
     B: random signs, Pi: random permutation, G: Gaussian diagonal, H: Walsh-Hadamard (+-1).
     A column of H G Pi H B has squared norm L ||G||^2 exactly; its first D rows carry D/L of that
     in expectation, so scale = 1 / sqrt(D ||G||^2) gives unit column norm in expectation (as in
-    Li et al.'s implementation). Stores 3 vectors of length L per member: O(D) memory.
+    Li et al.'s implementation). Stores three vectors of length L per member, B, G (with the scale)
+    and the permutation's positions mod m (below): O(D) memory, the same for every d.
     """
 
     kind = "fastfood"
@@ -363,34 +392,32 @@ class _Fastfood(StackedProjection):
             perm.append(torch.randperm(self.L, generator=gen))
             g.append(torch.randn(self.L, generator=gen, dtype=torch.float64))
         g = torch.stack(g)
-        self.scale = (1.0 / torch.sqrt(D * (g**2).sum(1))).to(dtype).to(device)[:, None, None]
-        self.b = torch.stack(b).to(dtype).to(device)[:, None, :]
-        self.g = g.to(dtype).to(device)[:, None, :]
-        self.perm = torch.stack(perm).to(device)[:, None, :]
-        self.inv_perm = torch.argsort(self.perm, dim=-1)
+        scale = 1.0 / torch.sqrt(D * (g**2).sum(1, keepdim=True))  # (E, 1), in float64
         # z has only d_max non-zero entries, so the first transform needs only m of them (below)
         self.m = min(self.L, 1 << max(1, math.ceil(math.log2(self.d_max))))
-        self.perm_m = self.perm % self.m
+        self.b = torch.stack(b)[:, None, :].to(dtype).to(device)  # (E, 1, L); z meets B[:m]
+        self.g = (g * scale).to(dtype).to(device)[:, None, :]  # (E, 1, L): G with the scale
+        self.perm_m = (torch.stack(perm) % self.m).to(device)[:, None, :]  # (E, 1, L)
 
     # The first Walsh-Hadamard transform acts on B z, which is zero beyond its first m = 2^k >= d
     # entries. As H_L = H_(L/m) (x) H_m, H_L x is then H_m x_(:m) repeated L/m times, so Pi H_L x
     # reads H_m x_(:m) at the positions perm mod m: one small transform instead of a long one.
-    # The transpose mirrors it: only the first d entries of H_L w are kept, and those are
-    # H_m applied to the sum of w's L/m blocks of length m. Two long transforms a step, not four.
+    # The transpose mirrors it: only the first d entries of H_L w are kept, and those are H_m
+    # applied to the sum of w's L/m blocks of length m; with Pi^T in front, entry j of G H v is
+    # added into position perm[j] mod m (one scatter-add into m entries, no permuted copy of
+    # length L). Two long transforms a step, not four. The scale rides on G.
     def _apply(self, z):
-        x = torch.nn.functional.pad(z, (0, self.m - z.shape[-1])) * self.b[..., : self.m]
-        x = fwht(x)
+        x = fwht(torch.nn.functional.pad(z, (0, self.m - z.shape[-1])) * self.b[..., : self.m])
         x = torch.gather(x, -1, self.perm_m.expand(*x.shape[:-1], self.L)) * self.g
-        return fwht(x)[..., : self.D] * self.scale
+        return fwht(x)[..., : self.D]
 
     def _transpose(self, v):
         x = fwht(torch.nn.functional.pad(v, (0, self.L - self.D))) * self.g
-        x = torch.gather(x, -1, self.inv_perm.expand_as(x))
-        x = x.reshape(*x.shape[:-1], self.L // self.m, self.m).sum(-2)
-        return (fwht(x) * self.b[..., : self.m])[..., : self.d_max] * self.scale
+        sums = x.new_zeros(*x.shape[:-1], self.m).scatter_add_(-1, self.perm_m.expand_as(x), x)
+        return (fwht(sums) * self.b[..., : self.m])[..., : self.d_max]
 
     def nbytes(self):
-        return sum(t.numel() * t.element_size() for t in (self.b, self.g, self.perm, self.inv_perm))
+        return sum(t.numel() * t.element_size() for t in (self.b, self.g, self.perm_m))
 
 
 def _stacked(basis, name: str, floating: bool) -> tuple[torch.Tensor, bool]:
