@@ -200,9 +200,10 @@ class _Evaluator:
 
 def _members_on_shared_batch(net: Functional, e: int) -> Callable[[Tensor, Tensor], Tensor]:
     """outputs (E, B, ...) of E members on one batch: ``vmap`` over the members, or, for a single
-    member, one plain call (vmap's batching rules cost more than they save at E = 1)."""
+    member, one plain call (vmap's batching rules cost more than they save at E = 1; ``squeeze``,
+    not ``thetas[0]``, whose backward would fill a zero (1, D) tensor every step)."""
     if e == 1:
-        return lambda thetas, x: net.fn(thetas[0], x).unsqueeze(0)
+        return lambda thetas, x: net.fn(thetas.squeeze(0), x).unsqueeze(0)
     return vmap(net.fn, in_dims=(0, None))
 
 

@@ -66,12 +66,27 @@ class TrainSettings:
         return dataclasses.replace(self, **changes)
 
     def optimizer_for(self, params: Any) -> torch.optim.Optimizer:
-        """The ``torch.optim`` optimiser these settings describe, over ``params``."""
+        """The ``torch.optim`` optimiser these settings describe, over ``params`` (tensors).
+
+        Fused (one kernel for all tensors) where torch has it, floating-point tensors on a CPU or
+        a GPU: Adam's step for Li et al.'s MLP (D = 199,210) takes 0.1 ms instead of 0.3-0.5 ms
+        on a CPU, and the result is the same up to rounding (``benchmarks/bench_speed.py``).
+        """
+        params = list(params)
+        fused = all(
+            isinstance(p, torch.Tensor)
+            and p.is_floating_point()
+            and p.device.type in ("cpu", "cuda")
+            for p in params
+        )
         if self.optimizer == "sgd":
             return torch.optim.SGD(
-                params, lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay
-            )
-        return torch.optim.Adam(params, lr=self.lr, weight_decay=self.weight_decay)
+                params, lr=self.lr, momentum=self.momentum, weight_decay=self.weight_decay,
+                fused=fused or None,
+            )  # fmt: skip
+        return torch.optim.Adam(
+            params, lr=self.lr, weight_decay=self.weight_decay, fused=fused or None
+        )
 
     def is_full_batch(self, n: int) -> bool:
         """True when a step uses all ``n`` examples."""
