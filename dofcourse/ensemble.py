@@ -158,6 +158,8 @@ def _loss_fn(kind: str) -> Callable[[Tensor, Tensor], Tensor]:
 
         def ce(out: Tensor, y: Tensor) -> Tensor:
             e, b, c = out.shape
+            if e == 1 and y.dim() == 1:  # one member: the plain mean, as dofcourse.train takes it
+                return F.cross_entropy(out.squeeze(0), y).unsqueeze(0)
             y = y.expand(e, b) if y.dim() == 1 else y
             return (
                 F.cross_entropy(out.reshape(e * b, c), y.reshape(-1), reduction="none")
@@ -389,6 +391,7 @@ def train_members(
     prev = u.detach().clone() if guard else None
     prev_loss = torch.full((e,), float("inf"), dtype=dtype, device=device)
     done = 0
+    limit: Tensor | None = None  # the per-member loss a step must stay under (from start_loss)
     bar = tqdm(range(1, settings.steps + 1), desc=desc, disable=not progress, leave=False)
     for step in bar:
         if state["n_active"] == 0:
@@ -398,9 +401,12 @@ def train_members(
         if guard:
             losses = undo_jumps(losses, xb, yb)
         with torch.no_grad():  # non-finite, or far above its start (NaN fails the <=)
-            assert start_loss is not None
-            blown = ~(losses <= step_factor * start_loss.clamp_min(1e-3)) & active
-        if bool(blown.any()):
+            if limit is None:
+                assert start_loss is not None
+                limit = step_factor * start_loss.clamp_min(1e-3)
+            fine = bool((losses <= limit).all())  # one test and one sync in the usual case
+            blown = None if fine else ~(losses <= limit) & active
+        if blown is not None and bool(blown.any()):
             diverged.logical_or_(blown)
             active.logical_and_(~blown)
             state["n_active"] = int(active.sum())

@@ -167,11 +167,18 @@ class StackedProjection(ABC):
         Differentiable in z; the backward pass applies the transpose (the adjoint).
         """
         z = self._check(z, self.d_max, "z")
-        squeeze = z.dim() == 2
-        z = z[:, None] if squeeze else z
+        if z.dim() == 2:
+            return self.map(z)
         padded = min(self.ds) < self.d_max  # only then are there coordinates to mask out
-        out = _Apply.apply(z * self.mask[:, None, :].to(z.dtype) if padded else z, self)
-        return out.squeeze(1) if squeeze else out
+        return _Apply.apply(z * self.mask[:, None, :].to(z.dtype) if padded else z, self)
+
+    def map(self, z: torch.Tensor) -> torch.Tensor:
+        """:meth:`apply` for z (E, d_max) already in this projection's dtype and on its device,
+        without the checks: the training step's path (``subspace.Affine`` checks its input once).
+        """
+        if min(self.ds) < self.d_max:  # only then are there coordinates to mask out
+            z = z * self.mask.to(z.dtype)
+        return _Apply.apply(z[:, None], self).squeeze(1)
 
     def transpose(self, v: torch.Tensor) -> torch.Tensor:
         """P_e^T v_e for every member: v (E, D) or (E, N, D) -> (E, d_max) or (E, N, d_max)."""
@@ -294,17 +301,35 @@ class _Identity(_DenseLike):
     def _transpose(self, v):
         return v
 
+    def map(self, z):
+        return z  # P = I: no custom autograd function needed (autograd's own identity)
+
     def nbytes(self):
         return 0
 
 
+def _csr(rows, cols, vals, shape, device) -> torch.Tensor:
+    """The CSR matrix with these non-zeros (positions distinct), with 32-bit indices when they fit:
+    with 64-bit ones torch's CPU product converts them at every call."""
+    index = torch.int32 if max(rows.numel(), *shape) < 2**31 else torch.int64
+    order = torch.argsort(rows * shape[1] + cols)
+    crow = torch.zeros(shape[0] + 1, dtype=torch.int64)
+    crow[1:] = torch.cumsum(torch.bincount(rows, minlength=shape[0]), 0)
+    with warnings.catch_warnings():  # "Sparse CSR tensor support is in beta state"
+        warnings.filterwarnings("ignore", message="Sparse CSR", category=UserWarning)
+        return torch.sparse_csr_tensor(
+            crow.to(index), cols[order].to(index), vals[order], shape, check_invariants=False
+        ).to(device)
+
+
 class _Sparse(StackedProjection):
-    """Block-diagonal sparse matrix (E D) x (E d_max), stored twice for speed on a CPU: as its
-    non-zeros (row, column, value) for P z, which gathers z at the columns and adds the products
-    into the rows (``index_add_``: P has only ~2 non-zeros per row, too few for a CSR product's
-    per-row loop), and as the CSR matrix P^T for P^T v (``torch.mv``: sqrt(D) non-zeros per row;
-    for D = 199,210 and d = 1000 on a CPU, 0.16 ms against 0.96 ms for gathering v). The whole
-    subspace step is timed in ``benchmarks/bench_speed.py``. Chapter 03."""
+    """Block-diagonal sparse matrix (E D) x (E d_max), stored for speed on a CPU as its non-zeros
+    (row, column, value) and as CSR matrices. P^T v is a CSR product (``torch.mv``: sqrt(D)
+    non-zeros per row; D = 199,210, d = 1000: 0.16 ms against 0.96 ms for gathering v). P z is a
+    CSR product too when P is small (E D <= 2^16) or has >= 6 non-zeros per row, and otherwise
+    gathers z at the columns and adds the products into the rows (``index_add_``): with ~2
+    non-zeros in each of 2*10^5 rows a CSR product costs 2x more. (CPU times, one thread; the
+    whole subspace step is timed in ``benchmarks/bench_speed.py``.) Chapter 03."""
 
     kind = "sparse"
 
@@ -324,28 +349,20 @@ class _Sparse(StackedProjection):
             # the squared norms of the d columns sum to d exactly: E ||P e_j||^2 = 1 for each.
             vals.append(sign * math.sqrt(d / flat.numel()))
         rows, cols, vals = torch.cat(rows), torch.cat(cols), torch.cat(vals).to(dtype)
-        self.rows = rows.to(device)  # global rows e D + r, sorted within a member
+        self.rows = rows.to(device)  # global rows e D + r, sorted (row-major positions)
         self.cols = cols.to(device)  # global columns e d_max + c
         self.vals = vals.to(device)
-        n_out = self.n * self.d_max  # P^T in CSR: its rows are P's columns, sorted
-        order = torch.argsort(cols * (self.n * D) + rows)
-        crow = torch.zeros(n_out + 1, dtype=torch.int64)
-        crow[1:] = torch.cumsum(torch.bincount(cols, minlength=n_out), 0)
-        # 32-bit indices when they fit: with 64-bit ones the CPU product converts them every call
-        index = torch.int32 if max(rows.numel(), self.n * D) < 2**31 else torch.int64
-        with warnings.catch_warnings():  # "Sparse CSR tensor support is in beta state"
-            warnings.filterwarnings("ignore", message="Sparse CSR", category=UserWarning)
-            self.csr_t = torch.sparse_csr_tensor(
-                crow.to(index),
-                rows[order].to(index),
-                vals[order],
-                (n_out, self.n * D),
-                check_invariants=False,
-            ).to(device)
+        n_rows, n_cols = self.n * D, self.n * self.d_max
+        self.csr_t = _csr(cols, rows, vals, (n_cols, n_rows), device)  # P^T
+        small = n_rows <= 2**16 or rows.numel() >= 6 * n_rows
+        self.csr = _csr(rows, cols, vals, (n_rows, n_cols), device) if small else None
 
     def _apply(self, z):
         # z (E, N, d_max) -> (N, E d_max): gather at the columns, scale, add into the rows
         e, n = z.shape[0], z.shape[1]
+        if n == 1 and self.csr is not None:
+            csr = self.csr if z.dtype == self.dtype else self.csr.to(z.dtype)
+            return torch.mv(csr, z.reshape(e * self.d_max)).view(e, 1, self.D)
         vals = self.vals.to(z.dtype)
         if n == 1:  # the training step: 1-D indexing, twice as fast as along a second axis
             flat = z.reshape(e * self.d_max)
@@ -366,8 +383,9 @@ class _Sparse(StackedProjection):
         return out.T.reshape(n, e, self.d_max).transpose(0, 1)
 
     def nbytes(self):
-        mats = (self.rows, self.cols, self.vals, self.csr_t.crow_indices(),
-                self.csr_t.col_indices(), self.csr_t.values())  # fmt: skip
+        mats = [self.rows, self.cols, self.vals]
+        for m in (self.csr_t, self.csr) if self.csr is not None else (self.csr_t,):
+            mats += [m.crow_indices(), m.col_indices(), m.values()]
         return sum(t.numel() * t.element_size() for t in mats)
 
 

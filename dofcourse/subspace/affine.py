@@ -53,8 +53,20 @@ class Affine:
                            device=self.anchor.device)  # fmt: skip
 
     def theta(self, z: Tensor) -> Tensor:
-        """Theta (E, D) = anchor + P_e z_e for every member, differentiable in Z (chapter 03)."""
-        return self.anchor + self.proj.apply(z)
+        """Theta (E, D) = anchor + P_e z_e for every member, differentiable in Z (chapter 03).
+
+        Z of the expected shape and dtype (the trainer's own) goes straight to the projection;
+        anything else through its checks.
+        """
+        proj = self.proj
+        if not (
+            isinstance(z, Tensor)
+            and z.shape == (proj.n, proj.d_max)
+            and z.dtype == proj.dtype
+            and z.device == self.anchor.device
+        ):
+            return self.anchor + proj.apply(z)
+        return self.anchor + proj.map(z)
 
 
 @dataclass
