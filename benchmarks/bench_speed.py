@@ -1,6 +1,6 @@
 """The speed table: subspace steps, Hessian-vector products, the training loop, and memory.
 
-Run:  .venv/bin/python benchmarks/bench_speed.py      (about 5 minutes on 2 CPU cores)
+Run:  .venv/bin/python benchmarks/bench_speed.py      (under a minute on a 2-core CPU)
 
 Prints every row of the course's speed goals, each ratio measured side by side in this one run
 (the two sides interleaved, medians of repeats, this process's CPU time on the CPU), with one
