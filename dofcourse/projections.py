@@ -590,9 +590,10 @@ def member_bytes(kind: str, D: int, d: int, element_size: int = 4) -> int:
     """Estimated bytes one ensemble member of a subspace training needs, before it is built.
 
     Stored matrices (dense, orthonormal: D d entries), the sparse matrix and its transpose
-    (about d sqrt(D) entries, each with a 64-bit index), and the D-length work space of a training
-    step (theta, its gradient, and for Fastfood about a dozen transforms of length L = 2^ceil(log2
-    D)). The network's own activations come on top. Used to cut ensembles into chunks that fit.
+    (about d sqrt(D) entries, each with three or four indices), and the D-length work space of a
+    training step (theta, its gradient, and for Fastfood about a dozen transforms of length
+    L = 2^ceil(log2 D)). The network's own activations come on top. Used to cut ensembles into
+    chunks that fit.
     """
     kind, D, d, element_size = _check_estimate(kind, D, [d], element_size, "d")
     d = d[0]
@@ -604,9 +605,10 @@ def member_bytes(kind: str, D: int, d: int, element_size: int = 4) -> int:
         return 8 * d + D * element_size + work
     if kind == "sparse":
         nnz = max(d, round(d * math.sqrt(D)))
-        # stored (two 64-bit indices and a value each) + the gathered products of a step's
-        # forward and backward pass (about four more values per non-zero)
-        return nnz * (16 + 7 * element_size) + work
+        # stored: (row, column, value) with 64-bit indices, and P^T (and for small or dense P,
+        # P too) in CSR with 32-bit indices: 16 + 8 index bytes and 2-3 values a non-zero; then
+        # the gathered products of a step's forward and backward pass (about four more values)
+        return nnz * (24 + 7 * element_size) + work
     if kind == "fastfood":
         return 12 * L * element_size + 3 * 8 * L + work
     return work
