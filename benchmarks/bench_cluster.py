@@ -25,6 +25,7 @@ import time
 
 import pandas as pd
 import torch
+from timing import load
 
 from dofcourse import data, models, subspace
 from dofcourse.settings import TrainSettings
@@ -33,10 +34,6 @@ DIMS = [2**k for k in range(1, 9)]
 SEEDS = list(range(16))
 FULL_CPU_HOURS = 6.0  # chapter 05's header: full mode on one 2-core CPU, estimated from timed runs
 COLUMNS = ["d", "proj_seed", "loss", "train_acc", "test_acc"]
-
-
-def load() -> str:
-    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def problem():

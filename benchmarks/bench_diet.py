@@ -15,30 +15,14 @@ average is printed, because on a shared machine timings vary.
 from __future__ import annotations
 
 import argparse
-import os
-import time
 
 import torch
 import torch.nn.functional as F
+from timing import clock, load
 
 from dofcourse import data, diet, models, params, pruning
 from dofcourse.device import get_device
 from dofcourse.settings import TrainSettings
-
-
-def load() -> str:
-    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def clock(fn) -> tuple[float, float]:
-    """(wall seconds, process CPU seconds) of fn()."""
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    w, c = time.perf_counter(), time.process_time()
-    fn()
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    return time.perf_counter() - w, time.process_time() - c
 
 
 def main() -> None:

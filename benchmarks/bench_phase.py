@@ -16,28 +16,14 @@ vectorising alone. On a GPU (when one is present) the same is measured there.
 from __future__ import annotations
 
 import argparse
-import os
-import time
 
 import torch
+from timing import clock, load
 
 from dofcourse import data, models, phase, subspace
 from dofcourse.device import get_device
 from dofcourse.params import count
 from dofcourse.settings import TrainSettings
-
-
-def load() -> str:
-    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def clock(fn) -> tuple[float, float]:
-    """(wall seconds, process CPU seconds) of fn()."""
-    w, c = time.perf_counter(), time.process_time()
-    fn()
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    return time.perf_counter() - w, time.process_time() - c
 
 
 def bench(name: str, model: torch.nn.Module, ds, n: int, steps: int, dims: list[int]) -> float:

@@ -18,31 +18,15 @@ present; the machine's load average is printed, because on a shared machine timi
 from __future__ import annotations
 
 import argparse
-import os
-import time
 
 import torch
+from timing import clock, load
 from torch import nn
 from torch.nn.utils import prune as torch_prune
 
 from dofcourse import data, models, params, pruning
 from dofcourse.device import get_device
 from dofcourse.settings import TrainSettings, batch_order
-
-
-def load() -> str:
-    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def clock(fn) -> tuple[float, float]:
-    """(wall seconds, process CPU seconds) of fn()."""
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    w, c = time.perf_counter(), time.process_time()
-    fn()
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    return time.perf_counter() - w, time.process_time() - c
 
 
 def torch_prune_loop(model, ds, settings, theta0, masks, seeds) -> None:

@@ -17,16 +17,13 @@ times less so.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
+
+from timing import load
 
 from dofcourse import sketching as S
 
 SIZES = ((100, 5, 600), (200, 5, 600), (300, 5, 600), (300, 10, 5000))  # (side, rank, s)
-
-
-def load() -> str:
-    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def bench(side: int, rank: int, s: int, n_iter: int, repeats: int) -> None:

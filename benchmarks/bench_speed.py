@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -32,16 +31,13 @@ import time
 
 import torch
 import torch.nn.functional as F
+from timing import load
 
 from dofcourse import data, hessian, models, params, projections, subspace, train
 from dofcourse.device import get_device
 from dofcourse.settings import TrainSettings
 
 DEVICE = get_device()
-
-
-def load() -> str:
-    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def digits_mlp():

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
 import time
 
 import torch
+from timing import clock, load
 
 from dofcourse import data, models, params, subspace
 from dofcourse.device import get_device
@@ -33,19 +33,6 @@ from dofcourse.settings import TrainSettings
 
 KINDS = ("dense", "sparse", "fastfood")
 DIMS = (10, 100, 1000)
-
-
-def load() -> str:
-    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def clock(fn) -> tuple[float, float]:
-    """(wall seconds, process CPU seconds) of fn()."""
-    w, c = time.perf_counter(), time.process_time()
-    fn()
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    return time.perf_counter() - w, time.process_time() - c
 
 
 def bench_ensemble(steps: int, n: int = 32) -> None:
