@@ -46,6 +46,7 @@ computation; member e uses only the first d_e entries of its row of Z (``mask`` 
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from abc import ABC, abstractmethod
@@ -113,12 +114,26 @@ def fwht(x: torch.Tensor, block: int | None = None) -> torch.Tensor:
             f"fwht needs x with a power-of-two length along its last axis and a power-of-two "
             f"block, got length {n} and block {block}"
         )
-    shape, rows = x.shape, x.numel() // n
+    return _fwht(x, block)
+
+
+@functools.cache
+def _pass_sizes(n: int, block: int) -> tuple[int, ...]:
+    """The axis sizes (powers of two, <= block, balanced) whose product is n, outermost first."""
     k, kb = n.bit_length() - 1, max(1, block.bit_length() - 1)
-    passes = -(-k // kb)  # as few passes as blocks of <= `block` allow, of balanced sizes
-    sizes = [1 << (k // passes + (1 if i < k % passes else 0)) for i in range(passes)]
+    passes = -(-k // kb)  # as few passes as blocks of <= `block` allow
+    return tuple(1 << (k // passes + (1 if i < k % passes else 0)) for i in range(passes))
+
+
+def _fwht(x: torch.Tensor, block: int | None = None) -> torch.Tensor:
+    """:func:`fwht` without the checks, for the projections' own calls (a training step makes
+    four: their checks would cost more than a short transform)."""
+    shape, n = x.shape, x.shape[-1]
+    rows = x.numel() // n
+    if block is None:
+        block = 8 if rows * n >= 1 << 14 else 32
     x = x.reshape(rows, n)
-    for a in reversed(sizes):  # innermost axis first; each pass moves it to the front
+    for a in reversed(_pass_sizes(n, block)):  # innermost axis first; each pass moves it first
         h = _hadamard(a, x.dtype, x.device)
         x = h @ x.view(-1, a).t() if rows == 1 else h @ x.view(rows, -1, a).transpose(1, 2)
     return x.reshape(shape)
@@ -415,6 +430,7 @@ class _Fastfood(StackedProjection):
         # z has only d_max non-zero entries, so the first transform needs only m of them (below)
         self.m = min(self.L, 1 << max(1, math.ceil(math.log2(self.d_max))))
         self.b = torch.stack(b)[:, None, :].to(dtype).to(device)  # (E, 1, L); z meets B[:m]
+        self.b_m = self.b[..., : self.m]  # a view
         self.g = (g * scale).to(dtype).to(device)[:, None, :]  # (E, 1, L): G with the scale
         self.perm_m = (torch.stack(perm) % self.m).to(device)[:, None, :]  # (E, 1, L)
 
@@ -426,14 +442,14 @@ class _Fastfood(StackedProjection):
     # added into position perm[j] mod m (one scatter-add into m entries, no permuted copy of
     # length L). Two long transforms a step, not four. The scale rides on G.
     def _apply(self, z):
-        x = fwht(torch.nn.functional.pad(z, (0, self.m - z.shape[-1])) * self.b[..., : self.m])
+        x = _fwht(torch.nn.functional.pad(z, (0, self.m - z.shape[-1])) * self.b_m)
         x = torch.gather(x, -1, self.perm_m.expand(*x.shape[:-1], self.L)) * self.g
-        return fwht(x)[..., : self.D]
+        return _fwht(x)[..., : self.D]
 
     def _transpose(self, v):
-        x = fwht(torch.nn.functional.pad(v, (0, self.L - self.D))) * self.g
+        x = _fwht(torch.nn.functional.pad(v, (0, self.L - self.D))) * self.g
         sums = x.new_zeros(*x.shape[:-1], self.m).scatter_add_(-1, self.perm_m.expand_as(x), x)
-        return (fwht(sums) * self.b[..., : self.m])[..., : self.d_max]
+        return (_fwht(sums) * self.b_m)[..., : self.d_max]
 
     def nbytes(self):
         return sum(t.numel() * t.element_size() for t in (self.b, self.g, self.perm_m))
