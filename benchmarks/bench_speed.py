@@ -58,7 +58,8 @@ def subspace_rows() -> None:
         ds, model = make()
         D = params.count(model)
         base = subspace.time_per_step(model, ds, kind=None)
-        print(f"   {name} (D = {D:,}): ordinary step {base * 1e3:.2f} ms")
+        adam = "; ".join(f"{_adam_seconds(model, f) * 1e3:.2f} ms {w}" for f, w in _ADAM)
+        print(f"   {name} (D = {D:,}): ordinary step {base * 1e3:.2f} ms (Adam's part: {adam})")
         ident = subspace.time_per_step(model, ds, kind="identity", d=D)
         print(f"     identity (d = D)   {ident / base:5.2f}x   (the engine alone)")
         for kind in ("fastfood", "sparse"):
@@ -74,6 +75,17 @@ def subspace_rows() -> None:
         print(f"     Fastfood's floor: its two transforms of length 2^{L.bit_length() - 1} alone "
               f"take {floor:.2f}x the ordinary step (one: {times})")  # fmt: skip
     print(f"   [{load()}]")
+
+
+_ADAM = ((True, "fused, as the course builds it"), (False, "with torch's default loop"))
+
+
+def _adam_seconds(model: torch.nn.Module, fused: bool) -> float:
+    m = copy.deepcopy(model)
+    for p in m.parameters():
+        p.grad = torch.randn_like(p)
+    opt = torch.optim.Adam(m.parameters(), lr=1e-3, fused=fused)
+    return statistics.median(_clock(opt.step, 50) for _ in range(5))
 
 
 def _fwht_seconds(L: int, block: int) -> float:

@@ -106,10 +106,9 @@ def fwht(x: torch.Tensor, block: int | None = None) -> torch.Tensor:
     """
     x = checks.tensor(x, "x", floating=True)
     n = x.shape[-1] if x.dim() else 0
-    if block is None:
-        block = 8 if x.numel() >= 1 << 14 else 32
-    block = checks.integer(block, "block", min=2)
-    if n < 1 or n & (n - 1) or block & (block - 1):
+    if block is not None:
+        block = checks.integer(block, "block", min=2)
+    if n < 1 or n & (n - 1) or (block is not None and block & (block - 1)):
         raise ValueError(
             f"fwht needs x with a power-of-two length along its last axis and a power-of-two "
             f"block, got length {n} and block {block}"
@@ -373,13 +372,13 @@ class _Sparse(StackedProjection):
         self.csr = _csr(rows, cols, vals, (n_rows, n_cols), device) if small else None
 
     def _apply(self, z):
-        # z (E, N, d_max) -> (N, E d_max): gather at the columns, scale, add into the rows
         e, n = z.shape[0], z.shape[1]
         if n == 1 and self.csr is not None:
             csr = self.csr if z.dtype == self.dtype else self.csr.to(z.dtype)
             return torch.mv(csr, z.reshape(e * self.d_max)).view(e, 1, self.D)
+        # z (E, N, d_max) -> (N, E d_max): gather at the columns, scale, add into the rows
         vals = self.vals.to(z.dtype)
-        if n == 1:  # the training step: 1-D indexing, twice as fast as along a second axis
+        if n == 1:  # the training step: 1-D indexing, 1.5x faster than along a second axis
             flat = z.reshape(e * self.d_max)
             picked = flat.index_select(0, self.cols) * vals
             out = flat.new_zeros(e * self.D).index_add_(0, self.rows, picked)
