@@ -1484,7 +1484,9 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, torch.nn.Module):
         return _same(params.flatten(a), params.flatten(b))
     if isinstance(a, torch.Tensor | np.ndarray) and isinstance(b, torch.Tensor | np.ndarray):
-        a, b = torch.as_tensor(np.asarray(a)), torch.as_tensor(np.asarray(b))
+        a, b = (
+            torch.as_tensor(np.asarray(t.detach() if torch.is_tensor(t) else t)) for t in (a, b)
+        )
         if a.shape != b.shape:
             return False
         if a.is_floating_point() or b.is_floating_point():

@@ -86,6 +86,9 @@ def test_parameter_subset_is_a_block(op: hs.HessianOperator, exact: torch.Tensor
     start = op.dim - sub.dim
     assert sub.dim == 6 * 3 + 3
     assert torch.allclose(hs.exact_hessian(sub), exact[start:, start:], atol=1e-10)
+    for method in ("forward", "reverse"):  # products too, the other parameters held fixed
+        by = hs.hessian_operator(_net(), _data(), params=["2.weight", "2.bias"], method=method)
+        assert torch.allclose(hs.dense(by), exact[start:, start:], atol=1e-10), method
 
 
 def test_lanczos_top_eigenvalues(
@@ -350,16 +353,18 @@ def test_data_are_moved_to_the_model_dtype_and_device() -> None:
     assert reg.batches[0][1].dtype == torch.float64  # regression targets take the model's dtype
 
 
-def test_operator_of_a_pure_network_matches_the_one_exact_hessian() -> None:
-    """``HessianOperator.of_functional`` on a quadratic net: its products equal chapter 01's exact
-    Hessian (``hessian_matrix``, the same function ``exact_hessian`` uses)."""
+@pytest.mark.parametrize("method", ["forward", "reverse"])
+def test_operator_of_a_pure_network_matches_the_one_exact_hessian(method: str) -> None:
+    """``HessianOperator.of_functional`` on a quadratic net, by either method (the reverse one
+    differentiates through the flat theta, having no module): its products equal chapter 01's
+    exact Hessian (``hessian_matrix``, the same function ``exact_hessian`` uses)."""
     from dofcourse import quadratic as q
 
     prob = q.planted_problem(3, 20)
     net = q.select(q.init_shallow(1, 4, 3, init_seed=2), 0)
     half_mse = lambda o, t: 0.5 * ((o - t) ** 2).mean()  # noqa: E731
     op = hs.HessianOperator.of_functional(
-        q.functional(q.shallow_forward, net), prob, loss_fn=half_mse
+        q.functional(q.shallow_forward, net), prob, loss_fn=half_mse, method=method
     )
     h = q.loss_grad_hessian(q.shallow_forward, q.stack([net]), prob)[2][0]
     torch.testing.assert_close(hs.exact_hessian(op), h)
