@@ -141,7 +141,7 @@ def loop_row(steps: int = 300) -> None:
 
     def bare() -> float:
         m = copy.deepcopy(model)
-        opt = torch.optim.SGD(m.parameters(), lr=0.05, fused=True)  # the optimiser train uses
+        opt = TrainSettings(steps, lr=0.05).optimizer_for(m.parameters())  # the one train uses
         gen = torch.Generator().manual_seed(0)
         start, i, perm = clock(), 0, torch.randperm(len(x), generator=gen).to(DEVICE)
         for _ in range(steps):

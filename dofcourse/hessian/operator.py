@@ -63,11 +63,12 @@ class HessianOperator:
             raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
         if not any(True for _ in model.parameters()):
             raise ValueError("the model has no parameters: its Hessian is empty")
-        self._setup(Functional.of_module(model, params), data, loss_fn, batch_size, method)
-        # A private copy of the module at theta, for double backward on its own parameter
-        # tensors exactly as PyHessian does it. Through functional_call and the flat theta the
-        # same products ran at 0.90-0.98 of PyHessian's speed (benchmarks/bench_speed.py).
+        # One private copy of the module, read now: the pure function f(theta, x) is built on it,
+        # and double backward runs on its own parameter tensors exactly as PyHessian does it
+        # (through functional_call and the flat theta the same products ran at 0.90-0.98 of
+        # PyHessian's speed; benchmarks/bench_speed.py).
         self._module = copy.deepcopy(model)
+        self._setup(Functional.of_module(self._module, params), data, loss_fn, batch_size, method)
         named = dict(self._module.named_parameters())
         for name, p in named.items():
             p.requires_grad_(name in self.net.layout.names)
