@@ -6,7 +6,7 @@
 # Both are idempotent: the install step runs again only when pyproject.toml or constraints.txt
 # change. It chooses the PyTorch build: the CPU build where no NVIDIA GPU is found, the CUDA build
 # where one is; TORCH=cpu, TORCH=cuda or TORCH=cu126 (any PyTorch index) overrides.
-# MODE=quick|full picks the running mode of `make lab` (default quick) and `make course` (full).
+# MODE=quick|full picks the running mode of `make lab` and `make course` (quick unless MODE=full).
 # For lecturers: `make slides` (offline reveal.js decks) and `make site` (a static site of the
 # executed chapters) run in quick mode unless MODE=full; both reuse `make course`'s notebooks.
 
@@ -39,7 +39,7 @@ test: $(STAMP)
 	$(BIN)/pytest -n auto --dist loadfile --nbval-lax --nbval-current-env --nbval-cell-timeout=900
 
 course: $(STAMP)
-	$(BIN)/python -m dofcourse.runner --mode $(or $(MODE),full) $(if $(ONLY),--only $(ONLY)) $(if $(FRESH),--fresh)
+	$(BIN)/python -m dofcourse.runner --mode $(or $(MODE),quick) $(if $(ONLY),--only $(ONLY)) $(if $(FRESH),--fresh)
 
 slides: $(STAMP)
 	$(BIN)/python -m dofcourse.slides --mode $(or $(MODE),quick) $(if $(ONLY),--only $(ONLY))

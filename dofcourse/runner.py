@@ -1,7 +1,8 @@
 """Run every chapter headless, keep the executed notebooks, check the stated run times.
 
-``python -m dofcourse.runner`` (``make course``) runs in full mode, ``--quick``
-(``make course MODE=quick``) in quick mode; ``--only 03`` runs the chapters whose names start
+``python -m dofcourse.runner`` (``make course``) runs in quick mode unless ``--mode full``
+(``make course MODE=full``: hours on a CPU; each chapter's stated time is printed before it
+starts); ``--only 03`` runs the chapters whose names start
 with ``03``. Executed notebooks and HTML pages go to ``build/course/`` (``build/course-quick/``).
 
 For each chapter it prints the wall time, the kernel's CPU time and peak memory, and the time
@@ -172,6 +173,14 @@ def format_row(run: ChapterRun, mode: str) -> str:
     return line
 
 
+def starting_line(path: Path) -> str:
+    """What a full-mode run says before it starts a chapter: the full time its header states."""
+    stated = stated_time(nbformat.read(path, as_version=4))
+    full = stated.full if stated else None
+    when = f"its header states full ≈ {format_seconds(full)}" if full else "no full time stated"
+    return f"{path.stem}: starting in full mode, {when} (2-core CPU; Ctrl-C stops)"
+
+
 def machine_line() -> str:
     """CPUs, torch threads and load: the context every time in the table depends on."""
     from dofcourse import device
@@ -187,8 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chapters", type=Path, default=Path("chapters"))
     parser.add_argument("--out", type=Path, default=None, help="default build/course[-quick]")
-    parser.add_argument("--quick", action="store_true", help="run in quick mode")
-    parser.add_argument("--mode", choices=["quick", "full"], help="the same as --quick or not")
+    parser.add_argument("--quick", action="store_true", help="quick mode (the default)")
+    parser.add_argument("--mode", choices=["quick", "full"], help="quick (default) or full")
     parser.add_argument("--only", default="", help="run only chapters starting with this prefix")
     parser.add_argument("--timeout", type=int, default=3600, help="seconds per cell")
     parser.add_argument("--strict", action="store_true", help="exit 1 if a header is flagged")
@@ -200,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.fresh:
         os.environ["DOFCOURSE_CACHE"] = tempfile.mkdtemp(prefix="dofcourse-fresh-cache-")
-    mode = args.mode or ("quick" if args.quick else "full")
+    mode = args.mode or "quick"
     out = args.out or Path("build/course" if mode == "full" else "build/course-quick")
     os.environ["DOFCOURSE_QUICK"] = "1" if mode == "quick" else "0"
     paths = sorted(args.chapters.glob(f"{args.only}*.ipynb"))
@@ -215,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     print(HEADER, flush=True)
     runs = []
     for path in paths:
+        if mode == "full":
+            print(starting_line(path), flush=True)
         run = measure_chapter(path, out, args.timeout)
         runs.append(run)
         print(format_row(run, mode), flush=True)

@@ -1,6 +1,7 @@
 """The course runner: the chapters' stated run times are parsed, compared and flagged."""
 
 import os
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -131,3 +132,25 @@ def test_fresh_runs_every_chapter_on_an_empty_cache(tmp_path, monkeypatch, capsy
     assert "empty cache" in capsys.readouterr().out
     runner.main(["--chapters", str(tmp_path), "--mode", "quick"])
     assert "are read, not computed" in capsys.readouterr().out
+
+
+def test_quick_is_the_default_and_full_mode_first_prints_the_stated_time(tmp_path, capsys):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [nbformat.v4.new_markdown_cell("**Time:** quick ≈ 1 s, full ≈ 1 h 20 min")]
+    (tmp_path / "ch").mkdir()
+    nbformat.write(nb, tmp_path / "ch" / "01_x.ipynb")
+    args = ["--chapters", str(tmp_path / "ch"), "--out", str(tmp_path / "out")]
+    runner.main(args)
+    out = capsys.readouterr().out
+    assert "in quick mode" in out and "starting in full mode" not in out
+    runner.main([*args, "--mode", "full"])
+    out = capsys.readouterr().out
+    first = out.index("01_x: starting in full mode, its header states full ≈ 80.0 min")
+    assert first < out.index("\n01_x ")  # before the chapter runs (its row), not after
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    assert "--mode $(or $(MODE),quick)" in makefile.split("\ncourse:")[1].split("\n\n")[0]
