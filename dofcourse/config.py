@@ -65,9 +65,32 @@ def _base_dir() -> Path:
     return Path.home() / ".cache" / "dofcourse"
 
 
-def _dir(env: str, default: Path) -> Path:
-    path = Path(os.environ.get(env) or default).expanduser()
-    path.mkdir(parents=True, exist_ok=True)
+def _dir(env: str, default: Path, mode: int = 0o777) -> Path:
+    """The folder ``env`` names (default ``default``), created if missing (the last part with
+    ``mode``, less the umask). ``~`` and a relative path are made absolute here, once, so that
+    every reader and writer (a grid's workers too) uses the same folder. A path that is a file,
+    or a folder that cannot be created, is one error that names the variable."""
+    given = os.environ.get(env)
+    path = Path(given or default).expanduser().absolute()
+    origin = f"{env}={given!r}" if given else f"the default of {env}"
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(
+            f"{path} ({origin}) is a file, not a folder: set {env} to a folder, or remove the file"
+        )
+    try:
+        path.mkdir(mode=mode, parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise NotADirectoryError(
+            f"{path} ({origin}) cannot be a folder: a file stands in its path; set {env} to "
+            "another folder"
+        ) from None
+    except PermissionError as err:
+        raise PermissionError(
+            err.errno,
+            f"cannot create the folder {path} ({origin}): permission denied; set "
+            f"{env} to a folder you can write",
+            str(path),
+        ) from None
     return path
 
 
@@ -77,8 +100,9 @@ def data_dir() -> Path:
 
 
 def cache_dir() -> Path:
-    """Where results of long runs are cached (``DOFCOURSE_CACHE``, default ``.cache/``)."""
-    return _dir("DOFCOURSE_CACHE", _base_dir() / ".cache")
+    """Where results of long runs are cached (``DOFCOURSE_CACHE``, default ``.cache/``); created
+    ``0o755`` at most (the cache is the user's own: ``dofcourse.experiment``)."""
+    return _dir("DOFCOURSE_CACHE", _base_dir() / ".cache", mode=0o755)
 
 
 def figure_dir() -> Path:

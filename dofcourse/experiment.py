@@ -21,14 +21,24 @@ package function, in two forms:
 
 Entries hold plain data only (tensors, NumPy arrays, numbers, strings, lists, dicts, pandas tables
 and the package's own dataclasses); they are loaded with ``torch.load(weights_only=True,
-map_location="cpu")``, so a file in a shared class cache cannot run code, and an entry saved on a
-GPU loads on a laptop. Every entry stores its key's digest and is checked on load; an unreadable or
-mismatched file is named in a warning, removed and recomputed. Writes are atomic (a temporary file
-in the same folder, then ``os.replace``), respect the umask (a class can share one folder), and a
-temporary file left by a killed process is removed by a later run.
+map_location="cpu")``, so a file in the cache cannot run code, and an entry saved on a GPU loads on
+a laptop. An entry never names a module to import (a dataclass is rebuilt only from a package
+module already loaded, through its constructor, so its validation runs). Every entry stores its
+key's digest and a SHA-256 checksum of its bytes, both checked on load; a file that is not a
+regular file (a FIFO, a link), was written by another user, can be written by other users, or
+whose checksum or key does not match is named in a warning, removed and recomputed.
+
+The cache is the user's own: a cache folder that another user owns, or that other users can write
+to, is refused with an :class:`UnsafeCacheError` that says how to fix it (as ssh refuses such
+key files). Folders are created ``0o755`` and entries ``0o644`` at most (less under a stricter
+umask). Writes are atomic (a temporary file in the same folder, then ``os.replace``), and a
+temporary file left by a killed process is removed by a later run. A cache that cannot be written
+(a read-only folder, a full disk) warns once and the computed result is returned uncached; a
+grid keeps every point it finished.
 
 ``DOFCOURSE_NO_CACHE=1`` recomputes everything (nothing is read or written);
-``DOFCOURSE_CACHE`` moves the folder (default ``.cache/``).
+``DOFCOURSE_CACHE`` moves the folder (default ``.cache/``; ``~`` and relative paths are made
+absolute once, so reading and writing use the same folder).
 """
 
 from __future__ import annotations
@@ -44,6 +54,8 @@ import io
 import itertools
 import os
 import pickle
+import stat
+import sys
 import time
 import types
 import uuid
@@ -60,13 +72,28 @@ from tqdm.auto import tqdm
 
 from dofcourse import config
 
-FORMAT = 1  # of the stored entries; a new format makes new keys
+FORMAT = 2  # of the stored entries; a new format makes new keys
+_MAGIC = b"dofcourse-cache-entry 2\n"  # then the payload's sha256 in hex, a newline, the payload
 PACKAGE = "dofcourse"
 _STALE_TMP_S = 600.0
 # Modules whose code does not change what an experiment computes: not part of any fingerprint.
 _INFRASTRUCTURE = {f"{PACKAGE}.experiment"}
 
-__all__ = ["cached", "batched", "grid", "digest", "code_fingerprint", "enabled", "GridError"]
+__all__ = [
+    "cached",
+    "batched",
+    "grid",
+    "digest",
+    "code_fingerprint",
+    "enabled",
+    "GridError",
+    "UnsafeCacheError",
+]
+
+
+class UnsafeCacheError(RuntimeError):
+    """The cache folder belongs to another user or other users can write to it: anyone able to
+    write there could decide the results every chapter shows (the message says how to fix it)."""
 
 
 # ============================================================================ keys: values
@@ -168,6 +195,66 @@ def _feed_code(h: Any, obj: Any, seen: set[int]) -> None:
     defaults = getattr(fn, "__defaults__", None)
     if defaults:
         _feed(h, defaults, seen)
+    if isinstance(obj, type):
+        for base in obj.__mro__[1:]:  # a notebook base class by source, the package's by code
+            if base.__module__ == obj.__module__ or base.__module__.split(".")[0] == PACKAGE:
+                _feed_code(h, base, seen)
+    _feed_globals(h, obj, seen)
+
+
+_PLAIN = (type(None), bool, int, float, complex, str, bytes, np.generic, torch.dtype)
+
+
+def _functions_of(obj: Any) -> Iterable[types.FunctionType]:
+    """The functions whose global names a function, method or class (its methods) reads."""
+    members = vars(obj).values() if isinstance(obj, type) else [obj]
+    for v in members:
+        v = getattr(v, "__func__", v)  # a method, staticmethod or classmethod
+        if isinstance(v, property):
+            yield from (f for f in (v.fget, v.fset, v.fdel) if isinstance(f, types.FunctionType))
+        elif isinstance(v, types.FunctionType):
+            yield v
+
+
+def _global_names(code: types.CodeType) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):  # a nested function, lambda or comprehension
+            names |= _global_names(const)
+    return names
+
+
+def _feed_globals(h: Any, obj: Any, seen: set[int]) -> None:
+    """What notebook code (not the package's) reads from its module: the helpers and classes
+    defined beside it (by source, recursively), the package modules it uses (by fingerprint), and
+    its plain constants (numbers, strings, tuples of them: ``SCALE = 5.0``). Mutable globals
+    (lists, dicts) and library objects are not part of the key."""
+    for fn in _functions_of(obj):
+        scope = fn.__globals__
+        for name in sorted(_global_names(fn.__code__)):
+            if name not in scope:
+                continue
+            value = scope[name]
+            if isinstance(value, types.ModuleType):
+                if value.__name__.split(".")[0] == PACKAGE:
+                    h.update(f"uses:{value.__name__}:".encode())
+                    h.update(code_fingerprint(value.__name__).encode())
+            elif isinstance(value, type | types.FunctionType):
+                if getattr(value, "__module__", None) == fn.__module__:
+                    _feed_code(h, value, seen)  # a helper written beside it
+                else:
+                    h.update(f"uses:{getattr(value, '__module__', '')}:{name};".encode())
+                    if (getattr(value, "__module__", "") or "").split(".")[0] == PACKAGE:
+                        h.update(code_fingerprint(value.__module__).encode())
+            elif _is_plain(value):
+                h.update(f"global:{name}=".encode())
+                _feed(h, value, seen)
+
+
+def _is_plain(value: Any) -> bool:
+    if isinstance(value, tuple | frozenset):
+        return all(_is_plain(v) for v in value)
+    return isinstance(value, _PLAIN)
 
 
 def _qualified(obj: Any) -> str:
@@ -320,19 +407,31 @@ def _decode(obj: Any) -> Any:
     if "__dataframe__" in obj:
         return pd.DataFrame({c: _decode(obj["__dataframe__"][c]) for c in obj["order"]})
     if "__dataclass__" in obj:
-        module, _, qualname = obj["__dataclass__"].partition(":")
-        if not module.startswith(PACKAGE + "."):
-            raise ValueError(f"refusing to build {obj['__dataclass__']}: not a package class")
-        cls: Any = importlib.import_module(module)
-        for part in qualname.split("."):
-            cls = getattr(cls, part)
-        if not dataclasses.is_dataclass(cls):
-            raise ValueError(f"{obj['__dataclass__']} is not a dataclass")
-        out = cls.__new__(cls)
-        for name, value in obj["fields"].items():
-            object.__setattr__(out, name, _decode(value))
-        return out
+        return _rebuild(obj["__dataclass__"], obj["fields"])
     raise ValueError(f"unknown entry in a cache file: keys {sorted(obj)}")
+
+
+def _rebuild(name: str, fields: Any) -> Any:
+    """The package dataclass ``name`` ("module:qualname") built through its constructor, so that
+    its validation runs. Only a module already loaded is looked up: an entry never decides what
+    is imported."""
+    module, _, qualname = name.partition(":") if isinstance(name, str) else ("", "", "")
+    cls: Any = sys.modules.get(module) if module.startswith(PACKAGE + ".") else None
+    if cls is None or not isinstance(fields, dict):
+        raise ValueError(f"refusing to build {name!r}: not a class of a loaded package module")
+    for part in qualname.split("."):
+        cls = getattr(cls, part, None)
+    if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
+        raise ValueError(f"{name!r} is not a package dataclass")
+    spec = {f.name: f for f in dataclasses.fields(cls)}
+    if set(fields) != set(spec):
+        raise ValueError(f"the fields stored for {name} are not the class's fields")
+    values = {k: _decode(v) for k, v in fields.items()}
+    out = cls(**{k: v for k, v in values.items() if spec[k].init})
+    for k, v in values.items():
+        if not spec[k].init:
+            object.__setattr__(out, k, v)
+    return out
 
 
 def _hashable(x: Any) -> Any:
@@ -346,14 +445,77 @@ def enabled() -> bool:
 
 
 _swept: set[Path] = set()
+_trusted: set[Path] = set()
+_warned: set[str] = set()
+_CHUNK = 1 << 20
 
 
-def _folder(fn: Callable[..., Any], root: Path | None = None) -> Path:
+def _warn_once(what: str, message: str) -> None:
+    if what not in _warned:
+        _warned.add(what)
+        warnings.warn(message, stacklevel=4)
+
+
+def _private_group(st: os.stat_result) -> bool:
+    """True when the file's group is the user's own private group (``umask 002`` systems give
+    each user a group of their own: its write bit lets no one else in)."""
+    try:
+        import grp
+        import pwd
+
+        user = pwd.getpwuid(os.geteuid()).pw_name
+        group = grp.getgrgid(st.st_gid)
+    except (ImportError, KeyError):
+        return False
+    return st.st_gid == os.getegid() and group.gr_name == user and set(group.gr_mem) <= {user}
+
+
+def _untrusted(st: os.stat_result) -> str | None:
+    """Why a cache file or folder with status ``st`` is not the user's own, or None."""
+    if not hasattr(os, "geteuid"):  # no POSIX owners (Windows)
+        return None
+    if st.st_uid not in (os.geteuid(), 0):
+        return f"it belongs to another user (uid {st.st_uid}; you are uid {os.geteuid()})"
+    mode = stat.S_IMODE(st.st_mode)
+    if mode & 0o002 or (mode & 0o020 and not _private_group(st)):
+        return f"other users can write to it (mode {mode:o})"
+    return None
+
+
+def _check_folder(folder: Path) -> None:
+    """Refuse a cache folder that is not the user's own (once per folder and process)."""
+    if folder in _trusted:
+        return
+    why = _untrusted(folder.stat())
+    if why:
+        raise UnsafeCacheError(
+            f"the cache folder {folder} is not safe to use: {why}, so anyone who can write "
+            "there decides the results the course shows you. Use a folder of your own: "
+            f"`chmod go-w {folder}` if it is yours, or set DOFCOURSE_CACHE to another folder "
+            "(e.g. ~/.cache/dofcourse)"
+        )
+    _trusted.add(folder)
+
+
+def _folder(fn: Callable[..., Any], root: Path | None = None) -> Path | None:
+    """The cache folder of ``fn`` (created), or None when it cannot be created (warned once:
+    results are then computed and returned, not stored)."""
     name = f"{fn.__module__}.{fn.__qualname__}".replace("<", "").replace(">", "")
     if not name.replace(".", "").replace("_", "").isalnum():
         raise ValueError(f"cannot make a cache folder for {name!r}")
-    folder = (root or config.cache_dir()) / name
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        root = root or config.cache_dir()
+        folder = root / name
+        folder.mkdir(mode=0o755, exist_ok=True)
+    except PermissionError as err:
+        _warn_once(
+            f"mkdir:{name}",
+            f"the cache folder for {name} cannot be created ({err}); results are computed but "
+            "not stored (set DOFCOURSE_CACHE to a folder you can write)",
+        )
+        return None
+    _check_folder(root)
+    _check_folder(folder)
     _clean_stale(folder)
     return folder
 
@@ -374,7 +536,8 @@ def _clean_stale(folder: Path) -> None:
 
 
 def _write(path: Path, entry: dict[str, Any]) -> None:
-    """Atomically write ``entry`` to ``path``; the file mode follows the umask."""
+    """Atomically write ``entry`` to ``path``, after a header that holds its checksum; the file
+    is ``0o644`` at most (never writable by others, whatever the umask)."""
     buf = io.BytesIO()
     try:
         torch.save(entry, buf)  # in memory first: an interrupt cannot leave a file half-written
@@ -384,41 +547,72 @@ def _write(path: Path, entry: dict[str, Any]) -> None:
         if isinstance(err.__context__, KeyboardInterrupt):
             raise KeyboardInterrupt from None
         raise
+    payload = buf.getbuffer()
+    head = _MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n"
     tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         with os.fdopen(fd, "wb") as f:
-            f.write(buf.getbuffer())
+            f.write(head)
+            f.write(payload)
         os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
         raise
+
+
+def _load_entry(path: Path) -> Any:
+    """The entry stored at ``path``, or an error saying why the file cannot be used.
+
+    The file is opened once (no link followed, a FIFO never waited on) and its owner, mode,
+    checksum and contents are all read from that one open file."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError("it is not a regular file (a FIFO, a device or a folder)")
+        why = _untrusted(st)
+        if why:
+            raise ValueError(f"{why}: not trusted")
+        head = f.read(len(_MAGIC) + 65)
+        if not head.startswith(_MAGIC) or len(head) != len(_MAGIC) + 65:
+            raise ValueError("not a cache entry of this format")
+        payload = f.read()
+    if hashlib.sha256(payload).hexdigest().encode() != head[len(_MAGIC) : -1]:
+        raise ValueError("its checksum does not match its contents (the file was changed)")
+    with warnings.catch_warnings():  # torch's notes on a foreign pickle: ours follows
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.load(io.BytesIO(payload), map_location="cpu", weights_only=True)
 
 
 def _read(path: Path, key_digest: str) -> tuple[bool, Any]:
     """(found, value) for the entry at ``path``; a bad file is reported, removed, and missed."""
-    if not path.exists():
-        return False, None
     try:
-        with warnings.catch_warnings():  # torch's notes on a foreign pickle: ours follows
-            warnings.simplefilter("ignore", UserWarning)
-            entry = torch.load(path, map_location="cpu", weights_only=True)
+        entry = _load_entry(path)
         if not isinstance(entry, dict) or entry.get("format") != FORMAT:
             raise ValueError("not a cache entry of this format")
         if entry.get("digest") != key_digest:
             raise ValueError("it holds the result of a different call (its key does not match)")
         return True, _decode(entry["value"])
+    except FileNotFoundError:
+        return False, None
     except Exception as err:  # noqa: BLE001 (any unreadable file is discarded the same way)
         if isinstance(err, pickle.UnpicklingError):  # not torch's advice to load it unsafely
             why = "it is not plain data written by the course (it was not run)"
+        elif isinstance(err, OSError) and os.path.islink(path):
+            why = "it is a symbolic link"
         else:
             text = (str(err).strip().splitlines() or ["the file is empty or cut short"])[0]
             why = f"{type(err).__name__}: {text[:200]}"
-        warnings.warn(
-            f"cache file {path} cannot be used ({why}); it is removed and the result recomputed",
-            stacklevel=3,
-        )
-        path.unlink(missing_ok=True)
+        try:
+            path.unlink(missing_ok=True)
+            done = "it is removed and the result recomputed"
+        except OSError as gone:
+            done = f"the result is recomputed (the file cannot be removed: {gone.strerror})"
+        warnings.warn(f"cache file {path} cannot be used ({why}); {done}", stacklevel=3)
         return False, None
 
 
@@ -436,7 +630,14 @@ def _store(path: Path, fn: Callable[..., Any], key_digest: str, args: Mapping, v
         "key": _describe(args),
         "value": encoded,
     }
-    _write(path, entry)
+    try:
+        _write(path, entry)
+    except OSError as err:  # a read-only folder, a full disk: the result is still returned
+        _warn_once(
+            f"write:{path.parent}",
+            f"cannot store results in the cache folder {path.parent} ({err.strerror or err}); "
+            "they are computed and returned but not stored, so a re-run computes them again",
+        )
     return _decode(encoded)
 
 
@@ -464,7 +665,10 @@ def cached(fn: Callable[..., Any] | None = None, *, ignore: Sequence[str] = ("pr
                 return f(*args, **kwargs)
             arguments = _bind(sig, ignore, *args, **kwargs)
             key = digest(f, arguments)
-            path = _folder(f) / f"{key}.pt"
+            folder = _folder(f)
+            if folder is None:
+                return f(*args, **kwargs)
+            path = folder / f"{key}.pt"
             found, value = _read(path, key)
             if found:
                 return value
@@ -548,7 +752,7 @@ def _run_chunk(
     module: str,
     qualname: str,
     expected_code: str,
-    cache_root: str | None,
+    cache_root: str,
     points: list[dict],
     digests: list[str],
     fixed: dict,
@@ -565,11 +769,11 @@ def _run_chunk(
     results = exp.fn(points, **fixed)
     if len(results) != len(points):
         raise RuntimeError(f"{qualname} returned {len(results)} results for {len(points)} points")
-    if not enabled():
+    folder = _folder(exp.fn, Path(cache_root)) if cache_root and enabled() else None
+    if folder is None:
         return results
-    root = Path(cache_root) if cache_root else None
     return [
-        _store(_folder(exp.fn, root) / f"{d}.pt", exp.fn, d, {**p}, r)
+        _store(folder / f"{d}.pt", exp.fn, d, {**p}, r)
         for p, d, r in zip(points, digests, results, strict=True)
     ]
 
@@ -618,8 +822,8 @@ def grid(
         [_point_digest(exp, fixed_digest, p) for p in points] if use_cache else [""] * len(points)
     )
     results: dict[int, Any] = {}
-    if use_cache:
-        folder = _folder(exp.fn)
+    folder = _folder(exp.fn) if use_cache else None
+    if folder is not None:
         for i, key in enumerate(keys):
             found, value = _read(folder / f"{key}.pt", key)
             if found:
@@ -634,7 +838,7 @@ def grid(
         disable=not progress,
     )
     job = (exp.fn.__module__, exp.__qualname__, code_fingerprint(exp.fn.__module__))
-    root = os.environ.get("DOFCOURSE_CACHE") or str(config.cache_dir())
+    root = str(folder.parent) if folder is not None else ""  # "": the workers store nothing
 
     def args_of(part: list[int]) -> tuple:
         return (*job, root, [points[i] for i in part], [keys[i] for i in part], fixed)

@@ -1,7 +1,10 @@
 """dofcourse.experiment: keys by the complete call and the code, safe plain-data entries, grids."""
 
+import errno
 import os
 import pickle
+import signal
+import sys
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +14,7 @@ import pandas as pd
 import pytest
 import torch
 
-from dofcourse import data, experiment, models
+from dofcourse import config, data, experiment, models
 from dofcourse.settings import TrainSettings
 from tests import _cached_fns as fns
 
@@ -130,14 +133,15 @@ def test_a_file_copied_under_another_key_is_refused(tmp_path):
     assert torch.equal(out, torch.zeros(2))
 
 
-def test_files_follow_the_umask_and_stale_temporaries_are_removed(tmp_path):
-    old = os.umask(0o022)
+def test_files_are_never_writable_by_others_and_stale_temporaries_are_removed(tmp_path):
+    old = os.umask(0o002)  # a umask that would let the group write
     try:
         fns.scaled(torch.ones(1))
     finally:
         os.umask(old)
     (path,) = list((tmp_path / "cache").rglob("*.pt"))
     assert path.stat().st_mode & 0o777 == 0o644
+    assert path.parent.stat().st_mode & 0o777 == 0o755
     stale, fresh = path.parent / ".x.1.dead.tmp", path.parent / ".y.2.live.tmp"
     for f in (stale, fresh):
         f.write_bytes(b"half")
@@ -263,3 +267,201 @@ def test_numpy_scalars_are_stored_as_plain_numbers():
         again = fns.numpy_scalars(3)
     assert fns.CALLS == ["numpy"] and again == first == {"mean": 1.5, "count": 3, "flag": True}
     assert type(again["mean"]) is float and type(again["count"]) is int
+
+
+# ============================================================================ issue 26: the cache
+def _entry_of(tmp_path):
+    (path,) = list((tmp_path / "cache").rglob("*.pt"))
+    return path
+
+
+def test_every_flipped_byte_of_an_entry_is_noticed(tmp_path):
+    """torch's zip reader checks no CRC: without a checksum, most flipped bytes of a tensor entry
+    came back as a silently wrong value (reliability review, F2)."""
+    x = torch.linspace(-3, 3, 50, dtype=torch.float64)
+    fns.scaled(x)
+    path = _entry_of(tmp_path)
+    good = path.read_bytes()
+    offsets = sorted({*range(0, len(good), max(1, len(good) // 60)), len(good) - 1})
+    for o in offsets:
+        bad = bytearray(good)
+        bad[o] ^= 0x10
+        path.write_bytes(bytes(bad))
+        with pytest.warns(UserWarning, match="cannot be used"):
+            out = fns.scaled(x)
+        assert torch.equal(out, x), f"a flip at byte {o} changed the result"
+    assert fns.CALLS.count("scaled") == len(offsets) + 1
+
+
+def _plant(path, key, value):
+    """A well-formed entry (header, checksum, digest) holding ``value``, as a planter makes it."""
+    entry = {"format": experiment.FORMAT, "digest": key, "function": "x", "key": {}}
+    experiment._write(path, {**entry, "value": value})
+
+
+def test_an_entry_another_user_wrote_or_others_can_write_is_refused(tmp_path):
+    fns.scaled(torch.ones(2))
+    path = _entry_of(tmp_path)
+    key = path.stem
+    _plant(path, key, torch.full((2,), 666.0))
+    os.chown(path, 65534, 65534)  # written by another user (nobody)
+    with pytest.warns(UserWarning, match="another user"):
+        assert torch.equal(fns.scaled(torch.ones(2)), torch.ones(2))
+    _plant(path, key, torch.full((2,), 666.0))
+    os.chmod(path, 0o666)  # anyone could have written it
+    with pytest.warns(UserWarning, match="other users can write"):
+        assert torch.equal(fns.scaled(torch.ones(2)), torch.ones(2))
+    assert fns.CALLS == ["scaled"] * 3
+
+
+def test_a_cache_folder_of_another_user_or_writable_by_others_is_refused(tmp_path, monkeypatch):
+    for i, (owner, mode) in enumerate([(65534, 0o755), (os.geteuid(), 0o777)]):
+        root = tmp_path / f"shared{i}"
+        root.mkdir()
+        os.chown(root, owner, -1)
+        os.chmod(root, mode)
+        monkeypatch.setenv("DOFCOURSE_CACHE", str(root))
+        with pytest.raises(experiment.UnsafeCacheError, match=f"chmod go-w {root}"):
+            fns.scaled(torch.ones(2))
+    assert fns.CALLS == []
+
+
+def test_a_planted_dataclass_is_validated_and_names_no_module_to_import(tmp_path, monkeypatch):
+    fns.structured(3)
+    path = _entry_of(tmp_path)
+    fields = {"steps": -5, "lr": float("nan"), "optimizer": "rm -rf"}
+    bad = {"__dataclass__": "dofcourse.settings:TrainSettings", "fields": fields}
+    _plant(path, path.stem, bad)
+    with pytest.warns(UserWarning, match="cannot be used"):
+        out = fns.structured(3)
+    assert out["settings"].steps == 3 and fns.CALLS == ["structured"] * 2
+    monkeypatch.delitem(sys.modules, "dofcourse.website", raising=False)
+    _plant(path, path.stem, {"__dataclass__": "dofcourse.website:Page", "fields": {}})
+    with pytest.warns(UserWarning, match="refusing to build"):
+        fns.structured(3)
+    assert "dofcourse.website" not in sys.modules  # the entry did not make anything import
+
+
+def test_a_fifo_or_a_link_at_an_entry_never_hangs_and_is_replaced(tmp_path):
+    fns.scaled(torch.ones(2))
+    path = _entry_of(tmp_path)
+    path.unlink()
+    os.mkfifo(path)
+
+    def hung(*args):
+        raise TimeoutError("reading a FIFO at a cache entry hung")
+
+    before = signal.signal(signal.SIGALRM, hung)  # a blocking open would hang the suite
+    signal.alarm(20)
+    try:
+        with pytest.warns(UserWarning, match="not a regular file"):
+            assert torch.equal(fns.scaled(torch.ones(2)), torch.ones(2))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, before)
+    assert path.is_file()
+    target = tmp_path / "outside.txt"
+    target.write_text("keep")
+    path.unlink()
+    path.symlink_to(target)
+    with pytest.warns(UserWarning, match="symbolic link"):
+        fns.scaled(torch.ones(2))
+    assert target.read_text() == "keep" and path.is_file() and not path.is_symlink()
+
+
+def test_a_failed_write_warns_once_and_returns_the_results(monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(errno.EFBIG, "File too large")
+
+    monkeypatch.setattr(experiment, "_write", full)
+    experiment._warned.clear()
+    with pytest.warns(UserWarning, match="cannot store results") as seen:
+        assert torch.equal(fns.scaled(torch.ones(3)), torch.ones(3))
+        assert torch.equal(fns.scaled(torch.ones(4)), torch.ones(4))
+        df = experiment.grid(
+            fns.power_grid, {"base": [1, 2, 3], "exp": [1]}, offset=0.0, progress=False
+        )
+    assert df["value"].tolist() == [1.0, 2.0, 3.0]  # every point, none lost
+    assert len([w for w in seen if "cannot store" in str(w.message)]) == 2  # one per folder
+
+
+def test_a_cache_that_cannot_be_created_or_cleaned_still_returns_results(tmp_path, monkeypatch):
+    def denied():
+        raise PermissionError(errno.EACCES, "cannot create the folder (DOFCOURSE_CACHE=...)")
+
+    experiment._warned.clear()
+    with monkeypatch.context() as m:
+        m.setattr(config, "cache_dir", denied)
+        with pytest.warns(UserWarning, match="cannot be created"):
+            assert torch.equal(fns.scaled(torch.ones(2)), torch.ones(2))
+    fns.scaled(torch.ones(2))
+    path = _entry_of(tmp_path)
+    path.write_bytes(b"garbage")
+
+    def cannot(self, missing_ok=False):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(type(path), "unlink", cannot)
+    with pytest.warns(UserWarning, match="cannot be removed"):
+        assert torch.equal(fns.scaled(torch.ones(2)), torch.ones(2))
+
+
+def test_a_tilde_or_relative_cache_path_is_one_folder_for_reads_and_writes(tmp_path, monkeypatch):
+    """A grid read $HOME/x but wrote ./~/x: it recomputed every point on every run."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    for value in ("~/tilde", "relative/cache"):
+        monkeypatch.setenv("DOFCOURSE_CACHE", value)
+        for _ in range(2):
+            fns.CHUNKS.clear()
+            experiment.grid(fns.power_grid, {"base": [1, 2], "exp": [1]}, offset=0.0,
+                            progress=False)  # fmt: skip
+        assert fns.CHUNKS == [], f"DOFCOURSE_CACHE={value}: the second run recomputed"
+        assert config.cache_dir().is_absolute()
+    assert not (tmp_path / "~").exists()
+
+
+def test_notebook_code_a_model_calls_is_part_of_the_key(tmp_path, monkeypatch):
+    """Review N5/N6: a model whose forward calls a helper reading a global SCALE kept its key
+    when SCALE or the helper's body changed, and the old result came back."""
+    import importlib
+
+    source = (
+        "import torch\n"
+        "SCALE = 1.0\n\n"
+        "def act(x):\n    return torch.tanh(SCALE * x)\n\n"
+        "class Net(torch.nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.lin = torch.nn.Linear(4, 2)\n\n"
+        "    def forward(self, x):\n        return act(self.lin(x.flatten(1)))\n"
+    )
+    (tmp_path / "nb_model.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    nb = importlib.import_module("nb_model")
+    net = nb.Net()
+    key = fns.model_output.digest(net)
+    nb.SCALE = 5.0
+    assert fns.model_output.digest(net) != key, "a global the helper reads is not in the key"
+    nb.SCALE = 1.0
+    assert fns.model_output.digest(net) == key
+    (tmp_path / "nb_model.py").write_text(source.replace("tanh", "relu"))
+    importlib.invalidate_caches()
+    import linecache
+
+    linecache.clearcache()
+    nb = importlib.reload(nb)
+    net2 = nb.Net()
+    net2.load_state_dict(net.state_dict())
+    assert fns.model_output.digest(net2) != key, "the helper's code is not in the key"
+    sys.modules.pop("nb_model", None)
+
+
+def test_config_paths_that_are_files_are_one_clear_error(tmp_path, monkeypatch):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    for var, fn in (("DOFCOURSE_CACHE", config.cache_dir), ("DOFCOURSE_DATA", config.data_dir)):
+        for value in (blocker, blocker / "sub"):
+            monkeypatch.setenv(var, str(value))
+            with pytest.raises(NotADirectoryError, match=var):
+                fn()

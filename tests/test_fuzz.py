@@ -501,6 +501,7 @@ EXEMPT.update({
     "projections.Projection": "made by make_projection (fuzzed); its call is an EXTRA case",
     "train.Data": _PROTOCOL, "ensemble.Members": _PROTOCOL, "hessian.LinearOperator": _PROTOCOL,
     "train.TrainingDiverged": _ERROR, "data.DatasetError": _ERROR, "experiment.GridError": _ERROR,
+    "experiment.UnsafeCacheError": _ERROR,
     "experiment.cached": "a decorator applied to package functions at import time",
     "experiment.batched": "a decorator applied to package functions at import time",
     "subspace.runs": "a batched experiment run through experiment.grid by subspace.sweep "
