@@ -265,6 +265,7 @@ def train_members(
     pools: Sequence[Tensor] | None = None,
     eval_every: int | None = None,
     test: bool = True,
+    eval_train: bool = True,
     target_acc: float | None = None,
     target_loss: float | None = None,
     guard: bool = False,
@@ -279,6 +280,12 @@ def train_members(
     member whose training loss reaches ``target_loss`` or accuracy ``target_acc`` there stops
     (its coordinates are frozen), and training ends when all have stopped. ``on_eval(step, U)``
     is called after each evaluation (trajectories, checkpoints).
+
+    ``eval_train=False`` skips the training split: the evaluations then measure the test split
+    only, and not at step 0 (``loss`` and ``train_acc`` are NaN in the history, as is
+    ``test_acc`` at step 0). For trainings whose only result is the final test accuracy (IMP
+    levels, chapters 07 and 08: the two training-set evaluations cost as much as 60 steps). The
+    divergence monitor then watches every mini-batch loss against the first batch's.
 
     ``guard`` (full-batch only; chapter 01's quartic losses have no global step-size limit) gives
     every member its own step scale: a step after which its loss more than doubled is undone, its
@@ -305,6 +312,9 @@ def train_members(
         target_acc = checks.real(target_acc, "target_acc", min=0.0, max=1.0)
     if target_loss is not None:
         target_loss = checks.real(target_loss, "target_loss", min=0.0)
+    eval_train = checks.boolean(eval_train, "eval_train")
+    if not eval_train and (target_acc is not None or target_loss is not None or guard):
+        raise ValueError("target_acc, target_loss and guard need eval_train=True")
     x, y, x_test, y_test = check_data(data, dtype, device, classification=loss == "cross_entropy")
     every = (
         settings.steps if eval_every is None else checks.integer(eval_every, "eval_every", min=1)
@@ -336,6 +346,18 @@ def train_members(
 
     def record(step: int) -> None:
         nonlocal start_loss
+        if not eval_train:
+            nan = torch.full((e,), np.nan, dtype=torch.float64)
+            te = nan
+            if test and len(x_test) and step > 0:
+                with torch.no_grad():
+                    te = evaluate(members.theta(u), x_test, y_test)[1].cpu()
+            steps_log.append(step)
+            for k, v in zip(log, (nan, nan, te), strict=True):
+                log[k].append(v)
+            if on_eval is not None:
+                on_eval(step, u.detach().clone())
+            return
         with torch.no_grad():
             thetas = members.theta(u)
             l_tr, a_tr = evaluate(thetas, x, y)
@@ -402,7 +424,8 @@ def train_members(
             losses = undo_jumps(losses, xb, yb)
         with torch.no_grad():  # non-finite, or far above its start (NaN fails the <=)
             if limit is None:
-                assert start_loss is not None
+                if start_loss is None:  # eval_train=False: the first batch's losses
+                    start_loss = torch.where(losses.isfinite(), losses, 1.0).detach()
                 limit = step_factor * start_loss.clamp_min(1e-3)
             fine = bool((losses <= limit).all())  # one test and one sync in the usual case
             blown = None if fine else ~(losses <= limit) & active

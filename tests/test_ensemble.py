@@ -148,3 +148,30 @@ def test_evaluate_members_matches_train_evaluate(ds):
         assert float(acc[e]) == pytest.approx(ref_acc)
     with pytest.raises(ValueError, match="thetas"):
         ensemble.evaluate_members(f, torch.zeros(2, 3), ds.x_test, ds.y_test)
+
+
+def test_eval_train_false_trains_the_same_and_measures_the_test_split_only(ds):
+    nets = [net(ds, s) for s in range(3)]
+    f = params.Functional.of_module(nets[0])
+    s = TrainSettings(steps=9, lr=0.1, momentum=0.9, batch_size=50)
+    kw = {"order_seeds": [0, 1, 2], "eval_every": 4, "progress": False}
+    full = ensemble.train_members(f, ensemble.Free(stacked(nets)), ds, s, **kw)
+    lean = ensemble.train_members(f, ensemble.Free(stacked(nets)), ds, s, eval_train=False, **kw)
+    torch.testing.assert_close(lean.u, full.u, rtol=0, atol=0)  # evaluations do not steer
+    np.testing.assert_array_equal(lean.history.step, full.history.step)
+    np.testing.assert_array_equal(lean.history.test_acc[:, 1:], full.history.test_acc[:, 1:])
+    assert np.isnan(lean.history.test_acc[:, 0]).all()
+    assert np.isnan(lean.history.loss).all() and np.isnan(lean.history.train_acc).all()
+    with pytest.raises(ValueError, match="eval_train"):
+        ensemble.train_members(f, ensemble.Free(stacked(nets)), ds, s, eval_train=False,
+                               target_acc=0.5, progress=False)  # fmt: skip
+
+
+def test_eval_train_false_still_stops_diverging_members(ds):
+    nets = [net(ds, s) for s in range(2)]
+    f = params.Functional.of_module(nets[0])
+    s = TrainSettings(steps=20, lr=1e6, batch_size=50)
+    with pytest.warns(UserWarning, match="2 of 2 members diverged"):
+        run = ensemble.train_members(f, ensemble.Free(stacked(nets)), ds, s, eval_train=False,
+                                     progress=False)  # fmt: skip
+    assert run.diverged.all()
