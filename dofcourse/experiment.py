@@ -241,7 +241,10 @@ def _feed_globals(h: Any, obj: Any, seen: set[int]) -> None:
                     h.update(code_fingerprint(value.__name__).encode())
             elif isinstance(value, type | types.FunctionType):
                 if getattr(value, "__module__", None) == fn.__module__:
-                    _feed_code(h, value, seen)  # a helper written beside it
+                    try:
+                        _feed_code(h, value, seen)  # a helper written beside it
+                    except TypeError:  # no source (made by exec): its name only
+                        h.update(f"uses:{name};".encode())
                 else:
                     h.update(f"uses:{getattr(value, '__module__', '')}:{name};".encode())
                     if (getattr(value, "__module__", "") or "").split(".")[0] == PACKAGE:

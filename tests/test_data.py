@@ -11,6 +11,7 @@ import dataclasses
 import gzip
 import hashlib
 import io
+import os
 import pickle
 import struct
 import tarfile
@@ -478,3 +479,80 @@ def test_real_checksum_table_is_well_formed():
             assert remote.md5 is not None and len(remote.md5) == 32
     assert data.SOURCES["mnist"].files[0].sha256.startswith("440fcabf")
     assert data.SOURCES["cifar10"].files[0].md5 == "c58f30108f718f92721af3b95e74349a"
+
+
+# --------------------------------------------------------------------------------------------------
+# Issue 26: the bytes verified are the bytes parsed; nothing in a pickle runs; shared folders
+# --------------------------------------------------------------------------------------------------
+def _evil_cifar(path: Path, marker: Path) -> None:
+    """A tarball whose first batch is a pickle that runs a command when loaded unsafely."""
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        payload = pickle.dumps(Evil())
+        info = tarfile.TarInfo("cifar-10-batches-py/data_batch_1")
+        info.size = len(payload)
+        tar.addfile(info, io.BytesIO(payload))
+    path.write_bytes(buf.getvalue())
+
+
+def test_a_cifar_archive_swapped_after_its_check_is_refused_and_runs_nothing(
+    tmp_path, data_dir, monkeypatch
+):
+    """Review D12: fetch verified the tarball, then it was reopened to unpickle; a writer of the
+    data folder who swapped it in between ran code."""
+    from dofcourse.data import download
+
+    monkeypatch.setitem(data.SOURCES, "cifar10", _cifar_fixture(tmp_path / "server"))
+    marker = tmp_path / "pwned"
+    real_fetch = download.fetch
+
+    def fetch_then_swap(name, directory=None):
+        paths = real_fetch(name, directory)
+        _evil_cifar(paths[0], marker)  # the race, won by the attacker
+        return paths
+
+    monkeypatch.setattr(download, "fetch", fetch_then_swap)
+    with pytest.raises(data.DatasetError, match="changed after it was verified"):
+        data.load("cifar10", device=CPU)
+    assert not marker.exists()
+
+
+def test_cifar_batches_are_unpickled_with_arrays_only(tmp_path):
+    from dofcourse.data import formats
+
+    marker = tmp_path / "pwned"
+    _evil_cifar(tmp_path / "evil.tar.gz", marker)
+    with pytest.raises(data.DatasetError, match="not part of a CIFAR-10 batch"):
+        formats.read_cifar10((tmp_path / "evil.tar.gz").read_bytes())
+    assert not marker.exists()
+
+
+def test_a_data_folder_that_cannot_be_made_is_a_dataset_error_and_load_or_falls_back(
+    tmp_path, monkeypatch, capsys
+):
+    """Review D10/D16/D18: a file as DOFCOURSE_DATA, or a read-only data folder, gave a bare
+    FileExistsError/PermissionError that load_or did not catch (chapters 07/08 crashed)."""
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    monkeypatch.setenv("DOFCOURSE_DATA", str(blocker))
+    with pytest.raises(data.DatasetError, match="DOFCOURSE_DATA"):
+        data.load("mnist", device=CPU)
+    monkeypatch.setenv("DOFCOURSE_DATA", str(tmp_path / "shared"))
+    (tmp_path / "shared").mkdir()
+    real_mkdir = Path.mkdir
+
+    def read_only(self, *args, **kwargs):
+        if self.parent == tmp_path / "shared":
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", read_only)
+    with pytest.raises(data.DatasetError, match="cannot create the folder.*DOFCOURSE_DATA"):
+        data.load("mnist", device=CPU)
+    ds = data.load_or("cifar10", "digits", device=CPU)
+    assert ds.name == "digits" and "using digits" in capsys.readouterr().out

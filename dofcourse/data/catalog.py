@@ -13,7 +13,8 @@ import torch
 from dofcourse import device as _device
 from dofcourse.data import embedded, formats
 from dofcourse.data.dataset import Dataset, DatasetError, _renamed, from_arrays
-from dofcourse.data.download import fetch
+from dofcourse.data.download import read_verified
+from dofcourse.data.sources import SOURCES
 
 EMBEDDED = ("digits", "mnist_subset")
 DOWNLOADED = ("mnist", "fashion_mnist", "cifar10")
@@ -52,9 +53,10 @@ def load(
     if name in EMBEDDED:
         arrays = embedded.split_arrays(name, split_seed)
     elif name == "cifar10":
-        arrays = formats.read_cifar10(fetch(name)[0])
+        arrays = formats.read_cifar10(read_verified(name)[0])
     else:
-        arrays = formats.read_mnist_files(fetch(name))
+        files = [r.filename for r in SOURCES[name].files]
+        arrays = formats.read_mnist_files(read_verified(name), files)
     return from_arrays(name, *arrays).to(target)
 
 
@@ -70,7 +72,7 @@ def load_or(name: str, fallback: str, *, device: torch.device | str | None = Non
         raise DatasetError(f"unknown dataset name={name!r}; choose one of {', '.join(NAMES)}")
     try:
         return load(name, device=device)
-    except DatasetError as err:
+    except (DatasetError, OSError) as err:  # OSError: a read-only or unreachable data folder
         print(f"{name} is not available ({err}); using {fallback}")
         return load(fallback, device=device)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import os
+import stat
 import time
 import urllib.request
 import uuid
@@ -42,12 +43,22 @@ def fetch(name: str, directory: Path | str | None = None) -> list[Path]:
     if name not in SOURCES:
         raise DatasetError(f"{name!r} is not downloadable; choose one of {', '.join(SOURCES)}")
     source = SOURCES[name]
-    folder = Path(directory) if directory is not None else config.data_dir() / name
+    try:
+        folder = Path(directory) if directory is not None else config.data_dir() / name
+    except OSError as err:  # DOFCOURSE_DATA is a file, or cannot be created
+        raise DatasetError(f"{err}; or use an embedded dataset: {EMBEDDED_HINT}") from err
     if folder.exists() and not folder.is_dir():
         raise DatasetError(f"{folder} should be a folder for dataset {name!r} but is a file; "
                            "remove it and load again")  # fmt: skip
     created = not folder.exists()
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:  # a read-only shared data folder, a file in the path
+        raise DatasetError(
+            f"cannot create the folder {folder} for dataset {name!r} ({err.strerror or err}); "
+            f"set DOFCOURSE_DATA to a folder you can write, or use an embedded dataset: "
+            f"{EMBEDDED_HINT}"
+        ) from err
     _remove_stale_parts(folder)
     try:
         for remote in source.files:
@@ -63,6 +74,30 @@ def fetch(name: str, directory: Path | str | None = None) -> list[Path]:
             folder.rmdir()  # leave no empty data/<name>/ behind a failed first download
         raise
     return [folder / remote.filename for remote in source.files]
+
+
+def read_verified(name: str, directory: Path | str | None = None) -> list[bytes]:
+    """The contents of the files of dataset ``name``, each read into memory once and checked
+    against its published checksum on those same bytes (what is parsed is what was verified: a
+    file swapped after :func:`fetch` checked it is refused, not parsed). Chapter 00."""
+    paths = fetch(name, directory)
+    out = []
+    for path, remote in zip(paths, SOURCES[name].files, strict=True):
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+            with os.fdopen(fd, "rb") as f:
+                if not stat.S_ISREG(os.fstat(fd).st_mode):
+                    raise DatasetError(f"{path} is not a regular file; remove it and load again")
+                raw = f.read()
+        except OSError as err:
+            raise DatasetError(f"cannot read {path} ({err}); delete it and load again") from err
+        problem = _mismatch(remote, hashlib.sha256(raw).hexdigest(), hashlib.md5(raw).hexdigest())
+        if problem:
+            raise DatasetError(
+                f"{path} changed after it was verified ({problem}); delete it and load again"
+            )
+        out.append(raw)
+    return out
 
 
 def _remove_stale_parts(folder: Path) -> None:
