@@ -5,7 +5,8 @@ Drineas, Mahoney and Muthukrishnan (2006); Larsen and Kolda (2022). One idea per
 * ``leverage``: leverage scores from a thin QR, and a coherent test problem with a few
   high-leverage rows;
 * ``sampled_ls``: least squares from rows drawn uniformly or by leverage score, with importance
-  weights, and the cached residual sweep over the number of rows;
+  weights; Larsen and Kolda's hybrid sample (high-leverage rows included deterministically,
+  repeated draws combined); the cached residual sweep over the number of rows;
 * ``khatri_rao``: the factors' leverage scores as a bound on a Khatri–Rao product's, and sampling
   its rows without forming it;
 * ``cp_als``: CP decomposition by alternating least squares, exact or leverage-sampled;
@@ -31,21 +32,26 @@ from dofcourse.sketching.khatri_rao import (
 from dofcourse.sketching.leverage import leverage_scores, orthonormal_range, spiked_system
 from dofcourse.sketching.reference import compare_cp, have_tensorly, tensorly_cp
 from dofcourse.sketching.sampled_ls import (
+    combine_repeats,
     draw_rows,
+    draw_rows_hybrid,
     probabilities,
     residual,
     residual_sweep,
     rows_needed,
+    sample_rows,
     sampled_lstsq,
 )
 
 __all__ = [
     "CPResult",
+    "combine_repeats",
     "compare_cp",
     "cp_als",
     "cp_fit",
     "cp_tensor",
     "draw_rows",
+    "draw_rows_hybrid",
     "have_tensorly",
     "khatri_rao",
     "kr_leverage_bound",
@@ -60,6 +66,7 @@ __all__ = [
     "residual_sweep",
     "rows_needed",
     "sample_kr_rows",
+    "sample_rows",
     "sampled_lstsq",
     "spiked_system",
     "tensorly_cp",
