@@ -1,0 +1,53 @@
+"""The phases of gradient descent: sharpness, effective parameters and gradient confusion.
+
+Chapter 10 (Cohen et al. 2021; Wang and Roberts 2023; Sankararaman et al. 2020; MacKay 1992).
+One idea per module:
+
+* ``sharpness``: gradient descent on a quadratic and its stability edge 2/η
+  (:func:`quadratic_gd`); full-batch GD of MLPs with the top Hessian eigenpairs measured along
+  the way (:func:`gd_sharpness`), and how far the top eigenspace turns
+  (:func:`eigenspace_overlap`);
+* ``effective``: MacKay's N_eff and the chapter's sharpness-adjusted count along those runs
+  (:func:`counts_along`, :func:`adjusted_count`, :func:`relative_spread`);
+* ``nets``: plain deep MLPs and residual MLPs with batch normalisation (:func:`network`);
+* ``confusion``: per-example gradients (:func:`per_example_gradients`), the confusion bound and
+  the pairwise cosines of a mini-batch (:func:`confusion`, :func:`batch_confusion`);
+* ``sweep``: confusion and SGD's steps to a target loss over width, depth and architecture
+  (:func:`confusion_sweep`);
+* ``figures``: the chapter's figures and its widget.
+"""
+
+from dofcourse.dynamics.confusion import (
+    Confusion,
+    batch_confusion,
+    confusion,
+    per_example_gradients,
+)
+from dofcourse.dynamics.effective import adjusted_count, counts_along, relative_spread
+from dofcourse.dynamics.nets import ARCHS, network, residual_mlp
+from dofcourse.dynamics.sharpness import (
+    eigenspace_overlap,
+    gd_sharpness,
+    quadratic_gd,
+    top_eigenpairs,
+)
+from dofcourse.dynamics.sweep import STATS, confusion_sweep
+
+__all__ = [
+    "ARCHS",
+    "STATS",
+    "Confusion",
+    "adjusted_count",
+    "batch_confusion",
+    "confusion",
+    "confusion_sweep",
+    "counts_along",
+    "eigenspace_overlap",
+    "gd_sharpness",
+    "network",
+    "per_example_gradients",
+    "quadratic_gd",
+    "relative_spread",
+    "residual_mlp",
+    "top_eigenpairs",
+]

@@ -1,0 +1,79 @@
+"""The networks of chapter 10's confusion sweep: plain deep MLPs and their BN + skip twins.
+
+Sankararaman et al. (ICML 2020) compare networks of growing width and depth, with and without
+batch normalisation and skip connections. Here both kinds are fully connected ReLU networks of
+``depth`` hidden layers of ``width`` units on flattened images:
+
+* ``"plain"``: ``dofcourse.models.mlp`` with ``hidden = (width,) * depth``;
+* ``"bn_skip"``: a pre-activation residual MLP. A first linear layer maps the input to ``width``
+  units; each of the ``depth - 1`` blocks adds ``Linear(ReLU(BN(h)))`` to its input h; the head
+  is ``Linear(ReLU(BN(h)))``. Same widths and depth, a few more parameters (the BN scales).
+
+Batch normalisation keeps no running statistics here (``track_running_stats=False``): the
+network normalises every batch it sees by that batch's own mean and variance, in training and in
+evaluation alike. So it has no buffers, and ``torch.func`` (the ensemble's ``vmap``, per-example
+gradients by ``jacrev``) treats it as the pure function of its parameters that it is; the price
+is that the examples of a batch interact (``confusion.per_example_gradients`` says how that is
+handled). Chapter 10.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from dofcourse import checks, models
+
+ARCHS = ("plain", "bn_skip")
+
+
+class _Block(nn.Module):
+    """h + Linear(ReLU(BN(h))): one pre-activation residual block of width ``width``."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.norm = nn.BatchNorm1d(width, track_running_stats=False)
+        self.linear = nn.Linear(width, width)
+
+    def forward(self, h: Tensor) -> Tensor:
+        return h + self.linear(torch.relu(self.norm(h)))
+
+
+def residual_mlp(input_shape: Sequence[int], n_classes: int, width: int, depth: int) -> nn.Module:
+    """A residual MLP with batch normalisation: ``depth`` hidden layers of ``width`` units (the
+    first linear, then ``depth - 1`` residual blocks), a BN + ReLU + linear head. Chapter 10."""
+    shape = checks.integers(input_shape, "input_shape", min=1)
+    if len(shape) != 3:
+        raise ValueError(f"input_shape must be (C, H, W), got {tuple(input_shape)}")
+    n_classes = checks.integer(n_classes, "n_classes", min=2)
+    width = checks.integer(width, "width", min=1)
+    depth = checks.integer(depth, "depth", min=1)
+    return nn.Sequential(
+        nn.Flatten(), nn.Linear(shape[0] * shape[1] * shape[2], width),
+        *[_Block(width) for _ in range(depth - 1)],
+        nn.BatchNorm1d(width, track_running_stats=False), nn.ReLU(), nn.Linear(width, n_classes),
+    )  # fmt: skip
+
+
+def network(
+    input_shape: Sequence[int],
+    n_classes: int,
+    *,
+    width: int,
+    depth: int,
+    arch: str = "plain",
+    init_seed: int = 0,
+) -> nn.Module:
+    """The ``arch`` network (``"plain"`` or ``"bn_skip"``) of ``depth`` hidden layers of ``width``
+    units, initialised from ``init_seed`` (torch's default initialisation; the global generator is
+    left untouched). Chapter 10."""
+    arch = checks.choice(arch, "arch", ARCHS)
+    width = checks.integer(width, "width", min=1)
+    depth = checks.integer(depth, "depth", min=1)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(checks.seed(init_seed, "init_seed"))
+        if arch == "plain":
+            return models.mlp(input_shape, n_classes, hidden=(width,) * depth)
+        return residual_mlp(input_shape, n_classes, width, depth)
