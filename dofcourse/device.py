@@ -90,12 +90,23 @@ def choose_threads(available: int | None = None, env: Mapping[str, str] | None =
 
     ``DOFCOURSE_THREADS`` if set, else an ``OMP_NUM_THREADS`` already set, else all available
     CPUs but one (at least one): one thread on a 2-core laptop and on Binder, 7 on 8 cores.
+    ``DOFCOURSE_THREADS=auto`` is the default; a value that is not a positive integer
+    (``maybe``, ``0``, ``-4``) is a ``ValueError`` naming the variable, as for the course's other
+    variables.
     """
     env = os.environ if env is None else env
-    for name in ("DOFCOURSE_THREADS", "OMP_NUM_THREADS"):
-        value = env.get(name, "").strip()
-        if value.isdigit() and int(value) > 0:
-            return int(value)
+    value = env.get("DOFCOURSE_THREADS", "").strip()
+    if value and value.lower() != "auto":
+        if not (value.isdigit() and int(value) > 0):
+            raise ValueError(
+                f"environment variable DOFCOURSE_THREADS={env['DOFCOURSE_THREADS']!r} is not "
+                "understood: set it to a positive number of CPU threads (e.g. 1 or 4), or to "
+                "'auto' (or unset it) for all available CPUs but one"
+            )
+        return int(value)
+    value = env.get("OMP_NUM_THREADS", "").strip()
+    if value.isdigit() and int(value) > 0:  # another program's variable: used when it is valid
+        return int(value)
     cpus = available_cpus() if available is None else available
     return max(1, cpus - 1)
 
@@ -161,7 +172,7 @@ def resolve(value: torch.device | str, name: str = "device") -> torch.device:
             f"{name}={value!r} asks for Apple's MPS GPU, which this machine or this torch "
             f"does not have; {here}"
         )
-    if dev.type not in ("cpu", "cuda", "mps", "meta"):  # meta: shapes only, for tests
+    if dev.type not in ("cpu", "cuda", "mps"):  # meta (shapes only) cannot train or evaluate
         raise ValueError(f"{name}={value!r}: the course runs on cpu, cuda or mps; {here}")
     return dev
 

@@ -323,7 +323,9 @@ def train_members(
     e = u.shape[0]
     with torch.no_grad():  # one forward pass on two examples: a shape mismatch fails here
         first = members.theta(u)[0]
-    check_model_fits(lambda xb: net.fn(first, xb), x, y if loss == "cross_entropy" else None)
+    classes = loss == "cross_entropy"
+    check_model_fits(lambda xb: net.fn(first, xb), x, y if classes else None,
+                     y_test=y_test if classes else None)  # fmt: skip
     batches = _Batches(x, y, e, settings, order_seeds, pools, device)
     full_batch = batches.shared and settings.is_full_batch(len(x))
     if guard and not full_batch:

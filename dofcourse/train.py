@@ -122,10 +122,13 @@ def check_model_fits(
     x: torch.Tensor,
     y: torch.Tensor | None,
     name: str = "data",
+    *,
+    y_test: torch.Tensor | None = None,
 ) -> None:
     """Run the model on two examples: a shape mismatch fails here, with the shapes named, and
-    class labels the model has no output for too. ``name`` is what the messages call the
-    data (``x`` and ``y`` are its inputs and labels)."""
+    class labels the model has no output for too (in ``y``, and in the test labels ``y_test``
+    when given). ``name`` is what the messages call the data (``x`` and ``y`` are its inputs and
+    labels)."""
     if not callable(forward):
         raise TypeError(f"forward must be a model or a function of the inputs, got {forward!r}")
     x = checks.tensor(x, "x", floating=True)
@@ -138,13 +141,14 @@ def check_model_fits(
             f"{tuple(x.shape[1:])} (for example images of another size, or a model built for "
             f"other data): {err}"
         ) from err
-    if y is not None and out.dim() == 2 and len(y):
-        hi = int(y.max())
-        if hi >= out.shape[1]:
-            raise ValueError(
-                f"{name} holds class label {hi}, which does not exist for a model with "
-                f"{out.shape[1]} outputs (labels must lie in 0..{out.shape[1] - 1})"
-            )
+    for labels, what in ((y, name), (y_test, f"{name}.y_test")):
+        if labels is not None and out.dim() == 2 and len(labels):
+            hi = int(labels.max())
+            if hi >= out.shape[1]:
+                raise ValueError(
+                    f"{what} holds class label {hi}, which does not exist for a model with "
+                    f"{out.shape[1]} outputs (labels must lie in 0..{out.shape[1] - 1})"
+                )
 
 
 @torch.no_grad()
@@ -223,7 +227,8 @@ def train(
     if target_loss is not None:
         target_loss = checks.real(target_loss, "target_loss", min=0.0)
     x, y, x_test, y_test = check_data(data, dtype, device)
-    check_model_fits(model, x, y)
+    _check_finite_parameters(model)
+    check_model_fits(model, x, y, y_test=y_test)
     opt = settings.optimizer_for(trainable)
     batches = batch_stream(x, y, settings.batch_size, settings.order_seed)
     every = (
@@ -245,10 +250,10 @@ def train(
         if step == 0:
             start_loss = loss
         if not loss <= DIVERGENCE_FACTOR * max(start_loss, 1e-3):
-            _diverged(loss, start_loss, step, settings.lr)
+            _diverged(loss, start_loss, step, settings)
         peak = float(worst)
         if not peak <= step_factor * max(start_loss, 1e-3):
-            _diverged(peak, start_loss, step, settings.lr, between=True)
+            _diverged(peak, start_loss, step, settings, between=True)
         worst.zero_()
         if callback is not None:
             callback(step, model)
@@ -286,10 +291,35 @@ def train(
     )
 
 
-def _diverged(loss: float, start: float, step: int, lr: float, between: bool = False) -> None:
+def _check_finite_parameters(model: nn.Module) -> None:
+    """Refuse a model that starts with NaN or infinite weights: its training would be reported
+    as a learning rate too large (review C13), when the start itself is broken."""
+    for pname, p in model.named_parameters():
+        if not bool(torch.isfinite(p).all()):
+            raise ValueError(
+                f"model parameter {pname} {tuple(p.shape)} holds NaN or infinite values before "
+                "training starts: the model's initial weights are broken (re-create the model, "
+                "or look for what wrote them)"
+            )
+
+
+def _diverged(
+    loss: float, start: float, step: int, settings: TrainSettings, between: bool = False
+) -> None:
     when = f"in a step before step {step}" if between else f"by step {step}"
+    lr, wd = settings.lr, settings.weight_decay
+    if lr * wd > 1.0:  # each step multiplies the weights by (1 - lr wd): they flip and grow
+        cause = (
+            f"The weight decay weight_decay={wd:g} is too strong for lr={lr:g} (each step scales "
+            f"the weights by 1 - lr*weight_decay = {1 - lr * wd:.3g}); use weight_decay below "
+            f"{1 / lr:g}"
+        )
+    else:
+        cause = (
+            f"The learning rate lr={lr:g} is too large for this model; try a smaller one "
+            f"(e.g. lr={lr / 10:g})"
+        )
     raise TrainingDiverged(
         f"training diverged: the loss went from {start:.3g} at the start to {loss:.3g} {when}. "
-        f"The learning rate lr={lr:g} is too large for this model; try a smaller one "
-        f"(e.g. lr={lr / 10:g})"
+        + cause
     )

@@ -105,3 +105,26 @@ def test_configure_threads_sets_torch_and_restores(monkeypatch):
         assert device.os.environ["OMP_NUM_THREADS"] == "2"
     finally:
         device.configure_threads(before)
+
+
+def test_threads_variable_that_is_not_a_positive_integer_is_refused():
+    """Review old7c: DOFCOURSE_THREADS=maybe / 0 / -4 silently meant the default."""
+    import pytest
+
+    for value in ("maybe", "0", "-4", "2.5"):
+        with pytest.raises(ValueError, match=f"DOFCOURSE_THREADS='{value}'.*positive"):
+            device.choose_threads(available=4, env={"DOFCOURSE_THREADS": value})
+    assert device.choose_threads(available=4, env={"DOFCOURSE_THREADS": " 3 "}) == 3
+    assert device.choose_threads(available=4, env={"OMP_NUM_THREADS": "junk"}) == 3  # not ours
+
+
+def test_the_meta_device_is_refused_with_the_devices_available():
+    """Review C22: device='meta' was accepted, then training failed deep inside torch."""
+    import pytest
+
+    from dofcourse import data
+
+    with pytest.raises(ValueError, match="device='meta'.*cpu, cuda or mps.*cpu"):
+        device.resolve("meta")
+    with pytest.raises(ValueError, match="device='meta'"):
+        data.load("digits", device="meta")

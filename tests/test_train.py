@@ -133,8 +133,10 @@ def test_numpy_and_float64_data_are_converted():
     assert hist.train_acc[-1] == 1.0
 
 
-def test_check_data_moves_data_to_the_models_device_and_dtype():
-    """A stand-in for a GPU: the 'meta' device. Data end up where and as the model is."""
+def test_check_data_moves_data_to_the_models_device_and_dtype(monkeypatch):
+    """A stand-in for a GPU: the 'meta' device (which the package refuses from a user, so it is
+    let through here). Data end up where and as the model is."""
+    monkeypatch.setattr(train._device, "resolve", lambda value, name: torch.device(value))
     d = Blobs()
     x, y, xt, yt = train.check_data(d, torch.float64, torch.device("meta"))
     assert {t.device.type for t in (x, y, xt, yt)} == {"meta"}
@@ -145,3 +147,39 @@ def test_a_float64_model_trains_on_float32_data():
     model = _model().double()
     hist = train.train(model, Blobs(), TrainSettings(steps=20, lr=0.1), progress=False)
     assert hist.train_acc[-1] == 1.0
+
+
+# ============================================================================ issue 26
+def test_test_labels_out_of_range_are_one_clear_error():
+    """Review C15/C16: labels the model has no output for in the test split came out of torch as
+    'IndexError: Target 12 is out of bounds' (only the training labels were checked)."""
+    for trainer in (train.train, _ensemble_train):
+        d = Blobs()
+        d.y_test = d.y_test.clone()
+        d.y_test[3] = 12
+        with pytest.raises(ValueError, match="y_test holds class label 12.*2 outputs"):
+            trainer(_model(), d, TrainSettings(steps=2, lr=0.1), progress=False)
+
+
+def _ensemble_train(model, d, settings, progress):
+    from dofcourse import ensemble, params
+
+    net = params.Functional.of_module(model)
+    members = ensemble.Free(net.theta0[None].repeat(2, 1))
+    return ensemble.train_members(net, members, d, settings, progress=progress)
+
+
+def test_nan_weights_are_named_not_blamed_on_the_learning_rate():
+    """Review C13: a NaN weight was reported as 'lr=0.1 is too large'."""
+    model = _model()
+    with torch.no_grad():
+        next(model.parameters())[0, 0] = float("nan")
+    with pytest.raises(ValueError, match="parameter .*weight.* NaN or infinite.*before training"):
+        train.train(model, Blobs(), TrainSettings(steps=5, lr=0.1), progress=False)
+
+
+def test_divergence_from_weight_decay_names_weight_decay():
+    """Review C28: weight_decay=1e30 was reported as 'lr=0.1 is too large'."""
+    s = TrainSettings(steps=20, lr=0.1, weight_decay=1e30)
+    with pytest.raises(train.TrainingDiverged, match="weight_decay=1e\\+30 is too strong"):
+        train.train(_model(), Blobs(), s, eval_every=5, progress=False)
