@@ -426,3 +426,42 @@ def test_spectrum_and_gauss_newton_parts_of_a_trained_classifier() -> None:
     parts = hs.gauss_newton_parts(model, data, steps=spec.D)
     assert float(parts["G"].min()) > -1e-5  # G is positive semi-definite
     torch.testing.assert_close(parts["H"][:3], exact[:3].double(), rtol=1e-4, atol=1e-6)
+
+
+def test_reverse_keeps_the_gradient_graph_for_one_batch(exact: torch.Tensor) -> None:
+    """One batch: the first double-backward product keeps the gradient's graph (as PyHessian
+    does) and later products reuse it, still exact; with batches none is kept."""
+    g = torch.Generator().manual_seed(5)
+    vs = [torch.randn(exact.shape[0], dtype=torch.float64, generator=g) for _ in range(3)]
+    kept = hs.hessian_operator(_net(), _data(), method="reverse")
+    assert kept.graph_bytes == 0  # nothing is built before the first product
+    first = kept.hvp(vs[0])
+    held = kept.graph_bytes
+    for v in vs:
+        torch.testing.assert_close(kept.hvp(v), exact @ v, rtol=0, atol=1e-10)
+    assert torch.equal(kept.hvp(vs[0]), first) and kept.graph_bytes == held, "one graph, reused"
+    # what it holds: at least the activations of the 40 examples (hidden 6, outputs 3, float64),
+    # and not the data or the parameters, nor anything like one copy per product
+    n, widths = 40, 6 + 3
+    assert n * widths * 8 <= held <= 12 * n * widths * 8, held
+    batched = hs.hessian_operator(_net(), _data(), method="reverse", batch_size=15)
+    torch.testing.assert_close(batched.hvp(vs[1]), exact @ vs[1], rtol=0, atol=1e-10)
+    assert batched.graph_bytes == 0
+
+
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+def test_products_equal_pyhessians() -> None:
+    """The package's products equal PyHessian's own (a dev dependency) on the same model, data
+    and mean loss, where PyHessian keeps the graph of its one batch."""
+    import copy
+
+    pyhessian = pytest.importorskip("pyhessian")
+    net, (x, y) = _net(), _data()
+    ph = pyhessian.hessian(copy.deepcopy(net), F.cross_entropy, data=(x, y), cuda=False)
+    ours = hs.hessian_operator(net, (x, y), method="reverse")
+    v = torch.randn(ours.D, dtype=torch.float64, generator=torch.Generator().manual_seed(7))
+    vs = list(params.Layout.of_module(net).unflatten(v).values())
+    theirs = torch.cat(
+        [t.reshape(-1) for t in pyhessian.hessian_vector_product(ph.gradsH, ph.params, vs)]
+    )
+    torch.testing.assert_close(ours.hvp(v), theirs, rtol=1e-12, atol=1e-14)
