@@ -488,14 +488,15 @@ def test_a_file_copied_under_another_key_is_not_returned(tmp_path, store):
 
 @pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
 @pytest.mark.parametrize("store", STORES)
-def test_cache_files_follow_the_umask(tmp_path, store, umask):
+def test_cache_files_follow_the_umask_but_are_never_writable_by_others(tmp_path, store, umask):
+    """Issue 26: the cache is the user's own, so even umask 002 gives no group write bit."""
     old = os.umask(umask)
     try:
         STORES[store](torch.ones(1))
     finally:
         os.umask(old)
     (path,) = _entries(tmp_path)
-    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert path.stat().st_mode & 0o777 == 0o644 & ~umask
 
 
 @pytest.mark.parametrize("store", STORES)
