@@ -20,8 +20,8 @@
 #
 # **Where it fits.** The course asks how many degrees of freedom a network needs; this appendix
 # asks the same question of the data. A least-squares problem has exactly $n$ degrees of freedom,
-# and the answer here is that about $n \log n$ well-chosen equations pin them down, however many
-# there are. Chapter 08 chose training examples by a heuristic score (EL2N); for least squares
+# and the answer here is that a multiple of $n$ well-chosen equations pins them down, however
+# many there are. Chapter 08 chose training examples by a heuristic score (EL2N); for least squares
 # the right score is known, and the guarantee is a theorem.
 #
 # **Learning goals.** After this chapter you can
@@ -116,15 +116,16 @@ with exercises.checking("Exercise 1"):
 # of the optimum ($C$ is a constant). Leverage sampling, $p_i = \ell_i / n$, has $\beta = 1$: the
 # number of rows grows with the $n$ unknowns, not with the $m$ equations. Uniform sampling,
 # $p_i = 1/m$, qualifies only with $\beta = 1/\mu$, where $\mu = m \max_i \ell_i / n$ is the
-# *coherence*; here $\max_i \ell_i \approx 1$, so $\mu \approx m/n = 250$ and the bound asks
-# for more rows than $A$ has.
+# *coherence*; here $\max_i \ell_i \approx 1$, so $\mu \approx m/n$ (printed below) and the
+# bound asks for more rows than $A$ has.
 
 # %%
 rows, weights = S.draw_rows(S.probabilities(A, "leverage"), 200, sample_seed=0)
 x_hat = S.sampled_lstsq(A, b, rows, weights)
 x_star = np.linalg.lstsq(A, b, rcond=None)[0]
-print(f"200 leverage-sampled rows: residual {S.residual(A, b, x_hat):.3f} vs optimal "
-      f"{S.residual(A, b, x_star):.3f} from all {M} rows")  # fmt: skip
+print(f"coherence mu = m max(l) / n = {M * lev.max() / N_COLS:.0f}; 200 leverage-sampled rows: "
+      f"residual {S.residual(A, b, x_hat):.3f} vs optimal {S.residual(A, b, x_star):.3f} from "
+      f"all {M} rows")  # fmt: skip
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # **Think!** How many rows does each kind of sampling need to get within 10 % of the optimal
@@ -191,9 +192,70 @@ print(f"check passed: leverage sampling is within 10 % of optimal (90 % of {len(
       f"residual is ×{there.ratio.median():.1f}, and it needs "
       + (f"{need['uniform']:.0f} rows" if np.isfinite(need["uniform"]) else f"more than {SIZES[-1]}"))  # fmt: skip
 
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ### 2b. Larsen and Kolda's practical sampling: keep the heavy rows, combine repeats
+#
+# Look at what leverage sampling spends its budget on here. Each spike row has probability
+# $p_i = \ell_i/n \approx 1/n$, so a sample of $s$ rows draws each spike about $s/n$ times: the
+# spikes together take a share `SPIKES`$/n$ of all draws (a quarter here) for a handful of rows,
+# and the copies add nothing that a single, heavier copy would not. And at small $s$ a spike is still missed now and then, with the cost seen above.
+# Larsen and Kolda (2022) make two changes, the practical part of their paper's title:
+#
+# * **combine repeated samples**: a row drawn $c$ times with weight $w$ is the same equation as
+#   that row once with weight $\sqrt{c}\,w$; same solution, fewer rows to solve with;
+# * **include the high-leverage rows deterministically**: every row with $p_i \ge \tau$ (here
+#   $\tau = 1/s$, the rows plain sampling expects to draw at least once) is taken once with
+#   weight $1$, and the other $s - |D|$ rows are drawn from the rest, with probabilities
+#   renormalised to $q_i = p_i/(1 - p_D)$ and weights $1/\sqrt{(s - |D|)\,q_i}$. The sketched
+#   Gram matrix stays unbiased, and no spike can be missed.
+#
+# First the exact part: combining the repeats of the 200-row sample above changes nothing but its
+# size.
+
+# %%
+rows_c, weights_c = S.combine_repeats(rows, weights)
+x_comb = S.sampled_lstsq(A, b, rows_c, weights_c)
+assert len(rows_c) < len(rows) and np.allclose(x_comb, x_hat, rtol=1e-10, atol=1e-12)
+print(f"check passed: the 200 draws hold {len(rows_c)} distinct rows; solved with those alone, "
+      f"the solution differs by {np.abs(x_comb - x_hat).max():.1e}")  # fmt: skip
+
 # %% [markdown]
-# Explore: which rows does each kind of sampling draw, and what does it cost to miss one? The
-# rings mark the spike rows; an empty ring is one the sample missed.
+# **Think!** The hybrid sample never misses a spike and spends its draws on new rows. Where will
+# it beat plain leverage sampling by most: at small $s$, at large $s$, or by the same factor
+# everywhere?
+
+# %%
+fig = figures.fig_hybrid(table, N_COLS)
+plotting.save(fig, "A1_hybrid_sampling")
+plt.show()
+need["hybrid"] = S.rows_needed(table, "hybrid", within=0.1, share=0.9)
+excess = table.assign(excess=table.ratio - 1).groupby(["kind", "n_samples"]).excess
+med, q90, worst = excess.median().unstack(0), excess.quantile(0.9).unstack(0), excess.max().unstack(0)
+small = min(s for s in SIZES if s >= 2 * N_COLS)  # the first size with twice as many rows as n
+print(f"rows needed for 90 % of seeds within 10 %: leverage {need['leverage']:.0f}, hybrid "
+      f"{need['hybrid']:.0f}; excess residual hybrid / leverage (median) at each s: "
+      f"{np.round((med.hybrid / med.leverage).to_numpy(), 2)}")  # fmt: skip
+
+# %% [markdown]
+# At small $s$ the difference is all-or-nothing: plain leverage sampling misses a spike in a good
+# share of the samples (its 10–90 % band reaches far up), the hybrid sample never does. At large
+# $s$ every spike is drawn either way, and the hybrid sample still wins by a steady margin: its
+# draws go to new bulk rows instead of copies of the spikes (right panel), so its excess residual
+# is smaller at every $s$. The right panel also shows what combining repeats saves: plain
+# leverage sampling solves with fewer distinct rows than it drew.
+
+# %%
+assert np.all(med.hybrid < med.leverage), "hybrid sampling should beat leverage sampling at every s"
+assert worst.hybrid[small] < 1.0, f"hybrid: a seed is ×{1 + worst.hybrid[small]:.1f} at s = {small}"
+assert q90.leverage[small] > 10, "at s = 2n plain leverage sampling should often miss a spike"
+print(f"check passed over {len(SAMPLE_SEEDS)} seeds: the hybrid's median excess residual is below "
+      f"plain leverage sampling's at every s; at s = {small} its worst seed is "
+      f"×{1 + worst.hybrid[small]:.2f} the optimum, while one in ten leverage samples is "
+      f"×{1 + q90.leverage[small]:.0f} or worse")  # fmt: skip
+
+# %% [markdown]
+# Explore: which rows does each scheme draw, and what does it cost to miss one? The rings mark
+# the spike rows; an empty ring is one the sample missed.
 
 
 # %%
@@ -289,7 +351,7 @@ with exercises.checking("Exercise 3"):
 # $I$ right-hand sides. Exact ALS touches every entry of $X$ in each update. The sampled version
 # (CP-ARLS-LEV, Larsen and Kolda 2022) draws $s$ rows $(j, k)$ from the product of $B$'s and $C$'s
 # leverage scores and reads only the $s$ fibres $X_{:,j,k}$: its cost per update does not grow
-# on the number of rows $JK$, only on $s$ and the lengths of the factors. For an $N$-way tensor the
+# with the number of rows $JK$, only with $s$ and the lengths of the factors. For an $N$-way tensor the
 # product bound has $\beta = 1/R^{N-2}$ (section 3), so the bound of section 2 with $n = R$ asks
 # for $s = R^{N-1} \max(C\log(R/\delta), 1/(\delta\varepsilon))$ rows (Larsen and Kolda 2022):
 # exponential in $N$, but independent of the size of the tensor.
@@ -343,9 +405,12 @@ assert speedup >= 2, f"sampled ALS should be at least twice as fast, was ×{spee
 if "tensorly parafac" in by:
     diff = (by["ALS (ours)"].fit - by["tensorly parafac"].fit).abs().max()
     assert diff < 1e-6, f"our exact ALS and tensorly's must agree step for step, differ by {diff}"
+    pace = by["ALS (ours)"].cpu_seconds.median() / by["tensorly parafac"].cpu_seconds.median()
+    assert 1 / 3 < pace < 3, f"ours takes ×{pace:.2f} tensorly's CPU time: not 'a similar time'"
 print(f"check passed on {len(INIT_SEEDS)} starts: best sampled ALS fit {sampled_fit:.4f} vs exact "
       f"{exact_fit:.4f} (margin 0.01), {speedup:.1f}× less CPU time (median)"
-      + (f"; ours and tensorly's agree to {diff:.1e}" if "tensorly parafac" in by else ""))  # fmt: skip
+      + (f"; ours and tensorly's agree to {diff:.1e}, ours in ×{pace:.2f} its CPU time"
+         if "tensorly parafac" in by else ""))  # fmt: skip
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## What to remember
@@ -355,6 +420,9 @@ print(f"check passed on {len(INIT_SEEDS)} starts: best sampled ALS fit {sampled_
 #   within $1+\varepsilon$ from $n \max(C\log(n/\delta), 1/(\delta\varepsilon))$ rows, a number
 #   set by the $n$ unknowns; uniform sampling needs the coherence $\mu$ times as many, and fails
 #   outright when a few rows are essential.
+# - Larsen and Kolda's practical sampling takes the rows of highest probability deterministically
+#   and combines repeated draws: the same unbiased sketch, no essential row ever missed, and fewer
+#   rows to solve with.
 # - For Khatri–Rao products (CP-ALS, and any Kronecker-structured problem) the product of the
 #   factors' scores bounds the true scores and can be sampled factor by factor, without forming
 #   the matrix: a cost that does not grow with the number of rows.
