@@ -135,12 +135,15 @@ def _fht_cpu() -> dict[torch.dtype, Callable[..., None]] | None:
     """fht-cpu's in-place row kernels {dtype: kernel(array (rows, L), threads)}, or None where
     torch's transform must serve: the package is missing or fails to import, or the CPU is an
     x86 one without AVX2 (its x86 wheel is built with -mavx and has no run-time dispatch, so
-    torch's own CPU check decides before the extension is loaded)."""
+    torch's own CPU check decides before the extension is loaded). It is a dependency on Linux
+    only (x86_64, aarch64), where its wheels bundle their OpenMP library."""
     x86 = platform.machine().lower() in ("x86_64", "amd64", "i386", "i686")
     if x86 and torch.backends.cpu.get_cpu_capability() not in ("AVX2", "AVX512"):
         return None
     try:
-        import fht_cpu
+        with warnings.catch_warnings():  # its macOS build warns when Homebrew's libomp is missing
+            warnings.simplefilter("ignore")
+            import fht_cpu
     except Exception:  # ImportError, or a broken binary: never fail a course over a fast path
         return None
     return {torch.float32: fht_cpu.fht_2d_f32_rows, torch.float64: fht_cpu.fht_2d_f64_rows}
