@@ -208,6 +208,13 @@ assert between.lo > spurious[wide].sum() / (len(wide) * SEEDS), "runs should get
 best_narrow = [float(fits[i].ends.rel_loss.min()) for i in narrow]  # the best loss each narrow width reached
 assert min(best_narrow) > 1e-3 and all(np.diff(best_narrow) < 0), f"below m = d zero loss is impossible and each neuron helps: {best_narrow}"
 
+# %% [markdown]
+# **Answer.** Later than $m = d$. Zero loss is possible from $m = d$ on, yet between $d$ and $2d$
+# some random starts still end in a spurious minimum (the orange band above); from $m = 2d$ on
+# (almost) none do (the check allows at most 10 % of the runs). At $m = d$ the runs that get
+# stuck are those whose output weights $v$ end up with too few of one sign, as the next slide
+# shows by counting them.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ### Why do runs get stuck? Count the signs
 #

@@ -314,6 +314,11 @@ for c in CLASSES:
 assert medians[2] < medians[5] < medians[10], f"outliers should grow with the classes: {medians}"
 print("check passed: the number of outliers tracks the number of classes, on every seed; none at initialisation")
 
+# %% [markdown]
+# **Answer.** About one per class: on every seed the count is $C - 1$ or $C$ (the median, checked
+# above), so one or two outliers for 2 classes and four or five for 5. At initialisation there are
+# none: the outliers appear with training, as the logits come to separate the classes.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · Width scales the bulk, the outliers stay
 #

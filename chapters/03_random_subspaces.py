@@ -208,6 +208,11 @@ for k in tables:
     assert r.value / D_of[k] < 0.05, f"{k}: d_int90 / D = {r.value / D_of[k]:.3f} is not small"
 print("checks passed: accuracy rises with d, reaches the full model, d_int90 < 5 % of D")
 
+# %% [markdown]
+# **Answer.** Far less than 10 %: the line printed above gives the ratio for this run, and the
+# check requires $d_{\text{int}90}/D$ below 5 % for both networks. Li et al. (2018) measured
+# $750 / 199{,}210 \approx 0.4\,\%$ for the same MLP on the full MNIST.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ### Which architecture needs fewer directions? It depends on the images
 #

@@ -18,6 +18,13 @@ other error (a wrong answer) still fails. The *instructor* version keeps the sol
 the marker lines: it is the committed chapter less its marker comments, so every check is
 enforced.
 
+**Think!** prompts (a markdown paragraph opening with ``**Think!**``) ask for a prediction before
+an experiment; the markdown cell that discusses the result (the first markdown cell after the
+prompt's experiment, see :func:`think_answers`) is the answer. The student version folds it into
+a closed ``<details>`` block ("Answer"), so "Run All" does not show it before the student has
+thought; the decks move it into the speaker notes. A chapter's speaker-notes cells (slide type
+``notes``) are left out of the student version.
+
 ``make lab`` and Binder open the student version (``tools/lab.py`` writes it into
 ``notebooks/``; Binder's ``postBuild`` writes it over ``chapters/*.ipynb`` in its image). Run
 ``python -m dofcourse.exercises`` (``make versions``) to write both sets of notebooks to
@@ -45,6 +52,9 @@ STUB = 'raise NotImplementedError("exercise: replace this line with your code")'
 NOT_DONE = "is not done yet"
 SOLUTION_TAG = "solution"
 SOLUTION_SUMMARY = "<summary><b>Solution</b> (click to show)</summary>"
+ANSWER_TAG = "answer"
+ANSWER_SUMMARY = "<summary><b>Answer</b> (make your guess first, then click to show)</summary>"
+_THINK = re.compile(r"(?:^|\n)[ \t]*\*\*Think!\*\*")
 _CHECKING = re.compile(r"""exercises\.checking\(\s*(["'])(?P<name>.+?)\1\s*\)""")
 
 
@@ -125,16 +135,64 @@ def _text(source: str | list[str]) -> str:
     return source if isinstance(source, str) else "".join(source)
 
 
+def _slide_type(cell: dict[str, Any]) -> str:
+    return cell.get("metadata", {}).get("slideshow", {}).get("slide_type", "-") or "-"
+
+
+def is_think(cell: dict[str, Any]) -> bool:
+    """True for a markdown cell with a paragraph that opens with ``**Think!**``."""
+    return cell.get("cell_type") == "markdown" and bool(_THINK.search(_text(cell["source"])))
+
+
+def think_answers(cells: list[dict[str, Any]]) -> dict[int, int]:
+    """{index of a Think! prompt: index of the markdown cell that answers it}.
+
+    The answer is the first markdown cell after the code cells that follow the prompt (the
+    experiment), unless that cell starts a new slide (a new topic), is a speaker note or is
+    itself a prompt: then the prompt has no answer cell of its own.
+    """
+    found = {}
+    for i, cell in enumerate(cells):
+        if not is_think(cell):
+            continue
+        j = i + 1
+        while j < len(cells) and cells[j].get("cell_type") != "code":
+            if is_think(cells[j]) or _slide_type(cells[j]) in ("slide", "subslide"):
+                break
+            j += 1
+        while j < len(cells) and cells[j].get("cell_type") == "code":
+            j += 1
+        if j < len(cells) and j > i + 1 and cells[j].get("cell_type") == "markdown":
+            if _slide_type(cells[j]) not in ("slide", "subslide", "notes") and not is_think(
+                cells[j]
+            ):
+                found[i] = j
+    return found
+
+
+def answer_markdown(source: str) -> str:
+    """The answer to a Think! prompt, folded: shown only when the student opens it."""
+    return f"<details>{ANSWER_SUMMARY}\n\n{source.strip()}\n\n</details>"
+
+
 def student_cells(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The student form of a notebook's cells (plain JSON dicts, as in an ``.ipynb`` file).
 
     Each code cell with a solution gets its stub, and is followed by a markdown cell (tagged
     ``solution``, skipped by slides) that holds the solution in a closed ``<details>`` block.
+    The answer to each Think! prompt is folded the same way (tagged ``answer``); speaker notes
+    are left out.
     """
     out = []
-    for cell in cells:
+    answers = set(think_answers(cells).values())
+    for i, cell in enumerate(cells):
+        if _slide_type(cell) == "notes":
+            continue
         new = copy.deepcopy(cell)
         out.append(new)
+        if i in answers:
+            new["source"] = answer_markdown(_text(cell["source"]))
+            new.setdefault("metadata", {})["tags"] = [ANSWER_TAG]
         if cell.get("cell_type") != "code" or not has_exercise(_text(cell.get("source", ""))):
             continue
         source = _text(cell["source"])

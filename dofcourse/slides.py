@@ -5,8 +5,13 @@ writes ``build/slides/NN_name.slides.html``, one deck per chapter, and ``build/s
 the JavaScript they load. A deck is the chapter's instructor version, executed (the notebooks of
 ``make course`` in ``build/course[-quick]/`` are reused when they are newer than the chapter;
 otherwise the chapter is run first, and its executed notebook kept there), cut into slides by the
-cells' ``slideshow`` metadata (kept in the sources by jupytext). Open a deck in a browser
-(``file://`` works) and press ``s`` for the speaker view; to present with live code, use
+cells' ``slideshow`` metadata (kept in the sources by jupytext) and made into lecture slides
+(:func:`deck_notebook`): code is hidden unless the chapter tags the cell ``show-code`` (code a
+student must read; an exercise shows its stub, never its solution), a hidden cell keeps only its
+figures, each figure gets a slide of its own, and the answers to Think! prompts go into the
+speaker notes with the chapter's own notes cells (slide type ``notes``). Every slide fits a
+1280 × 720 stage (the browser test measures each one). Open a deck in a browser (``file://``
+works) and press ``s`` for the speaker view; to present with live code, use
 JupyterLab's RISE button (``jupyterlab-rise``) on the chapter instead.
 
 nbconvert's own decks load reveal.js, jQuery, require.js, MathJax and mermaid from CDNs. These
@@ -63,6 +68,8 @@ INTERACTIVE_NOTE = (
 )
 _WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 _WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+SHOW_CODE = "show-code"  # the tag of a code cell whose code a slide shows
+SLIDE_WIDTH, SLIDE_HEIGHT = 1280, 720
 _CONTROL = re.compile(r"Slider|Button|Dropdown|Toggle|Checkbox|Select|Play|Text(area)?Model")
 
 # nbconvert's reveal template, with every CDN reference replaced by a local one: the mermaid
@@ -76,11 +83,40 @@ TEMPLATE = """\
 <style type="text/css">
 :root { --jp-content-font-size1: 18px; --jp-ui-font-size1: 18px; --jp-code-font-size: 15px; }
 .reveal { font-size: 130%; }
-.reveal section img { max-height: 70vh; width: auto; }
+.reveal .slides section { height: 100%; box-sizing: border-box; padding: 0 0.5em; }
+.reveal section img { max-height: 560px; max-width: 100%; width: auto; }
 .reveal .jp-OutputArea-output pre { font-size: 75%; }
+.reveal .jp-RenderedHTMLCommon { font-size: 24px; line-height: 1.35; }
+.reveal .jp-RenderedHTMLCommon h1 { font-size: 40px; }
+.reveal .jp-RenderedHTMLCommon h2 { font-size: 34px; }
+.reveal .jp-RenderedHTMLCommon h3 { font-size: 30px; }
+.reveal .jp-RenderedHTMLCommon :is(p, ul, ol, table, pre) { margin: 0 0 14px 0; }
+.reveal .jp-RenderedHTMLCommon li { margin: 0; }
+.reveal .jp-InputArea .jp-Editor { font-size: 18px; }
+.reveal .jp-InputPrompt, .reveal .jp-OutputPrompt { display: none; }
 .dofcourse-widget-note { font-size: 70%; color: #555; }
 </style>
 {%- endblock html_head_css -%}
+{% block footer_js %}
+<script>
+require({waitSeconds: 15},
+  ["{{ reveal_url_prefix }}/dist/reveal.js", "{{ reveal_url_prefix }}/plugin/notes/notes.js"],
+  function(Reveal, RevealNotes) {
+    window.Reveal = Reveal;  // for the browser test, which measures every slide
+    Reveal.initialize({
+      controls: true, progress: true, history: true, center: false,
+      navigationMode: "linear",  // the arrow keys, space and a clicker all go slide by slide
+      transition: "{{reveal_transition}}", slideNumber: "{{reveal_number}}",
+      plugins: [RevealNotes], width: {{reveal_width}}, height: {{reveal_height}},
+    });
+    Reveal.addEventListener("slidechanged", function() {
+      if (MathJax.Hub.getAllJax(Reveal.getCurrentSlide())) {
+        MathJax.Hub.Rerender(Reveal.getCurrentSlide());
+      }
+    });
+  });
+</script>
+{% endblock footer_js %}
 """
 
 
@@ -166,6 +202,163 @@ def static_notebook(notebook: dict[str, Any]) -> dict[str, Any]:
     return nb
 
 
+def _images(cell: dict[str, Any]) -> bool:
+    return any(
+        any(k.startswith("image/") for k in o.get("data", {})) for o in cell.get("outputs", [])
+    )
+
+
+def _shown_output(output: dict[str, Any]) -> bool:
+    """What a slide keeps of a cell whose code it hides: figures and widget notes."""
+    data = output.get("data", {})
+    return any(k.startswith("image/") for k in data) or INTERACTIVE_NOTE in _text(
+        data.get("text/html", "")
+    )
+
+
+# What fits on a slide, in the stage's pixels: the markdown blocks and code cells of a slide are
+# packed until their estimated height reaches the budget (the browser test measures the result).
+_BUDGET = 630
+_LINE, _CHARS, _CODE_LINE = 32, 80, 20
+
+
+def _markdown_blocks(source: str) -> list[str]:
+    """A markdown cell cut where a slide may break: at blank lines outside code fences and
+    display math, and before every heading."""
+    blocks, current, fence, math = [], [], False, False
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("```"):
+            fence = not fence
+        elif not fence and stripped.count("$$") % 2:
+            math = not math
+        free = not fence and not math
+        if free and (not stripped or re.match(r"#{1,4} ", stripped)) and current:
+            if any(x.strip() for x in current):
+                blocks.append("\n".join(current).strip("\n"))
+            current = []
+        if stripped or not free:
+            current.append(line)
+    if any(x.strip() for x in current):
+        blocks.append("\n".join(current).strip("\n"))
+    merged: list[str] = []  # a heading stays with the block after it
+    for block in blocks:
+        if merged and re.fullmatch(r"#{1,4} [^\n]*", merged[-1]):
+            merged[-1] += "\n\n" + block
+        else:
+            merged.append(block)
+    return merged
+
+
+def _block_height(block: str) -> int:
+    """The estimated height of a markdown block on a slide, in the stage's pixels."""
+    lines = block.splitlines()
+    first = lines[0].lstrip()
+    heading = re.match(r"(#{1,4}) ", first)
+    if heading:
+        size, per_line = {1: (56, 42), 2: (48, 50)}.get(len(heading[1]), (42, 60))
+        rest = "\n".join(lines[1:]).strip("\n")
+        return size * -(-len(first) // per_line) + 25 + (_block_height(rest) if rest else 0)
+    if first.startswith("|"):
+        rows = [x for x in lines if not re.match(r"\|\s*-", x)]
+        return sum(40 * max(1, -(-len(x) // 140)) for x in rows) + 14
+    if first.startswith("```"):
+        return _CODE_LINE * len(lines) + 30
+    maths = len(re.findall(r"\$\$.*?\$\$", block, flags=re.S))
+    text = re.sub(r"\$\$.*?\$\$", "", block, flags=re.S)
+    items = re.split(r"\n(?=\s*(?:[-*+]|\d+\.) )", text)  # a paragraph, or the items of a list
+    rows = sum(max(1, -(-len(" ".join(x.split())) // _CHARS)) for x in items if x.strip())
+    return _LINE * rows + 70 * maths + 14
+
+
+def _code_height(source: str) -> int:
+    return _CODE_LINE * len(source.splitlines()) + 30
+
+
+def deck_notebook(notebook: dict[str, Any]) -> dict[str, Any]:
+    """The executed chapter as lecture slides (a copy; ``static_notebook`` first).
+
+    - A code cell shows its code only when tagged ``show-code`` or when it is an exercise, which
+      shows the student's stub (never the solution); a cell whose code is hidden keeps only its
+      figures (no printed logs or cached run times), and disappears when it has none.
+    - Each figure starts a slide of its own, and the text after a figure starts the next one.
+    - Text that would not fit goes on to a new slide, between paragraphs (and before headings).
+    - The answer to a Think! prompt becomes a speaker note, with the chapter's notes cells.
+    """
+    from dofcourse import exercises
+
+    raw = json.loads(json.dumps(notebook))
+    answers = set(exercises.think_answers(raw.get("cells", [])).values())
+    solved = {i for i, c in enumerate(raw.get("cells", [])) if _has_solution(c)}
+    nb = static_notebook(raw)
+    cells: list[dict[str, Any]] = []
+    pending: str | None = None
+    used, after_figure = 0, False
+
+    def place(cell: dict[str, Any], kind: str, height: int, figure: bool) -> None:
+        nonlocal pending, used, after_figure
+        if pending and kind in ("-", "fragment"):
+            kind = pending
+        pending = None
+        if (
+            kind in ("-", "fragment")
+            and used
+            and (figure or after_figure or used + height > _BUDGET)
+        ):
+            kind = "slide"
+        used = height if kind in ("slide", "subslide") else used + height
+        after_figure = figure
+        cell.setdefault("metadata", {})["slideshow"] = {"slide_type": kind}
+        cells.append(cell)
+
+    for i, cell in enumerate(nb["cells"]):
+        meta = cell.setdefault("metadata", {})
+        kind = slide_type(cell)
+        if kind == "skip":
+            continue
+        if i in answers or kind == "notes" or "answer" in meta.get("tags", []):
+            meta["slideshow"] = {"slide_type": "notes"}
+            cells.append(cell)
+            continue
+        if cell.get("cell_type") == "markdown":
+            blocks = _markdown_blocks(_text(cell.get("source", "")))
+            for n, block in enumerate(blocks or [""]):
+                part = {**cell, "source": block, "metadata": dict(meta)}
+                if n and "id" in cell:
+                    part["id"] = f"{cell['id']}"[:60] + f"-{n}"
+                heading = n > 0 and re.match(r"#{1,3} ", block)
+                place(part, kind if n == 0 else ("slide" if heading else "-"),
+                      _block_height(block) if block else 0, False)  # fmt: skip
+            continue
+        if cell.get("cell_type") != "code":
+            place(cell, kind, 0, False)
+            continue
+        source = _text(cell.get("source", ""))
+        shown = i in solved or SHOW_CODE in meta.get("tags", []) or exercises.STUB in source
+        if i in solved:
+            cell["source"] = source = exercises.student_source(_text(raw["cells"][i]["source"]))
+        keep = [o for o in cell.get("outputs", []) if o.get("name") != "stderr"]
+        cell["outputs"] = keep if shown else [o for o in keep if _shown_output(o)]
+        if not shown:
+            meta["transient"] = {"remove_source": True}
+            if not cell["outputs"]:
+                pending = pending if kind in ("-", "fragment") else kind
+                continue
+        figure = _images(cell)
+        height = (_code_height(source) if shown else 0) + (560 if figure else 0)
+        if shown and not figure:
+            height += sum(_CODE_LINE * len(_text(o.get("text", "")).splitlines()) for o in keep)
+        place(cell, kind, height, figure)
+    nb["cells"] = cells
+    return nb
+
+
+def _has_solution(cell: dict[str, Any]) -> bool:
+    from dofcourse import exercises
+
+    return cell.get("cell_type") == "code" and exercises.has_exercise(_text(cell["source"]))
+
+
 def slide_type(cell: dict[str, Any]) -> str:
     return cell.get("metadata", {}).get("slideshow", {}).get("slide_type", "-") or "-"
 
@@ -236,10 +429,10 @@ def exporter(static: str = STATIC, mathjax_config: str = MATHJAX_CONFIG):
         reveal_url_prefix=f"{static}/reveal.js",
         reveal_theme="white",
         reveal_transition="none",
-        reveal_scroll=True,
+        reveal_scroll=False,
         reveal_number="c/t",
-        reveal_width="1280",
-        reveal_height="800",
+        reveal_width=str(SLIDE_WIDTH),
+        reveal_height=str(SLIDE_HEIGHT),
         jquery_url=f"{static}/jquery/dist/jquery.min.js",
         require_js_url=f"{static}/requirejs/require.js",
         mathjax_url=f"{static}/mathjax/MathJax.js?config={mathjax_config}",
@@ -254,7 +447,7 @@ def export_deck(notebook: dict[str, Any], name: str, out_dir: Path) -> Path:
     """Write ``out_dir/<name>.slides.html`` from an executed notebook (assets in ``_static``)."""
     import nbformat
 
-    node = nbformat.reads(json.dumps(static_notebook(notebook)), as_version=4)
+    node = nbformat.reads(json.dumps(deck_notebook(notebook)), as_version=4)
     html, _ = exporter().from_notebook_node(node, resources={"metadata": {"name": name}})
     # Links between chapters (NN_name.ipynb) lead to the other decks.
     html = re.sub(r'href="([0-9A-Z]\w*)\.ipynb', r'href="\1.slides.html', html)

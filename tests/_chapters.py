@@ -60,6 +60,11 @@ def browser_chapters() -> list[Path]:
     return [p for p in NOTEBOOKS if p == FIRST or has_widget(p)]
 
 
+def think_answers(path: Path) -> dict[int, int]:
+    """{Think! prompt: its answer cell} of the chapter (cell indices)."""
+    return exercises.think_answers(read(path)["cells"])
+
+
 def exercise_names(path: Path) -> list[str]:
     return exercises.exercise_names(code_sources(read(path)))
 
@@ -144,3 +149,105 @@ def executed_first() -> Path:
             else:
                 os.environ[key] = value
     return out
+
+
+# Shows every slide of an open reveal.js deck in turn and measures it once MathJax has typeset
+# it and its images have loaded: a slide overflows when its content is taller or wider than the
+# stage (the deck's own width and height, 1280 x 720).
+_MEASURE_SLIDES = """async () => {
+  const stage = Reveal.getConfig();
+  const found = [];
+  for (const slide of Reveal.getSlides()) {
+    const at = Reveal.getIndices(slide);
+    Reveal.slide(at.h, at.v);
+    await new Promise(done => MathJax.Hub.Queue(done));
+    await Promise.all([...slide.querySelectorAll("img")].map(img => img.decode().catch(() => 0)));
+    await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+    const title = slide.querySelector("h1, h2, h3, h4");
+    const used = Math.max(0, ...[...slide.children].filter(c => c.tagName !== "ASIDE")
+                                 .map(c => c.offsetTop + c.offsetHeight));
+    found.push({number: found.length + 1, height: slide.scrollHeight, width: slide.scrollWidth,
+                used: used,
+                stageHeight: stage.height, stageWidth: stage.width,
+                title: (title ? title.textContent : slide.textContent).trim().slice(0, 60),
+                figures: slide.querySelectorAll("img").length,
+                notes: slide.querySelectorAll("aside.notes").length});
+  }
+  return found;
+}"""
+
+
+def measure_deck(browser, deck: Path, screenshots: str | None = None) -> list[dict]:
+    """Open ``deck`` (file://) in ``browser`` with every non-file request refused and measure
+    each slide (height, width, the stage's size, title, figures, speaker notes); with
+    ``screenshots`` (a name prefix), save a PNG of each slide to ``SCREENSHOTS``."""
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        page.route(
+            "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort()
+        )
+        page.goto(deck.as_uri())
+        page.wait_for_selector(".reveal.ready", state="attached", timeout=60_000)
+        page.wait_for_function("window.MathJax && MathJax.isReady", timeout=60_000)
+        slides = page.evaluate(_MEASURE_SLIDES)
+        if screenshots:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            for s in slides:
+                page.evaluate(
+                    f"(() => {{ const s = Reveal.getSlides()[{s['number'] - 1}]; "
+                    "const at = Reveal.getIndices(s); Reveal.slide(at.h, at.v); })()"
+                )
+                page.wait_for_timeout(300)
+                page.screenshot(path=str(SCREENSHOTS / f"{screenshots}_{s['number']:02d}.png"))
+        return slides
+    finally:
+        page.close()
+
+
+def overflowing(slides: list[dict]) -> list[str]:
+    """The slides whose content does not fit the stage, one line each."""
+    return [
+        f"slide {s['number']} ({s['title']!r}): {s['width']} x {s['height']} px on a "
+        f"{s['stageWidth']} x {s['stageHeight']} stage"
+        for s in slides
+        if s["height"] > s["stageHeight"] + 1 or s["width"] > s["stageWidth"] + 1
+    ]
+
+
+def with_outputs(chapter: dict, executed: dict) -> dict:
+    """The chapter (instructor version) with the outputs of ``executed``, a run of its student
+    version (cells matched by id): what a deck is made from, without running the chapter again."""
+    ran = {c.get("id"): c for c in executed["cells"] if c["cell_type"] == "code"}
+    cells = []
+    for cell in chapter["cells"]:
+        cell = dict(cell)
+        if cell["cell_type"] == "code" and cell.get("id") in ran:
+            cell["outputs"] = ran[cell["id"]].get("outputs", [])
+            cell["execution_count"] = ran[cell["id"]].get("execution_count")
+        cells.append(cell)
+    widgets = executed.get("metadata", {}).get("widgets")
+    metadata = {**chapter["metadata"], **({"widgets": widgets} if widgets else {})}
+    return {**chapter, "metadata": metadata, "cells": cells}
+
+
+def deck_misfits(browser, path: Path, executed: dict) -> list[str]:
+    """Build ``path``'s deck from the outputs of ``executed`` (a run of its student version),
+    open it in ``browser`` and return what is wrong: slides that overflow the 1280 x 720 stage,
+    a deck without speaker notes or without a figure (screenshots of every slide go to
+    ``SCREENSHOTS``/deck_NN_*.png)."""
+    from dofcourse import slides
+
+    out = Path(tempfile.gettempdir()) / "dofcourse-test-decks"
+    slides.copy_assets(out / slides.STATIC)
+    deck = slides.export_deck(with_outputs(read(path), executed), path.stem, out)
+    for old in SCREENSHOTS.glob(f"deck_{path.stem[:2]}_*.png"):
+        old.unlink()
+    measured = measure_deck(browser, deck, screenshots=f"deck_{path.stem[:2]}")
+    problems = overflowing(measured)
+    if not any(s["notes"] for s in measured):
+        problems.append("no slide has speaker notes")
+    if not any(s["figures"] for s in measured):
+        problems.append("no slide shows a figure")
+    print(f"{path.stem}: deck of {len(measured)} slides, tallest "
+          f"{max(s['used'] for s in measured)} px of {measured[0]['stageHeight']}")  # fmt: skip
+    return problems

@@ -249,6 +249,8 @@ def test_chapter_runs_in_jupyterlab_with_working_widgets(path, lab, browser):
         print(f"{stem}: Run All took {seconds:.0f} s in JupyterLab")
         notebook = _save(page, lab, name)
         assert not list(lab.notebooks.glob("*.py")), "saving a copy wrote a paired .py beside it"
+        misfits = ch.deck_misfits(browser, path, notebook)  # the lecture deck, from this run
+        assert not misfits, f"{stem}'s deck: {misfits}"
         root = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook")
         root.locator(".jp-Cell").first.scroll_into_view_if_needed()
         _screenshot(page, f"{stem}_top")
@@ -270,7 +272,12 @@ def test_chapter_runs_in_jupyterlab_with_working_widgets(path, lab, browser):
             assert bars, "chapter 00 trains a network: its progress bar should show as a widget"
 
         # A solution is one click away, and hidden until then.
-        solution = root.locator(".jp-RenderedMarkdown details").first
+        folded = root.locator(".jp-RenderedMarkdown details")
+        answers = folded.filter(has=page.locator("summary", has_text="Answer"))
+        assert answers.count() == len(ch.think_answers(path)), f"{name}: Think! answers not folded"
+        for i in range(answers.count()):
+            assert answers.nth(i).get_attribute("open") is None, "a Think! answer is shown unasked"
+        solution = folded.filter(has=page.locator("summary", has_text="Solution")).first
         if ch.exercise_names(path):
             assert solution.count(), f"{name}: no collapsed solution"
             assert solution.get_attribute("open") is None, "a solution is shown unasked"

@@ -138,6 +138,42 @@ def test_every_chapter_asks_to_predict_before_an_experiment(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_think_prompt_has_its_answer_folded_in_the_student_version(path):
+    """Run All must not show the answer to a Think! prompt before the student has thought: the
+    answer cell is folded into a closed <details> block; no prompt lacks an answer cell."""
+    chapter = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    prompts = [i for i, c in enumerate(chapter) if exercises.is_think(c)]
+    answers = exercises.think_answers(chapter)
+    assert sorted(answers) == prompts, (
+        f"{path.name}: Think! prompts at cells {sorted(set(prompts) - set(answers))} have no "
+        "answer cell (the first markdown cell after the prompt's experiment, not a new slide)"
+    )
+    student = exercises.student_notebook({"metadata": {}, "cells": chapter})["cells"]
+    folded = [c for c in student if exercises.ANSWER_TAG in c["metadata"].get("tags", [])]
+    assert len(folded) == len(answers)
+    for cell, index in zip(folded, sorted(answers.values()), strict=True):
+        shown = _src(cell)
+        assert shown.startswith("<details>") and "<details open" not in shown
+        assert exercises.ANSWER_SUMMARY in shown and _src(chapter[index]).strip() in shown
+    assert not [
+        c for c in student if c["metadata"].get("slideshow", {}).get("slide_type") == "notes"
+    ]
+
+
+def test_think_answers_skip_a_new_slide_and_a_prompt_without_an_experiment():
+    def md(source, kind="-"):
+        return {"cell_type": "markdown", "source": source,
+                "metadata": {"slideshow": {"slide_type": kind}}}  # fmt: skip
+
+    code = {"cell_type": "code", "source": "x = 1", "metadata": {}}
+    cells = [md("**Think!** a?"), code, md("## Next topic", "slide"), md("**Think!** b?"), md("c")]
+    assert exercises.think_answers(cells) == {}
+    cells = [md("Intro.\n\n**Think!** a?"), md("More."), code, code, md("The answer.")]
+    assert exercises.think_answers(cells) == {0: 4}
+    assert not exercises.is_think(md("Think! cells ask you to predict (a **Think!** in a list)"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_student_version_hides_each_solution_one_click_away(path):
     chapter = json.loads(path.read_text(encoding="utf-8"))
     student = exercises.student_notebook(chapter)["cells"]

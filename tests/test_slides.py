@@ -14,7 +14,7 @@ from pathlib import Path
 import jupytext
 import pytest
 
-from dofcourse import slides
+from dofcourse import exercises, slides
 from tests import _chapters as ch
 
 SOURCES = sorted(ch.CHAPTERS.glob("*.py"))
@@ -114,6 +114,94 @@ def test_static_notebook_keeps_figures_and_replaces_controls_by_a_note():
     outputs = static["cells"][0]["outputs"]
     assert outputs[0] == png and "Interactive controls" in outputs[1]["data"]["text/html"]
     assert len(outputs) == 2 and "SOLUTION" not in static["cells"][0]["source"]
+
+
+def _cell(kind, source, slide="-", outputs=None, tags=None):
+    cell = {"cell_type": kind, "id": f"c{abs(hash(source)) % 10**8}", "source": source,
+            "metadata": {"slideshow": {"slide_type": slide}}}  # fmt: skip
+    if tags:
+        cell["metadata"]["tags"] = tags
+    if kind == "code":
+        cell["outputs"] = outputs or []
+    return cell
+
+
+PNG = {"output_type": "display_data", "metadata": {}, "data": {"image/png": "AAAA"}}
+LOG = {"output_type": "stream", "name": "stdout", "text": "480 runs in 1 s\n"}
+
+
+def test_a_deck_hides_code_shows_figures_alone_and_never_a_solution():
+    exercise = "def f():\n    # BEGIN SOLUTION\n    return 42\n    # END SOLUTION\n"
+    notebook = {
+        "metadata": {},
+        "cells": [
+            _cell("markdown", "# Title\n\nIntro.", "slide"),
+            _cell("code", "import x\nprint('480 runs in 1 s')", outputs=[LOG]),
+            _cell("markdown", "Text before the figure."),
+            _cell("code", "plot()", outputs=[LOG, PNG]),
+            _cell("markdown", "What the figure shows."),
+            _cell("code", "train(model)", outputs=[LOG], tags=[slides.SHOW_CODE]),
+            _cell("markdown", "## Exercise", "slide"),
+            _cell("code", exercise),
+            _cell("markdown", "Lecturer: ask first.", "notes"),
+        ],
+    }
+    deck = slides.deck_notebook(notebook)
+    kinds = [(c["cell_type"], slides.slide_type(c)) for c in deck["cells"]]
+    assert kinds == [
+        ("markdown", "slide"),  # the import cell is gone: no code shown, no figure
+        ("markdown", "-"),
+        ("code", "slide"),  # the figure starts a slide of its own ...
+        ("markdown", "slide"),  # ... and the text after it the next one
+        ("code", "-"),
+        ("markdown", "slide"),
+        ("code", "-"),
+        ("markdown", "notes"),
+    ]
+    figure, shown, stub = (c for c in deck["cells"] if c["cell_type"] == "code")
+    assert figure["metadata"]["transient"] == {"remove_source": True}
+    assert figure["outputs"] == [PNG]  # the cached run time printed beside it is dropped
+    assert "transient" not in shown["metadata"] and shown["outputs"] == [LOG]
+    assert "return 42" not in stub["source"] and exercises.STUB in stub["source"]
+    assert "transient" not in stub["metadata"]
+
+
+def test_a_think_answer_becomes_a_speaker_note_in_the_deck():
+    notebook = {
+        "metadata": {},
+        "cells": [
+            _cell("markdown", "# T", "slide"),
+            _cell("markdown", "**Think!** Which grows most?"),
+            _cell("code", "plot()", outputs=[PNG]),
+            _cell("markdown", "The dense layer grows most."),
+        ],
+    }
+    deck = slides.deck_notebook(notebook)
+    assert slides.slide_type(deck["cells"][-1]) == "notes"
+    assert "dense layer" in deck["cells"][-1]["source"]
+
+
+def test_long_text_goes_on_to_another_slide_between_paragraphs():
+    long = "\n\n".join(f"Paragraph {i}: " + "word " * 60 for i in range(8))
+    notebook = {"metadata": {}, "cells": [_cell("markdown", "## Long\n\n" + long, "slide")]}
+    deck = slides.deck_notebook(notebook)
+    parts = [c["source"] for c in deck["cells"]]
+    assert sum(slides.slide_type(c) == "slide" for c in deck["cells"]) >= 2
+    assert "\n\n".join(parts) == "## Long\n\n" + long  # nothing lost, nothing cut mid-paragraph
+
+
+@pytest.mark.parametrize("path", ch.NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_chapter_deck_shows_a_solution(path):
+    notebook = ch.read(path)
+    deck = slides.deck_notebook(notebook)
+    shown = "\n".join(ch.text(c["source"]) for c in deck["cells"] if c["cell_type"] == "code")
+    for cell in notebook["cells"]:
+        source = ch.text(cell["source"])
+        if cell["cell_type"] == "code" and exercises.has_exercise(source):
+            solution = set(exercises.instructor_source(source).splitlines())
+            solution -= set(exercises.student_source(source).splitlines())
+            leaked = [line for line in solution if line.strip() and line in shown]
+            assert not leaked, f"the deck shows solution lines: {leaked[:3]}"
 
 
 @pytest.fixture(scope="module")

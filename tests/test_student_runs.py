@@ -6,6 +6,10 @@ same test run (``pytest --nbval-lax``), every check enforced. These runs come af
 conftest.py) and share its cache, so the experiments the chapters cache are not computed again.
 Chapters that the browser test runs in JupyterLab (chapter 00 and those with a widget) are run
 there, with the same assertions, instead of here; without a browser they are run here.
+
+The run's figures are kept (the inline backend) and make the chapter's lecture deck, which is
+opened in Chromium: every slide must fit 1280 x 720 (tests/_chapters.py, ``deck_misfits``), so
+every deck is checked without running any chapter twice.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ def test_student_version_runs_and_reports_every_exercise_not_done(path, monkeypa
         pytest.skip("run by the browser test (test_browser.py), in JupyterLab")
     monkeypatch.setenv("DOFCOURSE_CACHE", ch.SESSION_CACHE)
     monkeypatch.delenv("DOFCOURSE_FIGURES", raising=False)
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")  # for the deck
     notebook = exercises.student_notebook(ch.read(path))
     node = nbformat.reads(nbformat.writes(nbformat.from_dict(notebook)), as_version=4)
     client = NotebookClient(
@@ -52,3 +57,11 @@ def test_student_version_runs_and_reports_every_exercise_not_done(path, monkeypa
         f"{path.name} shows a widget that tests/_chapters.py does not recognise: add its call "
         "to _WIDGET_CALL so that the browser test runs the chapter"
     )
+    if ch.browser_missing() is None:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            browser = ch.launch(playwright)
+            misfits = ch.deck_misfits(browser, path, done)
+            browser.close()
+        assert not misfits, f"{path.stem}'s deck: {misfits}"
