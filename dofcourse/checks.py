@@ -124,11 +124,14 @@ def tensor(
     floating: bool | None = None,
     dtype: torch.dtype | None = None,
     device: torch.device | None = None,
+    finite: bool = False,
 ) -> torch.Tensor:
     """``value`` as a tensor: NumPy arrays are converted; ``dtype``/``device`` convert if given.
 
     ``ndim`` (an int or several allowed) and ``floating`` (True: a float tensor is required;
     False: an integer one) are checked before any conversion, so the message shows what was given.
+    ``finite=True`` refuses NaN and infinite entries (weights, inputs, scores: a NaN would
+    otherwise be sorted, ranked or averaged into a plausible-looking wrong result).
     """
     if isinstance(value, np.ndarray):
         if value.dtype == object:
@@ -147,6 +150,12 @@ def tensor(
         raise TypeError(f"{name} must hold floating-point numbers, got dtype {value.dtype}")
     if floating is False and (value.is_floating_point() or value.is_complex()):
         raise TypeError(f"{name} must hold integers, got dtype {value.dtype}")
+    if finite and value.is_floating_point() and value.numel():
+        bad = int((~torch.isfinite(value.detach())).sum())
+        if bad:
+            raise ValueError(
+                f"{name} contains NaN or infinite values ({bad} of {value.numel()} entries)"
+            )
     if dtype is not None or device is not None:
         value = value.to(device=device, dtype=dtype)
     return value

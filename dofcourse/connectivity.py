@@ -58,18 +58,20 @@ def _check_examples(net: Functional, theta: Tensor, x: Tensor, y: Tensor) -> tup
     """(x, y) as the network's float inputs and int64 class labels on its device: NumPy and
     other dtypes converted; lengths, input shape and labels checked on the network at ``theta``
     (D,)."""
-    x = checks.tensor(x, "x", floating=True).to(net.device, net.dtype)
+    x = checks.tensor(x, "x", floating=True, finite=True).to(net.device, net.dtype)
     y = checks.labels(y, "y", n_classes=2**62, device=net.device)  # integers >= 0
     if len(x) != len(y):
         raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
+    if len(x) == 0:
+        raise ValueError("x and y are empty: there are no examples to evaluate on")
     train.check_model_fits(lambda xb: net.fn(theta, xb), x, y, name="x and y")
     return x, y
 
 
 def _pair(net: Functional, theta_a: Tensor, theta_b: Tensor) -> tuple[Tensor, Tensor]:
     _check_net(net)
-    a = checks.tensor(theta_a, "theta_a", ndim=(1, 2, 3), floating=True)
-    b = checks.tensor(theta_b, "theta_b", ndim=(1, 2, 3), floating=True)
+    a = checks.tensor(theta_a, "theta_a", ndim=(1, 2, 3), floating=True, finite=True)
+    b = checks.tensor(theta_b, "theta_b", ndim=(1, 2, 3), floating=True, finite=True)
     if a.shape != b.shape or a.shape[-1] != net.D:
         raise ValueError(f"theta_a and theta_b must both be (..., D) with D = {net.D}, "
                          f"got {tuple(a.shape)} and {tuple(b.shape)}")  # fmt: skip
@@ -83,6 +85,7 @@ def linear_path(
     theta_a to theta_b (both (D,), or (P, D) for P pairs: arrays (P, n_points))."""
     a, b = _pair(net, theta_a, theta_b)
     n = checks.integer(n_points, "n_points", min=2)
+    x, y = _check_examples(net, a.reshape(-1, net.D)[0], x, y)
     alphas = torch.linspace(0, 1, n, device=net.device, dtype=net.dtype)
     loss, acc = [], []
     for ai, bi in zip(a.reshape(-1, net.D), b.reshape(-1, net.D), strict=True):

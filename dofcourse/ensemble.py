@@ -237,7 +237,7 @@ def evaluate_members(
     thetas = checks.tensor(thetas, "thetas", ndim=2, floating=True)
     if thetas.shape[1] != net.D:
         raise ValueError(f"thetas must have shape (E, {net.D}), got {tuple(thetas.shape)}")
-    x = checks.tensor(x, "x", floating=True).to(device=net.device, dtype=net.dtype)
+    x = checks.tensor(x, "x", floating=True, finite=True).to(device=net.device, dtype=net.dtype)
     y = checks.tensor(y, "y", floating=loss == "mse" or None).to(net.device)
     if len(x) != len(y):
         raise ValueError(f"x has {len(x)} rows but y has {len(y)}")

@@ -28,6 +28,7 @@ from dofcourse import (
     lottery_subspace,
     models,
     params,
+    phase,
     projections,
     pruning,
     regimes,
@@ -800,3 +801,177 @@ def test_careless_inputs_get_one_clear_error_from_the_package(ds, case):
         call(ds)
         return
     refused(exc, match, call, ds)
+
+
+# --------------------------------------------------------------- issue 26: the reliability review
+class _NoReset(torch.nn.Module):
+    """A notebook-style model whose weight sits on a module without reset_parameters."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(0.1 * torch.randn(64, 10))
+
+    def forward(self, x):
+        return x.flatten(1) @ self.w
+
+
+def _nan_at(t, where=0):
+    t = t.clone()
+    t.view(-1)[where] = float("nan")
+    return t
+
+
+def _net(ds):
+    return params.Functional.of_module(mlp(ds))
+
+
+def _pair(ds):
+    m = mlp(ds)
+    return params.Functional.of_module(m), pruning.initial_points(m, [0, 1])
+
+
+def _run(ds, model, rewind_step):
+    return pruning.lottery(
+        model, ds, QUICK, init_seeds=[0, 1], rewind_step=rewind_step, levels=1, progress=False
+    )
+
+
+def _reinit_same_seeds(ds, rewind_step):
+    m = mlp(ds)
+    run = _run(ds, m, rewind_step)
+    return pruning.controls(m, ds, QUICK.replace(steps=run.steps), run, levels=[1],
+                            reinit_seeds=[1, 0], progress=False)  # fmt: skip
+
+
+RELIABILITY = {
+    "C01 magnitude_prune of NaN weights (never pruned)": (
+        ValueError, r"theta contains NaN or infinite values \(50 of",
+        lambda ds: pruning.magnitude_prune(_nan_at(_mask(ds, mlp(ds))[0], slice(0, 50)),
+                                           *_mask(ds, mlp(ds))[1:], fraction=0.5),
+    ),
+    "C03 a mask of another model's length blames the mask": (
+        ValueError, r"theta \(1, \d+\) and mask \(1, \d+\) differ",
+        lambda ds: pruning.magnitude_prune(_mask(ds, mlp(ds))[0], _mask(ds, mlp(ds))[1][:, :-1],
+                                           _mask(ds, mlp(ds))[2]),
+    ),
+    "C03 density of a mask and prunable of two models": (
+        ValueError, r"mask has D = \d+ entries per row but prunable has \d+",
+        lambda ds: pruning.density(_mask(ds, mlp(ds))[1][:, :-1], _mask(ds, mlp(ds))[2]),
+    ),
+    "C06 density with nothing prunable (was nan)": (
+        ValueError, "prunable marks no weight as prunable",
+        lambda ds: pruning.density(_mask(ds, mlp(ds))[1][0],
+                                   torch.zeros_like(_mask(ds, mlp(ds))[2])),
+    ),
+    "C08 initial_points of a model without reset_parameters (identical replicas)": (
+        ValueError, "_NoReset .* holds parameters w and has no reset_parameters",
+        lambda ds: pruning.initial_points(_NoReset(), [0, 1, 2]),
+    ),
+    "C10 reinit seeds equal to the run's seeds, k = 0 (the control was the ticket)": (
+        ValueError, r"reinit_seeds\[0\]=1 draws the initial weights of replica 1 of the run",
+        lambda ds: _reinit_same_seeds(ds, 0),
+    ),
+    "C10 reinit seeds equal to the run's seeds, k = 1": (
+        ValueError, r"reinit_seeds\[0\]=1 draws the initial weights of replica 1",
+        lambda ds: _reinit_same_seeds(ds, 1),
+    ),
+    "C11 start_points with order_seed = 2**63-1 names order_seed": (
+        ValueError, "settings.order_seed=9223372036854775807 leaves no room .* 2 replicas",
+        lambda ds: pruning.start_points(mlp(ds), ds, QUICK.replace(order_seed=2**63 - 1), [0, 1],
+                                        k=1),
+    ),
+    "C30 linear_path from a NaN theta ('connected')": (
+        ValueError, "theta_a contains NaN",
+        lambda ds: connectivity.linear_path(_pair(ds)[0], _nan_at(_pair(ds)[1][0]),
+                                            _pair(ds)[1][1], ds.x_test, ds.y_test, n_points=3),
+    ),
+    "C32 linear_path on NaN inputs": (
+        ValueError, "x contains NaN",
+        lambda ds: connectivity.linear_path(*_pair(ds)[:1], *_pair(ds)[1],
+                                            torch.full_like(ds.x_test, float("nan")), ds.y_test,
+                                            n_points=3),
+    ),
+    "13 evaluate_members on NaN inputs": (
+        ValueError, "x contains NaN",
+        lambda ds: ensemble.evaluate_members(_pair(ds)[0], _pair(ds)[1],
+                                             _nan_at(ds.x_test, 7), ds.y_test),
+    ),
+    "C53 tangent_kernel on NaN inputs (all-NaN kernel)": (
+        ValueError, "x contains NaN",
+        lambda ds: regimes.tangent_kernel(_pair(ds)[0], _pair(ds)[1][0],
+                                          _nan_at(ds.x_test[:4], 3)),
+    ),
+    "C33 midpoint_barrier on no examples": (
+        ValueError, "x and y are empty",
+        lambda ds: connectivity.midpoint_barrier(_pair(ds)[0], *_pair(ds)[1], ds.x_test[:0],
+                                                 ds.y_test[:0]),
+    ),
+    "C19 diet.scores of no examples": (
+        ValueError, "examples is empty",
+        lambda ds: diet.scores(mlp(ds), ds, QUICK, [0], 0,
+                               examples=torch.tensor([], dtype=torch.int64), progress=False),
+    ),
+    "C35 the hardest examples of NaN scores (left out of both ends)": (
+        ValueError, r"scores contains NaN or infinite values \(30 of 300",
+        lambda ds: diet.hardest(_nan_at(torch.rand(300), slice(0, 30)), 30),
+    ),
+    "C36 a class-balanced subset smaller than the number of classes": (
+        ValueError, "n=5 is fewer than the 10 classes",
+        lambda ds: diet.random_subset(len(ds.y_train), 5, seed=0, labels=ds.y_train,
+                                      class_balanced=True),
+    ),
+    "C36 the easiest examples, class-balanced, fewer than the classes": (
+        ValueError, "n=5 is fewer than the 10 classes",
+        lambda ds: diet.easiest(torch.rand(len(ds.y_train)), 5, labels=ds.y_train,
+                                class_balanced=True),
+    ),
+    "C44 energy_fraction of a NaN basis": (
+        ValueError, "a contains NaN",
+        lambda ds: lottery_subspace.energy_fraction(torch.full((6, 2), float("nan")),
+                                                    torch.eye(6)[:, :3]),
+    ),
+    "C75 empirical_width of a threshold beyond D (negative squared width)": (
+        ValueError, "d_star must be at most D=100",
+        lambda ds: phase.empirical_width(500.0, 100),
+    ),
+    "C69 threshold of unsorted dims names dims": (
+        ValueError, r"dims must be strictly increasing, got \[20, 10, 40\]",
+        lambda ds: phase.threshold([20, 10, 40], np.ones((4, 3)), n_boot=None),
+    ),
+    "C68 cp_als of an all-zero tensor (numpy LinAlgError)": (
+        ValueError, "X is all zeros",
+        lambda ds: sketching.cp_als(np.zeros((3, 3, 3)), sketching.random_factors((3, 3, 3), 2),
+                                    3),
+    ),
+    "C15 train with test labels out of range": (
+        ValueError, "data.y_test holds class label 12",
+        lambda ds: train.train(mlp(ds), _with(ds, y_test=torch.full_like(ds.y_test, 12)), QUICK,
+                               progress=False),
+    ),
+    "C16 the ensemble trainer with test labels out of range": (
+        ValueError, "data.y_test holds class label 12",
+        lambda ds: pruning.fit(mlp(ds), _with(ds, y_test=torch.full_like(ds.y_test, 12)), QUICK,
+                               pruning.initial_points(mlp(ds), [0]), progress=False),
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", RELIABILITY)
+def test_the_reliability_reviews_silent_and_cryptic_cases_get_one_clear_error(ds, case):
+    exc, match, call = RELIABILITY[case]
+    refused(exc, match, call, ds)
+
+
+def test_a_singular_cp_start_gives_a_fit_not_a_linalg_error():
+    """Review 19: a start whose factors are rank-deficient made np.linalg.solve fail."""
+    X = sketching.low_rank_tensor((4, 4, 4), 2)
+    init = [np.ones((4, 2)) for _ in range(3)]  # equal columns: every Gram matrix is singular
+    fit = sketching.cp_als(X, init, 2)
+    assert np.all(np.isfinite(fit.factors[0]))
+
+
+def test_a_logistic_fit_with_every_run_succeeding_says_below_the_grid():
+    """Review C73: d50 = 10 with the interval [10, 10], a confident point at the grid's end; the
+    transition lies somewhere below the grid."""
+    fit = phase.logistic_fit([10, 20, 40], np.ones((4, 3)), n_boot=10)
+    assert fit.d50.lo == 0.0 and fit.d50.hi == 10.0 and fit.d50.method == "below the grid"

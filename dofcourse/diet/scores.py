@@ -103,6 +103,9 @@ def scores(
     steps = checks.integer(steps, "steps", min=0)
     if not isinstance(settings, TrainSettings):
         raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    if examples is not None and not len(checks.tensor(examples, "examples", floating=False)):
+        raise ValueError("examples is empty: give the indices of the examples to score, or None "
+                         "for every training example")  # fmt: skip
     theta0 = initial_points(model, init_seeds)
     thetas = theta0
     if steps > 0:

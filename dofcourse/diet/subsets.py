@@ -34,6 +34,17 @@ def _labels(labels: Tensor | None, n_all: int, class_balanced: bool) -> np.ndarr
     return y
 
 
+def _classes(y: np.ndarray, n: int) -> np.ndarray:
+    """The classes of ``y``; a class-balanced pick of ``n`` needs at least one of each."""
+    classes = np.unique(y)
+    if n < len(classes):
+        raise ValueError(
+            f"n={n} is fewer than the {len(classes)} classes: a class-balanced subset needs at "
+            f"least one example of each class (n >= {len(classes)}), or class_balanced=False"
+        )
+    return classes
+
+
 def by_score(
     scores: Tensor,
     n: int,
@@ -44,7 +55,7 @@ def by_score(
     class_balanced: bool = False,
 ) -> Tensor:
     """The ``n`` examples at the ``end`` ("low" or "high") of ``scores`` (N,), after ``offset``."""
-    s = checks.tensor(scores, "scores", ndim=1, floating=True).cpu().numpy()
+    s = checks.tensor(scores, "scores", ndim=1, floating=True, finite=True).cpu().numpy()
     n = checks.integer(n, "n", min=1, max=len(s))
     end = checks.choice(end, "end", ("low", "high"))
     offset = checks.integer(offset, "offset", min=0, max=len(s) - n)
@@ -54,7 +65,7 @@ def by_score(
     y = _labels(labels, len(s), class_balanced)
     if y is None:
         return torch.as_tensor(np.sort(order[offset : offset + n]), dtype=torch.int64)
-    classes = np.unique(y)
+    classes = _classes(y, n)
     per, extra = divmod(n, len(classes))
     if offset % len(classes):
         raise ValueError(f"with class_balanced, offset must be a multiple of {len(classes)}")
@@ -94,7 +105,7 @@ def random_subset(
     y = _labels(labels, n_all, class_balanced)
     if y is None:
         return torch.as_tensor(np.sort(rng.choice(n_all, n, replace=False)), dtype=torch.int64)
-    classes = np.unique(y)
+    classes = _classes(y, n)
     per = n // len(classes)
     picked, left = [], []
     for c in classes:

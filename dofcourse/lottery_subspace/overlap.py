@@ -18,8 +18,8 @@ from dofcourse import checks
 
 
 def _bases(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
-    a = checks.tensor(a, "a", ndim=2, floating=True).double()
-    b = checks.tensor(b, "b", ndim=2, floating=True).double().to(a.device)
+    a = checks.tensor(a, "a", ndim=2, floating=True, finite=True).double()
+    b = checks.tensor(b, "b", ndim=2, floating=True, finite=True).double().to(a.device)
     if a.shape[0] != b.shape[0]:
         raise ValueError(f"a and b must live in one R^D, got {a.shape[0]} and {b.shape[0]} rows")
     for name, q in (("a", a), ("b", b)):

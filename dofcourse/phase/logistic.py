@@ -8,7 +8,8 @@ fitted by maximum likelihood to the individual successes (Bernoulli, one per run
 dimensions all count. d50 is the 50 % point; the **width** d90 / d10 = 81^s is the factor in d
 over which P climbs from 10 % to 90 % (a sharp transition has a width close to 1, i.e. a small
 fraction of an octave). Intervals resample the seeds (``stats.bootstrap``). When every run fails
-(or succeeds) the fit has no transition to place: d50 = inf (or the smallest d) and width NaN.
+(or succeeds) the fit has no transition to place: d50 = inf (or the smallest d, with the interval
+[0, smallest d]: the transition lies somewhere below the grid) and width NaN.
 Taught in chapter 05.
 """
 
@@ -104,6 +105,9 @@ def logistic_fit(
     m, s = params(x)
     boot = {"n_boot": n_boot, "level": level, "seed": seed}
     est_d50 = stats.bootstrap(x, d50, **boot)
+    if bool((x > 0.5).all()):  # the transition is somewhere below the grid: at most dims[0]
+        low = float(min(dims))
+        est_d50 = stats.Estimate(low, 0.0, low, "below the grid", level, x.shape[0])
     est_width = stats.bootstrap(x, width, **boot) if math.isfinite(s) else stats.Estimate(
         math.nan, math.nan, math.nan, "bootstrap", level, x.shape[0])  # fmt: skip
     return LogisticFit(est_d50, est_width, s)

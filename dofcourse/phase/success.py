@@ -145,6 +145,8 @@ def threshold(
     ``n_boot=None`` skips it (lo = hi = the value, method "point": for many quick estimates).
     """
     dims = checks.integers(dims, "dims", min=1)
+    if any(b <= a for a, b in zip(dims, dims[1:], strict=False)):
+        raise ValueError(f"dims must be strictly increasing, got {dims}")
     x = check_successes(successes, len(dims))
     target = 1.0 - checks.real(delta, "delta", min=0.0, max=1.0, open_min=True, open_max=True)
     n_boot = None if n_boot is None else checks.integer(n_boot, "n_boot", min=1)
@@ -198,4 +200,9 @@ def empirical_width(d_star: float | np.ndarray, D: int) -> tuple[np.ndarray, np.
     d = d.astype(float)
     if np.isnan(d).any() or (d < 0).any():
         raise ValueError(f"d_star must be >= 0 (inf: never reached), got {d_star!r:.60}")
+    if (np.isfinite(d) & (d > D)).any():
+        raise ValueError(
+            f"d_star must be at most D={D} (a subspace of R^D has at most D dimensions; inf: "
+            f"never reached), got {d_star!r:.60}"
+        )
     return D - d, d / D

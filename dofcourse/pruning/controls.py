@@ -82,6 +82,7 @@ def controls(
     reinit_seeds = checks.seeds(reinit_seeds, "reinit_seeds")
     if len(reinit_seeds) != n_rep:
         raise ValueError(f"reinit_seeds must have one seed per replica ({n_rep})")
+    _check_reinit_differs(model, run, reinit_seeds)
     mask_seed = checks.seed(mask_seed, "mask_seed")
     keep, layers = prunable(model, ignore), layer_index(model)
     seeds = replica_seeds(settings, n_rep) * len(levels)
@@ -105,3 +106,19 @@ def controls(
                              "replica": r, "test_acc": float(out["test_acc"][j]),
                              "train_acc": float(out["train_acc"][j])})  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def _check_reinit_differs(model: nn.Module, run: ImpRun, reinit_seeds: list[int]) -> None:
+    """Refuse reinit seeds that draw a replica's own theta_0: that "control" is the ticket. The
+    run keeps theta_k, not its seeds: a seed of the run puts theta_0 at theta_k (k = 0) or within
+    the few steps' distance of it, far nearer than an independent draw (about sqrt(2) |theta|)."""
+    fresh = initial_points(model, reinit_seeds).to(run.rewind.device, run.rewind.dtype)
+    gap = torch.cdist(fresh, run.rewind.detach())  # (R, R)
+    near = gap < 0.5 * fresh.norm(dim=1, keepdim=True)
+    if bool(near.any()):
+        r, j = (int(i) for i in near.nonzero()[0])
+        raise ValueError(
+            f"reinit_seeds[{r}]={reinit_seeds[r]} draws the initial weights of replica {j} of "
+            "the run: a reinitialised control must start from other weights; use seeds that "
+            "differ from the run's init_seeds"
+        )

@@ -74,14 +74,16 @@ def _check_masks(
     mask = checks.tensor(mask, "mask", ndim=(1, 2))
     if mask.dtype != torch.bool:
         raise TypeError(f"mask must be a boolean tensor, got dtype {mask.dtype}")
-    prunable_ = checks.tensor(prunable_, "prunable", ndim=1)
-    if prunable_.dtype != torch.bool or prunable_.shape[0] != mask.shape[-1]:
-        raise ValueError(
-            f"prunable must be a boolean (D,) with D = {mask.shape[-1]}, got "
-            f"{prunable_.dtype} {tuple(prunable_.shape)}"
-        )
     if theta is not None and theta.shape != mask.shape:
         raise ValueError(f"theta {tuple(theta.shape)} and mask {tuple(mask.shape)} differ")
+    prunable_ = checks.tensor(prunable_, "prunable", ndim=1)
+    if prunable_.dtype != torch.bool:
+        raise TypeError(f"prunable must be a boolean tensor, got dtype {prunable_.dtype}")
+    if prunable_.shape[0] != mask.shape[-1]:
+        raise ValueError(
+            f"mask has D = {mask.shape[-1]} entries per row but prunable has "
+            f"{prunable_.shape[0]}: one of them belongs to another model"
+        )
     if bool((~mask & ~prunable_.to(mask.device)).any()):
         raise ValueError("mask prunes entries that are not prunable (a bias or a norm)")
     return mask, prunable_.to(mask.device)
@@ -90,6 +92,8 @@ def _check_masks(
 def density(mask: Tensor, prunable_: Tensor) -> Tensor:
     """Fraction of the prunable weights that ``mask`` keeps: a 0-d tensor, or (R,) for (R, D)."""
     mask, prunable_ = _check_masks(mask, prunable_)
+    if not bool(prunable_.any()):
+        raise ValueError("prunable marks no weight as prunable: a density of nothing is undefined")
     return (mask & prunable_).sum(-1) / prunable_.sum()
 
 
@@ -111,7 +115,7 @@ def magnitude_prune(
     |theta| over all layers together; ties go to the lower index. (open_lth keeps weights
     *strictly* above the magnitude of the ``ceil``-th smallest, which prunes one more.)
     """
-    theta = checks.tensor(theta, "theta", ndim=(1, 2), floating=True)
+    theta = checks.tensor(theta, "theta", ndim=(1, 2), floating=True, finite=True)
     fraction = checks.real(fraction, "fraction", min=0.0, max=1.0, open_min=True, open_max=True)
     mask, prunable_ = _check_masks(mask, prunable_, theta)
     rows_theta, rows_mask = theta.reshape(-1, theta.shape[-1]), mask.reshape(-1, mask.shape[-1])

@@ -49,13 +49,23 @@ def initial_points(model: nn.Module, init_seeds: Sequence[int]) -> Tensor:
     _check_model(model)
     seeds = checks.seeds(init_seeds, "init_seeds")
     device = flatten(model).device
+    for mname, m in model.named_modules():
+        owned = [n for n, _ in m.named_parameters(recurse=False)]
+        if owned and not callable(getattr(m, "reset_parameters", None)):
+            raise ValueError(
+                f"initial_points draws each replica by calling reset_parameters() on every "
+                f"layer, but {type(m).__name__} {mname or '(the model)'} holds parameters "
+                f"{', '.join(owned)} and has no reset_parameters: every replica would share "
+                f"them. Give {type(m).__name__} a reset_parameters method"
+            )
     out = []
     for s in seeds:
         clone = copy.deepcopy(model).cpu()
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(s)
             for m in clone.modules():
-                if m is not clone and hasattr(m, "reset_parameters"):
+                owns = next(m.parameters(recurse=False), None) is not None
+                if (m is not clone or owns) and hasattr(m, "reset_parameters"):
                     m.reset_parameters()
         out.append(flatten(clone))
     return torch.stack(out).to(device)
@@ -155,7 +165,14 @@ def rewind_points(
 def replica_seeds(settings: TrainSettings, n: int) -> list[int]:
     """Mini-batch order of each of n replicas: ``settings.order_seed + r``."""
     _check_settings(settings)
-    return [settings.order_seed + r for r in range(checks.integer(n, "n", min=0))]
+    n = checks.integer(n, "n", min=0)
+    if n and settings.order_seed + n - 1 > checks.MAX_SEED:
+        raise ValueError(
+            f"settings.order_seed={settings.order_seed} leaves no room for the order seeds of "
+            f"{n} replicas (order_seed + r, r < {n}, must be at most 2**63-1): use a smaller "
+            "order_seed"
+        )
+    return [settings.order_seed + r for r in range(n)]
 
 
 def start_points(

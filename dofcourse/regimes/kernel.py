@@ -40,10 +40,11 @@ def tangent_kernel(net: Functional, theta: Tensor, x: Tensor, chunk: int = 50) -
     """
     if not isinstance(net, Functional):
         raise TypeError(f"net must be a params.Functional, got {type(net).__name__}")
-    theta = checks.tensor(theta, "theta", ndim=1, floating=True).to(net.device, net.dtype)
+    theta = checks.tensor(theta, "theta", ndim=1, floating=True, finite=True)
+    theta = theta.to(net.device, net.dtype)
     if theta.shape[0] != net.D:
         raise ValueError(f"theta must have shape ({net.D},), got {tuple(theta.shape)}")
-    x = checks.tensor(x, "x", floating=True).to(net.device, net.dtype)
+    x = checks.tensor(x, "x", floating=True, finite=True).to(net.device, net.dtype)
     check_model_fits(lambda xb: net(theta, xb), x, None, name="x")
     chunk = checks.integer(chunk, "chunk", min=1)
 

@@ -112,7 +112,16 @@ def _mttkrp(X: np.ndarray, factors: list[np.ndarray], mode: int) -> np.ndarray:
 
 def _exact_update(X: np.ndarray, fs: list[np.ndarray], mode: int, rng: object, s: int) -> None:
     gram = np.prod([f.T @ f for m, f in enumerate(fs) if m != mode], axis=0)
-    fs[mode] = np.linalg.solve(gram, _mttkrp(X, fs, mode).T).T
+    fs[mode] = _solve(gram, _mttkrp(X, fs, mode).T).T
+
+
+def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a^{-1} b; the least-squares (minimum-norm) solution when a is singular (a factor that
+    collapsed to rank < R, a degenerate start), where ``np.linalg.solve`` fails."""
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        return np.linalg.lstsq(a, b, rcond=None)[0]
 
 
 def _sampled_update(X: np.ndarray, fs: list[np.ndarray], mode: int, rng: object, s: int) -> None:
@@ -120,7 +129,7 @@ def _sampled_update(X: np.ndarray, fs: list[np.ndarray], mode: int, rng: object,
     idx, w = _draw_kr_rows(others, s, rng)
     zw = w[:, None] * np.prod([f[idx[:, i]] for i, f in enumerate(others)], axis=0)  # (s, R)
     fibres = np.moveaxis(X, mode, -1)[tuple(idx.T)]  # (s, I_mode): X at the sampled rows
-    fs[mode] = np.linalg.solve(zw.T @ zw, zw.T @ (w[:, None] * fibres)).T
+    fs[mode] = _solve(zw.T @ zw, zw.T @ (w[:, None] * fibres)).T
 
 
 def cp_als(X: object, init: Sequence[object], n_iter: int, *, n_samples: int | None = None,
@@ -129,6 +138,8 @@ def cp_als(X: object, init: Sequence[object], n_iter: int, *, n_samples: int | N
     ``n_samples`` leverage-sampled rows per least-squares problem. ``track`` records the fit after
     every sweep (its computation is not timed)."""
     X = checks.array(X, "X")
+    if not X.any():
+        raise ValueError("X is all zeros: its CP decomposition is the zero tensor (nothing to fit)")
     fs = [f.copy() for f in check_factors(init, "init", X.shape)]
     n_iter = checks.integer(n_iter, "n_iter", min=1)
     track = checks.boolean(track, "track")
