@@ -236,7 +236,7 @@ def test_load_or_falls_back_and_says_why(monkeypatch, capsys):
     def offline(name):
         raise data.DatasetError("offline")
 
-    monkeypatch.setattr(catalog, "fetch", offline)
+    monkeypatch.setattr(catalog, "read_verified", offline)
     ds = data.load_or("cifar10", "digits", device="cpu")
     assert ds.name == "digits" and "cifar10 is not available (offline)" in capsys.readouterr().out
     assert data.load_or("digits", "mnist_subset", device="cpu").name == "digits"
