@@ -4,7 +4,9 @@
 #               own copy of the chapters (notebooks/). It keeps running until you stop it
 #               (Ctrl-C twice): run it last, or in a terminal of its own.
 # Both are idempotent: the install step runs again only when pyproject.toml or constraints.txt
-# change. It chooses the PyTorch build: the CPU build where no NVIDIA GPU is found, the CUDA build
+# change. `make lab` installs what a student needs (the course's runtime); `make test` adds the
+# test tools, the docs tools and the cluster extra; `make site` the docs tools (Sphinx). pip's own
+# output goes to .venv/install.log; the terminal shows one line per phase. It chooses the PyTorch build: the CPU build where no NVIDIA GPU is found, the CUDA build
 # where one is; TORCH=cpu, TORCH=cuda or TORCH=cu126 (any PyTorch index) overrides.
 # MODE=quick|full picks the running mode of `make lab` and `make course` (quick unless MODE=full).
 # For lecturers: `make slides` (offline reveal.js decks) and `make site` (a static site of the
@@ -14,26 +16,36 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DEV_STAMP  := $(VENV)/.installed-dev
+DOCS_STAMP := $(VENV)/.installed-docs
 TORCH  ?= auto
 MODE   ?=
 ONLY   ?=
 LAB_ARGS ?=
 
-.PHONY: install lab lab-authors test course bench versions lint sync clean slides site
+.PHONY: install lab lab-authors test course bench versions lint sync clean slides site links assignments
 
 $(STAMP): pyproject.toml constraints.txt Makefile
-	@$(PYTHON) dofcourse/_setup.py --venv $(VENV) --torch $(TORCH) --extras dev,cluster
+	@$(PYTHON) dofcourse/_setup.py --venv $(VENV) --torch $(TORCH)
 	@touch $(STAMP)
+
+$(DEV_STAMP): $(STAMP)
+	@$(PYTHON) dofcourse/_setup.py --venv $(VENV) --torch $(TORCH) --extras dev,docs,cluster
+	@touch $(DEV_STAMP) $(DOCS_STAMP)
+
+$(DOCS_STAMP): $(STAMP)
+	@$(PYTHON) dofcourse/_setup.py --venv $(VENV) --torch $(TORCH) --extras docs
+	@touch $(DOCS_STAMP)
 
 install: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/python tools/lab.py --mode $(or $(MODE),quick) $(LAB_ARGS)
 
-lab-authors: $(STAMP)
+lab-authors: $(DEV_STAMP)
 	$(BIN)/python tools/lab.py --authors --mode $(or $(MODE),quick) $(LAB_ARGS)
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check dofcourse tests benchmarks tools
 	$(BIN)/pytest -n auto --dist loadfile --nbval-lax --nbval-current-env --nbval-cell-timeout=900
@@ -44,20 +56,23 @@ course: $(STAMP)
 slides: $(STAMP)
 	$(BIN)/python -m dofcourse.slides --mode $(or $(MODE),quick) $(if $(ONLY),--only $(ONLY))
 
-site: $(STAMP)
+site: $(DOCS_STAMP)
 	$(BIN)/python -m dofcourse.website --mode $(or $(MODE),quick) $(if $(ONLY),--only $(ONLY))
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 versions: $(STAMP)
 	$(BIN)/python -m dofcourse.exercises
 
-sync: $(STAMP)
+sync: $(DEV_STAMP)
 	$(BIN)/jupytext --sync chapters/*.py
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check dofcourse tests benchmarks tools
+
+links:
+	python3 tools/links.py
 
 clean:
 	rm -rf build .cache

@@ -23,7 +23,12 @@ Which PyTorch (the pin is in ``constraints.txt``; ``TORCH=...`` on the make line
   ``rocm6.4`` …: the build from that PyTorch wheel index (for an older driver, or AMD);
   ``pypi``: plain ``pip install torch==X`` with whatever indexes pip is configured with.
 
-The install runs in phases, each announced on one line, with pip's own progress shown.
+The install runs in phases, one line each on the terminal, with a running count of the packages
+pip has dealt with; pip's own output goes to a log file (``<venv>/install.log``), whose path is
+printed, and whose last lines are shown when a step fails.
+
+``--extras`` picks what comes with the course's runtime: nothing for ``make lab`` (a student's
+environment), ``dev,docs,cluster`` for ``make test``, ``docs`` for ``make site``.
 """
 
 from __future__ import annotations
@@ -205,12 +210,39 @@ def _phase(number: int, total: int, text: str) -> None:
     print(f"\n[set-up {number}/{total}, at {elapsed // 60}:{elapsed % 60:02d}] {text}", flush=True)
 
 
-def _run(cmd: list[str], hint: str = "") -> None:
-    print("  $ " + " ".join(cmd), flush=True)
-    result = subprocess.run(cmd)
-    if result.returncode != 0:
+_PACKAGE_LINE = re.compile(r"^(Collecting|Requirement already satisfied:) (\S+)")
+
+
+def _run(cmd: list[str], log: Path, hint: str = "") -> None:
+    """Run ``cmd`` with its output appended to ``log``; show one line with a running count of
+    the packages pip has dealt with (updated in place on a terminal), and the log's last lines
+    if it fails."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    tty = sys.stdout.isatty()
+    seen: set[str] = set()
+    with log.open("a", encoding="utf-8") as out:
+        out.write("$ " + " ".join(cmd) + "\n")
+        out.flush()
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+        )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            out.write(line)
+            found = _PACKAGE_LINE.match(line)
+            if found:
+                seen.add(re.split(r"[<>=!~\[;( ]", found[2])[0].lower())
+                if tty:
+                    print(f"\r  {len(seen)} packages so far (pip's output: {log})", end="")
+                    sys.stdout.flush()
+        code = proc.wait()
+    done = f"{len(seen)} packages" if seen else "done"
+    print(("\r" if tty else "") + f"  {done} (pip's output: {log})", flush=True)
+    if code != 0:
+        tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-30:]
+        print("\n".join("  | " + line for line in tail), flush=True)
         raise SystemExit(
-            f"\n[set-up failed] exit status {result.returncode} from the line above. {hint}"
+            f"\n[set-up failed] exit status {code}; the whole output is in {log}. {hint}"
         )
 
 
@@ -218,19 +250,23 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--venv", type=Path, default=ROOT / ".venv")
     parser.add_argument("--torch", default=os.environ.get("TORCH", "auto"), help=CHOICES_HELP)
-    parser.add_argument("--extras", default="dev", help="extras of the package to install")
+    parser.add_argument(
+        "--extras", default="", help="extras of the package to install (dev, docs, cluster)"
+    )
+    parser.add_argument("--log", type=Path, help="pip's output (default: <venv>/install.log)")
     parser.add_argument("--dry-run", action="store_true", help="say what would be installed")
     args = parser.parse_args(argv)
     if sys.version_info < (3, 11):  # noqa: UP036 (any python3 may run this file)
         raise SystemExit("dofcourse needs Python 3.11 or newer (make lab PYTHON=python3.11)")
     python = args.venv / "bin" / "python"
+    log = args.log or args.venv / "install.log"
     _phase(1, 3, f"virtual environment {args.venv}/ (Python {platform.python_version()})")
     if python.exists():
         print("  already there", flush=True)
     elif args.dry_run:
         print(f"  would run: {sys.executable} -m venv {args.venv}")
     else:
-        _run([sys.executable, "-m", "venv", str(args.venv)])
+        _run([sys.executable, "-m", "venv", str(args.venv)], log)
     version = pinned_torch()
     tag = f"cp{sys.version_info.major}{sys.version_info.minor}"
     wheel = local_torch_wheel(
@@ -256,17 +292,19 @@ def main(argv: list[str] | None = None) -> None:
     else:
         _run(
             [str(python), "-m", "pip", "install", *choice.pip_args()],
+            log,
             "Without access to PyTorch's wheel index, TORCH=pypi takes torch from your usual index."
             if choice.index_url
             else "",
         )
-    _phase(3, 3, "the course package and everything else, at the versions of constraints.txt")
+    extras = f" with the {args.extras} extras" if args.extras else " (the runtime only)"
+    _phase(3, 3, f"the course{extras}, at the versions of constraints.txt")
     cmd = ["-m", "pip", "install", "-c", str(ROOT / "constraints.txt")]
     cmd += ["-e", f"{ROOT}[{args.extras}]" if args.extras else str(ROOT)]
     if args.dry_run:
         print("  would run: pip " + " ".join(cmd[2:]))
         return
-    _run([str(python), *cmd])
+    _run([str(python), *cmd], log)
     minutes, seconds = divmod(round(time.perf_counter() - _START), 60)
     print(f"\n[set-up done] in {minutes} min {seconds:02d} s; {args.venv}/ is ready", flush=True)
 

@@ -13,10 +13,12 @@ ROOT = Path(__file__).resolve().parent.parent
 V = "2.13.0"
 
 
-def test_the_pin_is_read_from_constraints_and_matches_pyproject():
+def test_the_pin_is_read_from_constraints_and_lies_in_pyprojects_range():
     assert _setup.pinned_torch() == V
     deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    assert f"torch=={V}" in deps
+    (torch,) = [d for d in deps if d.startswith("torch")]
+    low = tuple(int(x) for x in torch.removeprefix("torch>=").split("."))
+    assert low <= tuple(int(x) for x in V.split("."))
 
 
 def test_linux_without_a_gpu_gets_the_cpu_build_from_the_cpu_index():
@@ -146,6 +148,33 @@ def test_make_runs_the_set_up_script_and_shows_progress():
     assert "--quiet" not in source and " -q" not in source
 
 
-def test_a_failed_step_stops_with_its_status_and_a_hint():
-    with pytest.raises(SystemExit, match="exit status 3 .*TORCH=pypi"):
-        _setup._run([sys.executable, "-c", "raise SystemExit(3)"], "TORCH=pypi helps")
+def test_a_failed_step_stops_with_its_status_the_log_and_a_hint(tmp_path, capsys):
+    log = tmp_path / "install.log"
+    fail = "print('ERROR: no matching distribution for torch'); raise SystemExit(3)"
+    with pytest.raises(SystemExit, match=r"exit status 3; the whole output is in .*TORCH=pypi"):
+        _setup._run([sys.executable, "-c", fail], log, "TORCH=pypi helps")
+    assert "  | ERROR: no matching distribution" in capsys.readouterr().out  # the log's tail
+
+
+def test_pip_output_goes_to_the_log_and_the_terminal_shows_a_count(tmp_path, capsys):
+    log = tmp_path / "logs" / "install.log"
+    lines = ["Collecting numpy>=1.26", "  Downloading numpy-2.3.0.whl (16 MB)",
+             "Requirement already satisfied: torch==2.13.0 in ./lib", "Collecting numpy",
+             "Using cached scipy-1.15.whl", "Successfully installed numpy scipy"]  # fmt: skip
+    script = "; ".join(f"print({line!r})" for line in lines)
+    _setup._run([sys.executable, "-c", script], log)
+    out = capsys.readouterr().out
+    assert out.strip() == f"2 packages (pip's output: {log})"  # numpy and torch
+    assert all(line in log.read_text() for line in lines)
+
+
+def test_make_lab_installs_the_runtime_only_and_make_test_the_tools():
+    makefile = (ROOT / "Makefile").read_text()
+    target = lambda name: makefile.split(f"\n{name}:")[1].split("\n\n")[0]  # noqa: E731
+    runtime = target("$(STAMP)")
+    assert "--extras" not in runtime
+    assert "$(STAMP)" in target("lab").split("\n")[0] and "DEV" not in target("lab")
+    assert "$(DEV_STAMP)" in target("test").split("\n")[0]
+    assert "--extras dev,docs,cluster" in target("$(DEV_STAMP)")
+    assert "$(DOCS_STAMP)" in target("site").split("\n")[0]
+    assert "--extras docs" in target("$(DOCS_STAMP)")
