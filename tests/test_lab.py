@@ -46,7 +46,7 @@ def test_copies_follow_the_chapters_but_never_overwrite_a_students_edits(tmp_pat
         "00_welcome.ipynb",
         "01_next.ipynb",
     ]  # one entry per chapter: no .py
-    assert 'formats = "ipynb"' in (mine / ".jupytext.toml").read_text()
+    assert not (mine / ".jupytext.toml").exists()  # JupyterLab warned about it on every save
     assert lab.sync_copies(chapters, mine) == []
     # The student runs both chapters (outputs saved) and edits chapter 01.
     _chapter(mine / "00_welcome.ipynb", "x = 1", outputs=True)
@@ -55,13 +55,39 @@ def test_copies_follow_the_chapters_but_never_overwrite_a_students_edits(tmp_pat
     # Both chapters change upstream: the run-only copy follows, the edited one is kept.
     _chapter(chapters / "00_welcome.ipynb", "x = 10")
     _chapter(chapters / "01_next.ipynb", "y = 10")
-    notes = lab.sync_copies(chapters, mine)
+    notes = lab.sync_copies(chapters, mine, now_stamp="then")
     assert notes[0] == "updated notebooks/00_welcome.ipynb"
-    assert notes[1].startswith("kept your edited notebooks/01_next.ipynb")
+    assert notes[1] == (
+        "updated notebooks/01_next.ipynb to the changed chapter, with your code in 0 exercise "
+        "cell(s) carried over; your previous copy is notebooks/previous/01_next.then.ipynb"
+    )
     assert "x = 10" in (mine / "00_welcome.ipynb").read_text()
-    assert "my answer" in (mine / "01_next.ipynb").read_text()
+    assert "y = 10" in (mine / "01_next.ipynb").read_text()
+    assert "my answer" in (mine / "previous" / "01_next.then.ipynb").read_text()
     (mine / "01_next.ipynb").unlink()
     assert lab.sync_copies(chapters, mine) == ["copied notebooks/01_next.ipynb"]
+
+
+def test_a_changed_chapter_keeps_the_students_answers(tmp_path):
+    chapters, mine = tmp_path / "chapters", tmp_path / "notebooks"
+    chapters.mkdir()
+    solved = "def f():\n    # BEGIN SOLUTION\n    return 1\n    # END SOLUTION"
+    _chapter(chapters / "00_welcome.ipynb", solved)
+    lab.sync_copies(chapters, mine)
+    copy = json.loads((mine / "00_welcome.ipynb").read_text())
+    exercise = next(c for c in copy["cells"] if c["cell_type"] == "code")
+    assert lab._exercises().STUB in "".join(exercise["source"])
+    exercise["source"] = "def f():\n    return 1  # my answer"
+    (mine / "00_welcome.ipynb").write_text(json.dumps(copy))
+    # The author rewrites the chapter's text; the exercise cell keeps its id.
+    chapter = json.loads((chapters / "00_welcome.ipynb").read_text())
+    chapter["cells"][0]["source"] = "# a chapter, rewritten"
+    (chapters / "00_welcome.ipynb").write_text(json.dumps(chapter))
+    (note,) = lab.sync_copies(chapters, mine, now_stamp="t0")
+    assert "with your code in 1 exercise cell(s) carried over" in note
+    new = (mine / "00_welcome.ipynb").read_text()
+    assert "rewritten" in new and "my answer" in new and lab._exercises().STUB not in new
+    assert (mine / "previous" / "00_welcome.t0.ipynb").exists()
 
 
 def test_lab_command_opens_chapter_00_in_quick_mode_with_the_course_settings(tmp_path):
@@ -221,6 +247,8 @@ def test_a_real_lab_session_writes_only_to_the_copies(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+    log = server.stdout.read()
+    assert "Ignoring config file" not in log, "jupytext warns in the student's terminal"
     saved = json.loads((mine / "00_welcome.ipynb").read_text())
     assert any(c.get("outputs") for c in saved["cells"])
     assert "widget-view" not in json.dumps(saved), "a view of a widget without state was saved"

@@ -9,8 +9,9 @@ activated environment. It blocks until you stop JupyterLab (Ctrl-C twice).
   outputs and edits there, so the tracked chapters, ``git status`` and ``make test`` are
   untouched by a session of the course.
 - A copy you have not edited follows the chapter when the chapter changes (after a
-  ``git pull``); a copy you have edited is kept, and you are told that the chapter changed
-  (delete your copy to get the new one).
+  ``git pull``). A copy you have edited is updated too, without losing your answers: your
+  previous copy is kept in ``notebooks/previous/`` (with the date), and the code of each exercise
+  cell you edited is carried into the new version (matched by the cell's id).
 - Quick mode by default (``--mode full`` for the papers' sizes). JupyterLab opens at chapter 00
   (the printed URL too), with the settings in ``jupyter_config/`` (widgets keep their state when
   the notebook is saved; no news pop-up).
@@ -39,9 +40,12 @@ CONFIG = ROOT / "jupyter_config"
 EXERCISES = ROOT / "dofcourse" / "exercises.py"
 FIRST = "00_welcome.ipynb"
 MANIFEST = ".dofcourse-copies.json"
-# jupytext looks for its configuration upwards from a notebook; this one stops the repository's
-# pairing (ipynb + py) from writing a .py beside each copy.
-JUPYTEXT_HERE = '# Your copies of the chapters: no paired .py here.\nformats = "ipynb"\n'
+PREVIOUS = "previous"
+# Earlier versions wrote this file into notebooks/; JupyterLab ignores a hidden jupytext
+# configuration at the root it serves (and warned about it on every save), and it does not read
+# the repository's jupytext.toml above that root either, so the copies are never paired. It is
+# removed where it is found.
+_OLD_JUPYTEXT_FILE = '# Your copies of the chapters: no paired .py here.\nformats = "ipynb"\n'
 
 
 @functools.cache
@@ -68,15 +72,40 @@ def _cells_digest(path: Path | dict) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def sync_copies(chapters: Path = CHAPTERS, dest: Path = COPIES) -> list[str]:
+def carry_answers(mine: dict, student: dict) -> tuple[dict, int]:
+    """The new ``student`` version with the code of each exercise cell that the student edited
+    in ``mine`` (their copy of the previous version; cells matched by id); and how many."""
+    stub = _exercises().STUB
+    edited = {
+        c.get("id"): c
+        for c in mine.get("cells", [])
+        if c.get("cell_type") == "code" and stub not in "".join(c.get("source", ""))
+    }
+    cells, carried = [], 0
+    for cell in student.get("cells", []):
+        theirs = edited.get(cell.get("id"))
+        if cell.get("cell_type") == "code" and stub in "".join(cell["source"]) and theirs:
+            cell = {**cell, "source": theirs["source"], "outputs": [], "execution_count": None}
+            carried += 1
+        cells.append(cell)
+    return {**student, "cells": cells}, carried
+
+
+def sync_copies(chapters: Path = CHAPTERS, dest: Path = COPIES, now_stamp: str = "") -> list[str]:
     """Bring ``dest`` up to date with the chapter notebooks; return one line per thing done.
 
     Each copy is the chapter's student version. New chapters are copied; a copy whose cells are
     as they were copied (outputs may differ) is replaced when its chapter changed; an edited
-    copy is kept and reported.
+    copy is moved to ``dest/previous/`` and replaced by the new version with the student's
+    answers carried over (:func:`carry_answers`). ``now_stamp`` names the moved copy (the date
+    and time by default).
     """
+    import time
+
     dest.mkdir(parents=True, exist_ok=True)
-    (dest / ".jupytext.toml").write_text(JUPYTEXT_HERE, encoding="utf-8")
+    old = dest / ".jupytext.toml"
+    if old.exists() and old.read_text(encoding="utf-8") == _OLD_JUPYTEXT_FILE:
+        old.unlink()
     manifest_path = dest / MANIFEST
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -96,9 +125,19 @@ def sync_copies(chapters: Path = CHAPTERS, dest: Path = COPIES) -> list[str]:
         elif mine == now:
             manifest[chapter.name] = now
         elif copied != now:
+            kept = (
+                dest / PREVIOUS / f"{copy.stem}.{now_stamp or time.strftime('%Y-%m-%d-%H%M')}.ipynb"
+            )
+            kept.parent.mkdir(exist_ok=True)
+            old_copy = json.loads(copy.read_text(encoding="utf-8"))
+            copy.replace(kept)
+            new, carried = carry_answers(old_copy, student)
+            _exercises().write_notebook(new, copy)
+            manifest[chapter.name] = now
             notes.append(
-                f"kept your edited {dest.name}/{copy.name}, but chapters/{chapter.name} has "
-                f"changed since it was copied: delete your copy to get the new version"
+                f"updated {dest.name}/{copy.name} to the changed chapter, with your code in "
+                f"{carried} exercise cell(s) carried over; your previous copy is "
+                f"{dest.name}/{PREVIOUS}/{kept.name}"
             )
     manifest_path.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return notes
