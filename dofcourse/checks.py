@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 MAX_SEED = 2**63 - 1
+DEFAULT_MAX_BYTES = 2**30  # what one stored object may take unless its call says otherwise
 
 
 def _got(value: Any) -> str:
@@ -251,3 +252,37 @@ def reals(
     if not out:
         raise ValueError(f"{name} must not be empty")
     return out
+
+
+def _gib(n_bytes: float) -> str:
+    gib = n_bytes / 2**30
+    return f"{gib:.2f} GiB" if gib >= 0.01 else f"{gib:.2g} GiB"
+
+
+def memory_budget() -> int:
+    """Bytes one call may allocate when it has no ``max_bytes`` argument: half the memory this
+    machine has available now, and at least ``DEFAULT_MAX_BYTES`` (a shared lab machine or a
+    Binder session must not be driven into swapping or the OOM killer by one careless call)."""
+    import psutil
+
+    return max(DEFAULT_MAX_BYTES, int(psutil.virtual_memory().available // 2))
+
+
+def budget(
+    n_bytes: float, what: str, fix: str, *, max_bytes: int | None = None, name: str = ""
+) -> None:
+    """Refuse, before allocating, ``what`` of about ``n_bytes`` bytes when it exceeds
+    ``max_bytes`` (default :func:`memory_budget`): one ``ValueError`` that names the size, the
+    argument that sets it and ``fix`` (what to change). The one budget check of the package."""
+    n_bytes = real(n_bytes, "n_bytes", min=0.0)
+    limit = memory_budget() if max_bytes is None else integer(max_bytes, "max_bytes", min=1)
+    if n_bytes > limit:
+        which = (
+            f"the budget max_bytes={_gib(limit)}"
+            if max_bytes is not None
+            else f"the budget of {_gib(limit)} (half the memory available)"
+        )
+        raise ValueError(
+            f"{what} would need about {_gib(n_bytes)}, more than {which}"
+            f"{f' (set by {name})' if name else ''}; {fix}"
+        )

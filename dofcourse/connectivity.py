@@ -86,6 +86,8 @@ def linear_path(
     a, b = _pair(net, theta_a, theta_b)
     n = checks.integer(n_points, "n_points", min=2)
     x, y = _check_examples(net, a.reshape(-1, net.D)[0], x, y)
+    checks.budget(4.0 * n * (net.D + 2 * min(len(x), 2048) * 10), f"{n} points on a line",
+                  "use fewer n_points", name="n_points")  # fmt: skip
     alphas = torch.linspace(0, 1, n, device=net.device, dtype=net.dtype)
     loss, acc = [], []
     for ai, bi in zip(a.reshape(-1, net.D), b.reshape(-1, net.D), strict=True):

@@ -60,7 +60,7 @@ from dofcourse import device as _device
 
 KINDS = ("dense", "sparse", "fastfood", "orthonormal", "identity", "basis", "coordinates")
 GIVEN = ("basis", "coordinates")  # kinds whose directions come with the call (``basis=``)
-DEFAULT_MAX_BYTES = 2**30
+DEFAULT_MAX_BYTES = checks.DEFAULT_MAX_BYTES
 
 __all__ = [
     "KINDS",
@@ -328,12 +328,9 @@ class _DenseLike(StackedProjection):
     def __init__(self, D, ds, seeds, device, dtype, max_bytes):
         super().__init__(D, ds, seeds, device, dtype)
         need = self.n * D * self.d_max * torch.finfo(dtype).bits // 8
-        if need > max_bytes:
-            raise ValueError(
-                f"a {self.kind} projection of {self.n} x {D} x {self.d_max} floats needs "
-                f"{need / 2**30:.2f} GiB, more than the budget max_bytes={max_bytes / 2**30:.2f} "
-                "GiB; use kind='fastfood' (O(D) memory) or 'sparse', or raise max_bytes"
-            )
+        checks.budget(need, f"a {self.kind} projection of {self.n} x {D} x {self.d_max} floats",
+                      "use kind='fastfood' (O(D) memory) or 'sparse', or raise max_bytes",
+                      max_bytes=max_bytes)  # fmt: skip
         self.w = torch.zeros(self.n, D, self.d_max, dtype=dtype, device=device)
         for e, (d, s) in enumerate(zip(self.ds, self.seeds, strict=True)):
             self.w[e, :, :d] = self._member(D, d, s, dtype).to(device)
@@ -639,19 +636,15 @@ def stack_projections(
         raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
     max_bytes = checks.integer(max_bytes, "max_bytes", min=1)
     need = ensemble_bytes(kind, D, ds, torch.finfo(dtype).bits // 8)
-    if need > max_bytes:
-        other = (
-            ", use kind='fastfood' (O(D) memory per member) or 'sparse'"
-            if kind in ("dense", "orthonormal")
-            else ""
-        )
-        raise ValueError(
-            f"{len(ds)} {kind} projection(s) with D={D}, d up to {max(ds)} need about "
-            f"{need / 2**30:.2f} GiB to build and train (ensemble_bytes), more than the "
-            f"budget max_bytes={max_bytes / 2**30:.2f} GiB: train fewer members at once "
-            f"(subspace.sweep cuts its chunks to fit){other}, or raise max_bytes if the "
-            "machine has the memory"
-        )
+    other = (
+        ", use kind='fastfood' (O(D) memory per member) or 'sparse'"
+        if kind in ("dense", "orthonormal")
+        else ""
+    )
+    checks.budget(need, f"{len(ds)} {kind} projection(s) with D={D}, d up to {max(ds)} (built "
+                  "and trained: ensemble_bytes)", "train fewer members at once (subspace.sweep "
+                  f"cuts its chunks to fit){other}, or raise max_bytes if the machine has the "
+                  "memory", max_bytes=max_bytes)  # fmt: skip
     if kind in GIVEN:
         if basis is None:
             raise ValueError(f"kind={kind!r} needs its directions: pass basis=")
@@ -764,6 +757,9 @@ class Projection:
 
     def matrix(self) -> torch.Tensor:
         """P as a dense (D, d) tensor (applies P to the identity; for tests and small D)."""
+        size = 2 * self.D * self.d * self.stacked.dtype.itemsize
+        checks.budget(size, f"P as a dense {self.D} x {self.d} matrix",
+                      "apply P to vectors (P(z), P.T(v)) instead of forming it")  # fmt: skip
         eye = torch.eye(self.d, dtype=self.stacked.dtype, device=self.stacked.mask.device)
         return self(eye).T
 

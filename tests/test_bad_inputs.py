@@ -975,3 +975,51 @@ def test_a_logistic_fit_with_every_run_succeeding_says_below_the_grid():
     transition lies somewhere below the grid."""
     fit = phase.logistic_fit([10, 20, 40], np.ones((4, 3)), n_boot=10)
     assert fit.d50.lo == 0.0 and fit.d50.hi == 10.0 and fit.d50.method == "below the grid"
+
+
+# --------------------------------------------------------------- issue 26: budgets, checked first
+def _ff_matrix():
+    return projections.make_projection("fastfood", 10**6, 10**5).matrix()
+
+
+BUDGET = {
+    "MEM01 hessian_matrix of D = 200,000": (
+        "theta", lambda ds: hessian.hessian_matrix(lambda t: (t * t).sum(), torch.zeros(200_000))),
+    "MEM02b a Fastfood P formed as a dense matrix": ("dense", lambda ds: _ff_matrix()),
+    "MEM03 khatri_rao of three (2000, 10) factors": (
+        "factors", lambda ds: sketching.khatri_rao([np.ones((2000, 10))] * 3)),
+    "MEM04 low_rank_tensor (3000,)*3": (
+        "shape", lambda ds: sketching.low_rank_tensor((3000,) * 3, 2)),
+    "MEM05 sparse_problem(1e5, 1e6)": (
+        "n, n_test and d", lambda ds: regimes.sparse_problem(10**5, 10**6, 10)),
+    "MEM20 alpha_sweep(n=1e4, d=1e6)": (
+        "n and d", lambda ds: regimes.alpha_sweep(10**4, 10**6, 10, [1.0], [0], progress=False)),
+    "MEM06 tangent_kernel of 200,000 inputs": (
+        "x", lambda ds: regimes.tangent_kernel(_pair(ds)[0], _pair(ds)[1][0],
+                                               ds.x_train[:1].expand(200_000, -1, -1, -1))),
+    "MEM07 linear_path with 1e8 points": (
+        "n_points", lambda ds: connectivity.linear_path(_pair(ds)[0], *_pair(ds)[1], ds.x_test,
+                                                        ds.y_test, n_points=10**8)),
+    "MEM08 random_ranking(1e11)": ("D", lambda ds: lottery_subspace.random_ranking(10**11)),
+    "MEM09 spiked_system(1e6, 1e5)": (
+        "m and n", lambda ds: sketching.spiked_system(10**6, 10**5, 5)),
+    "MEM10 random_factors((1e9,)*3, 10)": (
+        "shape and rank", lambda ds: sketching.random_factors((10**9,) * 3, 10)),
+    "MEM11 diagonal_net(1e10)": ("d", lambda ds: regimes.diagonal_net(10**10)),
+    "MEM12 threshold with n_boot = 1e9": (
+        "n_boot", lambda ds: phase.threshold([10, 20, 40], np.eye(4, 3), n_boot=10**9)),
+    "MEM15 sublevel_statdim with n = 1e9": (
+        "n", lambda ds: phase.sublevel_statdim(np.array([1.0, 2.0]), np.array([3.0, 2.0]),
+                                               np.array([1.0, 1.0]), 0.5, n=10**9)),
+    "MEM16 well_sweep of 1e7 eigenvalues": (
+        "lam", lambda ds: phase.well_sweep(np.ones(10**7), 1.0, 0.5, [10], [0], QUICK,
+                                           progress=False)),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", BUDGET)
+def test_an_allocation_over_the_memory_budget_is_refused_before_it_is_made(ds, case):
+    """Review #24: these allocated (or died in the allocator) with sizes from 7 GiB to 728 TiB."""
+    name, call = BUDGET[case]
+    err = refused(ValueError, r"would need about [\d.]+ GiB, more than the budget", call, ds)
+    assert f"(set by {name})" in str(err) or name == "dense", str(err)

@@ -569,6 +569,10 @@ CASES.update({
     "checks.array": case(checks.array, lambda c: {"value": np.ones((2, 2)), "name": "g",
                                                   "ndim": 2},
                          value="array", names={"value": ("g",)}),
+    "checks.budget": case(checks.budget, lambda c: {"n_bytes": 1e3, "what": "a table",
+                                                    "fix": "use fewer rows", "max_bytes": 2**20},
+                          n_bytes="nonneg", max_bytes="count"),
+    "checks.memory_budget": case(checks.memory_budget, _plain),
     "settings.TrainSettings": case(TrainSettings, lambda c: {
         "steps": 2, "lr": 0.1, "optimizer": "sgd", "batch_size": 8, "momentum": 0.5,
         "weight_decay": 0.0, "order_seed": 0},

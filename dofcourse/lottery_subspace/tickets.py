@@ -38,4 +38,5 @@ def magnitude_ranking(model: nn.Module, data: train.Data, settings: TrainSetting
 def random_ranking(D: int, seed: int = 0) -> Tensor:
     """A uniformly random ordering of the D coordinates (int64): random masks of every size."""
     D = checks.integer(D, "D", min=1)
+    checks.budget(8.0 * D, f"a ranking of D = {D} coordinates", "use a smaller D", name="D")
     return torch.randperm(D, generator=torch.Generator().manual_seed(checks.seed(seed)))

@@ -57,11 +57,8 @@ class StreamingSVD:
 
 
 def _check_budget(need: int, what: str, max_bytes: int) -> None:
-    if need > max_bytes:
-        raise ValueError(
-            f"{what} needs {need / 2**30:.2f} GiB, more than max_bytes={max_bytes / 2**30:.2f} "
-            "GiB; lower d (or the trajectory length), or raise max_bytes"
-        )
+    checks.budget(need, what, "lower d (or the trajectory length), or raise max_bytes",
+                  max_bytes=max_bytes)  # fmt: skip
 
 
 @experiment.cached

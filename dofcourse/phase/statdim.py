@@ -128,6 +128,8 @@ def sublevel_statdim(
     over ``n`` samples, as a ``stats.Estimate`` (Student t)."""
     n = checks.integer(n, "n", min=2)
     nu1, nu, m = cone_spectrum(levels, mult, energy, height)
+    checks.budget(8.0 * 3 * n * (m.size + 1), f"{n} Monte Carlo samples", "use a smaller n",
+                  name="n")  # fmt: skip
     rng = np.random.default_rng(checks.seed(seed))
     x1 = rng.standard_normal(n)
     q = rng.chisquare(m, size=(n, m.size))

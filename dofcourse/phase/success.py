@@ -150,6 +150,9 @@ def threshold(
     x = check_successes(successes, len(dims))
     target = 1.0 - checks.real(delta, "delta", min=0.0, max=1.0, open_min=True, open_max=True)
     n_boot = None if n_boot is None else checks.integer(n_boot, "n_boot", min=1)
+    if n_boot is not None:
+        checks.budget(8.0 * 3 * n_boot * x.size, f"{n_boot} bootstrap resamples",
+                      "use a smaller n_boot", name="n_boot")  # fmt: skip
     level = checks.real(level, "level", min=0.0, max=1.0, open_min=True, open_max=True)
     seed = checks.seed(seed)
 

@@ -113,6 +113,8 @@ def well_sweep(
     lam = checks.array(lam, "lam", ndim=1)
     if np.any(lam <= 0):
         raise ValueError("lam must hold positive eigenvalues")
+    checks.budget(8.0 * 2 * lam.size**2, f"the {lam.size} x {lam.size} Hessian of the well",
+                  "use fewer eigenvalues lam", name="lam")  # fmt: skip
     loss0 = checks.real(loss0, "loss0", min=0.0, open_min=True)
     eps = checks.real(eps, "eps", min=0.0, max=loss0, open_min=True, open_max=True)
     dims = checks.integers(dims, "dims", min=1, max=lam.size)

@@ -41,6 +41,7 @@ from dofcourse.settings import TrainSettings
 def diagonal_net(d: int) -> Functional:
     """f(w, x) = x @ (u*u - v*v) with w = (u, v) in R^{2d} (float64), as a pure function."""
     d = checks.integer(d, "d", min=1)
+    checks.budget(8.0 * 2 * d, f"a diagonal network with d = {d}", "use a smaller d", name="d")
     zeros = torch.zeros(d, dtype=torch.float64)
     return Functional.of_forward(lambda p, x: x @ (p[0] * p[0] - p[1] * p[1]), (zeros, zeros))
 
@@ -142,6 +143,8 @@ def alpha_sweep(n: int, d: int, k: int, alphas: Sequence[float], problem_seeds: 
     alphas = _positives(alphas, "alphas")
     d = checks.integer(d, "d", min=2)
     n, k = checks.integer(n, "n", min=1, max=d - 1), checks.integer(k, "k", min=1, max=d)
+    checks.budget(8.0 * (n + 500) * d, f"the {n} x {d} problems (and their test inputs)",
+                  "use a smaller n or d", name="n and d")  # fmt: skip
     lr = checks.real(lr, "lr", min=0.0, max=2.0, open_min=True, open_max=True)
     max_steps = checks.integer(max_steps, "max_steps", min=1)
     rtol = checks.real(rtol, "rtol", min=0.0, max=1.0, open_min=True)

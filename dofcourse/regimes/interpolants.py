@@ -69,6 +69,8 @@ def sparse_problem(n: int, d: int, k: int, seed: int = 0, n_test: int = 500) -> 
     n = checks.integer(n, "n", min=1, max=d - 1)
     k = checks.integer(k, "k", min=1, max=d)
     n_test = checks.integer(n_test, "n_test", min=1)
+    checks.budget(8.0 * (n + n_test) * d, f"the {n} x {d} problem and its {n_test} test inputs",
+                  "use a smaller n, n_test or d", name="n, n_test and d")  # fmt: skip
     rng = np.random.default_rng(checks.seed(seed))
     beta = np.zeros(d)
     beta[rng.choice(d, size=k, replace=False)] = rng.choice([-1.0, 1.0], size=k)

@@ -47,6 +47,10 @@ def tangent_kernel(net: Functional, theta: Tensor, x: Tensor, chunk: int = 50) -
     x = checks.tensor(x, "x", floating=True, finite=True).to(net.device, net.dtype)
     check_model_fits(lambda xb: net(theta, xb), x, None, name="x")
     chunk = checks.integer(chunk, "chunk", min=1)
+    with torch.no_grad():
+        mc = net(theta, x[:1]).numel() * len(x)  # m x C outputs: K is (m C)^2 numbers
+    checks.budget(8.0 * (2 * mc * mc + chunk * net.D), f"the tangent kernel of {len(x)} inputs",
+                  "use fewer inputs x", name="x")  # fmt: skip
 
     def outputs(th: Tensor) -> Tensor:
         return net(th, x).reshape(-1)  # (m * C,)

@@ -75,6 +75,8 @@ def random_factors(shape: Sequence[int], rank: int, seed: int = 0) -> list[np.nd
     """N(0, 1) factor matrices (I_n, rank) for a tensor of ``shape``."""
     shape = checks.integers(shape, "shape", min=1)
     rank = checks.integer(rank, "rank", min=1)
+    checks.budget(8.0 * sum(shape) * rank, f"factors of {shape} with rank {rank}",
+                  "use smaller dimensions or a lower rank", name="shape and rank")  # fmt: skip
     rng = np.random.default_rng(checks.seed(seed))
     return [rng.standard_normal((i, rank)) for i in shape]
 
@@ -84,6 +86,9 @@ def low_rank_tensor(shape: Sequence[int], rank: int, noise: float = 0.1,
     """A random rank-``rank`` tensor plus Gaussian noise of relative size ``noise``
     (||N|| = noise ||X_true||): the best rank-``rank`` fit is then about 1 - noise."""
     noise = checks.real(noise, "noise", min=0.0)
+    cells = float(np.prod(checks.integers(shape, "shape", min=1), dtype=float))
+    checks.budget(8.0 * 3 * cells, f"a dense tensor of shape {tuple(shape)} (and its noise)",
+                  "use a smaller shape", name="shape")  # fmt: skip
     clean = cp_tensor(random_factors(shape, rank, checks.seed(tensor_seed, "tensor_seed")))
     rng = np.random.default_rng([tensor_seed, 1])
     n = rng.standard_normal(clean.shape)

@@ -52,7 +52,12 @@ def check_factors(
 
 def khatri_rao(factors: Sequence[object]) -> np.ndarray:
     """A_1 ⊙ ... ⊙ A_k (J_1 ... J_k, R), formed (small cases only: checks and figures)."""
-    return reduce(linalg.khatri_rao, check_factors(factors))
+    fs = check_factors(factors)
+    rows = int(np.prod([f.shape[0] for f in fs], dtype=float))
+    what = f"the {rows} x {fs[0].shape[1]} Khatri-Rao product"
+    checks.budget(8.0 * rows * fs[0].shape[1], what, "sample its rows (sample_kr_rows) instead",
+                  name="factors")  # fmt: skip
+    return reduce(linalg.khatri_rao, fs)
 
 
 def kr_leverage_bound(factors: Sequence[object]) -> np.ndarray:

@@ -53,6 +53,7 @@ def spiked_system(
     m = checks.integer(m, "m", min=n + n_spikes)
     noise = checks.real(noise, "noise", min=0.0)
     eps = checks.real(eps, "eps", min=0.0)
+    checks.budget(8.0 * 2 * m * n, f"the {m} x {n} system", "use a smaller m or n", name="m and n")
     rng = np.random.default_rng(checks.seed(seed))
     A = rng.standard_normal((m, n))
     spikes = rng.choice(m, size=n_spikes, replace=False)
