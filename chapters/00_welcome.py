@@ -38,9 +38,11 @@
 # | 07 | [lottery tickets](07_lottery_tickets.ipynb) | iterative magnitude pruning finds sparse trainable networks, after a little dense training |
 # | 08 | [data diets](08_data_diet.ipynb) | that early dense training can use a small, easy subset of the data |
 # | 09 | [lazy and rich (bonus)](09_lazy_and_rich.ipynb) | the scale of the initialisation moves a network between a kernel regime and a rich one |
+# | 10 | [the phases of gradient descent](10_phases_of_gd.ipynb) | the step size sets the curvature training ends in (sharpness rises to 2/η); a count of effective parameters in units of the sharpness compares step sizes; wide networks' gradients are less confused |
 # | A1 | [leverage sampling (appendix)](A1_leverage_sampling.ipynb) | how many rows a least-squares problem needs |
 #
-# Chapters 00–08 are the main line; 09 is a bonus and A1 an appendix that can be read at any time.
+# Chapters 00–08 are the main line; 09 is a bonus, 10 follows training itself (after 02 and 09),
+# and A1 is an appendix that can be read at any time.
 #
 # Each chapter opens with its question, shows each claim by an experiment, and ends each
 # experiment with a **check cell**: an `assert` that fails if the result the chapter teaches did
