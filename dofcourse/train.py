@@ -162,7 +162,7 @@ def evaluate(
     first = next(model.parameters(), None)
     device = first.device if first is not None else torch.device("cpu")
     dtype = first.dtype if first is not None else torch.get_default_dtype()
-    x = checks.tensor(x, "x", floating=True).to(device=device, dtype=dtype)
+    x = checks.tensor(x, "x", floating=True, finite=True).to(device=device, dtype=dtype)
     y = checks.tensor(y, "y", ndim=1, floating=False).to(device=device, dtype=torch.int64)
     if len(x) != len(y):
         raise ValueError(f"x has {len(x)} rows but y has {len(y)}")

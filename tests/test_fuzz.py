@@ -3,8 +3,12 @@
 The public callables are enumerated from the modules themselves (``__all__`` where a module has
 one, else its public names defined in the package), so a new public function that has neither an
 entry in ``CASES`` nor a reason in ``EXEMPT`` fails :func:`test_every_public_callable_is_fuzzed`.
-Every package module is placed in ``STABLE`` (fuzzed), ``LATER`` (being written: a later pass adds
-it) or ``TOOLS`` (with a reason), so a new module fails :func:`test_every_module_is_placed`.
+Every package module is fuzzed (``fuzzed_modules``: those in ``STABLE`` first, which decides the
+name of a re-exported object, then every other module found in the package), unless it is in
+``LATER`` (being written) or ``TOOLS`` (with a reason): a new module is covered without a change
+here, and :func:`test_every_public_callable_is_fuzzed` fails until each of its public callables
+has a case. Tensor arguments get NaN and inf too; a callable that lets them through (a hot path
+that propagates them, a validator by design) is listed in ``NAN_PASSES`` with its reason.
 
 Each case is one valid call (tiny models and data) and the *kind* of each parameter. For each
 parameter, wrong values of its kind are substituted one at a time (wrong type, NaN/inf, negative,
@@ -65,7 +69,7 @@ STABLE = (  # fuzzed; in this order a re-exported object is named by its first m
     "landscape", "geometry", "phase", "pruning", "connectivity", "diet", "regimes", "sketching",
     "lottery_subspace",
 )  # fmt: skip
-LATER: set[str] = {"dynamics"}  # modules being written: a later pass adds them to STABLE
+LATER: set[str] = {"dynamics"}  # modules being written: a later pass takes them out of here
 TOOLS = {
     "plotting": "figures: style and saving, no computation on user data",
     "exercises": "the exercise tooling (markers, student/instructor builds), tested on its own",
@@ -77,12 +81,18 @@ TOOLS = {
 
 
 # ============================================================================ enumeration
+def fuzzed_modules() -> list[str]:
+    """``STABLE`` in its order, then every other module of the package not in LATER or TOOLS."""
+    here = sorted(m.name for m in pkgutil.iter_modules([str(PACKAGE)]))
+    return [*STABLE, *(m for m in here if m not in {*STABLE, *LATER, *TOOLS})]
+
+
 def public_callables() -> dict[str, Any]:
     """``{"module.name": object}`` for every public function, class and batched experiment of
-    the stable modules, each object once (under the first module that exports it)."""
+    the fuzzed modules, each object once (under the first module that exports it)."""
     found: dict[str, Any] = {}
     seen: set[int] = set()
-    for name in STABLE:
+    for name in fuzzed_modules():
         mod = importlib.import_module(f"dofcourse.{name}")
         names = getattr(mod, "__all__", None) or [n for n in vars(mod) if not n.startswith("_")]
         for n in names:
@@ -101,10 +111,12 @@ def public_callables() -> dict[str, Any]:
     return found
 
 
-def test_every_module_is_placed():
+def test_every_module_is_fuzzed_unless_excused():
     here = {m.name for m in pkgutil.iter_modules([str(PACKAGE)])}
-    placed = set(STABLE) | LATER | set(TOOLS)
-    assert here <= placed, f"place these modules in STABLE, LATER or TOOLS: {here - placed}"
+    assert set(fuzzed_modules()) == here - LATER - set(TOOLS)
+    stale = (set(STABLE) | LATER | set(TOOLS)) - here
+    assert not stale, f"no such modules: {sorted(stale)}"
+    assert not LATER & set(STABLE), "a module in LATER is not fuzzed: take it out of STABLE"
 
 
 def test_every_public_callable_is_fuzzed():
@@ -114,6 +126,7 @@ def test_every_public_callable_is_fuzzed():
     assert not missing, f"add a case (or an exemption with a reason) for: {sorted(missing)}"
     assert not stale, f"no longer public: {sorted(stale)}"
     assert not set(CASES) & set(EXEMPT)
+    assert set(NAN_PASSES) <= set(CASES) | set(EXTRA), "NAN_PASSES names no case"
     assert all(isinstance(r, str) and len(r) > 10 for r in EXEMPT.values())
 
 
@@ -223,6 +236,42 @@ def _dataset(c: Ctx, **changes: Any) -> Any:
 
 
 _TYPE = [_const("str", "3"), _const("None-like object", object()), _const("list", [1, 2])]
+
+
+def _filled(v: torch.Tensor, value: float) -> torch.Tensor:
+    """``v`` with its first entry NaN or inf (a float copy of an integer tensor)."""
+    out = (v if v.is_floating_point() else v.double()).detach().clone().contiguous()
+    out.view(-1)[0] = value
+    return out
+
+
+_NAN = "hot path: NaN/inf propagate to the result (checked where data and weights enter)"
+NAN_PASSES = {  # callables that may let a NaN or inf tensor through, and why
+    "checks.tensor": "the validator itself: finite=True asks for the check",
+    "data.Dataset": "a container; values are checked where training starts (check_data)",
+    "train.check_model_fits": "checks shapes and labels; values are check_data's job",
+    "params.load_into": _NAN, "projections.fwht": _NAN, "Projection.__call__": _NAN,
+    "HessianOperator.hvp": _NAN, "StreamingSVD.update": _NAN,
+    "ensemble.evaluate_members": "thetas of diverged members are evaluated (to NaN) by design",
+    "ensemble.Free": "a diverged member's theta is carried, flagged by the trainer",
+    "subspace.Affine": _NAN, "subspace.check_anchor": _NAN, "regimes.Scaled": _NAN,
+    # known gaps of the reliability review's follow-up (NaN/inf accepted or a numerical error):
+    "connectivity.instability": "NaN starts: issue 26 item 1 (the ensemble trainer's owner)",
+    "pruning.check_start": "NaN starts: issue 26 item 11 (the ensemble trainer's owner)",
+    "pruning.fit": "NaN starts: issue 26 item 11", "pruning.imp": "NaN starts: issue 26 item 11",
+    "pruning.imp_level": "NaN starts: issue 26 item 11",
+    "pruning.rewind_points": "NaN starts: issue 26 item 11",
+    "pruning.train_masked": "NaN starts: issue 26 item 11",
+    "diet.connected_examples": "NaN thetas: to do (reliability follow-up)",
+    "diet.el2n_per_network": "NaN thetas: to do", "diet.grand_per_network": "NaN thetas: to do",
+    "hessian.hessian_matrix": "to do", "landscape.hessian_directions": "to do",
+    "landscape.slice_1d": "to do", "landscape.slice_2d": "to do",
+    "phase.network_well": "to do", "quadratic.Problem": "to do",
+    "quadratic.can_represent": "to do", "quadratic.exact_net": "to do",
+    "quadratic.flat_loss": "to do", "quadratic.from_thetas": "to do",
+    "quadratic.restricted_eigenvalues": "to do", "quadratic.sign_counts": "to do",
+    "regimes.kernel_change": "to do",
+}  # fmt: skip
 _NUMBER = [_const("str", "0.1"), _const("bool", True), _const("object", object())]
 KINDS: dict[str, list[Bad]] = {
     # integers: counts (>= 1), counts that may be 0, seeds, sizes bounded by another argument
@@ -276,6 +325,8 @@ KINDS: dict[str, list[Bad]] = {
     "bool": [_const("str", "yes"), _const("int", 2)],
     # tensors (float): NumPy converted; a list, wrong ndim, integer dtype, NaN refused
     "tensor": [
+        Bad("nan", lambda v, c: _filled(v, math.nan)),
+        Bad("inf", lambda v, c: _filled(v, math.inf)),
         Bad("numpy", lambda v, c: v.numpy(), convert=True),
         _const("list", [[1.0, 2.0]]),
         _const("str", "abc"),
@@ -283,6 +334,8 @@ KINDS: dict[str, list[Bad]] = {
         Bad("integer dtype", lambda v, c: v.round().long()),
     ],
     "tensor64": [  # as "tensor", and float64 for a float32 model converted
+        Bad("nan", lambda v, c: _filled(v, math.nan)),
+        Bad("inf", lambda v, c: _filled(v, math.inf)),
         Bad("numpy", lambda v, c: v.numpy(), convert=True),
         Bad("float64", lambda v, c: v.double(), convert=True),
         _const("list", [[1.0, 2.0]]),
@@ -1543,6 +1596,8 @@ def run_case(name: str, cs: Case, c: Ctx) -> list[str]:
     for param, kind in cs.kinds.items():
         for bad in KINDS[kind]:
             if bad.label in cs.skip.get(param, ()):
+                continue
+            if bad.label in ("nan", "inf") and kind.startswith("tensor") and name in NAN_PASSES:
                 continue
             kwargs = cs.kwargs(c)
             valid = kwargs.get(param)
