@@ -60,6 +60,7 @@ import time
 import types
 import uuid
 import warnings
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from pathlib import Path
@@ -105,10 +106,9 @@ def _feed(h: Any, obj: Any, seen: set[int] | None = None) -> None:
     elif isinstance(obj, np.generic):
         _feed(h, obj.item(), seen)
     elif isinstance(obj, torch.Tensor):
-        t = obj.detach().cpu().contiguous()
-        h.update(f"tensor:{t.dtype}:{tuple(t.shape)}:{obj.requires_grad};".encode())
-        if t.numel():
-            h.update(t.view(-1).view(torch.uint8).numpy().tobytes())
+        h.update(f"tensor:{obj.dtype}:{tuple(obj.shape)}:{obj.requires_grad};".encode())
+        if obj.numel():
+            h.update(_tensor_digest(obj))
     elif isinstance(obj, np.ndarray):
         if obj.dtype == object:
             raise TypeError("cannot use a NumPy object array in a cache key")
@@ -153,6 +153,31 @@ def _feed(h: Any, obj: Any, seen: set[int] | None = None) -> None:
             f"cannot use a {type(obj).__name__} in a cache key: pass plain values, tensors, "
             "arrays, modules, datasets, settings (dataclasses), functions, or lists/dicts of them"
         )
+
+
+_DIGESTS: dict[int, tuple[Any, int, int, bytes]] = {}  # id -> (weakref, version, ptr, digest)
+_MEMO_BYTES = 1 << 16  # tensors this large are hashed once until they change
+
+
+def _tensor_digest(obj: torch.Tensor) -> bytes:
+    """SHA-256 of a tensor's bytes; a large one (a dataset's images) is hashed once and then
+    remembered until it is modified in place (its version counter) or freed, so a cached call
+    does not re-hash its data every time (0.1 s per 61 MB)."""
+    nbytes = obj.numel() * obj.element_size()
+    key = id(obj)
+    if nbytes >= _MEMO_BYTES and key in _DIGESTS:
+        ref, version, ptr, digest = _DIGESTS[key]
+        if ref() is obj and version == obj._version and ptr == obj.data_ptr():
+            return digest
+    t = obj.detach().cpu().contiguous()
+    digest = hashlib.sha256(t.view(-1).view(torch.uint8).numpy()).digest()
+    if nbytes >= _MEMO_BYTES:
+        try:
+            ref = weakref.ref(obj, lambda _, k=key: _DIGESTS.pop(k, None))
+        except TypeError:  # a tensor subclass without weak references: not remembered
+            return digest
+        _DIGESTS[key] = (ref, obj._version, obj.data_ptr(), digest)
+    return digest
 
 
 def _feed_module(h: Any, model: torch.nn.Module, seen: set[int]) -> None:
@@ -286,19 +311,52 @@ def _is_module(name: str) -> bool:
         return False
 
 
+def _defining_module(package: str, name: str) -> str | None:
+    """The package module that defines ``package.name`` (a submodule, or the module a function or
+    class re-exported by ``package`` comes from); None for a plain value of ``package`` itself."""
+    sub = f"{package}.{name}"
+    if _is_module(sub):
+        return sub
+    try:
+        obj = getattr(importlib.import_module(package), name)
+    except (ImportError, AttributeError):
+        return None
+    if isinstance(obj, types.ModuleType):
+        return obj.__name__
+    module = getattr(obj, "__module__", None)
+    return module if isinstance(module, str) and module.split(".")[0] == PACKAGE else None
+
+
+def _is_package(name: str) -> bool:
+    spec = importlib.util.find_spec(name)
+    return spec is not None and spec.submodule_search_locations is not None
+
+
 @functools.cache
 def _module_code(name: str) -> tuple[str, tuple[str, ...]]:
-    """(digest of the module's code without docstrings/comments, package modules it imports)."""
+    """(digest of the module's code without docstrings/comments, package modules it uses).
+
+    An imported name counts by the module that defines it (``from dofcourse.subspace import
+    Affine`` is ``dofcourse.subspace.affine``, not the package ``__init__`` and everything it
+    re-exports); a package imported as a whole (``from dofcourse import subspace``) counts by the
+    attributes the module reads from it (``subspace.sweep``), or as the whole package where the
+    name is used otherwise."""
     spec = importlib.util.find_spec(name)
     if spec is None or spec.origin is None:
         raise ImportError(f"cannot find the source of module {name}")
     source = Path(spec.origin).read_text(encoding="utf-8")
     tree = ast.parse(source)
     imports: set[str] = set()
+    bound: dict[str, str] = {}  # local name -> package module it names
     package = name if spec.submodule_search_locations else name.rpartition(".")[0]
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            imports.update(a.name for a in node.names if a.name.split(".")[0] == PACKAGE)
+            for a in node.names:
+                if a.name.split(".")[0] == PACKAGE:
+                    if a.asname:
+                        bound[a.asname] = a.name
+                    else:
+                        imports.add(a.name)
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
@@ -308,28 +366,61 @@ def _module_code(name: str) -> tuple[str, tuple[str, ...]]:
             if base.split(".")[0] != PACKAGE:
                 continue
             for alias in node.names:
-                sub = f"{base}.{alias.name}"
-                imports.add(sub if _is_module(sub) else base)
+                where = _defining_module(base, alias.name)
+                if where is None:
+                    imports.add(base)  # a constant of the package itself
+                elif where == f"{base}.{alias.name}" and _is_package(where):
+                    bound[alias.asname or alias.name] = where
+                else:
+                    imports.add(where)
+    if bound:
+        used: dict[str, set[str]] = {local: set() for local in bound}
+        whole: set[str] = set()
+        attribute_bases = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                if node.value.id in bound:
+                    used[node.value.id].add(node.attr)
+                    attribute_bases.add(id(node.value))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and node.id in bound and id(node) not in attribute_bases:
+                whole.add(node.id)  # passed around or called as a whole: all of it
+        for local, target in bound.items():
+            if local in whole or not _is_package(target):
+                imports.add(target)
+            for attr in used[local]:
+                imports.add(_defining_module(target, attr) or target)
+    imports.discard(name)
     code = ast.dump(_strip_docstrings(tree), include_attributes=False)
     return hashlib.sha256(code.encode()).hexdigest(), tuple(sorted(imports))
 
 
-@functools.cache
-def code_fingerprint(module: str) -> str:
-    """Digest of the code of package module ``module`` and of every package module it imports,
-    transitively (``dofcourse.experiment`` itself excluded). Docstrings and comments do not count.
-    """
-    if not isinstance(module, str):
-        raise TypeError(f"module must be a module's name such as 'dofcourse.stats', got {module!r}")
+def _infrastructure(name: str) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in _INFRASTRUCTURE)
+
+
+def closure(module: str) -> set[str]:
+    """The package modules whose code a fingerprint of ``module`` covers (itself included)."""
     todo, done = [module], set()
     while todo:
         name = todo.pop()
-        if name in done or name in _INFRASTRUCTURE:
+        if name in done or _infrastructure(name):
             continue
         done.add(name)
         todo.extend(_module_code(name)[1])
+    return done
+
+
+@functools.cache
+def code_fingerprint(module: str) -> str:
+    """Digest of the code of package module ``module`` and of every package module it uses,
+    transitively (``dofcourse.experiment`` itself excluded; see :func:`closure`). Docstrings and
+    comments do not count.
+    """
+    if not isinstance(module, str):
+        raise TypeError(f"module must be a module's name such as 'dofcourse.stats', got {module!r}")
     h = hashlib.sha256()
-    for name in sorted(done):
+    for name in sorted(closure(module)):
         h.update(f"{name}:{_module_code(name)[0]};".encode())
     return h.hexdigest()[:16]
 
