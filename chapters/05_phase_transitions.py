@@ -113,9 +113,9 @@ print(
 grid.head(3)[["t", "d", "proj_seed", "train_acc", "best_train_acc", "test_acc", "loss"]]
 
 # %% [markdown]
-# On the grid of powers of two the jump from "never" to "always" takes one doubling of $d$. To
-# see its shape we zoom in: the same training, from the initialisation, at quarter-octave steps
-# around the jump (cached like every run).
+# On the grid of powers of two the jump from "never" to "always" spans one or two doublings of
+# $d$: too coarse to see its shape. So we zoom in: the same training, from the initialisation, at
+# quarter-octave steps around the jump (cached like every run).
 
 # %%
 EPS = 0.9
@@ -132,13 +132,17 @@ plt.show()
 # %% [markdown]
 # Below a threshold no random subspace reaches the target; a little above it, all of them do. The
 # logistic fit (section 3) puts a number on how sharp: the probability climbs from 10 % to 90 %
-# over the factor $d_{90}/d_{10}$ in its legend. This is a **phase transition** in the sense of
+# over the factor $d_{90}/d_{10}$ in its legend, and the threshold $d^*$ (dashed) is where the fit
+# reaches 90 %. This is a **phase transition** in the sense of
 # chapter 04: a random subspace either meets the set of good parameters or it does not, and which
 # one happens is decided almost deterministically by its dimension.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. What exactly is trained
 #
+# * **The model.** Quick mode trains a small MLP (one hidden layer of 32 units, on the 8×8
+#   digits; $D$ is printed above), full mode Larsen et al.'s Conv-2 on a 5,000-image MNIST
+#   subset. Numbers quoted below as measured come from the run in front of you.
 # * **The subspace.** $\theta = \theta_t + P z$, $z \in \mathbb{R}^d$ starts at 0, $P$ is a
 #   Fastfood projection with unit-norm columns in expectation (chapter 03); Gordon's theorem is
 #   about uniformly random subspaces, which Fastfood imitates at $O(D)$ memory.
@@ -175,14 +179,20 @@ print(pd.DataFrame({"step k": k, "reference / Adam": ratio.round(2)}).to_string(
 # (`stats.wilson_bounds`): unlike $\hat P \pm 1.96\sqrt{\hat P(1-\hat P)/n}$ it does not shrink to a
 # point when $k = 0$ or $k = n$ — exactly the two ends of a transition (exercise 2).
 #
-# The **threshold** $d^*(\epsilon, t, \delta)$ is the smallest $d$ at which $P \ge 1 - \delta$, with
-# $\delta = 0.1$ as in the paper, read off the grid by the course's one convention
-# (`stats.crossing`: interpolated in $\log d$ between the grid points around the first crossing;
-# $\infty$ if the grid never gets there). Its interval resamples the seeds (bootstrap).
-#
 # A **logistic fit** in $\log d$ uses every run: $P(d) = 1/(1+e^{-(\ln d - \ln d_{50})/s})$, fitted
 # by maximum likelihood; $d_{50}$ is the midpoint and $d_{90}/d_{10} = 81^s$ the width of the
 # transition as a factor in $d$.
+#
+# The **threshold** $d^*(\epsilon, t, \delta)$ is the $d$ at which $P$ reaches $1 - \delta$, with
+# $\delta = 0.1$ as in the paper: where the logistic fit crosses $1 - \delta$, that is
+# $d^* = d_{50}\, 9^{s}$ ($\infty$ when no $d$ of the grid gets there). Its interval resamples
+# the seeds (bootstrap). Why the fit and not the grid? Reading $d^*$ off the grid means
+# interpolating $P$ between two measured points, and on a grid of powers of two those are a
+# factor 2 apart: a straight line between $P = 0.6$ at one and $P = 1$ at the next puts the
+# crossing late in the octave whatever the curve does in between, and so too high. The fit uses every run and the shape of the
+# whole curve, so the coarse grid and the zoom give the same $d^*$ up to noise: with 8 seeds and
+# only one or two grid points inside a transition, the coarse grid's estimate is good to about a
+# quarter of an octave, and the zoom refines it (the check below compares the two).
 
 # %%
 EPS_SHOWN = [0.6, 0.8, 0.9, 0.95, 0.98]
@@ -200,21 +210,36 @@ plt.show()
 # %% [markdown]
 # Stricter targets need more directions: $d^*$ rises steadily with $\epsilon$, slowly at first and
 # then steeply as $\epsilon$ approaches what the budget of 200 steps allows at all. On the coarse
-# grid every transition happens between two neighbouring powers of two, so its logistic width
-# $d_{90}/d_{10}$ sits at the fit's resolution; the zoomed grid at $\epsilon = 0.9$ resolves it. The
-# bootstrap intervals of $d^*$ are mostly of zero width for the same reason: resampling 8 seeds
-# rarely moves a jump that every seed makes between the same two grid points.
+# grid a transition that happens between two neighbouring powers of two cannot be resolved: its
+# logistic width $d_{90}/d_{10}$ comes out at the fit's lower bound (a step), and the zoomed grid
+# at $\epsilon = 0.9$ is what measures it. The checks below assert the chapter's headline: $P$
+# climbs from 10 % to 90 % within about one doubling of $d$ (a slow ramp across the grid would
+# fail them), and $d^*$ does not depend on the grid it was read from.
 
 # %%
 table0 = phase.success_table(at_init, EPS_SHOWN, by=())
 for e in EPS_SHOWN:
-    p = table0[table0.eps == e].sort_values("d").p.to_numpy()
+    part = table0[table0.eps == e].sort_values("d")
+    p, dd = part.p.to_numpy(), part.d.to_numpy()
     assert p[0] <= 0.2 and p[-1] >= 0.8, f"eps={e}: P should rise from <= 0.2 to >= 0.8, got {p}"
+    top = int(np.argmax(p >= 0.8))  # the first d where P >= 0.8, and the last before it <= 0.2
+    low = int(np.flatnonzero(p[:top] <= 0.2)[-1])
+    assert dd[top] / dd[low] <= 4, f"eps={e}: P takes {dd[low]} -> {dd[top]} to go 0.2 -> 0.8"
+width = fits[EPS].width
+assert width.value < 2, f"on the zoom P should climb 10 % -> 90 % within one doubling: {width}"
+d_fine = phase.thresholds(fine, EPS, by=(), n_boot=None).d_star[0]
+d_coarse = th0.set_index("eps").d_star[EPS]
+assert abs(math.log2(d_coarse / d_fine)) < 0.5, (
+    f"d* should not depend on the grid: {d_coarse:.0f} (powers of two) vs {d_fine:.0f} (zoom)"
+)
 steps_up = th0.d_star.to_numpy()
 assert np.all(steps_up[1:] >= steps_up[:-1] / 2**0.25), (
     f"d* should not fall (beyond a quarter octave of noise) as eps gets stricter: {steps_up}"
 )
-print("checks passed: every target shows the 0 -> 1 transition; d*(eps) rises with eps")
+print(f"checks passed: at every target P climbs from <= 0.2 to >= 0.8 within two doublings of "
+      f"the grid; on the zoom d90/d10 = {width.value:.2f} (95 % interval {width.lo:.2f}-"
+      f"{width.hi:.2f}); d*({EPS}) = {d_coarse:.0f} from the powers of two, {d_fine:.0f} from the "
+      f"zoom; d*(eps) rises with eps")  # fmt: skip
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. The phase diagram
@@ -227,15 +252,18 @@ print("checks passed: every target shows the 0 -> 1 transition; d*(eps) rises wi
 #
 # One region needs care. A run's *best* logged accuracy includes its evaluation at step 0, so a
 # target that the anchor $\theta_t$ already meets is "reached" by every subspace before any
-# training, whatever $d$. After 64 steps of burn-in the anchor is at about 97 % training
-# accuracy, so most targets are of this kind. The diagram hatches them grey instead of painting
-# them as successes at $d = 2$: nothing was learned there.
+# training, whatever $d$. After the longest burn-in the anchor already meets many of the targets
+# (the anchors' accuracies are printed below the diagram). The diagram hatches them grey instead
+# of painting them as successes at $d = 2$: nothing was learned there.
 
 # %%
 eps_grid = np.round(1 / (1 + np.exp(-np.linspace(-1, 6, 71))), 4)  # 0.27 .. 0.9975
 fig = figures.fig_phase_diagrams(grid, [0, 16, BURN_IN_STEPS[-1]], eps_grid, full["train_acc"], D)
 plotting.save(fig, "05_phase_diagram")
 plt.show()
+own = figures.anchor_accuracy(grid)  # training accuracy of each anchor theta_t
+print("training accuracy of the anchor after t steps of burn-in:",
+      {t: round(a, 3) for t, a in own.items()})  # fmt: skip
 
 # %% [markdown]
 # Three things to read off. The boundary between failure (dark) and success (bright) is thin
@@ -251,8 +279,8 @@ plt.show()
 #
 # **Think!** The longest burn-in brings the anchor itself close to the strictest target (98 %
 # training accuracy). Will a subspace through it need about as many directions as one through
-# the initialisation, or far fewer? And 4 steps of burn-in leave the anchor at about 20 %: do
-# they lower the threshold for 90 %?
+# the initialisation, or far fewer? And 4 steps of burn-in leave the anchor far below 90 % (the
+# accuracies printed above): do they lower the threshold for 90 %?
 
 # %%
 EPS_BURN = [0.8, 0.9, 0.95, 0.98]
@@ -270,11 +298,11 @@ print((1 - th.pivot(index="t", columns="eps", values="d*/D")).round(3).to_string
 
 # %% [markdown]
 # **Left:** $d^*(\epsilon)$ for every burn-in, drawn only above the anchor's own accuracy (the
-# triangles). The curves of $t = 0$ and 4 lie on top of each other, and $t = 8$ leaves them only
-# between about 80 and 90 %: a burn-in that leaves the anchor far below the target lowers $d^*$
-# little. Longer burn-ins lower it a lot just above their anchor's accuracy (a few dozen
-# directions instead of hundreds), less further up, and at the strictest targets all curves meet
-# again near $d = 2^{10}$. **Right:** the same at four targets against $t$: flat, then falling by
+# triangles). A burn-in that leaves the anchor far below the target lowers $d^*$ little: in quick
+# mode the curves of $t = 0$ and 4 lie on top of each other (the check below asserts that an
+# anchor more than 50 points below the target moves $d^*$ by less than a quarter of an octave). Longer burn-ins lower it a lot just above their
+# anchor's accuracy (a few dozen directions instead of hundreds), less further up, and at the
+# strictest targets the curves come close together again. **Right:** the same at four targets against $t$: flat, then falling by
 # a factor of two to three once the anchor comes close, and ending (open circles) once the
 # anchor alone is good enough. Burn-in helps in proportion to how close it brings the start to
 # the target — Larsen et al.'s "the threshold decreases as the initial loss decreases".
@@ -283,7 +311,9 @@ print((1 - th.pivot(index="t", columns="eps", values="d*/D")).round(3).to_string
 # target's sublevel set, *projected on the unit sphere around the anchor*, is $w^2 = D - d^*$ —
 # most of $D$ for every target shown: from any anchor, the good region is wide in most directions,
 # and only the last $d^*$ must be found. Burn-in moves the anchor towards that region, so it
-# subtends a larger solid angle, $w^2$ grows and $d^*$ falls.
+# subtends a larger solid angle, $w^2$ grows and $d^*$ falls. (Larsen et al. find $d^*$ to be "a
+# small fraction of the total parameters" for their networks; in quick mode's small network the
+# fraction $d^*/D$ at the strictest target is not small, as the table shows.)
 
 # %%
 strict, own = EPS_BURN[-1], figures.anchor_accuracy(grid)
@@ -299,6 +329,9 @@ for e in EPS_BURN:  # where something is left to train, burn-in never raises d* 
     d_e = th[th.eps == e].set_index("t").d_star
     worse = [t for t in BURN_IN_STEPS if own[t] < e and d_e[t] > 2**0.5 * d_e[0]]
     assert not worse, f"eps={e}: burn-in t={worse} should not raise d* above {d_e[0]:.0f}"
+    far = [t for t in BURN_IN_STEPS if own[t] < e - 0.5 and np.isfinite(d_e[0])]
+    moved = [t for t in far if abs(math.log2(d_e[t] / d_e[0])) > 0.25]
+    assert not moved, f"eps={e}: anchors far below the target (t={moved}) should leave d* be"
 print(
     f"checks passed: the anchor after {BURN_IN_STEPS[-1]} steps is at {own[BURN_IN_STEPS[-1]]:.3f}, "
     f"below eps = {strict}, and burn-in lowers d* there; it never raises d*"
@@ -366,6 +399,8 @@ for eps_w in (0.05, 0.1, 0.2):
         "bracket": phase.kinematic_bracket(D_W, delta_w.value, eta=0.1),
         "d10": phase.thresholds(runs_w, eps_w, delta=0.9, metric="loss", higher=False, by=(),
                                 n_boot=None).d_star[0],
+        "d50": phase.thresholds(runs_w, eps_w, delta=0.5, metric="loss", higher=False, by=(),
+                                n_boot=None).d_star[0],
         "d90": phase.thresholds(runs_w, eps_w, metric="loss", higher=False, by=(),
                                 n_boot=None).d_star[0],
     }  # fmt: skip
@@ -377,9 +412,10 @@ for ax, (eps_w, r) in zip(axes, wells.items(), strict=True):
     t_ = r["table"]
     ax.errorbar(t_.d, t_.p, yerr=[t_.p - t_.lo, t_.hi - t_.p], fmt="o", capsize=3,
                 color="#D55E00", label="trained (engine), Wilson")  # fmt: skip
-    ax.axvline(r["pred"], color="#009E73", ls="--", label=f"D − δ = {r['pred']:.0f}")
+    ax.axvline(r["pred"], color="#009E73", ls="--", label="D − δ (the point prediction)")
     ax.set_xlim(0, D_W)
-    plotting.label(ax, f"target L ≤ {eps_w}", "subspace dimension d", "P(success)")
+    plotting.label(ax, f"target L ≤ {eps_w}:  D − δ = {r['pred']:.0f}", "subspace dimension d",
+                   "P(success)")  # fmt: skip
 axes[0].legend(loc="upper left", fontsize=10)
 fig.suptitle(f"Quadratic well, D = {D_W}: training against Gordon's prediction", y=1.02)
 plotting.save(fig, "05_wells")
@@ -397,8 +433,17 @@ for eps_w, r in wells.items():
         f"eps={eps_w}: the measured transition [{r['d10']:.0f}, {r['d90']:.0f}] should lie in "
         f"the theory's bracket [{lo:.0f}, {hi:.0f}]"
     )
-    assert abs(r["exact"].threshold(0.5) - r["pred"]) < 0.1 * D_W, "D - delta should locate it"
-print("checks passed: trained thresholds lie inside the kinematic bracket, near D - delta")
+    assert r["d90"] - r["d10"] < (hi - lo) / 3, f"eps={eps_w}: the jump should be far narrower"
+    exact50 = r["exact"].threshold(0.5)
+    assert abs(r["d50"] - exact50) <= 0.05 * D_W, (
+        f"eps={eps_w}: the trained curve's midpoint {r['d50']:.0f} should sit on the exact "
+        f"minima's {exact50:.0f} (within 5 % of D)"
+    )
+    assert abs(exact50 - r["pred"]) < 0.05 * D_W, f"eps={eps_w}: D - delta should locate it"
+gaps = [abs(r["d50"] - r["exact"].threshold(0.5)) for r in wells.values()]
+print(f"checks passed: the trained midpoints sit within {max(gaps):.1f} of the exact ones (D = "
+      f"{D_W}), the 10-90 % jumps inside the kinematic bracket and under a third of its width, "
+      f"and D - delta locates them")  # fmt: skip
 
 # %% [markdown]
 # The trained curve sits on the exact one (the optimiser finds the subspace minimum), both jump
@@ -409,8 +454,10 @@ print("checks passed: trained thresholds lie inside the kinematic bracket, near 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### 6b. The network as a quadratic well: where the theory is a model
 #
-# Larsen et al. explain the network's thresholds with the same picture. To test it we need the
-# well: take the end point $\theta^*$ of ordinary training (the burn-in run continued to 10× the
+# Larsen et al. explain the network's thresholds with the same picture: they bound the width of a
+# quadratic well analytically and, for networks, read $w^2 = D - d^*$ off the measured threshold.
+# To *predict* a network's threshold we need its well, and the construction below is this
+# course's own, not the paper's: take the end point $\theta^*$ of ordinary training (the burn-in run continued to 10× the
 # budget), and model
 # $L(\theta) \approx L^* + \tfrac12(\theta-\theta^*)^\top H(\theta-\theta^*)$ with the Hessian at
 # $\theta^*$ measured as in chapter 02: its top 20 eigenpairs by Lanczos, the rest of its spectrum
@@ -449,15 +496,15 @@ plt.show()
 # $d = 1024$) in 200 steps, although the well says such subspaces exist at $d < D$. In the figure, points
 # above the line are thresholds the model under-predicts. Three honest observations:
 #
-# * **From the initialisation the model is right to within a factor of about 1.5** across the
-#   targets: a well built only from the Hessian at the *end* of training and the distance to it
+# * **From the initialisation the model is right to within a factor of about 2** across the
+#   targets (the check asserts it): a well built only from the Hessian at the *end* of training and the distance to it
 #   knows how many directions a random subspace needs at the start.
 # * **It over-predicts at loose targets from far away** (ratios below 1 at $t = 0$ and large
 #   targets): far from $\theta^*$ the real loss is not a quadratic bowl — it saturates near
 #   $\ln 10 \approx 2.3$ — and the first part of the descent is easier than the bowl around
 #   $\theta^*$ says: many directions lead down that the bowl calls uphill.
-# * **It under-predicts from burned-in anchors and at strict targets** (ratios up to about 3 at
-#   $t \ge 16$). Here the anchor is near $\theta^*$ and a strict target asks for the last part of
+# * **It under-predicts from burned-in anchors and at strict targets** (ratios well above 1 at
+#   $t \ge 32$). Here the anchor is near $\theta^*$ and a strict target asks for the last part of
 #   the descent. The well counts directions in which the sublevel set can be *reached*; the
 #   measurement counts what 200 Adam steps *do* reach, and the remaining descent runs along
 #   directions so flat that a subspace which merely contains a way down does not travel it in time.
@@ -472,8 +519,12 @@ ordered = pred[pred.t == 0].dropna(subset=["d_pred"]).sort_values("eps", ascendi
 assert np.all(np.diff(ordered.d_pred.to_numpy()) > 0), "the model's d* should rise as eps falls"
 near = compare[(compare.t == 0) & np.isfinite(compare.d_star)].dropna(subset=["d_pred"])
 r0 = (near.d_star / near.d_pred).to_numpy()
-assert np.all((r0 > 1 / 4) & (r0 < 4)), f"from t = 0 the model should be within 4x: {r0}"
-print(f"checks passed: at t = 0, measured / predicted d* lies in [{r0.min():.2f}, {r0.max():.2f}]")
+assert np.all((r0 > 1 / 2.5) & (r0 < 2.5)), f"from t = 0 the model should be within ~2x: {r0}"
+far_t = pred.dropna(subset=["d_pred"]).groupby("eps").filter(lambda g: g.t.nunique() > 1)
+falls = far_t.sort_values("t").groupby("eps").d_pred.apply(lambda v: v.iloc[-1] < v.iloc[0])
+assert falls.all(), f"the model's d* should fall as the anchor nears theta*: {falls.to_dict()}"
+print(f"checks passed: at t = 0, measured / predicted d* lies in [{r0.min():.2f}, {r0.max():.2f}];"
+      f" at every loss target the model's d* falls from the first anchor to the last")  # fmt: skip
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. Explore: slide the target and the burn-in
@@ -490,29 +541,36 @@ figures.explore_transition(grid, eps=0.9, name="05_explore")
 #
 # **Exercise 1 — success and threshold from a raw table.** `grid` has one row per run. For one
 # burn-in $t$ and target $\epsilon$, compute $P(d)$ (the fraction of seeds with
-# `best_train_acc >= eps` at each $d$) and the threshold: the first $d$ where $P \ge 0.9$,
-# interpolated linearly in $\log_2 d$ from the grid point before (use `stats.crossing` or write it).
-# The check compares with `phase.success_table` and `phase.thresholds`.
+# `best_train_acc >= eps` at each $d$) and the two grid points that bracket the threshold: the
+# first $d$ at which $P \ge 0.9$, and the grid point before it. The check compares $P$ with
+# `phase.success_table` and shows where the package's $d^*$ (the logistic fit's crossing) falls
+# in your bracket: the grid alone says only that much.
 
 
 # %%
-def my_success_and_threshold(table: pd.DataFrame, t: int, eps: float) -> tuple[pd.Series, float]:
-    """(P indexed by d, d*) for the runs of burn-in t at target eps."""
+def my_success_and_bracket(
+    table: pd.DataFrame, t: int, eps: float
+) -> tuple[pd.Series, tuple[float, float]]:
+    """(P indexed by d, (d before the first P >= 0.9, first d with P >= 0.9)) for burn-in t."""
     # BEGIN SOLUTION
     runs = table[table.t == t]
     p = (runs.best_train_acc >= eps).groupby(runs.d).mean().sort_index()
-    return p, stats.crossing(p.index.to_numpy(), p.to_numpy(), 0.9, log_x=True)
+    first = int(np.argmax(p.to_numpy() >= 0.9))
+    return p, (float(p.index[max(first - 1, 0)]), float(p.index[first]))
     # END SOLUTION
 
 
 with exercises.checking("Exercise 1"):
     for t_ex, eps_ex in ((0, 0.9), (16, 0.95)):
-        p_ex, d_ex = my_success_and_threshold(grid, t_ex, eps_ex)
+        p_ex, (lo_ex, hi_ex) = my_success_and_bracket(grid, t_ex, eps_ex)
         ref = phase.success_table(grid[grid.t == t_ex], eps_ex, by=())
         np.testing.assert_allclose(p_ex.to_numpy(), ref.sort_values("d").p.to_numpy())
-        ref_d = phase.thresholds(grid[grid.t == t_ex], eps_ex, by=(), n_boot=None).d_star[0]
-        assert math.isclose(d_ex, ref_d, rel_tol=1e-9), (d_ex, ref_d)
-        print(f"t = {t_ex}, eps = {eps_ex}: d* = {d_ex:.1f}, as the package finds")
+        ref_d, ref_p = ref.sort_values("d").d.to_numpy(), ref.sort_values("d").p.to_numpy()
+        first = int(np.argmax(ref_p >= 0.9))
+        assert (lo_ex, hi_ex) == (ref_d[max(first - 1, 0)], ref_d[first]), (lo_ex, hi_ex)
+        d_ex = phase.thresholds(grid[grid.t == t_ex], eps_ex, by=(), n_boot=None).d_star[0]
+        print(f"t = {t_ex}, eps = {eps_ex}: P first reaches 0.9 between d = {lo_ex:.0f} and "
+              f"{hi_ex:.0f}; the logistic fit puts d* at {d_ex:.1f}")  # fmt: skip
 
 # %% [markdown]
 # **Exercise 2 — why Wilson.** Write the Wilson score interval for $k$ successes in $n$ trials:
@@ -568,9 +626,10 @@ narrow_d = th0.set_index("eps").d_star[0.9]
 wide_d = phase.thresholds(wide_grid, 0.9, by=(), n_boot=None).d_star[0]
 with exercises.checking("Exercise 3"):
     print(f"your prediction: d* = {predicted_wide_threshold(narrow_d, D, D_wide):.0f}")
-print(f"D: {D:,} -> {D_wide:,}; measured d*(0.9): narrow {narrow_d:.0f}, wide {wide_d:.0f}")
+print(f"D: {D:,} -> {D_wide:,}; measured d*(0.9): narrow {narrow_d:.0f}, wide {wide_d:.0f} (you "
+      f"predicted {predicted_wide_threshold(narrow_d, D, D_wide):.0f})")  # fmt: skip
 print(f"d*/D: narrow {narrow_d / D:.3f}, wide {wide_d / D_wide:.3f}")
-assert wide_d < 1.5 * narrow_d, f"d* should not grow with D: {narrow_d:.0f} -> {wide_d:.0f}"
+assert narrow_d / 1.5 < wide_d < 1.5 * narrow_d, f"d* should stay: {narrow_d:.0f} -> {wide_d:.0f}"
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## What to remember
@@ -580,12 +639,13 @@ assert wide_d < 1.5 * narrow_d, f"d* should not grow with D: {narrow_d:.0f} -> {
 #   $d^*(\epsilon, t)$ — a phase transition.
 # * $d^*$ grows as the target tightens, and a few steps of ordinary training before the subspace
 #   is drawn (burn-in) lower it, a lot once the anchor is close to the target.
-# * Gordon's theorem reads a threshold as a Gaussian width: $d^* \approx D - w^2$, $w$ the width
-#   of the target's sublevel set projected on the sphere around the anchor. For a quadratic well
-#   this is a theorem and training agrees with it; for a network, a quadratic model built from the
-#   Hessian at the end of training and one distance gets $d^*$ within a factor of about 1.5 at
-#   initialisation and reproduces both trends, but misses the budget of steps and the
-#   non-quadratic loss far from the minimum.
+# * Geometry reads a threshold as a Gaussian width: $d^* \approx D - w^2$, $w$ the width of the
+#   target's sublevel set projected on the sphere around the anchor. Gordon's theorem gives the
+#   failure side for any set; for the convex sublevel cone of a quadratic well the approximate
+#   kinematic formula of Amelunxen et al. gives both sides, and training agrees with it. For a
+#   network, our quadratic model built from the Hessian at the end of training and one distance
+#   gets $d^*$ within a factor of about 2 at initialisation and reproduces both trends, but misses
+#   the budget of steps and the non-quadratic loss far from the minimum.
 # * Report a success probability with a Wilson interval, a threshold with a bootstrap interval
 #   over seeds, and say what the optimiser and its budget were: $d^*$ is "reachable by this
 #   optimiser in this many steps".

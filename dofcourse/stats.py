@@ -111,12 +111,15 @@ def bootstrap(
     n_boot: int = 2000,
     level: float = 0.95,
     seed: int = 0,
+    vectorized: bool = False,
 ) -> Estimate:
     """``statistic(samples)`` with a percentile bootstrap interval over the rows of ``samples``.
 
     ``samples`` has shape (n, ...) with one row per independent unit (a seed); each of ``n_boot``
     resamples draws n rows with replacement. Non-finite resampled values (a threshold beyond the
-    grid is ``inf``) are kept, so an interval can honestly reach ``inf``.
+    grid is ``inf``) are kept, so an interval can honestly reach ``inf``. With ``vectorized``,
+    ``statistic`` takes a stack of samples (B, n, ...) and returns B values, and is called once
+    for all resamples (the logistic fits of chapter 05).
     """
     x = checks.array(samples, "samples", finite=False)  # inf is a sample (beyond the grid)
     if x.ndim == 0 or x.shape[0] < 2:
@@ -124,13 +127,19 @@ def bootstrap(
     if not callable(statistic):
         raise TypeError(f"statistic must be a function of the samples, got {statistic!r}")
     n_boot = checks.integer(n_boot, "n_boot", min=10)
+    vectorized = checks.boolean(vectorized, "vectorized")
     rng = np.random.default_rng(checks.seed(seed))
     idx = rng.integers(0, x.shape[0], size=(n_boot, x.shape[0]))
-    boot = np.array([statistic(x[i]) for i in idx], dtype=float)
+    if vectorized:
+        boot = np.asarray(statistic(x[idx]), dtype=float).reshape(n_boot)
+        value = float(np.asarray(statistic(x[None]), dtype=float).reshape(1)[0])
+    else:
+        boot = np.array([statistic(x[i]) for i in idx], dtype=float)
+        value = float(statistic(x))
     a = (1 - _level(level)) / 2
     # "lower"/"higher" pick sample values, so an interval reaching inf stays well defined
     lo, hi = np.quantile(boot, a, method="lower"), np.quantile(boot, 1 - a, method="higher")
-    return Estimate(float(statistic(x)), float(lo), float(hi), "bootstrap", level, x.shape[0])
+    return Estimate(value, float(lo), float(hi), "bootstrap", level, x.shape[0])
 
 
 def crossing(

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import optimize, special
 
 from dofcourse import phase, stats
 
@@ -31,15 +32,57 @@ def test_success_table_counts_and_wilson():
     assert list(t.columns) == ["t", "eps", "d", "k", "n", "p", "lo", "hi"]
 
 
-def test_threshold_is_the_first_crossing_interpolated_in_log_d():
-    th = phase.thresholds(RUNS, 0.9, n_boot=None)
-    # P = (0, 0.25, 1) at d = (2, 4, 8): crosses 0.9 at 4 * 2 ** ((0.9 - 0.25) / 0.75)
-    assert th.d_star[0] == pytest.approx(4 * 2 ** (0.65 / 0.75))
+def test_threshold_is_where_the_logistic_fit_crosses_the_level():
+    # P = (1/4, 1/2, 3/4) at d = (2, 4, 8), 4 seeds: by symmetry the fit's midpoint is d = 4, and
+    # its scale s maximises the binomial likelihood, found here by a 1-D search
+    sym = table({2: [0.95, 0.1, 0.1, 0.1], 4: [0.95, 0.1, 0.95, 0.1], 8: [0.95, 0.95, 0.95, 0.1]})
+    x, k = np.log([2.0, 4.0, 8.0]), np.array([1.0, 2.0, 3.0])
+
+    def nll(s):
+        z = (x - np.log(4.0)) / s
+        return -np.sum(k * special.log_expit(z) + (4 - k) * special.log_expit(-z))
+
+    s = optimize.minimize_scalar(nll, bounds=(0.02, 5.0), method="bounded",
+                                 options={"xatol": 1e-10}).x  # fmt: skip
+    th = phase.thresholds(sym, 0.9, delta=0.4, n_boot=None)  # where the fit reaches P = 0.6
+    assert th.d_star[0] == pytest.approx(4 * 1.5**s, rel=1e-5)
+    # at P = 0.9 the fit crosses at 4 * 9^s = 16, beyond the grid, where no d reaches 0.9
+    assert phase.thresholds(sym, 0.9, n_boot=None).d_star[0] == math.inf
+    assert phase.logistic_fit([2, 4, 8], phase.success_matrix(sym, 0.9)[1]).d50.value == (
+        pytest.approx(4.0, rel=1e-6)
+    )
     assert th.estimate[0].method == "point" and th.t[0] == 0
     never = phase.thresholds(RUNS, 0.999, n_boot=None).d_star[0]
     assert never == math.inf
     always = phase.thresholds(RUNS, 0.05, n_boot=None).d_star[0]
     assert always == 2
+    # a step between two grid points: d* is close to their geometric mean, not late in the octave
+    step = phase.thresholds(table({2: [0.1] * 4, 4: [0.1] * 4, 8: [0.95] * 4}), 0.9, n_boot=None)
+    assert 4 * 2**0.5 * 0.95 < step.d_star[0] < 4 * 2**0.5 * 1.15
+    # the runs reach the level only at the last d, where the fit crosses beyond it: that d
+    top = phase.thresholds(table({2: [0.1] * 4, 4: [0.1, 0.1, 0.1, 0.95], 8: [0.95] * 4}), 0.9,
+                           n_boot=None)  # fmt: skip
+    assert 4 < top.d_star[0] <= 8
+
+
+def test_threshold_does_not_depend_on_the_grid():
+    # many seeds from a known logistic: a 2x grid and a quarter-octave grid agree with the truth,
+    # where linear interpolation on the 2x grid lands late in the octave
+    rng = np.random.default_rng(5)
+    d50, s = 150.0, 0.15
+    truth = d50 * 9**s
+    for dims in (
+        [2**k for k in range(3, 12)],
+        sorted({round(2 ** (k / 4)) for k in range(20, 40)}),
+    ):
+        p = phase.logistic(np.array(dims, dtype=float), d50, s)
+        ok = rng.uniform(size=(400, len(dims))) < p
+        est = phase.success.threshold(dims, ok, n_boot=None).value
+        assert est == pytest.approx(truth, rel=0.06), (dims, est, truth)
+    coarse = [2**k for k in range(3, 12)]
+    linear = stats.crossing(coarse, phase.logistic(np.array(coarse, dtype=float), d50, s), 0.9,
+                            log_x=True)  # fmt: skip
+    assert linear > 1.1 * truth  # the bias the fit removes
 
 
 def test_lower_is_better_for_losses():
@@ -60,7 +103,8 @@ def test_bootstrap_interval_resamples_seeds():
 def test_groups_by_burn_in():
     runs = pd.concat([RUNS, table({2: [1.0] * 4, 4: [1.0] * 4, 8: [1.0] * 4}, t=8)])
     th = phase.thresholds(runs, 0.9, n_boot=None)
-    assert th.set_index("t").d_star.to_dict() == pytest.approx({0: 4 * 2 ** (0.65 / 0.75), 8: 2})
+    alone = phase.thresholds(RUNS, 0.9, n_boot=None).d_star[0]
+    assert th.set_index("t").d_star.to_dict() == pytest.approx({0: alone, 8: 2})
 
 
 def test_success_matrix_and_bad_tables():
@@ -109,3 +153,12 @@ def test_logistic_fit_degenerate_cases():
     assert 1 < step.d50.value < 2 and step.width.value < 1.5
     with pytest.raises(ValueError, match="shape"):
         phase.logistic_fit(dims, np.zeros((1, 3)))
+
+
+def test_threshold_fits_the_first_rise_of_a_curve_that_dips_later():
+    # P = (0, 1, 1, 1/4) at d = (2, 4, 8, 16): reached at d = 4, the dip at 16 does not count
+    dip = table({2: [0.1] * 4, 4: [0.95] * 4, 8: [0.95] * 4, 16: [0.95, 0.1, 0.1, 0.1]})
+    d_star = phase.thresholds(dip, 0.9, n_boot=None).d_star[0]
+    assert 2 < d_star <= 4
+    rise = table({2: [0.1] * 4, 4: [0.95] * 4, 8: [0.95] * 4, 16: [0.95] * 4})
+    assert d_star == pytest.approx(phase.thresholds(rise, 0.9, n_boot=None).d_star[0], rel=0.02)

@@ -55,3 +55,11 @@ def test_crossing_convention():
     assert stats.crossing(d, [0.1, 0.2, 0.3], 0.8) == math.inf
     with pytest.raises(ValueError, match="increasing"):
         stats.crossing([100, 10], [0.1, 0.2], 0.5)
+
+
+def test_bootstrap_vectorized_gives_the_same_estimate_as_the_loop():
+    x = np.random.default_rng(4).normal(size=(15, 3))
+    loop = stats.bootstrap(x, lambda rows: rows[:, 0].mean(), n_boot=300, seed=2)
+    vec = stats.bootstrap(x, lambda stack: stack[..., 0].mean(-1), n_boot=300, seed=2,
+                          vectorized=True)  # fmt: skip
+    assert (vec.value, vec.lo, vec.hi) == pytest.approx((loop.value, loop.lo, loop.hi), rel=1e-12)

@@ -67,11 +67,22 @@ def fig_transition(runs: pd.DataFrame, eps: float, title: str, metric: str = "be
 
 def fig_curves(runs: pd.DataFrame, eps_list: Sequence[float], th: pd.DataFrame, title: str
                ) -> Figure:  # fmt: skip
-    """Left: P(d) for several targets (one group of runs). Right: d*(eps) with its interval."""
+    """Left: P(d) for several targets (one group of runs): the measured points with Wilson bars,
+    nudged sideways by a few percent of an octave so that bars at P = 0 and 1 do not hide each
+    other, and each target's logistic fit as a line. Right: d*(eps) with its interval."""
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(15, 5.5))
     table = success_table(runs, eps_list, by=())
     for i, eps in enumerate(eps_list):
-        _curve(a1, table[table.eps == eps], f"ε = {eps:g}", color=f"C{i}")
+        part = table[table.eps == eps]
+        nudge = 2 ** (0.07 * (i - (len(eps_list) - 1) / 2))
+        a1.errorbar(part.d * nudge, part.p, yerr=[part.p - part.lo, part.hi - part.p], fmt="o",
+                    capsize=3, color=f"C{i}", label=f"ε = {eps:g}")  # fmt: skip
+        dims, ok = success_matrix(runs, eps)
+        fit = logistic_fit(dims, ok, n_boot=10)
+        if np.isfinite(fit.s):
+            grid = np.geomspace(dims[0], dims[-1], 300)
+            a1.plot(grid, fit.p(grid), color=f"C{i}", lw=1.8)
+    a1.plot([], [], color="gray", lw=1.8, label="logistic fits")
     a1.axhline(1 - DELTA, color="gray", ls=":", lw=1.2)
     a1.set_xscale("log", base=2)
     a1.legend(loc="upper left", title="train accuracy ≥")
@@ -204,16 +215,22 @@ def fig_burn_in(runs: pd.DataFrame, eps_grid: Sequence[float], th: pd.DataFrame,
 
 
 def fig_prediction(table: pd.DataFrame, D: int) -> Figure:
-    """Measured against predicted thresholds (columns t, eps, d_pred, d_star), with y = x."""
+    """Measured against predicted thresholds (columns t, eps, d_pred, d_star), with y = x; each
+    anchor t is nudged a few percent along the diagonal so that equal points stay visible."""
     fig, ax = plt.subplots(figsize=(8.5, 7))
     ok = table.dropna(subset=["d_pred"])
     ok = ok[np.isfinite(ok.d_star)]
     markers = "osD^v<>"
-    for i, t in enumerate(sorted(ok.t.unique())):
+    ts = sorted(ok.t.unique())
+    for i, t in enumerate(ts):
+        # anchors with the same prediction and measurement would hide each other: each t is
+        # moved a few percent along y = x, which keeps its ratio measured / predicted
+        along = 1.06 ** (i - (len(ts) - 1) / 2)
         for j, eps in enumerate(sorted(ok.eps.unique())):
             r = ok[(ok.t == t) & (ok.eps == eps)]
-            ax.scatter(r.d_pred, r.d_star, s=90, color=f"C{i}", marker=markers[j % 7],
-                       label=f"t = {t}" if j == 0 else None, edgecolor="k")  # fmt: skip
+            ax.scatter(r.d_pred * along, r.d_star * along, s=90, color=f"C{i}",
+                       marker=markers[j % 7], label=f"t = {t}" if j == 0 else None,
+                       edgecolor="k", alpha=0.85)  # fmt: skip
     for j, eps in enumerate(sorted(ok.eps.unique())):
         ax.scatter([], [], marker=markers[j % 7], color="w", edgecolor="k", label=f"loss ≤ {eps:g}")
     values = np.r_[ok.d_pred, ok.d_star]

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from dofcourse import checks, stats
 from dofcourse.phase.success import check_successes
@@ -56,23 +56,90 @@ def _logistic(d: np.ndarray, d50: float, s: float) -> np.ndarray:
     return special.expit((np.log(d) - math.log(d50)) / s)
 
 
-def _fit(log_d: np.ndarray, ok: np.ndarray) -> tuple[float, float]:
-    """(ln d50, s) maximising the Bernoulli likelihood of 0/1 outcomes ``ok`` at ``log_d``."""
-    if not ok.any():
-        return math.inf, math.nan
-    if ok.all():
-        return float(log_d.min()), math.nan
-    y = ok.astype(float)
+def fit_counts(
+    log_d: np.ndarray, k: np.ndarray, n: np.ndarray | float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(ln d50 (B,), s (B,)): the maximum-likelihood logistic in ln d for each row of ``k`` (B, J),
+    the successes out of ``n`` (J,) or (B, J) trials at ``log_d`` (J,), all B rows fitted at once
+    (a column with n = 0 does not count).
 
-    def nll(p: np.ndarray) -> float:
-        z = (log_d - p[0]) / p[1]
-        return -float(np.sum(y * special.log_expit(z) + (1 - y) * special.log_expit(-z)))
+    Damped Newton on logit P = a + b ln d (b = 1/s, kept in [1 / S_BOUNDS[1], 1 / S_BOUNDS[0]]),
+    from a start midway between the last failure and the first success. Rows without a success
+    get (inf, nan); rows where every trial succeeds (min ln d, nan). Vectorised so that a bootstrap
+    of a thousand resamples costs one fit (chapters 05 and 06).
+    """
+    x = np.asarray(log_d, dtype=float)
+    k = np.atleast_2d(np.asarray(k, dtype=float))
+    n = np.broadcast_to(np.asarray(n, dtype=float), k.shape)
+    kn, back = np.unique(np.hstack([k, n]), axis=0, return_inverse=True)  # few distinct rows
+    k, n, back = kn[:, : x.size], kn[:, x.size :], back.reshape(-1)
+    none, every = (k <= 0).all(1), (k >= n).all(1)
+    top_fail = np.where(k < n, x, -np.inf).max(1)
+    low_ok = np.where(k > 0, x, np.inf).min(1)
+    mixed = ~none & ~every
+    m0 = np.where(mixed, 0.5 * (np.where(mixed, top_fail, 0) + np.where(mixed, low_ok, 0)), 0)
+    b_lo, b_hi = 1 / S_BOUNDS[1], 1 / S_BOUNDS[0]
+    b = np.full(len(k), 2.0)
+    a = -b * m0
 
-    # start: halfway between the largest failing and smallest succeeding log d
-    start = [0.5 * (log_d[~ok].max() + log_d[ok].min()), 0.5]
-    bounds = [(log_d.min() - 2.0, log_d.max() + 2.0), S_BOUNDS]
-    res = optimize.minimize(nll, start, method="L-BFGS-B", bounds=bounds)
-    return float(res.x[0]), float(res.x[1])
+    def nll(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        z = a[..., None] + b[..., None] * x
+        v = -(k * special.log_expit(z) + (n - k) * special.log_expit(-z)).sum(-1)
+        return np.where(np.isfinite(v), v, np.inf)
+
+    steps = 0.5 ** np.arange(8)[:, None]  # try the full Newton step and seven halvings
+    for _ in range(100):
+        z = a[:, None] + b[:, None] * x
+        p = special.expit(z)
+        r, w = k - n * p, n * p * (1 - p) + 1e-12
+        ga, gb = r.sum(1), (r * x).sum(1)
+        haa, hab, hbb = w.sum(1), (w * x).sum(1), (w * x * x).sum(1)
+        det = haa * hbb - hab**2 + 1e-12
+        da, db = (hbb * ga - hab * gb) / det, (haa * gb - hab * ga) / det
+        pinned = ((b >= b_hi) & (db > 0)) | ((b <= b_lo) & (db < 0))  # a bound: move a alone
+        da, db = np.where(pinned, ga / haa, da), np.where(pinned, 0.0, db)
+        cand_a, cand_b = a + steps * da, np.clip(b + steps * db, b_lo, b_hi)
+        values = nll(cand_a, cand_b)  # (8, B)
+        best = values.argmin(0)
+        cols, current = np.arange(len(k)), nll(a, b)
+        better = values[best, cols] < current - 1e-12
+        if not better.any():  # no row can improve: converged
+            break
+        a = np.where(better, cand_a[best, cols], a)
+        b = np.where(better, cand_b[best, cols], b)
+    m = np.where(none, np.inf, np.where(every, x.min(), -a / b))
+    return m[back], np.where(mixed, 1 / b, np.nan)[back]
+
+
+def level_crossing(dims: Sequence[int], successes: np.ndarray, level: float) -> np.ndarray:
+    """d where the fitted logistic reaches ``level``, for each stack of outcomes ``successes``
+    (..., n_seeds, n_dims) of 0/1 at increasing ``dims``: d50 * (level / (1 - level))^s.
+
+    The course's threshold d* (``phase.success.threshold``): the fit uses the runs around the
+    transition, so it does not depend on where the grid's points fall. It is a fit of the *first*
+    rise: where P falls below the level again after reaching it (a success curve that dips at
+    large d, chapter 06's lottery subspaces under Adam), the larger d are left out. Clipped to
+    the grid: ``dims[0]`` when the fit crosses below it (or every run succeeds); beyond the last
+    d fitted it is that d if its runs reach the level, and ``inf`` (not reached) otherwise.
+    Chapters 05 and 06.
+    """
+    x = np.asarray(successes, dtype=float)
+    flat = x.reshape(-1, *x.shape[-2:])
+    n_dims = flat.shape[2]
+    dims_f = np.asarray(dims, dtype=float)
+    p = flat.mean(1)  # (B, n_dims)
+    reached = p >= level
+    first = reached.argmax(1)
+    fell = ~reached & (np.arange(n_dims) > first[:, None])  # below the level again, after it
+    stop = np.where(reached.any(1) & fell.any(1), fell.argmax(1), n_dims)  # columns [0, stop)
+    use = np.arange(n_dims) < stop[:, None]
+    m, s = fit_counts(np.log(dims_f), flat.sum(1) * use, flat.shape[1] * use)
+    logit = math.log(level / (1 - level))
+    d = np.where(np.isfinite(s), np.exp(m + np.nan_to_num(s) * logit), np.exp(m))
+    last = stop - 1
+    top_ok = reached[np.arange(len(p)), last]
+    d = np.where(d > dims_f[last], np.where(top_ok, dims_f[last], np.inf), np.maximum(d, dims_f[0]))
+    return d.reshape(x.shape[:-2])
 
 
 def logistic_fit(
@@ -88,22 +155,17 @@ def logistic_fit(
     x = check_successes(successes, len(dims), min_seeds=2)
     log_d = np.log(np.asarray(dims, dtype=float))
 
-    memo: dict[bytes, tuple[float, float]] = {}  # both bootstraps draw the same resamples
+    def params(stack: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # (B, n_seeds, n_dims)
+        return fit_counts(log_d, stack.sum(1), stack.shape[1])
 
-    def params(rows: np.ndarray) -> tuple[float, float]:
-        key = rows.tobytes()
-        if key not in memo:
-            memo[key] = _fit(np.broadcast_to(log_d, rows.shape).ravel(), rows.ravel() > 0.5)
-        return memo[key]
+    def d50(stack: np.ndarray) -> np.ndarray:
+        return np.exp(params(stack)[0])
 
-    def d50(rows: np.ndarray) -> float:
-        return math.exp(params(rows)[0])
+    def width(stack: np.ndarray) -> np.ndarray:
+        return 81.0 ** params(stack)[1]
 
-    def width(rows: np.ndarray) -> float:
-        return 81.0 ** params(rows)[1]
-
-    m, s = params(x)
-    boot = {"n_boot": n_boot, "level": level, "seed": seed}
+    m, s = (float(v[0]) for v in params(x[None]))
+    boot = {"n_boot": n_boot, "level": level, "seed": seed, "vectorized": True}
     est_d50 = stats.bootstrap(x, d50, **boot)
     if bool((x > 0.5).all()):  # the transition is somewhere below the grid: at most dims[0]
         low = float(min(dims))
