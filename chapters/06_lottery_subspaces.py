@@ -11,9 +11,9 @@
 #
 # **The question.** Chapter 05 drew subspaces at random and found that a network needs a few
 # hundred random directions to reach 90 % training accuracy, fewer after a little ordinary
-# training. Random is the worst one can do with no information. What if the directions are the
-# ones ordinary training actually moves along? Larsen, Fort, Becker and Ganguli (ICLR 2022, §6)
-# record a training trajectory, take its top principal directions — a **lottery subspace** — and
+# training. Random directions are the baseline: what one gets with no information. What if the
+# directions are the ones ordinary training actually moves along? Larsen, Fort, Becker and
+# Ganguli (ICLR 2022) record a training trajectory, take its top principal directions — a **lottery subspace** — and
 # train a fresh start inside it. How many of *those* directions are needed, compared with random
 # directions, burn-in directions, and the sparse **lottery ticket** of the same size?
 #
@@ -84,6 +84,10 @@ print(f"D = {D:,}; trajectories of {LENGTHS[-1]} steps, every {EVERY}th update r
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. The idea in a picture
 #
+# The network, data and training are chapter 05's: in quick mode a small MLP (one hidden layer of
+# 32 units) on the 8×8 digits, in full mode Conv-2 on a 5,000-image MNIST subset ($D$ is printed
+# above), and chapter 05's cached runs are reused.
+#
 # Train the full network from $\theta_0$ with ordinary SGD and record every fifth update
 # $u_j = \theta_{5j} - \theta_{5(j-1)}$: over 640 steps that is 128 vectors in $\mathbb{R}^D$. Stack
 # them as the columns of $U$ ($D \times 128$) and take its singular value decomposition
@@ -115,6 +119,8 @@ print(
 fig = figures.fig_spectra(sv, hess_vals.cpu().numpy(), D)
 plotting.save(fig, "06_spectra")
 plt.show()
+assert share[0] > 0.5, f"one direction should carry most of the motion, got {share[0]:.0%}"
+assert abs(cos_disp) > 0.8, f"it should be close to theta_T - theta_0, |cosine| {abs(cos_disp):.2f}"
 
 # %% [markdown]
 # One direction carries most of the motion: with an uncentred SVD it is close to the net
@@ -156,6 +162,15 @@ plt.show()
 #   through $\theta_0$ with the pruned weights zeroed (kind `"coordinates"`; the tests check it
 #   is exactly masked training).
 #
+# One caution on "same optimiser". Adam moves every trainable coordinate by about its learning
+# rate per step, which suits the directions of a subspace but is a large step for a single raw
+# weight of this network. The reference code (`lottery_ticket.py`) retrains its tickets with SGD
+# with momentum 0.9 instead, at a rate of 0.1 for its first 400 steps, then 0.03, 0.01 and 0.003.
+# So the tickets are trained twice: with the common Adam, and as the reference does, **lottery
+# ticket (SGD)** (our budget of 200 steps lies inside the schedule's first stage, so that is
+# SGD with momentum at 0.1 throughout). If the ticket's result were an artefact of Adam, the two
+# would differ.
+#
 # **Think!** The ticket and the lottery subspace both use information from a short training. Which
 # do you expect to need fewer dimensions, and by how much?
 
@@ -164,6 +179,11 @@ runs = lottery.compare_methods(model, ds, SUBSPACE, DIMS, SEEDS, ordinary=ORDINA
                                burn_in=BURN_IN, pretrain_steps=PRETRAIN, every=EVERY,
                                lottery_dims=LOTTERY_DIMS, lengths=LENGTHS,
                                eval_every=EVAL_EVERY, progress=True)  # fmt: skip
+TICKET_SGD = SUBSPACE.replace(optimizer="sgd", lr=0.1, momentum=0.9)  # the reference's retraining
+sgd_tickets = lottery.ticket_sweep(model, ds, TICKET_SGD, DIMS, SEEDS,
+                                   pretrain=ORDINARY.replace(steps=PRETRAIN),
+                                   eval_every=EVAL_EVERY, progress=True)  # fmt: skip
+runs = pd.concat([runs, sgd_tickets.assign(method="lottery ticket (SGD)")], ignore_index=True)
 EPS = 0.9
 th = phase.thresholds(runs, [EPS, 0.95, 0.98], by=("method",))
 print(th.pivot(index="method", columns="eps", values="d_star").round(1).to_string())
@@ -178,10 +198,16 @@ print(
     f"eps = {EPS}: lottery subspace d* = {d_at['lottery subspace']:.1f}, random "
     f"{d_at['random']:.0f} ({gain:.0f}x fewer), lottery ticket {d_at['lottery ticket']:.0f}"
 )
-assert gain >= 4, f"the lottery subspace should need >= 4x fewer dims than random, got {gain:.1f}"
-assert d_at["lottery ticket"] >= 8 * d_at["lottery subspace"], "the ticket should need far more"
-assert d_at["lottery ticket"] >= d_at["random"] / 2, "the ticket should be no better than ~random"
-print("checks passed: lottery subspace far below random; the ticket about as random")
+assert gain >= 30, f"the lottery subspace should need >= 30x fewer dims than random, got {gain:.1f}"
+for ticket in ("lottery ticket", "lottery ticket (SGD)"):
+    for e in (EPS, 0.95):
+        d_e = th[th.eps == e].set_index("method").d_star
+        ratio = d_e[ticket] / d_e["random"]
+        assert 1 / 2 <= ratio <= 2, f"{ticket} at {e}: d* {ratio:.2f}x random's, not about equal"
+    assert d_at[ticket] >= 8 * d_at["lottery subspace"], f"the {ticket} should need far more"
+print(f"checks passed: the lottery subspace needs {gain:.0f}x fewer dimensions than random; "
+      f"the ticket is within 2x of random at eps = {EPS} and 0.95, trained with Adam or with the "
+      f"reference's SGD")  # fmt: skip
 
 # %% [markdown]
 # The lottery subspace reaches each target with one to a few directions where random subspaces
@@ -192,9 +218,10 @@ print("checks passed: lottery subspace far below random; the ticket about as ran
 # the smallest $d$ of the grid, so "1" here means "at most 1"). That is fair — the reference code
 # builds its lottery subspaces exactly so, from one training run of $5\,d_{\max}$ steps — but it is
 # a weaker statement than "training's directions are better": section 5 takes the line out and
-# looks at what is left. The ticket of the same size does about as well as a random subspace here: $d$
-# coordinate axes chosen by magnitude after 2 epochs hold no such path, and every weight outside
-# them is pinned at zero.
+# looks at what is left. The ticket of the same size does about as well as a random subspace
+# here, and it does so whether it is retrained with the common Adam or with the reference code's
+# SGD: the result is not an artefact of the optimiser. $d$ coordinate axes chosen by magnitude
+# after 2 epochs hold no such path, and every weight outside them is pinned at zero.
 #
 # Two more things the figure shows. Burn-in helps the random subspace (its anchor is better) at
 # 90 %, but far less than choosing the directions. And at the stricter targets the lottery
@@ -213,9 +240,9 @@ print("checks passed: lottery subspace far below random; the ticket about as ran
 # reaching $\theta_L$'s accuracy is no surprise. The question is what a *few* of its directions
 # reach, and whether they lead further than the $L$ steps went.
 #
-# **Think!** $\theta_{25}$, after 25 steps, is at about 91 % training accuracy. Will the best
-# 4-dimensional lottery subspace of those 25 steps, trained for 200 Adam steps, get well past
-# 91 %, or stop near it?
+# **Think!** $\theta_{25}$, after 25 steps, is already far above chance (the table below gives its
+# training accuracy). Will the best 4-dimensional lottery subspace of those 25 steps, trained for
+# 200 Adam steps, get well past $\theta_{25}$'s accuracy, or stop near it?
 
 # %%
 early = {
@@ -276,8 +303,8 @@ print("checks passed: from every stretch, at most 16 directions reach about what
 
 # %% [markdown]
 # The good directions do appear early: four directions from the first 25 steps already reach
-# about 91 % training accuracy, where four random directions stay near chance and even 128
-# random ones barely reach 90 %. By a hundred steps the top directions of the early stretch are mostly
+# about what $\theta_{25}$ reached, where four random directions stay near chance and even 128
+# random ones do little better (the numbers are printed above). By a hundred steps the top directions of the early stretch are mostly
 # those of the whole run (right). But a lottery subspace reaches about what its own stretch of
 # training reached, and not much more: it is a compact record of where training went — a
 # handful of coordinates that can retrace the trip — rather than a shortcut past it. The same
@@ -316,7 +343,9 @@ plt.show()
 
 # %%
 k10 = ks.index(10)
-assert lot[k10] > 20 * base[k10], f"overlap {lot[k10]:.3f} should be far above k/D = {base[k10]}"
+assert lot[k10] > 0.3 and lot[k10] > 50 * base[k10], (
+    f"the top-10 overlap {lot[k10]:.3f} should be a large fraction, far above k/D = {base[k10]}"
+)
 assert rnd[k10] < 5 * base[k10], "a random subspace should sit near the k/D baseline"
 print(f"check passed: top-10 overlap {lot[k10]:.2f} vs random baseline {base[k10]:.4f}")
 
@@ -382,6 +411,8 @@ plt.show()
 # %%
 gain8 = median_acc(rest, 8) - median_acc(random_runs, 8)
 assert gain8 >= 0.2, f"8 directions without the line should still beat 8 random ones: {gain8:.2f}"
+near = median_acc(rest, LOTTERY_DIMS[-1]) - median_acc(random_runs, LOTTERY_DIMS[-1])
+assert abs(near) < 0.05, f"the {LOTTERY_DIMS[-1] - 1} left should do about as random ones: {near}"
 assert d_rest >= 16 * d_at["lottery subspace"], (
     f"without the line, {EPS} should need far more directions: d* = {d_rest} vs "
     f"{d_at['lottery subspace']}"
@@ -497,8 +528,9 @@ def predicted_accuracies() -> dict[str, float]:
 
 d_big = LOTTERY_DIMS[-1]
 sgd = SUBSPACE.replace(optimizer="sgd", momentum=0.9)
-measured = {
-    "adam": runs[(runs.method == "lottery subspace") & (runs.d == d_big)].best_train_acc.mean(),
+at_big = runs[(runs.method == "lottery subspace") & (runs.d == d_big)]
+measured = {  # the same four seeds for both
+    "adam": at_big[at_big.proj_seed.isin(SEEDS[:4])].best_train_acc.mean(),
     "sgd": lottery.lottery_sweep(model, ds, sgd, [d_big], SEEDS[:4], trajectory=ORDINARY,
                                  every=EVERY, lengths=LENGTHS, eval_every=EVAL_EVERY,
                                  progress=False).best_train_acc.mean(),
@@ -508,7 +540,7 @@ with exercises.checking("Exercise 3"):
 print(
     f"measured at d = {d_big}: Adam {measured['adam']:.3f}, SGD with momentum {measured['sgd']:.3f}"
 )
-assert measured["sgd"] > measured["adam"], "SGD should not dip where Adam does"
+assert measured["sgd"] > measured["adam"] + 0.02, "SGD should not dip where Adam does"
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## What to remember
@@ -517,7 +549,8 @@ assert measured["sgd"] > measured["adam"], "SGD should not dip where Adam does"
 #   carry most of its motion, and they appear within the first few dozen steps.
 # * A subspace spanned by them — a lottery subspace — reaches a target with one or a few
 #   dimensions where a random subspace needs hundreds and a burn-in subspace somewhat fewer;
-#   a lottery ticket of the same size does no better than a random subspace here.
+#   a lottery ticket of the same size does no better than a random subspace here, retrained with
+#   Adam or with the reference code's SGD.
 # * Most of that is one line: the top direction is close to the displacement $\theta_T - \theta_0$.
 #   With it projected out, the rest (mostly the Hessian's stiff directions) gives a fast start and
 #   then stalls, no better than random directions at the targets that matter. A lottery subspace
@@ -526,12 +559,13 @@ assert measured["sgd"] > measured["adam"], "SGD should not dip where Adam does"
 # * Any basis and any set of weights can be trained as a subspace through the same engine (kinds
 #   `"basis"` and `"coordinates"`), which is what makes the comparison fair: same optimiser,
 #   same budget, same success criterion. The optimiser still matters — Adam's equal steps per
-#   coordinate hurt in a basis of very unequal directions.
+#   coordinate hurt in a basis of very unequal directions — so check a conclusion with the
+#   optimiser the original work used, as section 2 does for the tickets.
 #
 # ## Sources
 #
 # * B. W. Larsen, S. Fort, N. Becker, S. Ganguli. *How many degrees of freedom do we need to train
-#   deep networks: a loss landscape perspective.* ICLR 2022, §6 (lottery subspaces from the top
+#   deep networks: a loss landscape perspective.* ICLR 2022 (lottery subspaces from the top
 #   principal directions of the trajectory, every 5th update over $5\,d_{\max}$ steps; comparison
 #   with random and burn-in subspaces and one-shot magnitude-pruned tickets; reference code
 #   `lottery_subspace.py`, `lottery_ticket.py` in ganguli-lab/degrees-of-freedom).

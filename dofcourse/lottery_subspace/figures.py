@@ -18,7 +18,10 @@ COLORS = {
     "burn-in": "#009E73",
     "lottery subspace": "#D55E00",
     "lottery ticket": "#CC79A7",
+    "lottery ticket (SGD)": "#E69F00",
 }
+MARKERS = {"random": "o", "burn-in": "s", "lottery subspace": "D", "lottery ticket": "^",
+           "lottery ticket (SGD)": "v"}  # fmt: skip
 
 
 def fig_spectra(singular_values: np.ndarray, hessian_top: np.ndarray, D: int) -> Figure:
@@ -53,16 +56,22 @@ def fig_spectra(singular_values: np.ndarray, hessian_top: np.ndarray, D: int) ->
 def _methods_panel(ax, runs: pd.DataFrame, eps: float) -> None:
     table = phase.success_table(runs, eps, by=("method",))
     th = phase.thresholds(runs, eps, by=("method",), n_boot=None).set_index("method").d_star
-    for method, group in table.groupby("method"):
+    groups = list(table.groupby("method", sort=False))
+    for i, (method, group) in enumerate(groups):
         group = group.sort_values("d")
         color = COLORS.get(method)
+        # nudged sideways (a few percent of an octave each) so that methods with the same P at
+        # the same d (all 0 or all 1) stay visible side by side, each with its own marker
+        nudge = 2 ** (0.09 * (i - (len(groups) - 1) / 2))
         ax.errorbar(
-            group.d,
+            group.d * nudge,
             group.p,
             yerr=[group.p - group.lo, group.hi - group.p],
-            marker="o",
+            marker=MARKERS.get(method, "o"),
+            ms=7,
             capsize=3,
             color=color,
+            alpha=0.9,
             label=f"{method}: d* ≈ {th[method]:.3g}",
         )
         if np.isfinite(th[method]):
