@@ -30,7 +30,7 @@ def hessian_matrix(loss: Callable[[Tensor], Tensor], theta: Tensor) -> Tensor:
     """
     if not callable(loss):
         raise TypeError(f"loss must be a function of theta, got {loss!r:.60}")
-    theta = checks.tensor(theta, "theta", ndim=(1, 2), floating=True)
+    theta = checks.tensor(theta, "theta", ndim=(1, 2), floating=True, finite=True)
     D, E = theta.shape[-1], (theta.shape[0] if theta.dim() == 2 else 1)
     checks.budget(3 * E * D * D * theta.element_size(), f"the {E} x {D} x {D} Hessian",
                   "for large D use hessian_operator with lanczos_eigs or slq",

@@ -61,7 +61,7 @@ def hessian_directions(
     are not returned.
     """
     which = checks.choice(which, "which", ("smallest", "largest"))
-    h = checks.tensor(h, "h", ndim=2, floating=True)
+    h = checks.tensor(h, "h", ndim=2, floating=True, finite=True)
     d = h.shape[0]
     if h.shape != (d, d):
         raise ValueError(f"h must be square, got {tuple(h.shape)}")
@@ -89,17 +89,20 @@ def _check_slice(
     """theta (D,), the directions (each (D,), converted to theta's dtype) and the grids (1-D)."""
     if not callable(loss_fn):
         raise TypeError(f"loss_fn must be a function of theta, got {loss_fn!r:.60}")
-    theta = checks.tensor(theta, "theta", ndim=1, floating=True)
+    theta = checks.tensor(theta, "theta", ndim=1, floating=True, finite=True)
     out = []
     for name, u in dirs.items():
-        u = checks.tensor(u, name, floating=True)
+        u = checks.tensor(u, name, floating=True, finite=True)
         if u.shape != theta.shape:
             raise ValueError(
                 f"{name} (a direction) must have theta's shape {tuple(theta.shape)}, "
                 f"got {tuple(u.shape)}"
             )
         out.append(u.to(theta))
-    axes = [checks.tensor(g, name, ndim=1, floating=True).to(theta) for name, g in grids.items()]
+    axes = [
+        checks.tensor(g, name, ndim=1, floating=True, finite=True).to(theta)
+        for name, g in grids.items()
+    ]
     return theta, out, axes
 
 

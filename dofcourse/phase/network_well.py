@@ -128,7 +128,7 @@ def network_well(
 
 def _point(theta: Tensor, name: str, like: Tensor) -> Tensor:
     """``theta`` as a (D,) tensor of the model's dtype and device (``like``: its parameters)."""
-    theta = checks.tensor(theta, name, ndim=1, floating=True)
+    theta = checks.tensor(theta, name, ndim=1, floating=True, finite=True)
     if theta.shape != like.shape:
         raise ValueError(f"{name} must have shape {tuple(like.shape)} for this model, got "
                          f"{tuple(theta.shape)}")  # fmt: skip

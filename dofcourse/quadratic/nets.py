@@ -88,8 +88,8 @@ def flat_loss(forward: Forward, net: Params, x: Tensor, y: Tensor) -> Callable[[
     """The loss :func:`mse` on (x, y) as a function of flat parameters θ (D,) laid out like the
     single net ``net``: the function whose Hessian, slices and gradients chapter 01 takes."""
     f = functional(forward, net)
-    x = checks.tensor(x, "x", ndim=2, floating=True).to(f.theta0)
-    y = checks.tensor(y, "y", ndim=1, floating=True).to(f.theta0)
+    x = checks.tensor(x, "x", ndim=2, floating=True, finite=True).to(f.theta0)
+    y = checks.tensor(y, "y", ndim=1, floating=True, finite=True).to(f.theta0)
     if len(x) != len(y):
         raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
     return lambda theta: 0.5 * ((f(theta, x) - y) ** 2).mean()

@@ -79,11 +79,12 @@ def restricted_eigenvalues(h: Tensor, directions: Tensor) -> Tensor:
     """Eigenvalues (ascending) of the Hessian ``h`` (D, D) on the orthogonal complement of
     ``directions`` (D, k), an orthonormal basis: the spectrum with the symmetry removed.
     Chapter 01."""
-    h = checks.tensor(h, "h", ndim=2, floating=True)
+    h = checks.tensor(h, "h", ndim=2, floating=True, finite=True)
     d = h.shape[0]
     if h.shape != (d, d):
         raise ValueError(f"h must be square, got {tuple(h.shape)}")
-    directions = checks.tensor(directions, "directions", ndim=2, floating=True).to(h)
+    directions = checks.tensor(directions, "directions", ndim=2, floating=True, finite=True)
+    directions = directions.to(h)
     if directions.shape[0] != d:
         raise ValueError(f"directions must have shape ({d}, k), got {tuple(directions.shape)}")
     if directions.shape[1] == 0:

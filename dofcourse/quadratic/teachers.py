@@ -32,8 +32,8 @@ class Problem:
     teacher: Any = None
 
     def __post_init__(self) -> None:
-        x = checks.tensor(self.x, "x", ndim=2, floating=True)
-        y = checks.tensor(self.y, "y", ndim=1, floating=True)
+        x = checks.tensor(self.x, "x", ndim=2, floating=True, finite=True)
+        y = checks.tensor(self.y, "y", ndim=1, floating=True, finite=True)
         if len(y) != len(x) or len(x) == 0:
             raise ValueError(f"x (n, d) and y (n,) need the same n ≥ 1, got {len(x)} and {len(y)}")
         self.x, self.y = x, y
@@ -109,7 +109,7 @@ def exact_net(
     output weights sign(λ). With m > d, m − d neurons are random (from ``extra_seed``) and d more
     fit what remains of the teacher, so the neurons are in general position. Chapter 01.
     """
-    a = checks.tensor(teacher, "teacher", ndim=2, floating=True)
+    a = checks.tensor(teacher, "teacher", ndim=2, floating=True, finite=True)
     d = a.shape[0]
     m = d if m is None else checks.integer(m, "m", min=d)
     g = torch.Generator().manual_seed(checks.seed(extra_seed, "extra_seed"))

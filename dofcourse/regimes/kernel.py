@@ -72,8 +72,8 @@ def tangent_kernel(net: Functional, theta: Tensor, x: Tensor, chunk: int = 50) -
 
 def kernel_change(k0: Tensor, k1: Tensor) -> dict[str, float]:
     """{"change": ||K1 - K0|| / ||K0||, "distance": 1 - <K0, K1> / (||K0|| ||K1||)} (Frobenius)."""
-    k0 = checks.tensor(k0, "k0", ndim=2, floating=True).double()
-    k1 = checks.tensor(k1, "k1", ndim=2, floating=True).double()
+    k0 = checks.tensor(k0, "k0", ndim=2, floating=True, finite=True).double()
+    k1 = checks.tensor(k1, "k1", ndim=2, floating=True, finite=True).double()
     if k0.shape != k1.shape or k0.shape[0] != k0.shape[1]:
         raise ValueError(f"k0 and k1 must be square of one shape, got {k0.shape} and {k1.shape}")
     n0, n1 = torch.linalg.norm(k0), torch.linalg.norm(k1)
