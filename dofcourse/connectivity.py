@@ -13,6 +13,11 @@ Per example, Paul et al. (2022, the ``lth_diet`` code) take the loss at the midp
 mean of the losses at the ends (:func:`midpoint_barrier`); the examples with a small one are
 the *linearly mode connected* examples of chapter 08. Points on a line are evaluated together
 with ``ensemble.evaluate_members``.
+
+Copies that diverged (the ensemble's divergence monitor) are frozen where they broke off, so two
+of them can sit at one point and look "perfectly stable": such a pair has no barrier (NaN), is
+flagged ``diverged``, and every call that returns it warns. :func:`instability_vs_k` is a grid
+experiment (:func:`instability_runs`) over (k, replica seed), cached per point.
 """
 
 from __future__ import annotations
@@ -27,12 +32,28 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.func import vmap
-from tqdm.auto import tqdm
 
 from dofcourse import checks, ensemble, experiment, train
 from dofcourse.params import Functional
-from dofcourse.pruning.rewind import check_start, fit, start_points
+from dofcourse.pruning.imp import even_parts
+from dofcourse.pruning.rewind import (
+    check_start,
+    chunk_size,
+    fit_flagged,
+    initial_points,
+    warn_diverged,
+)
 from dofcourse.settings import TrainSettings
+
+__all__ = [
+    "LinePath",
+    "barrier",
+    "instability",
+    "instability_runs",
+    "instability_vs_k",
+    "linear_path",
+    "midpoint_barrier",
+]
 
 
 @dataclass
@@ -132,7 +153,78 @@ def midpoint_barrier(
     return torch.cat(out).cpu()
 
 
+def _copies(
+    model: nn.Module,
+    data: train.Data,
+    settings: TrainSettings,
+    start: Tensor,
+    mask: Tensor | None,
+    orders: list[list[int]],
+    n_points: int,
+    per_example: bool,
+    progress: bool,
+) -> dict:
+    """Train copies c of each start r (R, D) with mini-batch orders ``orders[r][c]`` as one
+    ensemble and measure the lines between them (see :func:`instability`)."""
+    r_n, n_copies = len(start), len(orders[0])
+    seeds = [o for row in orders for o in row]
+    members = start.repeat_interleave(n_copies, 0)
+    masks = None if mask is None else mask.repeat_interleave(n_copies, 0)
+    theta, hist, div = fit_flagged(model, data, settings, members, masks, order_seeds=seeds,
+                                   eval_train=False, progress=progress,
+                                   desc="copies")  # fmt: skip
+    theta = theta.view(r_n, n_copies, -1)
+    diverged = div.reshape(r_n, n_copies).any(1)
+    net = Functional.of_module(model)
+    _, _, x_test, y_test = train.check_data(data, net.dtype, net.device)
+    pairs = list(itertools.combinations(range(n_copies), 2))
+    ia, ib = [p[0] for p in pairs], [p[1] for p in pairs]
+    path = linear_path(net, theta[:, ia], theta[:, ib], x_test, y_test, n_points=n_points)
+    out = {
+        "alphas": path.alphas,
+        "loss": path.loss,
+        "error": path.error,
+        "barrier": np.where(diverged, np.nan, barrier(path.error).mean(-1)),
+        "test_acc": np.where(div, np.nan, hist.test_acc[:, -1]).reshape(r_n, n_copies),
+        "diverged": diverged,
+        "midpoint": None,
+    }
+    if per_example:
+        x, y, _, _ = train.check_data(data, net.dtype, net.device)
+        out["midpoint"] = torch.stack([midpoint_barrier(net, theta[r, 0], theta[r, 1], x, y)
+                                       for r in range(r_n)])  # fmt: skip
+        out["midpoint"][torch.as_tensor(diverged)] = float("nan")
+    return out
+
+
 @experiment.cached
+def _instability(
+    model: nn.Module,
+    data: train.Data,
+    settings: TrainSettings,
+    start: Tensor,
+    mask: Tensor | None = None,
+    n_copies: int = 2,
+    n_points: int = 25,
+    per_example: bool = False,
+    progress: bool = True,
+) -> dict:
+    start = check_start(model, start, "start").detach()
+    if not isinstance(settings, TrainSettings):
+        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    n_copies = checks.integer(n_copies, "n_copies", min=2)
+    n_points = checks.integer(n_points, "n_points", min=2)
+    per_example = checks.boolean(per_example, "per_example")
+    if mask is not None:
+        mask = checks.tensor(mask, "mask", ndim=2)
+        if mask.dtype != torch.bool or mask.shape != start.shape:
+            raise ValueError(f"mask must be a boolean tensor of shape {tuple(start.shape)}, got "
+                             f"{mask.dtype} {tuple(mask.shape)}")  # fmt: skip
+    orders = [[settings.order_seed + 1000 * (c + 1) + r for c in range(n_copies)]
+              for r in range(len(start))]  # fmt: skip
+    return _copies(model, data, settings, start, mask, orders, n_points, per_example, progress)
+
+
 def instability(
     model: nn.Module,
     data: train.Data,
@@ -150,45 +242,62 @@ def instability(
     mini-batch order ``settings.order_seed + 1000 (c + 1) + r`` (all R * n_copies members as one
     ensemble). For every pair of copies, the test loss and error along their line. Returns
     ``alphas`` (n,), ``loss``, ``error`` (R, pairs, n), ``barrier`` (R,) (error barrier, mean over
-    pairs), ``test_acc`` (R, n_copies), and with ``per_example`` the per-example
-    :func:`midpoint_barrier` of copies 0 and 1 on the training set, ``midpoint`` (R, N). Cached.
+    pairs), ``test_acc`` (R, n_copies), ``diverged`` (R,) (a copy of r diverged: its barrier and
+    accuracies are NaN, and a warning says so on every call), and with ``per_example`` the
+    per-example :func:`midpoint_barrier` of copies 0 and 1 on the training set, ``midpoint``
+    (R, N). Cached.
     """
-    start = check_start(model, start, "start").detach()
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
-    n_copies = checks.integer(n_copies, "n_copies", min=2)
-    n_points = checks.integer(n_points, "n_points", min=2)
-    per_example = checks.boolean(per_example, "per_example")
-    if mask is not None:
-        mask = checks.tensor(mask, "mask", ndim=2)
-        if mask.dtype != torch.bool or mask.shape != start.shape:
-            raise ValueError(f"mask must be a boolean tensor of shape {tuple(start.shape)}, got "
-                             f"{mask.dtype} {tuple(mask.shape)}")  # fmt: skip
-    r_n = len(start)
-    seeds = [settings.order_seed + 1000 * (c + 1) + r for r in range(r_n) for c in range(n_copies)]
-    members = start.repeat_interleave(n_copies, 0)
-    masks = None if mask is None else mask.repeat_interleave(n_copies, 0)
-    theta, hist = fit(model, data, settings, members, masks, order_seeds=seeds,
-                      progress=progress, desc="copies")  # fmt: skip
-    theta = theta.view(r_n, n_copies, -1)
-    net = Functional.of_module(model)
-    _, _, x_test, y_test = train.check_data(data, net.dtype, net.device)
-    pairs = list(itertools.combinations(range(n_copies), 2))
-    ia, ib = [p[0] for p in pairs], [p[1] for p in pairs]
-    path = linear_path(net, theta[:, ia], theta[:, ib], x_test, y_test, n_points=n_points)
-    out = {
-        "alphas": path.alphas,
-        "loss": path.loss,
-        "error": path.error,
-        "barrier": barrier(path.error).mean(-1),
-        "test_acc": hist.test_acc[:, -1].reshape(r_n, n_copies),
-        "midpoint": None,
-    }
-    if per_example:
-        x, y, _, _ = train.check_data(data, net.dtype, net.device)
-        out["midpoint"] = torch.stack([midpoint_barrier(net, theta[r, 0], theta[r, 1], x, y)
-                                       for r in range(r_n)])  # fmt: skip
+    out = _instability(model, data, settings, start, mask, n_copies, n_points, per_example,
+                       progress=progress)  # fmt: skip
+    warn_diverged(out["diverged"], "starting points' copies", settings)
     return out
+
+
+def _same_k(points: list[dict], fixed: dict) -> list[list[dict]]:
+    """One chunk per k (the copies train T - k steps), of at most half ``chunk_size`` points
+    (each point trains two or more copies)."""
+    most = max(1, chunk_size(fixed["data"]) // 2)
+    ks = sorted({p["k"] for p in points})
+    return [c for k in ks for c in even_parts([p for p in points if p["k"] == k], most)]
+
+
+@experiment.batched(axes=("k", "seed"), chunk=_same_k)
+def instability_runs(
+    points: list[dict],
+    model: nn.Module,
+    data: train.Data,
+    settings: TrainSettings,
+    n_copies: int = 2,
+    n_points: int = 25,
+) -> list[dict]:
+    """Instability of the dense network of seed s rewound to k, for each point ({"k", "seed"};
+    all of one k as one ensemble): theta_0 from seed s, k dense steps in mini-batch order
+    ``settings.order_seed + s`` (as ``pruning.imp_grid``), then ``n_copies`` copies trained the
+    remaining T - k steps in orders ``settings.order_seed + 1000 (c + 1) + s``. Per point:
+    ``barrier``, ``test_acc`` (mean of the copies), ``diverged``, ``alphas``, ``error``,
+    ``loss`` (pairs, n). Run it with :func:`instability_vs_k`. Chapter 07."""
+    k, seeds = points[0]["k"], [p["seed"] for p in points]
+    start = initial_points(model, seeds).detach().cpu()
+    rewind_div = np.zeros(len(seeds), dtype=bool)
+    if k > 0:
+        start, _, rewind_div = fit_flagged(model, data, settings.replace(steps=k), start,
+                                           order_seeds=[settings.order_seed + s for s in seeds],
+                                           eval_train=False, progress=False)  # fmt: skip
+    orders = [[settings.order_seed + 1000 * (c + 1) + s for c in range(n_copies)] for s in seeds]
+    out = _copies(model, data, settings.replace(steps=settings.steps - k), start, None, orders,
+                  n_points, False, False)  # fmt: skip
+    diverged = out["diverged"] | rewind_div
+    return [
+        {
+            "barrier": float(np.nan if diverged[i] else out["barrier"][i]),
+            "test_acc": float(np.nan if diverged[i] else out["test_acc"][i].mean()),
+            "diverged": bool(diverged[i]),
+            "alphas": out["alphas"],
+            "error": out["error"][i],
+            "loss": out["loss"][i],
+        }
+        for i in range(len(seeds))
+    ]
 
 
 def instability_vs_k(
@@ -200,24 +309,24 @@ def instability_vs_k(
     steps: Sequence[int],
     n_copies: int = 2,
     n_points: int = 25,
+    executor: object = None,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Instability of the dense network rewound to each k in ``steps``: the copies train the
     remaining T - k steps (T = ``settings.steps``), from the same rewind points as
-    ``pruning.lottery``. One row per (k, replica): ``barrier``, ``test_acc`` (mean of the
-    copies), and the curves ``alphas``, ``error``, ``loss`` (pairs, n). ``progress``: one bar,
-    one step per k."""
+    ``pruning.imp_grid`` and ``pruning.lottery``. One row per (k, seed): ``barrier``,
+    ``test_acc`` (mean of the copies; both NaN where a copy diverged), ``diverged``, and the
+    curves ``alphas``, ``error``, ``loss`` (pairs, n). A grid: each (k, seed) is cached on its
+    own (:func:`instability_runs`); ``executor`` runs the chunks elsewhere (``experiment.grid``)."""
     if not isinstance(settings, TrainSettings):
         raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
     ks = checks.integers(steps, "steps", min=0, max=settings.steps - 1)
-    rows = []
-    bar = tqdm(ks, desc=f"instability, lr={settings.lr:g}", disable=not progress)
-    for k in bar:
-        start = start_points(model, data, settings, init_seeds, k)
-        res = instability(model, data, settings.replace(steps=settings.steps - k), start,
-                          n_copies=n_copies, n_points=n_points, progress=False)  # fmt: skip
-        for r in range(len(start)):
-            rows.append({"k": k, "replica": r, "barrier": float(res["barrier"][r]),
-                         "test_acc": float(res["test_acc"][r].mean()), "alphas": res["alphas"],
-                         "error": res["error"][r], "loss": res["loss"][r]})  # fmt: skip
-    return pd.DataFrame(rows)
+    seeds = checks.seeds(init_seeds, "init_seeds")
+    n_copies = checks.integer(n_copies, "n_copies", min=2)
+    n_points = checks.integer(n_points, "n_points", min=2)
+    table = experiment.grid(instability_runs, {"k": ks, "seed": seeds}, model=model, data=data,
+                            settings=settings, n_copies=n_copies, n_points=n_points,
+                            executor=executor, progress=progress,
+                            desc=f"instability, lr={settings.lr:g}")  # fmt: skip
+    warn_diverged(table.diverged.to_numpy(), "starting points' copies", settings)
+    return table

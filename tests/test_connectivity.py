@@ -99,5 +99,30 @@ def test_instability_vs_k_shares_rewind_points_with_lottery(ds):
     table = connectivity.instability_vs_k(m, ds, settings, init_seeds=[0, 1], steps=[0, 4],
                                           n_points=5, progress=False)  # fmt: skip
     assert list(table.k) == [0, 0, 4, 4] and table.error.iloc[0].shape == (1, 5)
+    assert list(table.seed) == [0, 1, 0, 1] and not table.diverged.any()
+    # the same copies as instability() from lottery's rewind points
+    run = pruning.lottery(m, ds, settings, init_seeds=[0, 1], rewind_step=4, levels=0,
+                          progress=False)  # fmt: skip
+    direct = connectivity.instability(m, ds, settings.replace(steps=8), run.rewind, n_points=5,
+                                      progress=False)  # fmt: skip
+    np.testing.assert_allclose(table.barrier.iloc[2:], direct["barrier"], atol=1e-9)
     with pytest.raises(ValueError, match="steps"):
         connectivity.instability_vs_k(m, ds, settings, init_seeds=[0], steps=[12])
+
+
+def test_diverged_copies_are_not_called_stable(ds):
+    """Reliability review, defect 2: copies frozen at their start by divergence are identical,
+    so the barrier was 0 ('perfectly stable'), and silent from the cache."""
+    m = tiny(ds)
+    start = pruning.initial_points(m, [0, 1])
+    bad = TrainSettings(steps=30, lr=1e6, batch_size=50)
+    for _ in range(2):  # computed, then from the cache
+        with pytest.warns(UserWarning, match="2 of 2 starting points' copies diverged"):
+            out = connectivity.instability(m, ds, bad, start, n_points=3, per_example=True,
+                                           progress=False)  # fmt: skip
+        assert out["diverged"].all() and np.isnan(out["barrier"]).all()
+        assert torch.isnan(out["midpoint"]).all() and np.isnan(out["test_acc"]).all()
+        with pytest.warns(UserWarning, match="diverged"):
+            table = connectivity.instability_vs_k(m, ds, bad, init_seeds=[0, 1], steps=[0, 2],
+                                                  n_points=3, progress=False)  # fmt: skip
+        assert table.diverged.all() and table.barrier.isna().all()

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dofcourse import connectivity, data, diet, models, params, pruning
+from dofcourse import connectivity, data, diet, models, params, pruning, train
 from dofcourse.settings import TrainSettings
 
 
@@ -87,7 +87,7 @@ def test_train_on_subsets_trains_each_pool(ds):
     settings = TrainSettings(steps=20, lr=0.2, batch_size=20)
     pools = [torch.arange(0, 40), torch.arange(100, 200)]
     out = diet.train_on_subsets(m, ds, settings, [0, 1], pools, progress=False)
-    assert out["test_acc"].shape == (2, 2)
+    assert out["test_acc"].shape == out["diverged"].shape == (2, 2) and not out["diverged"].any()
     theta, _ = pruning.fit(m, ds, settings, pruning.initial_points(m, [1]), order_seeds=[1],
                            pools=[pools[1]], progress=False)  # fmt: skip
     net = params.Functional.of_module(m)
@@ -120,3 +120,36 @@ def test_connected_examples_counts_small_midpoint_barriers(ds):
     mid = connectivity.instability(m, ds, settings, start, per_example=True)["midpoint"]
     np.testing.assert_array_equal(n, (mid <= 0.05).sum(1).numpy())
     assert np.all(diet.connected_examples(m, ds, settings, start, threshold=1e9) == 200)
+
+
+def test_diet_start_pools_and_many_starts_in_one_grid(ds):
+    m = tiny(ds)
+    scores = torch.rand(200, generator=torch.Generator().manual_seed(0))
+    rand = diet.diet_start("random", 40, k=3, scores=scores, labels=ds.y_train, init_seeds=[0, 1])
+    easy = diet.diet_start("easiest", 40, k=3, scores=scores, labels=ds.y_train, init_seeds=[0, 1])
+    assert rand.name == "random 20%" and easy.name == "easiest 20%"
+    assert not torch.equal(rand.pools[0], rand.pools[1]) and torch.equal(
+        easy.pools[0], easy.pools[1]
+    )
+    assert torch.equal(easy.pools[0], diet.easiest(scores, 40, labels=ds.y_train,
+                                                   class_balanced=True))  # fmt: skip
+    settings = TrainSettings(steps=12, lr=0.1, batch_size=20)
+    runs = pruning.imp_grid(m, ds, settings, [pruning.Start(0), rand, easy], init_seeds=[0, 1],
+                            levels=1, level_steps=4, progress=False)  # fmt: skip
+    one = diet.diet_lottery(m, ds, settings, init_seeds=[0, 1], pools=[rand.pools[0],
+                            rand.pools[1]], pretrain_steps=3, levels=1, level_steps=4,
+                            progress=False)  # fmt: skip
+    np.testing.assert_allclose(runs["random 20%"].test_acc, one.test_acc)
+    torch.testing.assert_close(runs["random 20%"].rewind, one.rewind)
+
+
+def test_diverged_diet_runs_are_flagged(ds):
+    """Reliability review, defect 1 (diet): a diverged run had accuracies and no flag."""
+    m = tiny(ds)
+    bad = TrainSettings(steps=20, lr=1e6, batch_size=20)
+    for _ in range(2):  # computed, then from the cache
+        with pytest.warns(UserWarning, match="trainings on subsets diverged"):
+            out = diet.train_on_subsets(m, ds, bad, [0], [torch.arange(50)], progress=False)
+        assert out["diverged"].all() and np.isnan(out["test_acc"]).all()
+    with pytest.raises(train.TrainingDiverged):
+        diet.scores(m, ds, bad, [0], 5, progress=False)

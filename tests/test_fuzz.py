@@ -536,6 +536,8 @@ _THREADS = "CPU-thread set-up (owned by the set-up engineer; not fuzzed in this 
 EXEMPT.update({
     "pruning.network": "reads only a Dataset's name, shape and device (a non-Dataset is a "
     "TypeError, tested in test_pruning); its values are checked where the network trains",
+    "pruning.recipe": "pruning.network's Dataset and the mode (tested in test_pruning)",
+    "pruning.Recipe": _RESULT,
     "train.History": _RESULT, "ensemble.EnsembleRun": _RESULT, "subspace.SubspaceRun": _RESULT,
     "hessian.Spectrum": _RESULT, "hessian.SpectrumSummary": _RESULT,
     "hessian.LanczosResult": _RESULT, "hessian.SpectralDensity": _RESULT,
@@ -555,6 +557,8 @@ EXEMPT.update({
     "experiment.batched": "a decorator applied to package functions at import time",
     "subspace.runs": "a batched experiment run through experiment.grid by subspace.sweep "
                      "(which validates its arguments)",
+    "connectivity.instability_runs": "a batched experiment run through experiment.grid by "
+                                     "connectivity.instability_vs_k (which validates)",
     "landscape.explorer": _FIGURE, "landscape.plot_slice_1d": _FIGURE,
     "landscape.plot_slice_2d": _FIGURE, "hessian.checkpoint_figure": _FIGURE,
     "hessian.checkpoint_scrubber": _FIGURE,
@@ -1280,6 +1284,19 @@ CASES.update({
     "pruning.train_masked": case(_PRU.train_masked, lambda c: {
         **_net(c), "start": c.start, "mask": c.pruned, "order_seeds": [0], "progress": False},
         **_NET, start="tensor64", mask="mask", order_seeds="ints"),
+    "pruning.fit_flagged": case(_PRU.fit_flagged, lambda c: {
+        **_net(c), "start": c.start, "mask": c.pruned, "order_seeds": [0],
+        "pools": [torch.arange(30)], "eval_train": False, "progress": False},
+        **_NET, start="tensor64", mask="mask", order_seeds="ints", pools="pools",
+        eval_train="bool"),
+    "pruning.Start": case(_PRU.Start, lambda c: {"k": 1, "name": "one step"}, k="count0",
+                          name="str"),
+    "pruning.imp_grid": case(_PRU.imp_grid, lambda c: {
+        **_net(c), "settings": TrainSettings(steps=3, lr=0.1), "starts": [_PRU.Start(1)],
+        "init_seeds": [0], "levels": 1, "fraction": 0.2, "ignore": (), "level_steps": 2,
+        "progress": False},
+        **_NET, init_seeds="ints", levels="count0", fraction="fraction", ignore="names",
+        level_steps="count"),
     "pruning.controls": case(_PRU.controls, lambda c: {
         **_net(c), "run": c.imp_run, "levels": [1], "reinit_seeds": [5], "mask_seed": 0,
         "progress": False},
@@ -1347,6 +1364,11 @@ CASES.update({
         "n_all": 60, "n": 10, "seed": 0, "labels": c.ds.y_train, "class_balanced": True},
         n_all="count", n="bounded", seed="seed", labels="labels", class_balanced="bool",
         skip=_CLASS_IDS),
+    "diet.diet_start": case(_D.diet_start, lambda c: {
+        "kind": "random", "n": 20, "k": 1, "scores": torch.linspace(0, 1, 60),
+        "labels": c.ds.y_train, "init_seeds": [0, 1], "class_balanced": True},
+        kind="choice", n="bounded", k="count0", scores="tensor", labels="labels",
+        init_seeds="ints", class_balanced="bool", skip=_CLASS_IDS),
     "diet.train_on_subsets": case(_D.train_on_subsets, lambda c: {
         **_net(c), "init_seeds": [0], "pools": [torch.arange(30), torch.arange(30, 60)],
         "progress": False},

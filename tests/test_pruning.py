@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from torch.nn.utils import prune as torch_prune
 
-from dofcourse import data, models, params, pruning
+from dofcourse import data, models, params, pruning, train
 from dofcourse.settings import TrainSettings, batch_order
 
 
@@ -167,14 +167,15 @@ def test_imp_levels_prune_20_percent_and_resume_from_the_cache(ds, monkeypatch):
     settings = TrainSettings(steps=6, lr=0.1, batch_size=50)
     calls = []
     imp_module = importlib.import_module("dofcourse.pruning.imp")
-    real_fit = imp_module.fit
-    monkeypatch.setattr(imp_module, "fit", lambda *a, **k: calls.append(1) or real_fit(*a, **k))
-    run2 = pruning.lottery(m, ds, settings, init_seeds=[0, 1], rewind_step=0, levels=2,
-                           progress=False)  # fmt: skip
-    assert len(calls) == 3
-    run3 = pruning.lottery(m, ds, settings, init_seeds=[0, 1], rewind_step=0, levels=3,
-                           progress=False)  # fmt: skip
-    assert len(calls) == 4, "levels 0-2 came from the cache, only level 3 was trained"
+    real_fit = imp_module.fit_flagged
+    monkeypatch.setattr(imp_module, "fit_flagged",
+                        lambda *a, **k: calls.append(len(a[3])) or real_fit(*a, **k))  # fmt: skip
+    run2 = pruning.imp(m, ds, settings, pruning.initial_points(m, [0, 1]), levels=2,
+                       progress=False)  # fmt: skip
+    assert calls == [2, 2, 2]
+    run3 = pruning.imp(m, ds, settings, pruning.initial_points(m, [0, 1]), levels=3,
+                       progress=False)  # fmt: skip
+    assert calls == [2, 2, 2, 2], "levels 0-2 came from the cache, only level 3 was trained"
     np.testing.assert_array_equal(run3.test_acc[:3], run2.test_acc)
     remaining = int(keep.sum())
     for lv in range(1, 4):
@@ -184,6 +185,77 @@ def test_imp_levels_prune_20_percent_and_resume_from_the_cache(ds, monkeypatch):
         assert bool(run3.masks[lv][:, ~keep].all()), "biases are never pruned"
     assert run3.density[1] == pytest.approx(0.8, abs=0.01)
     assert run3.density[3] == pytest.approx(0.512, abs=0.01)
+
+
+def test_imp_grid_equals_imp_and_resumes_per_replica(ds, monkeypatch):
+    m = tiny(ds)
+    settings = TrainSettings(steps=6, lr=0.1, batch_size=50)
+    calls = []
+    imp_module = importlib.import_module("dofcourse.pruning.imp")
+    real_fit = imp_module.fit_flagged
+    monkeypatch.setattr(imp_module, "fit_flagged",
+                        lambda *a, **k: calls.append(len(a[3])) or real_fit(*a, **k))  # fmt: skip
+    starts = [pruning.Start(0), pruning.Start(2)]
+    runs = pruning.imp_grid(m, ds, settings, starts, init_seeds=[0, 1], levels=2, progress=False)
+    assert calls == [2, 2, 2, 2, 2, 2, 2], "k = 2 rewinds, then 3 levels per start (T - k differ)"
+    runs3 = pruning.imp_grid(m, ds, settings, starts, init_seeds=[0, 1, 2], levels=2,
+                             progress=False)  # fmt: skip
+    assert calls[7:] == [1, 1, 1, 1, 1, 1, 1], "only the new replica was trained"
+    for name, run in runs.items():
+        np.testing.assert_array_equal(runs3[name].test_acc[:, :2], run.test_acc)
+    # the same levels as imp() from the same rewind points, one level at a time
+    ref = pruning.imp(m, ds, settings.replace(steps=4), runs["k = 2"].rewind, levels=2,
+                      progress=False)  # fmt: skip
+    np.testing.assert_allclose(runs["k = 2"].test_acc, ref.test_acc)
+    for a, b in zip(runs["k = 2"].masks, ref.masks, strict=True):
+        assert torch.equal(a, b)
+    fixed = pruning.imp_grid(m, ds, settings, starts, init_seeds=[0, 1], levels=1, level_steps=3,
+                             progress=False)  # fmt: skip
+    assert {r.steps for r in fixed.values()} == {3}
+    with pytest.raises(ValueError, match="names"):
+        pruning.imp_grid(m, ds, settings, [pruning.Start(1), pruning.Start(1)], init_seeds=[0],
+                         levels=1)  # fmt: skip
+    with pytest.raises(ValueError, match="pools"):
+        pruning.imp_grid(m, ds, settings, [pruning.Start(1, {0: torch.arange(50)})],
+                         init_seeds=[0, 1], levels=1)  # fmt: skip
+
+
+def test_diverged_runs_are_flagged_from_the_cache_too_never_reported(ds):
+    """Reliability review, defect 1: lr = 1e6 gave chance accuracy with no flag, silently
+    from the cache on the second call."""
+    m = tiny(ds)
+    bad = TrainSettings(steps=30, lr=1e6, batch_size=50)
+    th = pruning.initial_points(m, [0, 1])
+    keep = pruning.prunable(m)
+    for _ in range(2):  # computed, then from the cache
+        with pytest.warns(UserWarning, match="2 of 2 replicas of the IMP level diverged"):
+            out = pruning.imp_level(m, ds, bad, th, torch.ones_like(th, dtype=torch.bool), keep,
+                                    0.2, [0, 1])  # fmt: skip
+        assert out["diverged"].all() and np.isnan(out["test_acc"]).all()
+        with pytest.warns(UserWarning, match="2 of 2 IMP runs diverged"):
+            run = pruning.lottery(m, ds, bad, init_seeds=[0, 1], rewind_step=0, levels=1,
+                                  progress=False)  # fmt: skip
+        assert run.diverged.all() and np.isnan(run.test_acc).all()
+        with pytest.warns(UserWarning, match="control trainings diverged"):
+            table = pruning.controls(m, ds, bad, run, levels=[1], reinit_seeds=[5, 6],
+                                     progress=False)  # fmt: skip
+        assert table.diverged.all() and table.test_acc.isna().all()
+    with pytest.raises(train.TrainingDiverged, match="diverged"):
+        pruning.fit(m, ds, bad, th, progress=False)
+    with pytest.raises(train.TrainingDiverged):
+        pruning.rewind_points(m, ds, bad, th, order_seeds=[0, 1], progress=False)
+
+
+def test_a_nan_start_is_refused_not_trained(ds):
+    """Reliability review, defect 11: a start with one NaN entry trained silently (frozen,
+    test_acc 0.1), blamed on lr."""
+    m = tiny(ds)
+    th = pruning.initial_points(m, [0, 1])
+    th[1, 3] = float("nan")
+    with pytest.raises(ValueError, match=r"start has NaN or inf entries in row\(s\) \[1\]"):
+        pruning.fit(m, ds, TrainSettings(steps=5, lr=0.1), th, progress=False)
+    with pytest.raises(ValueError, match="NaN or inf"):
+        pruning.imp(m, ds, TrainSettings(steps=5, lr=0.1), th, levels=1, progress=False)
 
 
 def test_lottery_rewinds_to_step_k_and_trains_the_rest(ds):
@@ -228,6 +300,20 @@ def test_the_chapters_network_is_lenet_on_mnist_and_conv2_on_cifar():
     assert params.count(conv) == params.count(models.conv2((3, 32, 32), 10))
     with pytest.raises(TypeError, match="Dataset"):
         pruning.network((x, y))
+
+
+def test_the_recipe_of_chapters_07_and_08_follows_the_data():
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.rand(20, 1, 28, 28, generator=g).numpy(), np.arange(20) % 10
+    r = pruning.recipe(data.from_arrays("mnist_subset", x, y, x[:4], y[:4]))
+    assert params.count(r.model) == params.count(pruning.network(data.from_arrays(
+        "mnist_subset", x, y, x[:4], y[:4])))  # fmt: skip
+    assert not r.on_cifar and r.settings.steps == 200  # quick mode (the tests' mode)
+    assert (r.settings.lr, r.lr_high, r.settings.batch_size, r.settings.momentum) == (
+        0.1, 0.15, 60, 0.9)  # fmt: skip
+    xc = torch.rand(4, 3, 32, 32, generator=g).numpy()
+    rc = pruning.recipe(data.from_arrays("cifar10", xc, y[:4], xc, y[:4]))
+    assert rc.on_cifar and rc.settings.batch_size == 128 and rc.lr_high > rc.settings.lr
 
 
 def test_load_or_falls_back_and_says_why(monkeypatch, capsys):

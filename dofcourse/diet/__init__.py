@@ -8,8 +8,9 @@ One idea per module:
 * ``subsets``: the easiest, hardest (:func:`by_score`, :func:`easiest`, :func:`hardest`) or
   random (:func:`random_subset`) examples, optionally class-balanced;
 * ``training``: training on subsets (:func:`train_on_subsets`, data pruning), pre-training on a
-  subset before IMP (:func:`diet_rewind`, :func:`diet_lottery`), and the number of linearly mode
-  connected examples at a pre-trained point (:func:`connected_examples`).
+  subset before IMP (:func:`diet_start` for ``pruning.imp_grid``, :func:`diet_rewind`,
+  :func:`diet_lottery`), and the number of linearly mode connected examples at a pre-trained
+  point (:func:`connected_examples`).
 """
 
 from dofcourse.diet.scores import (
@@ -22,18 +23,22 @@ from dofcourse.diet.scores import (
 )
 from dofcourse.diet.subsets import by_score, easiest, hardest, random_subset
 from dofcourse.diet.training import (
+    DIETS,
     connected_examples,
     diet_lottery,
     diet_rewind,
+    diet_start,
     train_on_subsets,
 )
 
 __all__ = [
+    "DIETS",
     "KINDS",
     "by_score",
     "connected_examples",
     "diet_lottery",
     "diet_rewind",
+    "diet_start",
     "easiest",
     "el2n",
     "el2n_per_network",

@@ -2,10 +2,13 @@
 
 * **Data pruning** (Paul, Ganguli & Dziugaite 2021): train from scratch on a subset only (the
   hardest x % by EL2N, or a random x %) for a fixed number of steps; :func:`train_on_subsets`
-  trains every (subset, seed) pair as one vectorised ensemble, each member on its own pool.
+  is a grid (:func:`subset_runs`) over (pool, seed), cached per point; the missing pairs train
+  as one vectorised ensemble, each member on its own pool.
 * **Pre-training on a diet** (Paul, Larsen, Ganguli, Frankle & Dziugaite 2022): the k dense steps
   before chapter 07's rewind point use a subset only (:func:`diet_rewind`); IMP then runs on the
-  full data from that point (:func:`diet_lottery`, chapter 07's :func:`pruning.imp`).
+  full data from that point. :func:`diet_start` describes such a start (a ``pruning.Start``:
+  random, easiest or hardest examples, class-balanced, one pool per replica seed), and
+  ``pruning.imp_grid`` runs IMP from many starts at once (:func:`diet_lottery`: one start).
 * **Linearly connected examples** (:func:`connected_examples`): two copies trained on the full
   data from a pre-trained point with different data orders; an example is connected when its loss
   at the copies' midpoint is no more than ``threshold`` above the mean of its losses at the two
@@ -23,20 +26,45 @@ import numpy as np
 from torch import Tensor, nn
 
 from dofcourse import checks, connectivity, experiment, train
-from dofcourse.pruning.imp import ImpRun, imp
+from dofcourse.diet.subsets import easiest, hardest, random_subset
+from dofcourse.pruning.imp import ImpRun, Start, even_parts, imp_grid
 from dofcourse.pruning.rewind import (
     _check_settings,
     check_pools,
     check_start,
-    fit,
+    chunk_size,
+    fit_flagged,
     initial_points,
     replica_seeds,
     rewind_points,
+    warn_diverged,
 )
 from dofcourse.settings import TrainSettings
 
+DIETS = ("random", "easiest", "hardest")
 
-@experiment.cached
+
+def _subset_chunks(points: list[dict], fixed: dict) -> list[list[dict]]:
+    return even_parts(points, chunk_size(fixed["data"]))
+
+
+@experiment.batched(axes=("pool", "seed"), chunk=_subset_chunks)
+def subset_runs(points: list[dict], model: nn.Module, data: train.Data,
+                settings: TrainSettings) -> list[dict]:  # fmt: skip
+    """One network per point ({"pool": index tensor, "seed": s}): theta_0 from seed s trained
+    from scratch on the pool for ``settings.steps`` (mini-batch order ``settings.order_seed +
+    s``), all points of a chunk as one ensemble. Per point ``test_acc`` (NaN if it diverged)
+    and ``diverged``. Run it with :func:`train_on_subsets`. Chapter 08."""
+    seeds = [p["seed"] for p in points]
+    theta0 = initial_points(model, seeds)
+    _, hist, div = fit_flagged(model, data, settings, theta0,
+                               order_seeds=[settings.order_seed + s for s in seeds],
+                               pools=[p["pool"] for p in points], eval_train=False,
+                               progress=False)  # fmt: skip
+    acc = np.where(div, np.nan, hist.test_acc[:, -1])
+    return [{"test_acc": float(a), "diverged": bool(d)} for a, d in zip(acc, div, strict=True)]
+
+
 def train_on_subsets(
     model: nn.Module,
     data: train.Data,
@@ -46,23 +74,50 @@ def train_on_subsets(
     progress: bool = True,
 ) -> dict:
     """Train one network per (pool, seed) from scratch on that pool of training examples for
-    ``settings.steps`` steps, all as one ensemble (member = pool i, seed j in row-major order).
-    Returns ``test_acc`` and ``train_acc`` (on the whole training split) of shape (pools, seeds).
-    Cached."""
+    ``settings.steps`` steps (seed s: theta_0 and mini-batch order ``settings.order_seed + s``).
+    Returns ``test_acc`` and ``diverged`` of shape (pools, seeds) (test accuracy NaN where the
+    run diverged). A grid (:func:`subset_runs`): each (pool, seed) is cached on its own."""
     _check_settings(settings)
     if pools is None:
         raise TypeError("pools must be a list of index tensors (one per training subset)")
     pools = check_pools(pools)
-    theta0 = initial_points(model, init_seeds)
-    r_n = len(theta0)
-    starts = theta0.repeat(len(pools), 1)
-    member_pools = [p for p in pools for _ in range(r_n)]
-    seeds = replica_seeds(settings, r_n) * len(pools)
-    _, hist = fit(model, data, settings, starts, order_seeds=seeds, pools=member_pools,
-                  progress=progress, desc="subsets")  # fmt: skip
-    shape = (len(pools), r_n)
-    return {"test_acc": hist.test_acc[:, -1].reshape(shape),
-            "train_acc": hist.train_acc[:, -1].reshape(shape)}  # fmt: skip
+    seeds = checks.seeds(init_seeds, "init_seeds")
+    table = experiment.grid(subset_runs, {"pool": pools, "seed": seeds}, model=model, data=data,
+                            settings=settings, progress=progress, desc="subsets")  # fmt: skip
+    out = {}
+    for col in ("test_acc", "diverged"):  # the grid's rows: pools outer, seeds inner
+        out[col] = np.stack([table[col].to_numpy()[[p is pool for p in table.pool]]
+                             for pool in pools])  # fmt: skip
+    warn_diverged(out["diverged"], "trainings on subsets", settings)
+    return out
+
+
+def diet_start(
+    kind: str,
+    n: int,
+    *,
+    k: int,
+    scores: Tensor,
+    labels: Tensor,
+    init_seeds: Sequence[int],
+    class_balanced: bool = True,
+) -> Start:
+    """The start of a ticket pre-trained for ``k`` steps on a diet of ``n`` training examples
+    (Paul et al. 2022): ``kind`` "random" (each replica seed s its own draw, ``seed=s``),
+    "easiest" or "hardest" by ``scores`` (N,) (the same examples for every replica), class-
+    balanced by ``labels`` (N,) as the ``lth_diet`` code. Named like "random 10%". Chapter 08."""
+    kind = checks.choice(kind, "kind", DIETS)
+    scores = checks.tensor(scores, "scores", ndim=1, floating=True, finite=True)
+    seeds = checks.seeds(init_seeds, "init_seeds")
+    balanced = {"labels": labels, "class_balanced": class_balanced}
+    if kind == "random":
+        pools = {s: random_subset(len(scores), n, seed=s, **balanced) for s in seeds}
+    else:
+        pick = (
+            easiest(scores, n, **balanced) if kind == "easiest" else hardest(scores, n, **balanced)
+        )
+        pools = dict.fromkeys(seeds, pick)
+    return Start(k, pools, name=f"{kind} {n / len(scores):.0%}")
 
 
 def diet_rewind(
@@ -102,22 +157,21 @@ def diet_lottery(
     progress: bool = True,
 ) -> ImpRun:
     """IMP on the full data, rewinding to the point pre-trained for k = ``pretrain_steps``
-    steps on ``pools`` (:func:`diet_rewind`; k = 0: the initialisation). Every level trains
-    ``level_steps`` steps: by default the remaining T - k (T = ``settings.steps``), as
-    ``pruning.lottery``; a fixed number compares starting points at one sparse-training budget."""
+    steps on ``pools`` (one per replica, as :func:`diet_rewind`; k = 0: the initialisation).
+    Every level trains ``level_steps`` steps: by default the remaining T - k (T =
+    ``settings.steps``), as ``pruning.lottery``; a fixed number compares starting points at one
+    sparse-training budget. One start of ``pruning.imp_grid`` (replica seed s: order
+    ``settings.order_seed + s``)."""
     _check_settings(settings)
     k = checks.integer(pretrain_steps, "pretrain_steps", min=0, max=settings.steps - 1)
-    steps = settings.steps - k if level_steps is None else level_steps
-    steps = checks.integer(steps, "level_steps", min=1)
-    checks.integer(levels, "levels", min=0)
-    checks.real(fraction, "fraction", min=0.0, max=1.0, open_min=True, open_max=True)
-    if k == 0:
-        rewind = initial_points(model, init_seeds)
-    else:
-        rewind = diet_rewind(model, data, settings, init_seeds=init_seeds, pools=pools, steps=k,
-                             progress=False)  # fmt: skip
-    return imp(model, data, settings.replace(steps=steps), rewind, levels=levels,
-               fraction=fraction, rewind_step=k, progress=progress)  # fmt: skip
+    seeds = checks.seeds(init_seeds, "init_seeds")
+    pools = check_pools(pools)
+    if pools is not None and len(pools) != len(seeds):
+        raise ValueError(f"pools must have one index set per replica ({len(seeds)})")
+    start = Start(k, None if pools is None or k == 0 else dict(zip(seeds, pools, strict=True)))
+    return imp_grid(model, data, settings, [start], init_seeds=seeds, levels=levels,
+                    fraction=fraction, level_steps=level_steps,
+                    progress=progress)[start.name]  # fmt: skip
 
 
 def connected_examples(
@@ -131,11 +185,13 @@ def connected_examples(
 ) -> np.ndarray:
     """Number of training examples (R,) that are linearly mode connected between two copies
     trained from each rewind point (R, D) for ``settings.steps`` on the full data: midpoint loss
-    barrier <= ``threshold`` (see the module text). The copies are those of
-    ``connectivity.instability``, so the error barriers come from the same cached runs."""
+    barrier <= ``threshold`` (see the module text); NaN for a start whose copies diverged. The
+    copies are those of ``connectivity.instability``, so the error barriers come from the same
+    cached runs."""
     rewind = check_start(model, rewind, "rewind")
     _check_settings(settings)
     threshold = checks.real(threshold, "threshold")
     out = connectivity.instability(model, data, settings, rewind, per_example=True,
                                    progress=progress)  # fmt: skip
-    return (out["midpoint"] <= threshold).sum(1).numpy()
+    count = (out["midpoint"] <= threshold).sum(1).numpy().astype(float)
+    return np.where(out["diverged"], np.nan, count)

@@ -8,14 +8,16 @@ One idea per module:
 * ``rewind``: the chapters' network (:func:`network`), replicas' initialisations
   (:func:`initial_points`), rewind points theta_k (:func:`rewind_points`, :func:`start_points`)
   and the one trainer of (sparse) members (:func:`fit`);
-* ``imp``: one cached IMP level (:func:`imp_level`), a whole run (:func:`imp`, :func:`lottery`)
-  as an :class:`ImpRun`;
-* ``controls``: random-pruning and random-reinitialisation controls (:func:`controls`) and
-  cached masked training (:func:`train_masked`).
+* ``imp``: IMP from starting points (:class:`Start`) x replica seeds as a grid experiment
+  (:func:`imp_grid`, :func:`lottery`), or from given rewind points one cached level at a time
+  (:func:`imp`, :func:`imp_level`), each run an :class:`ImpRun`;
+* ``controls``: random-pruning and random-reinitialisation controls (:func:`controls`, a grid)
+  and cached masked training (:func:`train_masked`);
+* ``recipe``: chapters 07 and 08's network and training (:func:`recipe`, a :class:`Recipe`).
 """
 
 from dofcourse.pruning.controls import CONTROLS, controls, train_masked
-from dofcourse.pruning.imp import ImpRun, imp, imp_level, lottery
+from dofcourse.pruning.imp import ImpRun, Start, imp, imp_grid, imp_level, lottery
 from dofcourse.pruning.masks import (
     density,
     layer_index,
@@ -24,9 +26,11 @@ from dofcourse.pruning.masks import (
     prunable,
     random_like,
 )
+from dofcourse.pruning.recipe import Recipe, recipe
 from dofcourse.pruning.rewind import (
     check_start,
     fit,
+    fit_flagged,
     initial_points,
     network,
     replica_seeds,
@@ -40,6 +44,7 @@ __all__ = [
     "controls",
     "density",
     "imp",
+    "imp_grid",
     "imp_level",
     "initial_points",
     "network",
@@ -49,10 +54,14 @@ __all__ = [
     "n_to_prune",
     "prunable",
     "random_like",
+    "Recipe",
+    "recipe",
     "rewind_points",
     "train_masked",
     "check_start",
     "fit",
+    "fit_flagged",
     "replica_seeds",
+    "Start",
     "start_points",
 ]

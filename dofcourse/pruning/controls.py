@@ -8,22 +8,30 @@ A ticket is the IMP mask *and* the rewound weights theta_k under it. Which of th
   trained for the full T steps (the ticket had k dense steps plus T - k sparse ones).
 
 If either control does as well as the ticket, the ticket is not special. Frankle & Carbin (2019)
-found both fall behind at high sparsity. All replicas of all chosen levels train as one vectorised
-ensemble per control. Taught in chapter 07.
+found both fall behind at high sparsity. :func:`controls` is a grid experiment
+(:func:`control_runs`) over (control, level, replica): each point is cached on its own, and the
+missing points of one control train as one vectorised ensemble. Taught in chapter 07.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor, nn
 
 from dofcourse import checks, experiment, train
-from dofcourse.pruning.imp import ImpRun
+from dofcourse.pruning.imp import ImpRun, even_parts
 from dofcourse.pruning.masks import layer_index, prunable, random_like
-from dofcourse.pruning.rewind import check_start, fit, initial_points, replica_seeds
+from dofcourse.pruning.rewind import (
+    check_start,
+    chunk_size,
+    fit_flagged,
+    initial_points,
+    warn_diverged,
+)
 from dofcourse.settings import TrainSettings
 
 CONTROLS = ("random_mask", "reinit")
@@ -40,15 +48,62 @@ def train_masked(
     progress: bool = True,
 ) -> dict:
     """Train the sparse networks start * mask (M, D) as one ensemble; final ``test_acc``,
-    ``train_acc`` and ``loss`` (M,). Cached."""
+    ``train_acc`` and ``loss`` (M,; NaN for a member that diverged) and ``diverged`` (M,).
+    Cached."""
     start = check_start(model, start, "start")
     mask = checks.tensor(mask, "mask", ndim=2)
     if mask.shape != start.shape or mask.dtype != torch.bool:
         raise ValueError(f"mask must be boolean of shape {tuple(start.shape)}")
-    _, hist = fit(model, data, settings, start, mask, order_seeds=order_seeds, progress=progress,
-                  desc="masked")  # fmt: skip
-    return {"test_acc": hist.test_acc[:, -1], "train_acc": hist.train_acc[:, -1],
-            "loss": hist.loss[:, -1]}  # fmt: skip
+    _, hist, div = fit_flagged(model, data, settings, start, mask, order_seeds=order_seeds,
+                               progress=progress, desc="masked")  # fmt: skip
+    nan = np.where(div, np.nan, 1.0)
+    return {"test_acc": hist.test_acc[:, -1] * nan, "train_acc": hist.train_acc[:, -1] * nan,
+            "loss": hist.loss[:, -1] * nan, "diverged": div}  # fmt: skip
+
+
+def _by_control(points: list[dict], fixed: dict) -> list[list[dict]]:
+    """One chunk per control (their trainings differ in length), of at most
+    ``rewind.chunk_size`` points each."""
+    out = []
+    for name in CONTROLS:
+        part = [p for p in points if p["control"] == name]
+        out += even_parts(part, chunk_size(fixed["data"])) if part else []
+    return out
+
+
+@experiment.batched(axes=("control", "level", "replica"), chunk=_by_control)
+def control_runs(
+    points: list[dict],
+    model: nn.Module,
+    data: train.Data,
+    settings: TrainSettings,
+    run: ImpRun,
+    reinit_seeds: Sequence[int],
+    mask_seed: int = 0,
+    not_pruned: Sequence[str] = (),
+) -> list[dict]:
+    """The controls at ``points`` ({"control", "level", "replica"}) of the IMP ``run``, all of
+    one control as one ensemble: the random mask from the replica's theta_k for ``run.steps``
+    (mask seed ``mask_seed + 1000 level + replica``), or the IMP mask on theta_0 of
+    ``reinit_seeds[replica]`` for ``run.steps + run.rewind_step``. Per point ``test_acc`` (NaN
+    if it diverged) and ``diverged``. Run it with :func:`controls`. Chapter 07."""
+    keep, layers = prunable(model, not_pruned), layer_index(model)
+    name = points[0]["control"]
+    reps, lvs = [p["replica"] for p in points], [p["level"] for p in points]
+    seeds = [settings.order_seed + r for r in reps]
+    if name == "random_mask":
+        pairs = zip(lvs, reps, strict=True)
+        masks = torch.cat([random_like(run.masks[lv][r : r + 1], keep, layers,
+                                       mask_seed + 1000 * lv + r) for lv, r in pairs])  # fmt: skip
+        start, steps = run.rewind[reps], run.steps
+    else:
+        masks = torch.stack([run.masks[lv][r] for lv, r in zip(lvs, reps, strict=True)])
+        start = initial_points(model, [reinit_seeds[r] for r in reps]).cpu()
+        steps = run.steps + run.rewind_step
+    _, hist, div = fit_flagged(model, data, settings.replace(steps=steps), start, masks,
+                               order_seeds=seeds, eval_train=False, progress=False)  # fmt: skip
+    acc = np.where(div, np.nan, hist.test_acc[:, -1])
+    return [{"test_acc": float(a), "diverged": bool(d)} for a, d in zip(acc, div, strict=True)]
 
 
 def controls(
@@ -64,7 +119,7 @@ def controls(
     progress: bool = True,
 ) -> pd.DataFrame:
     """Both controls of the IMP ``run`` at the chosen ``levels``; one row per (control, level,
-    replica) with ``density`` and ``test_acc``, ``train_acc``.
+    replica) with ``density``, ``test_acc`` (NaN where it diverged) and ``diverged``.
 
     ``settings`` are those of the run's levels (``run.steps`` steps; the reinitialised networks
     get ``run.steps + run.rewind_step``); ``reinit_seeds`` (one per replica) must differ from the
@@ -84,28 +139,16 @@ def controls(
         raise ValueError(f"reinit_seeds must have one seed per replica ({n_rep})")
     _check_reinit_differs(model, run, reinit_seeds)
     mask_seed = checks.seed(mask_seed, "mask_seed")
-    keep, layers = prunable(model, ignore), layer_index(model)
-    seeds = replica_seeds(settings, n_rep) * len(levels)
-    rand_masks = torch.cat([random_like(run.masks[lv], keep, layers, mask_seed + 1000 * lv)
-                            for lv in levels])  # fmt: skip
-    imp_masks = torch.cat([run.masks[lv] for lv in levels])
-    fresh = initial_points(model, reinit_seeds).cpu()
-    results = {
-        "random_mask": train_masked(model, data, settings, run.rewind.repeat(len(levels), 1),
-                                    rand_masks, seeds, progress=progress),
-        "reinit": train_masked(model, data, settings.replace(steps=run.steps + run.rewind_step),
-                               fresh.repeat(len(levels), 1), imp_masks, seeds, progress=progress),
-    }  # fmt: skip
-    rows = []
-    for name in CONTROLS:
-        out = results[name]
-        for i, lv in enumerate(levels):
-            for r in range(n_rep):
-                j = i * n_rep + r
-                rows.append({"control": name, "level": lv, "density": run.density[lv],
-                             "replica": r, "test_acc": float(out["test_acc"][j]),
-                             "train_acc": float(out["train_acc"][j])})  # fmt: skip
-    return pd.DataFrame(rows)
+    prunable(model, ignore)
+    table = experiment.grid(control_runs, {"control": list(CONTROLS), "level": list(levels),
+                                           "replica": list(range(n_rep))},
+                            model=model, data=data, settings=settings, run=run,
+                            reinit_seeds=reinit_seeds, mask_seed=mask_seed,
+                            not_pruned=tuple(ignore), progress=progress,
+                            desc="controls")  # fmt: skip
+    table.insert(2, "density", run.density[table.level.to_numpy()])
+    warn_diverged(table.diverged.to_numpy(), "control trainings", settings)
+    return table
 
 
 def _check_reinit_differs(model: nn.Module, run: ImpRun, reinit_seeds: list[int]) -> None:
