@@ -2,7 +2,8 @@
 
 Run:  .venv/bin/python benchmarks/bench_speed.py
 
-(11.5 minutes of wall time on a shared 2-core CPU at load 9-10; it prints each row's time.)
+(3.9 minutes of CPU time; 13 minutes of wall time on a shared 2-core CPU at load 7-12, where it
+got 29 % of a core. It prints each row's wall time.)
 
 Prints every row of the course's speed goals, each ratio measured side by side in this one run
 (medians of repeats, this process's CPU time on the CPU), with one torch thread as the course
