@@ -162,3 +162,12 @@ def test_threshold_fits_the_first_rise_of_a_curve_that_dips_later():
     assert 2 < d_star <= 4
     rise = table({2: [0.1] * 4, 4: [0.95] * 4, 8: [0.95] * 4, 16: [0.95] * 4})
     assert d_star == pytest.approx(phase.thresholds(rise, 0.9, n_boot=None).d_star[0], rel=0.02)
+
+
+def test_threshold_fits_the_rise_from_its_lowest_point():
+    # P = (1/2, 0, 0, 1) at d = (2, 4, 8, 16): an early partial success does not stretch the fit
+    u = table({2: [0.95, 0.95, 0.1, 0.1], 4: [0.1] * 4, 8: [0.1] * 4, 16: [0.95] * 4})
+    d_star = phase.thresholds(u, 0.9, n_boot=None).d_star[0]
+    clean = table({2: [0.1] * 4, 4: [0.1] * 4, 8: [0.1] * 4, 16: [0.95] * 4})
+    assert d_star == pytest.approx(phase.thresholds(clean, 0.9, n_boot=None).d_star[0], rel=0.02)
+    assert 8 < d_star <= 16

@@ -117,8 +117,10 @@ def level_crossing(dims: Sequence[int], successes: np.ndarray, level: float) -> 
 
     The course's threshold d* (``phase.success.threshold``): the fit uses the runs around the
     transition, so it does not depend on where the grid's points fall. It is a fit of the *first*
-    rise: where P falls below the level again after reaching it (a success curve that dips at
-    large d, chapter 06's lottery subspaces under Adam), the larger d are left out. Clipped to
+    rise, from the lowest P before the level is first reached: where P falls below the level
+    again after reaching it (a success curve that dips at large d, chapter 06's lottery subspaces
+    under Adam), the larger d are left out, and so are the small d of a curve that starts high and
+    dips before it rises (an anchor close to the target, chapter 05's burn-in). Clipped to
     the grid: ``dims[0]`` when the fit crosses below it (or every run succeeds); beyond the last
     d fitted it is that d if its runs reach the level, and ``inf`` (not reached) otherwise.
     Chapters 05 and 06.
@@ -129,16 +131,20 @@ def level_crossing(dims: Sequence[int], successes: np.ndarray, level: float) -> 
     dims_f = np.asarray(dims, dtype=float)
     p = flat.mean(1)  # (B, n_dims)
     reached = p >= level
-    first = reached.argmax(1)
-    fell = ~reached & (np.arange(n_dims) > first[:, None])  # below the level again, after it
-    stop = np.where(reached.any(1) & fell.any(1), fell.argmax(1), n_dims)  # columns [0, stop)
-    use = np.arange(n_dims) < stop[:, None]
+    cols = np.arange(n_dims)
+    first = np.where(reached.any(1), reached.argmax(1), n_dims - 1)
+    fell = ~reached & (cols > first[:, None])  # below the level again, after it
+    stop = np.where(reached.any(1) & fell.any(1), fell.argmax(1), n_dims)  # columns [start, stop)
+    before = np.where(cols <= first[:, None], p, np.inf)  # the rise starts at its lowest point
+    start = n_dims - 1 - np.argmin(before[:, ::-1], axis=1)
+    use = (cols >= start[:, None]) & (cols < stop[:, None])
     m, s = fit_counts(np.log(dims_f), flat.sum(1) * use, flat.shape[1] * use)
     logit = math.log(level / (1 - level))
     d = np.where(np.isfinite(s), np.exp(m + np.nan_to_num(s) * logit), np.exp(m))
     last = stop - 1
     top_ok = reached[np.arange(len(p)), last]
-    d = np.where(d > dims_f[last], np.where(top_ok, dims_f[last], np.inf), np.maximum(d, dims_f[0]))
+    low = np.where(reached[:, 0], dims_f[0], dims_f[start])
+    d = np.where(d > dims_f[last], np.where(top_ok, dims_f[last], np.inf), np.maximum(d, low))
     return d.reshape(x.shape[:-2])
 
 
