@@ -69,6 +69,8 @@ def _methods_panel(ax, runs: pd.DataFrame, eps: float) -> None:
             yerr=[group.p - group.lo, group.hi - group.p],
             marker=MARKERS.get(method, "o"),
             ms=7,
+            ls=":",  # thin and dotted: P is measured at the markers only, not in between
+            lw=1.2,
             capsize=3,
             color=color,
             alpha=0.9,
