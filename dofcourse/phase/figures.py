@@ -203,7 +203,7 @@ def fig_burn_in(runs: pd.DataFrame, eps_grid: Sequence[float], th: pd.DataFrame,
         a1.scatter(x[done], np.full(done.sum(), floor), marker="o", facecolor="none",
                    edgecolor=f"C{i}", s=80, lw=2, clip_on=False)  # fmt: skip
     a1.scatter([], [], marker="o", facecolor="none", edgecolor="gray",
-               label="θ_t alone reaches ε")  # fmt: skip
+               label="θ_t alone reaches ε: no d* (drawn on the axis)")  # fmt: skip
     a1.set_yscale("log", base=2)
     a1.set_ylim(floor / 1.3, None)
     a1.set_xticks(range(len(ts)), [str(t) for t in ts])
