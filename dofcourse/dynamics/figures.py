@@ -55,7 +55,7 @@ def fig_sharpness(runs: Mapping[float, dict], lrs: Sequence[float] | None = None
         _median_band(ax_l, r["step"], r["loss"], colour, f"η = {lr:g}")
         _median_band(ax_o, ck[1:], r["overlap"][:, 1:], colour, f"η = {lr:g}")
     ax_s.set_yscale("log")
-    ax_s.legend(loc="lower right", title="dashed: 2/η")
+    ax_s.legend(loc="lower center", title="dashed: 2/η")
     plotting.label(ax_s, "(a) sharpness λ_max and the edge 2/η", "step", "λ_max (log)")
     ax_l.set_yscale("log")
     ax_l.legend(loc="lower left")
@@ -101,9 +101,9 @@ def fig_counts(
     for (lr, per_seed), colour in zip(counts.items(), COLOURS, strict=False):
         _median_band(ax_n, steps, [d["n_eff"] for d in per_seed], colour, f"η = {lr:g}", "o-")
         _median_band(ax_a, steps, [d["n_adj"] for d in per_seed], colour, f"η = {lr:g}", "o-")
-    for ax in (ax_n, ax_a):
+    for ax, where in ((ax_n, "lower left"), (ax_a, "upper right")):
         ax.set_yscale("log")
-        ax.legend(loc="upper right")
+        ax.legend(loc=where)
     plotting.label(ax_n, f"(a) MacKay's N_eff at a fixed α = {alpha:g}", "step", "N_eff (log)")
     plotting.label(ax_a, f"(b) adjusted count N_eff(c·λ_max), c = {c:g}", "step", "N_adj (log)")
     fig.tight_layout()
