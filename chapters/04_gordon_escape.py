@@ -32,7 +32,24 @@
 # **Prerequisites.** Chapter 03 (random subspaces); linear algebra (projections, eigenvalues);
 # Gaussian random vectors. Chapter 02's Hessian spectra motivate section 5.
 #
-# **Time:** quick ≈ 10 s, full ≈ 2 min (2-core CPU)
+# **Time:** quick ≈ 10 s, full ≈ 2 min (quiet 2-core CPU; 2–3× as long on a busy laptop)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# A 50-minute lecture, the most mathematical of the course. Keep one picture throughout: a random
+# subspace and a set on the sphere; the Gaussian width says how big the set looks to it. Leave
+# the constants of Gordon's theorem for the notebook; the location $k \approx w^2$ is the point.
+
+# %%
+# Colab, Kaggle or a Jupyter without the course: install it first (about a minute)
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("dofcourse") is None:
+    os.environ.setdefault("DOFCOURSE_QUICK", "1")
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "git+https://github.com/dofcourse/dofcourse"]
+    subprocess.run(pip, check=True)
 
 # %%
 import math
@@ -358,6 +375,10 @@ assert below.mean() < 0.1 and above.mean() > 0.9, (
 )
 print(f"phase diagram: mean success {below.mean():.2f} in {below.size} cells below δ(s) - 8, "
       f"{above.mean():.2f} in {above.size} cells above δ(s) + 8")  # fmt: skip
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# Students who know compressed sensing will recognise the $\ell_1$ phase diagram; tell the others
+# it is the same geometry as the next section's: a random subspace meeting a cone.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. The bridge to training: the quadratic well

@@ -31,9 +31,27 @@
 # subspaces, the engine's sweeps), chapter 04 (Gaussian width, statistical dimension, the quadratic
 # well's sublevel cone).
 #
-# **Time:** quick ≈ 40 s, full ≈ 6 h (2-core CPU; full is an estimate, not a run: about 1,000
-# Conv-2 subspace trainings at 25–40 s of CPU time each, timed on chunks of 8 and 32 trainings;
-# GPU time not measured)
+# **Time:** quick ≈ 40 s, full ≈ 6 h (quiet 2-core CPU; 2–3× as long on a busy laptop; full is an
+# estimate, not a run: about 1,000 Conv-2 subspace trainings at 25–40 s of CPU time each, timed on
+# chunks of 8 and 32 trainings; GPU time not measured)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# A 50-minute lecture; run the chapter before class (the quick sweep takes about a minute).
+# The one picture to leave with the class: success probability against $d$ jumps from 0 to 1
+# within a doubling of $d$. Ask for guesses of the threshold before the first figure, then show
+# how it moves with the target (stricter: more directions) and with burn-in (fewer).
+
+# %%
+# Colab, Kaggle or a Jupyter without the course: install it first (about a minute)
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("dofcourse") is None:
+    os.environ.setdefault("DOFCOURSE_QUICK", "1")
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "git+https://github.com/dofcourse/dofcourse"]
+    subprocess.run(pip, check=True)
 
 # %%
 import math
@@ -536,6 +554,7 @@ print(f"checks passed: at t = 0, measured / predicted d* lies in [{r0.min():.2f}
 # %%
 figures.explore_transition(grid, eps=0.9, name="05_explore")
 
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 8. Exercises
 #
@@ -545,7 +564,6 @@ figures.explore_transition(grid, eps=0.9, name="05_explore")
 # first $d$ at which $P \ge 0.9$, and the grid point before it. The check compares $P$ with
 # `phase.success_table` and shows where the package's $d^*$ (the logistic fit's crossing) falls
 # in your bracket: the grid alone says only that much.
-
 
 # %%
 def my_success_and_bracket(
@@ -572,12 +590,12 @@ with exercises.checking("Exercise 1"):
         print(f"t = {t_ex}, eps = {eps_ex}: P first reaches 0.9 between d = {lo_ex:.0f} and "
               f"{hi_ex:.0f}; the logistic fit puts d* at {d_ex:.1f}")  # fmt: skip
 
+
 # %% [markdown]
 # **Exercise 2 — why Wilson.** Write the Wilson score interval for $k$ successes in $n$ trials:
 # with $z = 1.96$, $\hat p = k/n$, centre $(\hat p + z^2/2n)/(1 + z^2/n)$ and half-width
 # $z\sqrt{\hat p(1-\hat p)/n + z^2/4n^2}/(1+z^2/n)$. Compare it with the normal-approximation interval
 # at $k = 0$ of $n = 8$: what does each claim about a dimension at which no seed succeeded?
-
 
 # %%
 def my_wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
@@ -600,12 +618,12 @@ with exercises.checking("Exercise 2"):
         "says P = 0 exactly, an interval of width zero"
     )
 
+
 # %% [markdown]
 # **Exercise 3 — predict, then measure: a wider network.** Double the width of the network, so
 # that $D$ roughly doubles. Before running the cell, predict the threshold at $\epsilon = 0.9$
 # from the initialisation: does $d^*$ double with $D$, stay where it is, or fall? Write your
 # prediction as a function of the measured narrow threshold and the two parameter counts.
-
 
 # %%
 def predicted_wide_threshold(d_star_narrow: float, D_narrow: int, D_wide: int) -> float:

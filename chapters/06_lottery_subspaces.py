@@ -33,10 +33,28 @@
 # the engine), chapter 05 (success probabilities, thresholds, burn-in; this chapter reuses its
 # grid and its functions).
 #
-# **Time:** quick ≈ 20 s, full ≈ 5 h (2-core CPU; full is an estimate, not a run: about 820
-# Conv-2 subspace trainings at 25–40 s of CPU time each, timed on chunks of 8 and 32 trainings,
-# 560 of them once chapter 05 has run and cached its random and burn-in runs; GPU time not
-# measured)
+# **Time:** quick ≈ 20 s, full ≈ 5 h (quiet 2-core CPU; 2–3× as long on a busy laptop; full is an
+# estimate, not a run: about 820 Conv-2 subspace trainings at 25–40 s of CPU time each, timed on
+# chunks of 8 and 32 trainings, 560 of them once chapter 05 has run and cached its random and
+# burn-in runs; GPU time not measured)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# A 40-minute lecture. Contrast with chapter 05 at once: there the directions were random,
+# here they come from the trajectory of training itself. Ask before each figure how many
+# directions the lottery subspace needs; the answer (one to a few) surprises most students.
+# End on the caveat: most of the power is one line, the net displacement.
+
+# %%
+# Colab, Kaggle or a Jupyter without the course: install it first (about a minute)
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("dofcourse") is None:
+    os.environ.setdefault("DOFCOURSE_QUICK", "1")
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "git+https://github.com/dofcourse/dofcourse"]
+    subprocess.run(pip, check=True)
 
 # %%
 import copy
@@ -447,13 +465,13 @@ print(f"checks passed: without the line, 8 directions still beat random by {gain
 # %%
 figures.explore_lengths(early, random_runs, D, eps=0.95, start=LENGTHS[2], name="06_explore")
 
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. Exercises
 #
 # **Exercise 1 — principal angles by hand.** For orthonormal $A$ ($D \times a$) and $B$
 # ($D \times b$), the cosines of the principal angles are the singular values of $A^\top B$. Write
 # it, and check it on two planes in $\mathbb{R}^3$ that share one axis and meet the other at 60°.
-
 
 # %%
 def my_principal_cosines(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
@@ -473,12 +491,12 @@ with exercises.checking("Exercise 1"):
     torch.testing.assert_close(got, lottery.principal_cosines(a_ex, b_ex))
     print("cosines", got.numpy().round(3), "= the package's")
 
+
 # %% [markdown]
 # **Exercise 2 — a lottery subspace by hand.** Train a copy of the model for 100 steps of
 # `ORDINARY` training, record every 5th update with `on_step`, and return the top-$d$ left
 # singular vectors of the update matrix. The check compares your subspace with the package's
 # (same seed, same steps): the energy fraction must be 1.
-
 
 # %%
 def my_lottery_basis(net: torch.nn.Module, steps: int, every: int, d: int) -> torch.Tensor:
@@ -509,12 +527,12 @@ with exercises.checking("Exercise 2"):
     assert frac > 0.999, f"your subspace holds {frac:.4f} of the package's"
     print(f"energy fraction of yours in the package's: {frac:.4f}")
 
+
 # %% [markdown]
 # **Exercise 3 — predict, then measure: Adam or SGD in a lottery subspace.** Section 2 blamed
 # Adam for the dip of the lottery subspace at its largest $d$. At the largest lottery $d$, will
 # SGD with momentum (learning rate 0.05, the same budget) reach a higher or a lower training
 # accuracy than Adam? Write down the accuracy you expect from each, then run the cell.
-
 
 # %%
 def predicted_accuracies() -> dict[str, float]:

@@ -40,7 +40,26 @@
 # **Prerequisites.** Chapter 00 (the training engine), chapter 03 (a network as a point
 # $\theta\in\mathbb{R}^D$, training in a subspace); chapter 06's sparse-ticket baseline.
 #
-# **Time:** quick ≈ 3 min, full: not measured yet (2-core CPU quick; full is meant for one GPU)
+# **Time:** quick ≈ 3 min, full: not measured yet (quick time on a quiet 2-core CPU, 2–3× as long on
+# a busy laptop; full is meant for one GPU)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# A 50-minute lecture; the quick run takes a few minutes, so run it before class. Draw one
+# IMP round on the board (train, prune 20 % of the remaining weights, rewind, repeat) before the
+# first figure. The two controls (random mask, new initialisation) are the argument: a ticket is
+# the mask together with its starting values. Link rewinding to the instability barrier.
+
+# %%
+# Colab, Kaggle or a Jupyter without the course: install it first (about a minute)
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("dofcourse") is None:
+    os.environ.setdefault("DOFCOURSE_QUICK", "1")
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "git+https://github.com/dofcourse/dofcourse"]
+    subprocess.run(pip, check=True)
 
 # %%
 import time
@@ -303,6 +322,7 @@ assert k0_ticket >= dense_mean - 0.01, (
 print(f"checks passed: stable at every k at lr {LR} (and the tickets from every k match the "
       f"dense network) | unstable at init, stabler later, at lr {LR_HIGH}")  # fmt: skip
 
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. The line between two copies
 #
@@ -314,7 +334,6 @@ print(f"checks passed: stable at every k at lr {LR} (and the tickets from every 
 # half the difference of its ends). The loss panel gives the **bump**: how far the curve rises
 # above the dotted straight line between its ends, which is zero for a curve that never leaves
 # that line and so cannot be mistaken for a difference of the ends.
-
 
 # %%
 def draw_path(lr=LR_HIGH, k=0, replica=0):
@@ -343,6 +362,7 @@ print("test accuracy of the copies' ends, from theta_0: " +
 assert ends[LR_HIGH] < ends[LR], "the larger learning rate should end less well in T steps"
 print("check passed: the copies at the larger learning rate end with a higher test error")
 
+
 # %% [markdown]
 # An unstable pair has a bump in the middle of the line: the average of the two copies is worse
 # than either. A stable pair is flat (or even better in the middle): the two copies are two
@@ -357,10 +377,9 @@ print("check passed: the copies at the larger learning rate end with a higher te
 # ## 5. Exercises
 #
 # **Exercise 1 — one level of global magnitude pruning.** Complete `my_prune`: among the entries
-# that are both kept (`mask`) and prunable, prune the $\lceil$`fraction`$\times$remaining$\rceil$
+# that are both kept (`mask`) and prunable, prune the $\lceil \texttt{fraction} \times \text{remaining} \rceil$
 # with the smallest $|\theta|$, all layers together. The check compares it with the package on the
 # trained network of section 1, for three levels in a row.
-
 
 # %%
 def my_prune(theta, mask, prunable, fraction=0.2):
@@ -384,11 +403,11 @@ with exercises.checking("Exercise 1"):
         assert torch.equal(mine, ref), "your mask differs from pruning.magnitude_prune"
     print(f"three levels agree: {pruning.density(mine, keep):.3f} of the weights remain")
 
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Exercise 2 — a barrier from a curve.** Complete `my_barrier`, the error (or loss) barrier of
 # a curve sampled at $\alpha = 0, \dots, 1$: the maximum over the line minus the mean of the two
 # ends. The check runs it on every curve of section 3.
-
 
 # %%
 def my_barrier(curve):
@@ -408,13 +427,13 @@ with exercises.checking("Exercise 2"):
     print("your barrier matches connectivity.barrier on", sum(len(t) for t in inst.values()),
           "curves")  # fmt: skip
 
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Exercise 3 — predict, then measure: which layer keeps its weights?** Global pruning ranks all
 # layers together. At the last level of the IMP run (about 4 % of all weights), what fraction of
 # its own weights does each layer of LeNet-300-100 keep? Write your guesses in
 # `predict_layer_density` (one number per weight matrix, first layer first), then complete
 # `layer_density`, which measures it from a mask.
-
 
 # %%
 def predict_layer_density():

@@ -38,7 +38,24 @@
 # interpolant recovers a sparse vector); chapter 00 (training with the course's engine); the
 # gradient of a function of a vector.
 #
-# **Time:** quick ≈ 20 s, full ≈ 9 min (2-core CPU)
+# **Time:** quick ≈ 20 s, full ≈ 9 min (quiet 2-core CPU; 2–3× as long on a busy laptop)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# A 40-minute bonus lecture. The question: with more parameters than examples, which of the
+# many zero-loss solutions does training find? Show the init scale $\alpha$ as the knob, then the
+# two ends: the minimum-$\ell_2$ answer (lazy) and the sparse minimum-$\ell_1$ answer (rich).
+
+# %%
+# Colab, Kaggle or a Jupyter without the course: install it first (about a minute)
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("dofcourse") is None:
+    os.environ.setdefault("DOFCOURSE_QUICK", "1")
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "git+https://github.com/dofcourse/dofcourse"]
+    subprocess.run(pip, check=True)
 
 # %%
 import matplotlib.pyplot as plt
@@ -82,6 +99,7 @@ for name, beta in (("min-l2", beta_l2), ("min-l1", beta_l1)):
         f"recovery error {problem.error(beta):.2e}, non-zeros {np.sum(np.abs(beta) > 1e-6)}"
     )
 
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. The diagonal linear network
 #
@@ -91,7 +109,6 @@ for name, beta in (("min-l2", beta_l2), ("min-l1", beta_l1)):
 # and gradient descent on $w = (u, v) \in \mathbb{R}^{2d}$ from $u = v = \alpha\,\mathbf{1}$,
 # so that $\beta = 0$ at the start for every $\alpha$. The predictor is linear in $x$, but the
 # training is not linear in the weights. In code, the whole network is one line:
-
 
 # %%
 def diagonal_forward(w: tuple[torch.Tensor, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
@@ -103,6 +120,7 @@ net = R.diagonal_net(D_FEAT)  # the same forward, as a pure function f(w, x) for
 w = torch.rand(2 * D_FEAT, dtype=torch.float64)
 x = torch.tensor(problem.X[:3])
 assert torch.allclose(net(w, x), diagonal_forward(tuple(w.split(D_FEAT)), x))
+
 
 # %% [markdown]
 # Why the scale matters, in one line of calculus: near the start, $\partial\beta_i/\partial u_i
@@ -132,7 +150,6 @@ assert torch.allclose(net(w, x), diagonal_forward(tuple(w.split(D_FEAT)), x))
 # Linearise $\beta$ around $w_0$ and predict the exponent $p$ in
 # $\|\Delta w\| / \|w_0\| \propto \alpha^{p}$ for large $\alpha$. The check after the sweep
 # measures it.
-
 
 # %%
 def predict_lazy_exponent() -> float:
@@ -203,6 +220,7 @@ with exercises.checking("Exercise 1"):
     print(f"measured slope for alpha >= 1: {slope:.2f}; you predicted {guess:.2f}")
     assert abs(guess - slope) < 0.25, "not quite: linearise beta = u*u - v*v at u = v = alpha"
 
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. The implicit bias in closed form
 #
@@ -221,7 +239,6 @@ with exercises.checking("Exercise 1"):
 #
 # Explore: where does training end as $\alpha$ changes? (The widget uses the closed form, so it
 # redraws at once.)
-
 
 # %%
 def draw_bias(log10_alpha: float) -> plt.Figure:
@@ -249,13 +266,13 @@ print(
     f"minimiser at every alpha and problem; the two interpolants lie {span:.0%} apart"
 )
 
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ### Exercise 2: the potential $q$
 #
 # Complete `q(z)` from the formula above. The check compares it with the package and verifies
 # numerically that its derivative is $\operatorname{arcsinh}(z/2)$, the fact that ties $Q_\alpha$
 # to gradient flow.
-
 
 # %%
 def q(z: np.ndarray) -> np.ndarray:
@@ -276,6 +293,7 @@ with exercises.checking("Exercise 2"):
         f"q(1000) / (1000 log 1000) = {q(np.array(1000.0)) / (1000 * np.log(1000)):.3f}"
     )
 
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ### Exercise 3 (predict, then measure): how bad is the kernel solution?
 #
@@ -283,7 +301,6 @@ with exercises.checking("Exercise 2"):
 # uniformly random $n$-dimensional subspace of $\mathbb{R}^d$. Predict the mean of
 # $\|\beta_{\ell_2} - \beta^*\|^2$ over random problems, from $n$, $d$ and $k$ (recall
 # $\|\beta^*\|^2 = k$). The check measures it on 200 problems.
-
 
 # %%
 def predict_l2_error(n: int, d: int, k: int) -> float:

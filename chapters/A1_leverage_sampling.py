@@ -37,7 +37,24 @@
 # equations of least squares. No earlier chapter is needed; chapter 03's theme (how few
 # directions a problem really uses) returns here for rows instead of parameters.
 #
-# **Time:** quick ≈ 10 s, full ≈ 1 min (2-core CPU)
+# **Time:** quick ≈ 10 s, full ≈ 1 min (quiet 2-core CPU; 2–3× as long on a busy laptop)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# An optional 30-minute appendix lecture. The link to the course: degrees of freedom again,
+# here of a least-squares problem ($n$ unknowns, carried unequally by the rows). Show the
+# leverage scores first, then why uniform sampling fails when a few rows are essential.
+
+# %%
+# Colab, Kaggle or a Jupyter without the course: install it first (about a minute)
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("dofcourse") is None:
+    os.environ.setdefault("DOFCOURSE_QUICK", "1")
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "git+https://github.com/dofcourse/dofcourse"]
+    subprocess.run(pip, check=True)
 
 # %%
 import matplotlib.pyplot as plt
@@ -80,13 +97,13 @@ assert abs(lev.sum() - np.linalg.matrix_rank(A)) < 1e-8, "scores must sum to the
 assert np.sum(lev > 0.9) == SPIKES and np.sort(lev)[-SPIKES - 1] < 0.05
 print(f"check passed: scores sum to rank {N_COLS}; exactly {SPIKES} rows have a score above 0.9")
 
+
 # %% [markdown]
 # ### Exercise 1: leverage scores from the SVD
 #
 # Any orthonormal basis of $\operatorname{range}(A)$ gives the same scores. Complete
 # `leverage_svd(A)` using the left singular vectors of a thin SVD (`np.linalg.svd(A,
 # full_matrices=False)`); the check compares it with the package's QR version.
-
 
 # %%
 def leverage_svd(A: np.ndarray) -> np.ndarray:
@@ -127,6 +144,7 @@ print(f"coherence mu = m max(l) / n = {M * lev.max() / N_COLS:.0f}; 200 leverage
       f"residual {S.residual(A, b, x_hat):.3f} vs optimal {S.residual(A, b, x_star):.3f} from "
       f"all {M} rows")  # fmt: skip
 
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # **Think!** How many rows does each kind of sampling need to get within 10 % of the optimal
 # residual on this matrix: tens, hundreds, thousands, more than $m$?
@@ -137,7 +155,6 @@ print(f"coherence mu = m max(l) / n = {M * lev.max() / N_COLS:.0f}; 200 leverage
 # of rows $s$, drawn uniformly with replacement from $m$, at which **all** `SPIKES` spike rows are
 # drawn with probability 0.9. (Hint: each is missed with probability $(1 - 1/m)^s \approx
 # e^{-s/m}$; treat the misses as independent.) The check draws 4000 samples of that size.
-
 
 # %%
 def predict_rows_for_all_spikes(m: int, spikes: int, prob: float = 0.9) -> float:
@@ -253,10 +270,10 @@ print(f"check passed over {len(SAMPLE_SEEDS)} seeds: the hybrid's median excess 
       f"×{1 + worst.hybrid[small]:.2f} the optimum, while one in ten leverage samples is "
       f"×{1 + q90.leverage[small]:.0f} or worse")  # fmt: skip
 
+
 # %% [markdown]
 # Explore: which rows does each scheme draw, and what does it cost to miss one? The rings mark
 # the spike rows; an empty ring is one the sample missed.
-
 
 # %%
 def draw_samples(log2_rows: int) -> plt.Figure:
@@ -304,6 +321,7 @@ print(f"check passed on all {len(exact)} rows: exact ≤ bound (sums {exact.sum(
       f"{bound.sum():.2f}); 200 000 rows drawn factor by factor follow bound / R² to "
       f"{np.abs(freq - bound / R_KR**2).max():.4f}")  # fmt: skip
 
+
 # %% [markdown]
 # Every point lies on or below the diagonal. Sampling with $p = \text{bound}/R^2$ gives each row
 # at least $1/R$ of the probability $\ell/R$ that exact leverage sampling would, and the guarantee
@@ -316,7 +334,6 @@ print(f"check passed on all {len(exact)} rows: exact ≤ bound (sums {exact.sum(
 # Complete `kr_row(factors, index)`: the row of $A_1 \odot A_2 \odot \dots$ at multi-index
 # $(j_1, j_2, \dots)$, from the factors' rows alone. The check compares it with rows of the formed
 # product (numbered in NumPy's C order: the first factor's index changes slowest).
-
 
 # %%
 def kr_row(factors: list[np.ndarray], index: tuple[int, ...]) -> np.ndarray:

@@ -31,6 +31,15 @@ thought; the decks move it into the speaker notes. A chapter's speaker-notes cel
 ``build/student/`` and ``build/instructor/``; ``--student-into DIR`` writes only the student
 notebooks, into ``DIR``.
 
+**Grading.** :func:`otter_notebook` turns a chapter into an Otter-Grader (7.0) assignment: each
+exercise becomes a question worth one point whose test is its check (the body of its
+``with exercises.checking(...)`` block, which fails on the stub instead of saying "not done
+yet"). ``--assignments DIR`` (``make assignments``) writes one per chapter into
+``DIR/source/`` and runs ``otter assign`` on each: ``DIR/NN_name/student/`` holds the notebook
+to hand out (the student version without its solutions: "Run All" still goes through),
+``DIR/NN_name/autograder/*.zip`` grades a submission (``otter run -a <zip> submission.ipynb``
+on your machine, or upload it to Gradescope).
+
 Standard library only (``nbformat`` is imported only by :func:`version`), so that the lab
 launcher can load this file before anything else is importable.
 """
@@ -175,13 +184,13 @@ def answer_markdown(source: str) -> str:
     return f"<details>{ANSWER_SUMMARY}\n\n{source.strip()}\n\n</details>"
 
 
-def student_cells(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def student_cells(cells: list[dict[str, Any]], solutions: bool = True) -> list[dict[str, Any]]:
     """The student form of a notebook's cells (plain JSON dicts, as in an ``.ipynb`` file).
 
     Each code cell with a solution gets its stub, and is followed by a markdown cell (tagged
     ``solution``, skipped by slides) that holds the solution in a closed ``<details>`` block.
     The answer to each Think! prompt is folded the same way (tagged ``answer``); speaker notes
-    are left out.
+    are left out. ``solutions=False`` (a graded assignment) leaves the solution cells out.
     """
     out = []
     answers = set(think_answers(cells).values())
@@ -197,6 +206,8 @@ def student_cells(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
             continue
         source = _text(cell["source"])
         new["source"] = student_source(source)
+        if not solutions:
+            continue
         solution = {
             "cell_type": "markdown",
             "metadata": {"slideshow": {"slide_type": "skip"}, "tags": [SOLUTION_TAG]},
@@ -217,11 +228,12 @@ def instructor_cells(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def student_notebook(notebook: dict[str, Any]) -> dict[str, Any]:
+def student_notebook(notebook: dict[str, Any], solutions: bool = True) -> dict[str, Any]:
     """A copy of an ``.ipynb`` JSON dict in its student form. The chapter's jupytext settings
     are dropped: a pairing there (``formats``) would write a ``.py`` beside a student's copy."""
     metadata = {k: v for k, v in notebook.get("metadata", {}).items() if k != "jupytext"}
-    return {**notebook, "metadata": metadata, "cells": student_cells(notebook.get("cells", []))}
+    cells = student_cells(notebook.get("cells", []), solutions)
+    return {**notebook, "metadata": metadata, "cells": cells}
 
 
 def version(notebook: Any, student: bool) -> Any:
@@ -232,6 +244,107 @@ def version(notebook: Any, student: bool) -> Any:
     if student:
         return nbformat.from_dict(student_notebook(plain))
     return nbformat.from_dict({**plain, "cells": instructor_cells(plain.get("cells", []))})
+
+
+def check_body(source: str, name: str) -> str:
+    """The body of the ``with exercises.checking(name):`` block in ``source``, dedented."""
+    import textwrap
+
+    lines = source.splitlines()
+    for i, line in enumerate(lines):
+        found = _CHECKING.search(line)
+        if found and found["name"] == name and line.rstrip().endswith(":"):
+            indent = len(line) - len(line.lstrip())
+            body = []
+            for nxt in lines[i + 1 :]:
+                if nxt.strip() and len(nxt) - len(nxt.lstrip()) <= indent:
+                    break
+                body.append(nxt)
+            return textwrap.dedent("\n".join(body)).strip("\n")
+    raise ValueError(f"no `with exercises.checking({name!r}):` block in the cell")
+
+
+def _raw(text: str) -> dict[str, Any]:
+    return {"cell_type": "raw", "metadata": {}, "source": text}
+
+
+def otter_notebook(notebook: dict[str, Any], name: str) -> dict[str, Any]:
+    """The chapter as an Otter-Grader master notebook: an assignment config, and each exercise
+    cell wrapped as a question (1 point) whose test runs its check quietly, so that any error,
+    the stub's ``NotImplementedError`` included, fails it. The solution markers are Otter's own.
+    """
+    cells = notebook.get("cells", [])
+    solved = [
+        i
+        for i, c in enumerate(cells)
+        if c.get("cell_type") == "code" and has_exercise(_text(c["source"]))
+    ]
+    checks = [
+        (i, m["name"])
+        for i, c in enumerate(cells)
+        if c.get("cell_type") == "code"
+        for m in _CHECKING.finditer(_text(c["source"]))
+    ]
+    if len(solved) != len(checks):
+        raise ValueError(f"{name}: {len(solved)} exercise cells but {len(checks)} checks")
+    tests = {}
+    for cell_index, (check_index, exercise) in zip(solved, checks, strict=True):
+        body = check_body(_text(cells[check_index]["source"]), exercise)
+        quiet = "import contextlib, io\n\nwith contextlib.redirect_stdout(io.StringIO()):\n"
+        tests[cell_index] = (exercise, quiet + "\n".join("    " + x for x in body.splitlines()))
+    config = (
+        "# ASSIGNMENT CONFIG\n"
+        f"name: {name}\n"
+        "init_cell: false\ncheck_all_cell: false\nexport_cell: false\nrun_tests: false\n"
+        "solutions_pdf: false\ngenerate: true\n"
+    )
+    out = [_raw(config)]
+    for i, cell in enumerate(cells):
+        cell = {k: v for k, v in copy.deepcopy(cell).items() if k != "id"}
+        if i not in tests:
+            out.append(cell)
+            continue
+        exercise, test = tests[i]
+        slug = re.sub(r"\W+", "_", exercise.lower()).strip("_")
+        out += [
+            _raw(f"# BEGIN QUESTION\nname: {slug}\npoints: 1"),
+            {**cell, "source": _text(cell["source"])},
+            _raw("# BEGIN TESTS"),
+            {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+             "source": test},
+            _raw("# END TESTS"),
+            _raw("# END QUESTION"),
+        ]  # fmt: skip
+    metadata = {k: v for k, v in notebook.get("metadata", {}).items() if k != "jupytext"}
+    return {"cells": out, "metadata": metadata, "nbformat": 4, "nbformat_minor": 4}
+
+
+def write_assignments(chapters: Path, out: Path, only: str = "") -> list[Path]:
+    """``otter assign`` every chapter (or those starting with ``only``) into ``out``."""
+    import subprocess
+    import sys
+
+    written = []
+    for source in sorted(chapters.glob(f"{only}*.ipynb")):
+        master = out / "source" / source.name
+        write_notebook(otter_notebook(read_notebook(source), source.stem), master)
+        dist = out / source.stem
+        cmd = [sys.executable, "-m", "otter", "assign", str(master), str(dist)]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if done.returncode:
+            raise RuntimeError(
+                f"otter assign failed for {source.name}:\n{done.stdout}{done.stderr}"
+            )
+        # Otter's own student notebook puts `...` for each solution, which stops "Run All" at the
+        # first check; the course's student version raises the stub's NotImplementedError, which
+        # the checks report as "not done yet" (and the autograder scores as zero).
+        handed_out = dist / "student" / source.name
+        student = student_notebook(read_notebook(source), solutions=False)
+        otters = read_notebook(handed_out).get("metadata", {})  # the assignment's name
+        student["metadata"] = {**student["metadata"], **otters}
+        write_notebook(student, handed_out)
+        written.append(dist)
+    return written
 
 
 def read_notebook(path: Path) -> dict[str, Any]:
@@ -280,8 +393,14 @@ def main() -> None:
     parser.add_argument(
         "--student-into", type=Path, help="write only the student notebooks, into this folder"
     )
+    parser.add_argument(
+        "--assignments", type=Path, help="Otter-Grader assignments, into this folder"
+    )
+    parser.add_argument("--only", default="", help="only chapters starting with this prefix")
     args = parser.parse_args()
-    if args.student_into:
+    if args.assignments:
+        written = write_assignments(args.chapters, args.assignments, args.only)
+    elif args.student_into:
         written = write_students(args.chapters, args.student_into)
     else:
         written = write_versions(args.chapters, args.build)

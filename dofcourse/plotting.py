@@ -101,15 +101,27 @@ def save(fig: Figure, name: str) -> Path:
     return path
 
 
+def _readout_format(widget: Any) -> None:
+    """A float slider shows as many decimals as its step has (0.995 reads 0.995, not 0.99)."""
+    import ipywidgets
+
+    if isinstance(widget, ipywidgets.FloatSlider | ipywidgets.FloatRangeSlider) and widget.step:
+        decimals = max(1, -int(np.floor(np.log10(widget.step))))
+        while decimals < 6 and float(f"{widget.step:.{decimals}f}") != widget.step:
+            decimals += 1
+        widget.readout_format = f".{decimals}f"
+
+
 def explore(draw: Callable[..., Figure], name: str | None = None, **controls: Any) -> Any:
     """The course's widget: ``controls`` (ipywidgets, by keyword) that redraw ``draw(**values)``.
 
     ``draw`` returns a Figure for the controls' values. It is drawn once at once, at the starting
     values, into the cell's output (and saved as ``name`` when given), so the figure is there in
-    an executed notebook and on a page without a kernel; each change of a control draws it again
-    in an output area below the controls. Returns that panel (an ``ipywidgets.VBox``; Jupyter
-    shows it when it is the cell's last value) with the first figure as ``.figure``. Chapters 00
-    and 04.
+    an executed notebook and on a page without a kernel. A change of a control redraws that same
+    figure in place (one figure, never a second one below); sliders redraw once when they are
+    released, not at every step of a drag, and a float slider's readout shows the decimals of its
+    step. Returns the controls' panel (an ``ipywidgets.VBox``; Jupyter shows it when it is the
+    cell's last value) with the first figure as ``.figure``. Chapters 00 and 04 to 10, A1.
     """
     import ipywidgets
     from IPython.display import display
@@ -128,20 +140,26 @@ def explore(draw: Callable[..., Figure], name: str | None = None, **controls: An
         raise TypeError(f"draw must return a matplotlib Figure, got {type(first).__name__}")
     if name is not None:
         save(first, name)
-    display(first)
+    figure = display(first, display_id=True)
     plt.close(first)
-    out = ipywidgets.Output()
+    drawn = [values()]
 
     def redraw(_change: Any = None) -> None:
-        with out:
-            out.clear_output(wait=True)
-            fig = draw(**values())
-            display(fig)
-            plt.close(fig)
+        now = values()
+        if now == drawn[0]:  # a control sent back the value it had: the figure is up to date
+            return
+        drawn[0] = now
+        fig = draw(**now)
+        if figure is not None:
+            figure.update(fig)
+        plt.close(fig)
 
     for w in controls.values():
+        if hasattr(w, "continuous_update"):
+            w.continuous_update = False
+        _readout_format(w)
         w.observe(redraw, names="value")
-    note = ipywidgets.HTML("<i>Above: the starting values. Move a control to redraw below.</i>")
-    panel = ipywidgets.VBox([note, *controls.values(), out])
+    note = ipywidgets.HTML("<i>Move a control: the figure above redraws for its values.</i>")
+    panel = ipywidgets.VBox([note, *controls.values()])
     panel.figure = first
     return panel

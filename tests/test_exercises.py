@@ -2,6 +2,8 @@ import ast
 import importlib.util
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import jupytext
@@ -234,3 +236,50 @@ def test_binder_opens_the_student_versions(tmp_path):
         cells = _cells(tmp_path / path.name)
         assert not any(exercises.has_exercise(_src(c)) for c in cells if c["cell_type"] == "code")
         assert any(exercises.STUB in _src(c) for c in cells)
+
+
+def test_otter_notebook_makes_each_exercise_a_question_whose_test_fails_on_the_stub():
+    chapter = json.loads((CHAPTERS / "00_welcome.ipynb").read_text(encoding="utf-8"))
+    master = exercises.otter_notebook(chapter, "00_welcome")
+    raws = [_src(c) for c in master["cells"] if c["cell_type"] == "raw"]
+    assert raws[0].startswith("# ASSIGNMENT CONFIG\nname: 00_welcome")
+    names = exercises.exercise_names(
+        [_src(c) for c in chapter["cells"] if c["cell_type"] == "code"]
+    )
+    assert sum(r.startswith("# BEGIN QUESTION") for r in raws) == len(names) == 3
+    tests = [c for i, c in enumerate(master["cells"][1:], 1)
+             if _src(master["cells"][i - 1]) == "# BEGIN TESTS"]  # fmt: skip
+    assert all("exercises.checking" not in _src(t) for t in tests)  # a stub must fail, not pass
+
+
+@pytest.mark.after_chapters
+def test_make_assignments_grades_a_solved_notebook_full_and_an_unsolved_one_zero(
+    tmp_path, monkeypatch
+):
+    """`make assignments` for chapter 00, then Otter-Grader's own `otter run` on the solved
+    notebook (full marks) and on the student's, with every exercise a stub (zero)."""
+    pytest.importorskip("otter", reason="otter-grader (the grading extra) is not installed")
+    from tests import _chapters as ch
+
+    monkeypatch.setenv("DOFCOURSE_CACHE", ch.SESSION_CACHE)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    (dist,) = exercises.write_assignments(CHAPTERS, tmp_path / "assignments", only="00")
+    (autograder,) = (dist / "autograder").glob("*.zip")
+    student = dist / "student" / "00_welcome.ipynb"
+    handed_out = "".join(_src(c) for c in json.loads(student.read_text())["cells"])
+    assert exercises.STUB in handed_out and exercises.SOLUTION_SUMMARY not in handed_out
+    scores = {}
+    for kind, notebook in (("solved", dist / "autograder" / "00_welcome.ipynb"),
+                           ("unsolved", student)):  # fmt: skip
+        out = tmp_path / kind
+        out.mkdir()
+        done = subprocess.run(
+            [sys.executable, "-m", "otter", "run", "-a", str(autograder), "-o", str(out),
+             str(notebook)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        results = json.loads((out / "results.json").read_text())
+        scores[kind] = [(t["name"], t["score"], t["max_score"]) for t in results["tests"][1:]]
+    assert scores["solved"] == [(f"exercise_{n}", 1.0, 1.0) for n in (1, 2, 3)], scores
+    assert scores["unsolved"] == [(f"exercise_{n}", 0.0, 1.0) for n in (1, 2, 3)], scores

@@ -31,7 +31,7 @@ def _runtime():
 
 def _dev():
     extras = PYPROJECT["optional-dependencies"]
-    return _requirements(extras["dev"] + extras["docs"])
+    return _requirements(extras["dev"] + extras["docs"] + extras["grading"])
 
 
 def _constraints():
@@ -155,3 +155,67 @@ def test_readme_and_chapter_00_list_every_chapter():
         assert f"| {number} |" in readme and f"{nb.name})" in readme, f"README lacks {nb.name}"
         if number != "00":
             assert f"({nb.name})" in welcome, f"chapter 00's map lacks {nb.name}"
+
+
+def _links():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("links", ROOT / "tools" / "links.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_chapter_has_binder_and_colab_links_made_from_the_one_address():
+    links = _links()
+    repo = links.repository()
+    assert repo == PYPROJECT["urls"]["Repository"]
+    readme = (ROOT / "README.md").read_text()
+    for nb in sorted((ROOT / "chapters").glob("*.ipynb")):
+        assert links.binder_url(nb.name) in readme, f"README lacks the Binder link of {nb.name}"
+        assert links.colab_url(nb.name) in readme, f"README lacks the Colab link of {nb.name}"
+    slugs = set(re.findall(r"mybinder\.org/v2/gh/([\w.-]+/[\w.-]+)/", readme))
+    slugs |= set(re.findall(r"colab\.research\.google\.com/github/([\w.-]+/[\w.-]+)/", readme))
+    assert slugs == {repo.removeprefix("https://github.com/")}, slugs
+    assert links.readme_with_links(readme, repo) == readme  # `make links` would change nothing
+    moved = links.readme_with_links(readme, "https://github.com/someone/else")
+    assert "dofcourse/dofcourse" not in moved and moved.count("someone/else") >= 2 * len(slugs)
+    assert "once the repository is public" in readme
+
+
+def test_licences_and_citation():
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    assert PYPROJECT["license"] == {"text": "MIT"}
+    content = (ROOT / "LICENSE-CONTENT").read_text()
+    assert "CC BY 4.0" in content and "creativecommons.org/licenses/by/4.0" in content
+    import yaml
+
+    citation = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    assert citation["cff-version"] == "1.2.0" and citation["license"] == "MIT"
+    assert citation["repository-code"] == PYPROJECT["urls"]["Repository"]
+    assert citation["version"] == PYPROJECT["version"] and citation["title"]
+    readme = (ROOT / "README.md").read_text()
+    assert "LICENSE-CONTENT" in readme and "CITATION.cff" in readme
+
+
+def test_readme_has_a_study_plan_for_every_chapter():
+    readme = (ROOT / "README.md").read_text()
+    plan = readme.split("## Study plan", 1)[1].split("\n## ", 1)[0]
+    for nb in sorted((ROOT / "chapters").glob("*.ipynb")):
+        number = nb.name.split("_", 1)[0]
+        assert re.search(rf"^\| {number} \| \d+ min \|", plan, re.M), f"study plan lacks {number}"
+
+
+@pytest.mark.parametrize("source", sorted((ROOT / "chapters").glob("*.py")), ids=lambda p: p.stem)
+def test_every_chapter_installs_the_course_where_it_is_missing(source):
+    """The first code cell installs the course on Colab (or any Jupyter without it), from the
+    one address; `make links` writes it."""
+    import jupytext
+
+    links = _links()
+    code = [c.source for c in jupytext.read(source).cells if c.cell_type == "code"]
+    assert code and code[0] == links.install_cell(), (
+        f"{source.name}: the first code cell must be the install cell of tools/links.py "
+        "(run `make links`, then `make sync`)"
+    )
+    assert links.chapter_with_install_cell(source.read_text()) == source.read_text()

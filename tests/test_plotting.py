@@ -63,6 +63,34 @@ def test_explore_draws_once_without_interaction_and_redraws_on_change():
     assert slider in panel.children
     slider.value = 3.0
     assert calls == [2.0, 3.0], "moving a control redraws"
+    slider.value = 3.0
+    assert calls == [2.0, 3.0], "the same value again draws nothing"
+    assert slider.continuous_update is False, "a drag redraws once, when the slider is released"
+    plt.close("all")
+
+
+def test_explore_redraws_its_one_figure_in_place(monkeypatch):
+    import IPython.display
+    import ipywidgets
+
+    shown, updated = [], []
+
+    class Handle:
+        def update(self, fig):
+            updated.append(fig)
+
+    def display(obj, display_id=None):
+        shown.append(obj)
+        return Handle() if display_id else None
+
+    monkeypatch.setattr(IPython.display, "display", display)
+    eps = ipywidgets.FloatSlider(value=0.9, min=0.3, max=0.995, step=0.005)
+    panel = plotting.explore(_line_figure, slope=eps)
+    assert shown == [panel.figure] and eps.readout_format == ".3f"  # 0.995 reads 0.995
+    eps.value = 0.995
+    assert len(shown) == 1 and len(updated) == 1, "one figure, redrawn in place"
+    assert updated[0].axes[0].get_title() == "slope 0.995"
+    assert [type(c).__name__ for c in panel.children] == ["HTML", "FloatSlider"]  # no 2nd output
     plt.close("all")
 
 

@@ -175,6 +175,7 @@ def test_make_lab_installs_the_runtime_only_and_make_test_the_tools():
     assert "--extras" not in runtime
     assert "$(STAMP)" in target("lab").split("\n")[0] and "DEV" not in target("lab")
     assert "$(DEV_STAMP)" in target("test").split("\n")[0]
-    assert "--extras dev,docs,cluster" in target("$(DEV_STAMP)")
+    assert "--extras dev,docs,grading,cluster" in target("$(DEV_STAMP)")
+    assert "$(GRADING_STAMP)" in target("assignments").split("\n")[0]
     assert "$(DOCS_STAMP)" in target("site").split("\n")[0]
     assert "--extras docs" in target("$(DOCS_STAMP)")

@@ -45,6 +45,11 @@ def test_jupytext_keeps_the_slide_metadata():
     config = tomllib.loads((ch.ROOT / "jupytext.toml").read_text())
     assert "slideshow" in config["cell_metadata_filter"].split(",")
     for source in SOURCES:
+        # A filter stored in the notebook wins over jupytext.toml's; one without `slideshow`
+        # made `jupytext --sync` give a new cell of the .py its neighbour's slide type.
+        stored = ch.read(source.with_suffix(".ipynb"))["metadata"].get("jupytext", {})
+        kept = stored.get("cell_metadata_filter", config["cell_metadata_filter"])
+        assert kept == config["cell_metadata_filter"], f"{source.name}: {kept}"
         from_py = [slides.slide_type(c) for c in jupytext.read(source).cells]
         from_ipynb = [slides.slide_type(c) for c in ch.read(source.with_suffix(".ipynb"))["cells"]]
         assert from_py == from_ipynb, source.name
@@ -264,3 +269,13 @@ def test_a_deck_works_in_a_browser_without_network(deck):
     assert requested == [], f"the deck tried to load {requested}"
     assert errors == []
     assert total >= 5
+
+
+@pytest.mark.parametrize("path", ch.NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_chapter_has_speaker_notes_for_its_deck(path):
+    """At least one notes cell of the chapter's own (the answers to Think! prompts come on top)."""
+    notes = [c for c in ch.read(path)["cells"] if slides.slide_type(c) == "notes"]
+    assert notes, (
+        f"{path.name} has no speaker notes: add a markdown cell with slideshow "
+        '{"slide_type": "notes"} (the lecture plan, what to ask, what to stress)'
+    )

@@ -62,16 +62,16 @@ if importlib.util.find_spec("dofcourse") is None:
     subprocess.run(pip, check=True)"""
 
 
-def chapter_table_links(readme: str, repo: str | None = None) -> str:
-    """``readme`` with each chapter row's Binder and Colab links made from the address."""
-    repo = repo or repository()
-
-    def row(match: re.Match[str]) -> str:
-        notebook = match["notebook"]
-        return f"[Binder]({binder_url(notebook, repo)}) · [Colab]({colab_url(notebook, repo)}) |"
-
-    pattern = r"\[Binder\]\([^)]*chapters/(?P<notebook>[\w.-]+\.ipynb)\) · \[Colab\]\([^)]*\) \|"
-    return re.sub(pattern, row, readme)
+def readme_with_links(readme: str, repo: str | None = None) -> str:
+    """``readme`` with every Binder and Colab link, and every mention of the repository, at
+    the repository's address (the old address is read from the Binder and Colab links)."""
+    slug = (repo or repository()).removeprefix("https://github.com/")
+    pattern = r"(?:mybinder\.org/v2/gh|colab\.research\.google\.com/github)/([\w.-]+/[\w.-]+)/"
+    for old in set(re.findall(pattern, readme)) - {slug}:
+        readme = readme.replace(f"/{old}/", f"/{slug}/").replace(
+            f"github.com/{old}", f"github.com/{slug}"
+        )
+    return readme
 
 
 def chapter_with_install_cell(source: str, repo: str | None = None) -> str:
@@ -87,7 +87,7 @@ def chapter_with_install_cell(source: str, repo: str | None = None) -> str:
 def main() -> int:
     repo = repository()
     readme = ROOT / "README.md"
-    readme.write_text(chapter_table_links(readme.read_text(), repo))
+    readme.write_text(readme_with_links(readme.read_text(), repo))
     for path in sorted((ROOT / "chapters").glob("*.py")):
         text = path.read_text()
         if INSTALL_MARK in text:

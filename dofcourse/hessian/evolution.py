@@ -137,5 +137,5 @@ def checkpoint_scrubber(steps: Sequence[int], sums: Sequence[SpectrumSummary]) -
         plt.show()
 
     slider = widgets.IntSlider(value=len(steps) - 1, min=0, max=len(steps) - 1, step=1,
-                               description="checkpoint")  # fmt: skip
+                               description="checkpoint", continuous_update=False)  # fmt: skip
     return widgets.interactive(show, i=slider)
