@@ -31,7 +31,26 @@
 #
 # **Prerequisites.** Chapter 07 (IMP, rewinding, the error barrier and instability analysis).
 #
-# **Time:** quick ≈ 2.5 min, full: not measured yet (2-core CPU quick; full is meant for one GPU)
+# **Time:** quick ≈ 2.5 min, full: not measured yet (quick time on a quiet 2-core CPU, 2–3× as long on a busy laptop;
+# full is meant for one GPU)
+
+# %% [markdown] slideshow={"slide_type": "notes"}
+# A 45-minute lecture; run the chapter before class (about three minutes in quick mode).
+# Define EL2N on the board first (the norm of softmax minus one-hot, averaged over a few
+# networks). Then the two questions: can the data itself be pruned, and does the short dense
+# training before IMP's rewind point need all the data?
+
+# %%
+# Colab, Kaggle or a Jupyter without the course: install it first (about a minute)
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("dofcourse") is None:
+    os.environ.setdefault("DOFCOURSE_QUICK", "1")
+    pip = [sys.executable, "-m", "pip", "install", "--quiet", "git+https://github.com/dofcourse/dofcourse"]
+    subprocess.run(pip, check=True)
 
 # %%
 import dataclasses
@@ -443,13 +462,13 @@ print(f"checks passed: more connected examples with longer pre-training; ρ(conn
       f"ticket accuracy) = {rho_rest:.2f} over the {int((~easy).sum())} starts not pre-trained "
       "on the easiest; each easiest start is less connected than a random one")  # fmt: skip
 
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. Exercises
 #
 # **Exercise 1 — EL2N by hand.** Complete `my_el2n`: for logits (N, C) and labels (N,), the norm
 # of softmax minus one-hot, per example. The check compares it with the package on the K
 # networks' logits.
-
 
 # %%
 def my_el2n(logits, y):
@@ -469,11 +488,11 @@ with exercises.checking("Exercise 1"):
     assert torch.allclose(mine, ref, atol=1e-5), "differs from diet.el2n_per_network"
     print("your EL2N matches on 500 examples")
 
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Exercise 2 — a class-balanced easy subset.** Complete `my_easiest_balanced`: the `n` lowest
 # scores within each class (`n // C` per class; the first `n % C` classes get one more), as
 # sorted indices. The check compares it with `diet.easiest(..., class_balanced=True)`.
-
 
 # %%
 def my_easiest_balanced(scores, labels, n):
@@ -498,12 +517,12 @@ with exercises.checking("Exercise 2"):
         assert torch.equal(mine, diet.easiest(el2n, n, labels=y_cpu, class_balanced=True))
     print("your balanced subset matches diet.easiest")
 
+
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Exercise 3 — predict, then measure: how many mislabelled examples hide at the top?** Flip
 # the labels of 2 % of the training examples at random. **Predict first**: what fraction of the
 # flipped examples will land among the 2 % of highest EL2N (computed on the noisy data, with the
 # same $K$ networks and $t$)? Return it from `predicted_recall`, then run the cell.
-
 
 # %%
 def predicted_recall():
