@@ -22,3 +22,13 @@ def pytest_xdist_auto_num_workers(config):
     from dofcourse.device import available_cpus
 
     return available_cpus()
+
+
+def pytest_collection_modifyitems(config, items):
+    """nbval waits only 5 s for a cell's output messages after the cell has finished (its
+    ``output_timeout``); on a loaded 2-core machine a figure's message can take longer, and the
+    chapter then fails with "Timeout of 5 seconds exceeded waiting for output" although the cell
+    ran. Give the output as long as a minute; the cell's own limit stays --nbval-cell-timeout."""
+    for item in items:
+        if hasattr(item, "output_timeout"):
+            item.output_timeout = 60
