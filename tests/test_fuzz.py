@@ -256,12 +256,6 @@ NAN_PASSES = {  # callables that may let a NaN or inf tensor through, and why
     "ensemble.Free": "a diverged member's theta is carried, flagged by the trainer",
     "subspace.Affine": _NAN, "subspace.check_anchor": _NAN, "regimes.Scaled": _NAN,
     # known gaps of the reliability review's follow-up (NaN/inf accepted or a numerical error):
-    "connectivity.instability": "NaN starts: issue 26 item 1 (the ensemble trainer's owner)",
-    "pruning.check_start": "NaN starts: issue 26 item 11 (the ensemble trainer's owner)",
-    "pruning.fit": "NaN starts: issue 26 item 11", "pruning.imp": "NaN starts: issue 26 item 11",
-    "pruning.imp_level": "NaN starts: issue 26 item 11",
-    "pruning.rewind_points": "NaN starts: issue 26 item 11",
-    "pruning.train_masked": "NaN starts: issue 26 item 11",
     "diet.connected_examples": "NaN thetas: to do (reliability follow-up)",
     "diet.el2n_per_network": "NaN thetas: to do", "diet.grand_per_network": "NaN thetas: to do",
     "quadratic.can_represent": "a trained net's eigenvalues: a diverged seed's NaN (to do: flag)",
