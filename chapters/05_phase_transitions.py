@@ -642,10 +642,9 @@ wide_grid = phase.phase_grid(wide, ds, SUBSPACE, DIMS[DIMS.index(32):], SEEDS[:4
                              progress=True)  # fmt: skip
 narrow_d = th0.set_index("eps").d_star[0.9]
 wide_d = phase.thresholds(wide_grid, 0.9, by=(), n_boot=None).d_star[0]
+print(f"D: {D:,} -> {D_wide:,}; measured d*(0.9): narrow {narrow_d:.0f}, wide {wide_d:.0f}")
 with exercises.checking("Exercise 3"):
-    print(f"your prediction: d* = {predicted_wide_threshold(narrow_d, D, D_wide):.0f}")
-print(f"D: {D:,} -> {D_wide:,}; measured d*(0.9): narrow {narrow_d:.0f}, wide {wide_d:.0f} (you "
-      f"predicted {predicted_wide_threshold(narrow_d, D, D_wide):.0f})")  # fmt: skip
+    print(f"you predicted d* = {predicted_wide_threshold(narrow_d, D, D_wide):.0f}")
 print(f"d*/D: narrow {narrow_d / D:.3f}, wide {wide_d / D_wide:.3f}")
 assert narrow_d / 1.5 < wide_d < 1.5 * narrow_d, f"d* should stay: {narrow_d:.0f} -> {wide_d:.0f}"
 
