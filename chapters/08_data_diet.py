@@ -31,7 +31,7 @@
 #
 # **Prerequisites.** Chapter 07 (IMP, rewinding, the error barrier and instability analysis).
 #
-# **Time:** quick ≈ 2.5 min, full: not measured yet (quick time on a quiet 2-core CPU, 2–3× as long on a busy laptop;
+# **Time:** quick ≈ 4 min, full: not measured yet (quick time on a quiet 2-core CPU, 2–3× as long on a busy laptop;
 # full is meant for one GPU)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
@@ -64,7 +64,7 @@ from tqdm.auto import tqdm
 
 from dofcourse import config, connectivity, data, diet, exercises, params, plotting, pruning
 from dofcourse.device import get_device
-from dofcourse.settings import TrainSettings
+from dofcourse.diet import figures
 
 plotting.use_style()
 device = get_device()
@@ -78,27 +78,24 @@ t_start, cpu_start = time.perf_counter(), time.process_time()
 
 # %%
 ds = data.load_or(config.size(full="cifar10", quick="mnist_subset"), "mnist_subset", device=device)
-ON_CIFAR = ds.name.startswith("cifar")
+recipe = pruning.recipe(ds)  # chapter 07's network and training
+model, settings = recipe.model, recipe.settings  # theta_0: Conv-2 on CIFAR-10, else LeNet-300-100
+STEPS = settings.steps  # T, a whole training
 N = len(ds.y_train)
 SEEDS = list(range(config.size(full=5, quick=3)))
 K_NETS = 10  # networks per score (Paul et al. 2021 average 10)
 K_GRAND = config.size(full=10, quick=4)  # GraNd: per-example gradients are D numbers each
 N_GRAND = config.size(full=N, quick=1000)  # examples scored by GraNd
-STEPS = config.size(full=3000 if ON_CIFAR else 400, quick=200)  # T, a whole training
-BATCH = 128 if ON_CIFAR else 60
-LR = 0.05 if ON_CIFAR else 0.1
 SCORE_STEP = STEPS // 4  # EL2N after a quarter of the training
 SCORE_TIMES = [STEPS // 20, STEPS // 8, STEPS // 4, STEPS // 2, STEPS]
 KEEP = [0.1, 0.2, 0.4, 0.7]  # data pruning: fractions of the training set kept (and all of it)
 DIET_SIZES = [N // 10, N // 4]  # pre-training subsets: 10 % and 25 % of the data
 DIET = DIET_SIZES[0]  # the small subset that the checks are about
 PRE = STEPS // 10  # pre-training steps k, the same for every subset
-SPARSE = 3 * STEPS // 10  # sparse training steps per IMP level (60 in quick mode)
+SPARSE = 3 * STEPS // 10 if recipe.on_cifar else 60  # sparse steps per IMP level: short, so
+# that the starting point shows (on MNIST the same budget in both modes)
 LEVELS = config.size(full=16, quick=14)  # 0.8**14 = 4.4 % of the weights remain
 
-
-model = pruning.network(ds)  # theta_0: Conv-2 on CIFAR-10, LeNet-300-100 on MNIST
-settings = TrainSettings(steps=STEPS, lr=LR, momentum=0.9, batch_size=BATCH)
 score_seeds = [100 + i for i in range(K_NETS)]  # K networks for the scores
 other_seeds = [200 + i for i in range(K_NETS)]  # an independent second set
 print(ds, f"\nD = {params.count(model):,}; EL2N from {K_NETS} networks after {SCORE_STEP} steps")
@@ -112,9 +109,9 @@ print(ds, f"\nD = {params.count(model):,}; EL2N from {K_NETS} networks after {SC
 # \qquad \text{GraNd}_t(x, y) = \mathbb{E}_{\theta_0}\,\big\|\nabla_\theta\,\ell(f(\theta_t, x), y)\big\|_2 , $$
 #
 # the expectation over random initialisations (and data orders), estimated with $K = 10$
-# networks. By the chain rule GraNd is EL2N's error vector pushed through the network's
-# Jacobian, so the two agree when the Jacobian is about the same for all examples; EL2N is far
-# cheaper. GraNd at $t = 0$ needs no training at all. The $K$ networks train as one vectorised
+# networks. By the chain rule GraNd is EL2N's error vector pushed through the network's logit
+# Jacobian $J$, so the two agree (up to a constant) when $J J^\top \approx c^2 I$ with one scale
+# $c$ for every example — an isotropic Jacobian of constant size; EL2N is far cheaper. GraNd at $t = 0$ needs no training at all. The $K$ networks train as one vectorised
 # ensemble; per-example gradients are one `vmap(grad(loss))` over a batch of examples (in quick
 # mode GraNd uses 4 networks and 1 000 examples: each gradient is $D$ numbers):
 #
@@ -128,12 +125,8 @@ el2n = diet.el2n(model, ds, settings, init_seeds=score_seeds, steps=SCORE_STEP) 
 some = diet.random_subset(N, N_GRAND, seed=0)  # GraNd on these examples
 grand = {t: diet.grand(model, ds, settings, init_seeds=score_seeds[:K_GRAND], steps=t,
                        examples=some, progress=False) for t in (0, SCORE_STEP)}  # fmt: skip
-rho_g = {t: st.spearmanr(el2n[some], g).statistic for t, g in grand.items()}
-fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
-for ax, (t, g) in zip(axes, grand.items()):
-    ax.scatter(el2n[some], g, s=6, alpha=0.4)
-    plotting.label(ax, f"GraNd at t = {t} vs EL2N (Spearman ρ = {rho_g[t]:.2f})",
-                   f"EL2N at t = {SCORE_STEP}", f"GraNd at t = {t}")  # fmt: skip
+rho_g = {t: float(st.spearmanr(el2n[some], g).statistic) for t, g in grand.items()}
+fig = figures.fig_el2n_grand(el2n[some], grand, rho_g, SCORE_STEP)
 plotting.save(fig, "08_el2n_grand")
 plt.show()
 
@@ -142,21 +135,24 @@ plt.show()
 # our network, it does not (left): every prediction is then near uniform, so the gradient
 # reflects the input and the random weights more than how hard the label is to learn.
 #
+# **This disagrees with a headline of Paul, Ganguli & Dziugaite (2021)**, who pruned CIFAR-10
+# well by GraNd *at initialisation*. Kirsch (2023) re-ran their experiments: EL2N a few epochs
+# into training reproduces, and GraNd later in training is useful, but GraNd at initialisation
+# does no better than random pruning, and it correlates strongly with the norm of the input.
+# Our small experiment sides with the replication.
+
+# %%
+print(f"Spearman ρ(GraNd, EL2N): {rho_g[0]:.2f} at t = 0, {rho_g[SCORE_STEP]:.2f} at t = "
+      f"{SCORE_STEP}")  # fmt: skip
+assert rho_g[SCORE_STEP] > 0.7, "GraNd early in training should rank examples as EL2N does"
+assert rho_g[SCORE_STEP] > abs(rho_g[0]) + 0.4, "GraNd at initialisation should not"
+print("checks passed: GraNd at t > 0 ranks like EL2N; at initialisation it does not")
+
+# %% [markdown]
 # Which examples does EL2N call easy, and which hard?
 
 # %%
-order = torch.argsort(el2n)
-fig, axes = plt.subplots(2, 10, figsize=(15, 4.4), layout="constrained")  # room for the title
-for row, (idx, kind) in enumerate(((order[:10], "easiest"), (order.flip(0)[:10], "hardest"))):
-    for ax, i in zip(axes[row], idx.tolist()):
-        img = ds.x_train[i].cpu().permute(1, 2, 0)  # (H, W, C)
-        img = (img - img.min()) / (img.max() - img.min())
-        ax.imshow(img[..., 0] if img.shape[-1] == 1 else img, cmap="gray_r")
-        ax.set_title(f"y={int(ds.y_train[i])}\n{el2n[i]:.2f}", fontsize=11)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    axes[row, 0].set_ylabel(kind, fontsize=13)
-fig.suptitle("The 10 easiest (top) and hardest (bottom) training examples by EL2N (label, score)")
+fig = figures.fig_easiest_hardest(ds.x_train, ds.y_train, el2n)
 plotting.save(fig, "08_easiest_hardest")
 plt.show()
 
@@ -188,15 +184,7 @@ print(f"two independent sets of {K_NETS}: Spearman {rho_two:.3f}")
 print("K networks vs the second set:", {k: round(v, 3) for k, v in rho_k.items()})
 print("time t vs the second set at t = SCORE_STEP:", {t: round(v, 3) for t, v in rho_t.items()})
 
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 4.8), sharey=True)
-ax1.plot(list(rho_k), list(rho_k.values()), marker="o")
-plotting.label(ax1, "More networks, steadier ranking", "networks K averaged",
-               "Spearman ρ with an independent K = 10")  # fmt: skip
-ax2.plot(SCORE_TIMES, list(rho_t.values()), marker="o", color="#D55E00")
-ax2.axvline(SCORE_STEP, color="gray", ls=":", lw=1.5, label=f"reference t = {SCORE_STEP}")
-ax2.legend(loc="upper right")  # the upper right corner is empty: rankings drift away from t
-plotting.label(ax2, "Rankings drift with training time", "training steps t of the K = 10 networks",
-               "Spearman ρ")  # fmt: skip
+fig = figures.fig_score_stability(rho_k, rho_t, SCORE_STEP)
 plotting.save(fig, "08_score_stability")
 plt.show()
 
@@ -242,15 +230,7 @@ pruned = diet.train_on_subsets(model, ds, settings, SEEDS, pools)  # all pools, 
 acc = {lab: pruned["test_acc"][i] for i, lab in enumerate(labels)}
 for kind in ("hardest", "random"):
     acc[(kind, 1.0)] = acc[("all", 1.0)]
-fig, ax = plt.subplots(figsize=(9, 5))
-for kind, color in (("hardest", "#D55E00"), ("random", "#0072B2")):
-    a = np.array([acc[(kind, f)] for f in KEEP + [1.0]])
-    plotting.band(ax, 100 * np.array(KEEP + [1.0]), a.mean(1), a.min(1), a.max(1),
-                  label=f"{kind} x % by EL2N" if kind == "hardest" else "random x %",
-                  color=color)  # fmt: skip
-ax.legend(loc="lower right")
-plotting.label(ax, "Data pruning: keep the hardest, or a random part?",
-               "training examples kept, x (%)", "test accuracy (mean, min–max)")  # fmt: skip
+fig = figures.fig_data_pruning(acc, KEEP)
 plotting.save(fig, "08_data_pruning")
 plt.show()
 for f in KEEP + [1.0]:
@@ -284,7 +264,7 @@ print(f"checks passed: at {lo:.0%} the hardest lose by {gap_lo:.3f}; at {hi:.0%}
 # EL2N (class-balanced) — then run IMP on the **full** data, rewinding to that point. Compare the
 # tickets at a high sparsity with rewinding to $\theta_k$ pre-trained on the full data (for `PRE`
 # steps, and for a quarter and 2.5 times as many), and with no pre-training at all ($k = 0$). In
-# quick mode `PRE` = 20 and `SPARSE` = 60 steps.
+# quick mode `PRE` = 20; on MNIST `SPARSE` = 60 steps in both modes.
 #
 # *One difference from Paul et al.* In their ResNets, tickets from $\theta_0$ fail: the
 # pre-training is what makes tickets possible at all. In our small network tickets from
@@ -299,22 +279,14 @@ print(f"checks passed: at {lo:.0%} the hardest lose by {gap_lo:.3f}; at {hi:.0%}
 
 # %%
 share = f"{DIET / N:.0%}"  # "10%": the small subsets, which the checks are about
-balanced = dict(labels=ds.y_train, class_balanced=True)  # as many examples of every digit
-diets = {
-    "k = 0": (None, 0),
-    f"full data, k = {PRE // 4}": (None, PRE // 4),
-    f"full data, k = {PRE}": (None, PRE),
-    f"full data, k = {5 * PRE // 2}": (None, 5 * PRE // 2),
-}
-for n in DIET_SIZES:  # one pool per replica: a random subset differs by seed, a scored one not
-    diets[f"random {n / N:.0%}"] = ([diet.random_subset(N, n, seed=r, **balanced)
-                                     for r in SEEDS], PRE)  # fmt: skip
-    diets[f"easiest {n / N:.0%}"] = ([diet.easiest(el2n, n, **balanced)] * len(SEEDS), PRE)
-    diets[f"hardest {n / N:.0%}"] = ([diet.hardest(el2n, n, **balanced)] * len(SEEDS), PRE)
-tickets = {name: diet.diet_lottery(model, ds, settings, init_seeds=SEEDS, pools=pools_,
-                                   pretrain_steps=k, levels=LEVELS, level_steps=SPARSE,
-                                   progress=False)
-           for name, (pools_, k) in tqdm(diets.items(), desc="IMP from each start")}  # fmt: skip
+starts = [pruning.Start(0, name="k = 0")] + [
+    pruning.Start(k, name=f"full data, k = {k}") for k in (PRE // 4, PRE, 5 * PRE // 2)
+] + [  # class-balanced; a random subset differs by replica, a scored one not
+    diet.diet_start(kind, n, k=PRE, scores=el2n, labels=ds.y_train, init_seeds=SEEDS)
+    for n in DIET_SIZES for kind in diet.DIETS
+]  # fmt: skip
+tickets = pruning.imp_grid(model, ds, settings, starts, init_seeds=SEEDS, levels=LEVELS,
+                           level_steps=SPARSE)  # every start and replica: one ensemble  # fmt: skip
 longer = diet.diet_lottery(model, ds, settings, init_seeds=SEEDS, pools=None, pretrain_steps=0,
                            levels=LEVELS, level_steps=SPARSE + PRE)  # the control  # fmt: skip
 FIX = LEVELS
@@ -323,72 +295,64 @@ final = {name: r.test_acc[FIX] for name, r in tickets.items()}
 for name, a in final.items():
     print(f"{name:18s} ticket at {density:.1%}: {a.mean():.3f} ± {a.std():.3f}")
 print(f"k = 0 with {SPARSE + PRE} sparse steps: {longer.test_acc[FIX].mean():.3f}")
+n_div = {name: int(r.diverged.any(0).sum()) for name, r in [*tickets.items(), ("control", longer)]}
+print("replicas that diverged (none has an accuracy):", {n: d for n, d in n_div.items() if d} or
+      "none")  # fmt: skip
 
 # %%
 names = list(final)
-colors = {"k": "#000000", "full": "#0072B2", "random": "#009E73", "easiest": "#E69F00",
-          "hardest": "#D55E00"}  # by the first word of a name  # fmt: skip
-fig, ax = plt.subplots(figsize=(15, 5.5))
-for i, name in enumerate(names):
-    a = final[name]
-    ax.bar(i, a.mean(), color=colors[name.split(" ")[0]], alpha=0.8)
-    ax.errorbar(i, a.mean(), yerr=a.std(), color="k", capsize=5)
-    ax.scatter(np.full(len(a), i), a, color="k", s=12, zorder=3)
-ax.axhline(final[f"full data, k = {PRE}"].mean(), color="#0072B2", ls="--", lw=1.5,
-           label=f"pre-trained on the full data, k = {PRE}")  # fmt: skip
-ax.axhline(longer.test_acc[FIX].mean(), color="gray", ls=":", lw=2,
-           label=f"control: k = 0 with {SPARSE + PRE} sparse steps")  # fmt: skip
-lo_y = min(a.min() for a in final.values()) - 0.01
-ax.set_ylim(lo_y, max(a.max() for a in final.values()) + 0.005)
-ax.set_xticks(range(len(names)), [n.replace(", ", "\n") if n.startswith(("full", "k =")) else
-                                   n.replace(" ", "\n") for n in names])  # fmt: skip
-ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the bars
-plotting.label(ax, f"Tickets at {density:.1%} of the weights, by starting point "
-               f"(k = {PRE} unless marked)",
-               "starting point of IMP (pre-training data, steps k)",
-               "test accuracy (mean ± std, seeds)")  # fmt: skip
+fig = figures.fig_diet_tickets(final, f"full data, k = {PRE}", longer.test_acc[FIX],
+                               f"control: k = 0 with {SPARSE + PRE} sparse steps",
+                               f"Tickets at {density:.1%} of the weights, by starting point "
+                               f"(k = {PRE} unless marked)")  # fmt: skip
 plotting.save(fig, "08_diet_tickets")
 plt.show()
 
 # %% [markdown]
 # **What we see.** A random 10 % of the data pre-trains as well as the full data for the same number
 # of steps: the tickets found from there are as good — Paul et al.'s first finding, at our scale.
-# The easiest 10 % do about as well; the hardest 10 % give a worse starting point than the others
-# (they are the odd and doubtful digits of section 3). Pre-training helps from some tens of steps
-# on: $k = 5$ gains little over $k = 0$, $k = 50$ is best. All points pre-trained for `PRE` steps or
-# more beat $k = 0$ at the same sparse budget — but the control shows what that is worth here:
-# spending the `PRE` steps on the sparse network instead does as well. In this small, stable network
-# a pre-trained start is worth about its own steps; in Paul et al.'s ResNets it is what makes
-# tickets possible, and there the diet saves real compute. (With three seeds, differences of a point
-# between starting points are at the edge of what we can resolve: look at the dots.)
+# The easiest 10 % do about as well; the hardest 10 % give a slightly worse starting point than
+# the others in our runs (by less than a point, at the edge of what a few seeds resolve; they are
+# the odd and doubtful digits of section 3). Pre-training helps with enough steps: a
+# quarter of `PRE` gains nothing over $k = 0$, and the longest pre-training beats it clearly;
+# whether `PRE` steps beat $k = 0$ by more than the spread of the replicas changes from run to run
+# (the table above has this run's numbers). The control shows what pre-training is worth here:
+# spending the `PRE` steps on the sparse network instead does at least as well. In this small,
+# stable network a pre-trained start is worth about its own steps; in Paul et al.'s ResNets it is
+# what makes tickets possible, and there the diet saves real compute. (With a few seeds,
+# differences of a point between starting points are at the edge of what we can resolve: look at
+# the dots.)
 #
-# **A larger subset does not help** at this step count: the 25 % subsets land among the 10 % ones.
-# The random 25 % start is even a point lower here, but that is the luck of the draw: with other
-# random subsets (`seed=` of `random_subset`), the 25 % starts gave 0.910–0.917 and a 10 % start
-# 0.914 in our runs. Which random examples a replica pre-trains on moves its ticket by a point or
-# two, as much as what kind of subset it is. With `PRE` = 20 steps of 60 examples, a start sees at
-# most 1 200 examples anyway.
+# **A larger subset does not help** at this step count: the 25 % subsets land among the 10 %
+# ones, within the spread of the replicas. Which random examples a replica pre-trains on moves
+# its ticket by a point or two (try other draws: `seed=` of `random_subset`), as much as what
+# kind of subset it is. A start sees only `PRE` mini-batches anyway.
 #
 # *Not shown here:* Paul et al.'s second finding, that the *easiest* examples reach a good
 # starting point in *fewer* steps than the full data. Exercise 4 tries it at our scale.
 
 # %%
 full = final[f"full data, k = {PRE}"]
-k0 = final["k = 0"]
+k0, longest = final["k = 0"], final[f"full data, k = {5 * PRE // 2}"]
 for kind in ("random", "easiest"):
     a = final[f"{kind} {share}"]
     assert a.mean() >= full.mean() - 0.015, f"{kind} {share}: {a.mean():.3f} vs {full.mean():.3f}"
-    assert a.mean() - k0.mean() > max(a.std() + k0.std(), 0.01), f"{kind} should beat k = 0"
-assert full.mean() - k0.mean() > max(full.std() + k0.std(), 0.01), "full data should beat k = 0"
+assert longest.mean() - k0.mean() > max(longest.std() + k0.std(), 0.01), (
+    "the longest pre-training should beat k = 0 by more than the seed spread"
+)
 hard = final[f"hardest {share}"]
 others = np.mean([a.mean() for a in (full, final[f"random {share}"], final[f"easiest {share}"])])
-assert hard.mean() < others, f"hardest should pre-train worse ({hard.mean():.3f} vs {others:.3f})"
-assert abs(longer.test_acc[FIX].mean() - full.mean()) < 0.015, (
-    "the control (k = 0 with the pre-training's steps) should be about as good as pre-training"
+assert hard.mean() < others, (
+    f"hardest should pre-train (slightly) worse than the others ({hard.mean():.3f} vs {others:.3f})"
+)
+assert not any(n_div.values()), "a run diverged (printed above)"
+assert longer.test_acc[FIX].mean() >= full.mean() - 0.015, (
+    "the control (k = 0 with the pre-training's steps) should be at least about as good as "
+    "pre-training: a pre-trained start is worth no more than its own steps here"
 )
 print(f"checks passed: random and easiest {share} within 0.015 of full-data pre-training "
-      f"({full.mean():.3f}); all beat k = 0 ({k0.mean():.3f}); hardest below the others; the "
-      f"control is within 0.015 of full-data pre-training")  # fmt: skip
+      f"({full.mean():.3f}); the longest pre-training beats k = 0 ({longest.mean():.3f} vs "
+      f"{k0.mean():.3f}); hardest below the others; the control at least as good")  # fmt: skip
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Linearly connected examples predict ticket quality
@@ -414,38 +378,40 @@ y_c = np.array([final[n].mean() for n in names])
 easy = np.array([n.startswith("easiest") for n in names])
 rho_all = float(st.spearmanr(x_c, y_c).statistic)
 rho_rest = float(st.spearmanr(x_c[~easy], y_c[~easy]).statistic)
-fig, ax = plt.subplots(figsize=(10, 5.5))
-for name, xv, yv in zip(names, x_c, y_c):
-    ax.scatter(xv, yv, s=90, color=colors[name.split(" ")[0]], zorder=3)
-    left = name.startswith("hardest")  # keep the crowded labels apart
-    below = ("25%" in name) != left
-    ax.annotate(f"{name} (error barrier {100 * copies[name]['barrier'].mean():.1f} %)", (xv, yv),
-                textcoords="offset points", xytext=(-6 if left else 6, -14 if below else 4),
-                ha="right" if left else "left", fontsize=10)  # fmt: skip
-ax.margins(x=0.25, y=0.1)  # room for the labels
-plotting.label(ax, f"Connected examples and ticket accuracy (Spearman ρ = {rho_rest:.2f} "
-               f"without the easiest starts, {rho_all:.2f} with them)",
-               f"training examples connected at the start (midpoint loss barrier ≤ {EPS})",
-               f"ticket test accuracy at {density:.1%}")  # fmt: skip
+bar = np.array([copies[n]["barrier"].mean() for n in names])
+fig = figures.fig_connected_examples(
+    names, x_c, y_c, bar,
+    f"Connected examples and ticket accuracy: Spearman ρ = {rho_all:.2f} over all starts",
+    f"training examples connected at the start (midpoint loss barrier ≤ {EPS})",
+    f"ticket test accuracy at {density:.1%}")  # fmt: skip
 plotting.save(fig, "08_connected_examples")
 plt.show()
 for name in names:
     print(f"{name:18s} connected {n_conn[name].mean():6.0f}, error barrier "
           f"{copies[name]['barrier'].mean():.3f}, ticket {final[name].mean():.3f}")  # fmt: skip
+print(f"Spearman ρ(connected, ticket): {rho_all:.2f} over all {len(names)} starts, {rho_rest:.2f} "
+      "without the easiest; starts whose copies diverged:",
+      [n for n, c in copies.items() if c["diverged"].any()] or "none")  # fmt: skip
 
 # %% [markdown]
-# **What Paul et al. found, what we see, and why.** They found that the number of connected examples
-# tracks the quality of a starting point's tickets. We see it for the starts pre-trained on the full
-# data (for $k$ = 0 to 50 steps), on random or on the hardest subsets: pre-training longer connects
-# more examples, and the more examples are connected, the better the tickets (the random 25 % start,
-# unlucky in its tickets as section 4 showed, sits below the trend). The starts pre-trained on the
-# *easiest* examples break the pattern: they have the fewest connected examples and the largest
-# error barriers of all the starts (the more so for the easiest 25 %), yet good tickets. Our reading (a hypothesis, not something
-# this chapter measures): a network pre-trained only on easy examples is very confident and has not
-# yet met the hard ones; two copies trained from it on the full data meet them in different orders
-# and end apart on them, while the tickets, retrained on the full data level after level, do not
-# inherit that. So the check below leaves the easiest starts out of the correlation, and checks
-# separately that each is less connected than a random start of its size.
+# **What Paul et al. found, what we see, and why.** They found that the number of connected
+# examples tracks the quality of a starting point's tickets. We see it for the starts pre-trained
+# on the full data: pre-training longer connects more examples, and gives better tickets. Over
+# **all** the starts, though, the count ranks the tickets poorly (the ρ in the title, printed
+# above): the starts pre-trained on the *easiest* examples break the pattern. They have fewer
+# connected examples than the random starts of their size, and large error barriers, yet tickets
+# as good. That is a finding of this chapter, not of the paper. Our reading (a hypothesis, not
+# something this chapter measures): a network pre-trained only on easy examples is very confident
+# and has not yet met the hard ones; two copies trained from it on the full data meet them in
+# different orders and end apart on them, while the tickets, retrained on the full data level
+# after level, do not inherit that. The checks below assert the full-data trend and this
+# exception, both.
+#
+# The two measures of connectivity need not agree either: the error barrier counts *test errors*
+# along the whole line, the connected examples ask whether each *training* example's loss rises
+# by more than $\varepsilon$ at the midpoint. From $\theta_0$ the copies can stay in one basin
+# (a small error barrier) while many examples' losses still rise a little at the midpoint:
+# compare the $k = 0$ start's error barrier and its count in the table above.
 
 # %%
 by_k = [n_conn[f"full data, k = {k}"].mean() for k in (PRE // 4, PRE, 5 * PRE // 2)]
@@ -453,14 +419,19 @@ assert n_conn["k = 0"].mean() < by_k[1] < by_k[2], (
     f"pre-training on the full data should connect more examples: k = 0 "
     f"{n_conn['k = 0'].mean():.0f}, k = {PRE} {by_k[1]:.0f}, k = {5 * PRE // 2} {by_k[2]:.0f}"
 )
-assert rho_rest >= 0.6, f"without the easiest starts, ρ should be clearly positive ({rho_rest:.2f})"
+assert not any(c["diverged"].any() for c in copies.values()), "a start's copies diverged"
+most, none_ = final[f"full data, k = {5 * PRE // 2}"], final["k = 0"]
+assert most.mean() - none_.mean() > max(most.std() + none_.std(), 0.01), (
+    "on the full data, the most connected start should give better tickets than k = 0"
+)
 for p in (f"{n / N:.0%}" for n in DIET_SIZES):
-    assert n_conn[f"easiest {p}"].mean() < n_conn[f"random {p}"].mean(), (
-        f"the easiest {p} start should have fewer connected examples than a random {p} start"
-    )
-print(f"checks passed: more connected examples with longer pre-training; ρ(connected examples, "
-      f"ticket accuracy) = {rho_rest:.2f} over the {int((~easy).sum())} starts not pre-trained "
-      "on the easiest; each easiest start is less connected than a random one")  # fmt: skip
+    e, r = f"easiest {p}", f"random {p}"
+    assert n_conn[e].mean() < n_conn[r].mean(), f"the {e} start should be less connected"
+    assert final[e].mean() >= final[r].mean() - 0.015, f"yet its tickets as good as the {r} ones"
+assert rho_all < 0.8, f"over all starts the count should not rank the tickets (ρ = {rho_all:.2f})"
+print(f"checks passed: on the full data, longer pre-training connects more examples and gives "
+      f"better tickets; the easiest starts are less connected than random ones yet as good, so "
+      f"over all starts ρ = {rho_all:.2f} (Paul et al. 2022 found the count to track quality)")  # fmt: skip
 
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -556,11 +527,12 @@ with exercises.checking("Exercise 3"):
 # measure it (each run takes about as long as one bar of section 4):
 #
 # ```python
-# for name, pools_ in (("full data", None), (f"easiest {share}", diets[f"easiest {share}"][0])):
-#     for k in (5, 10):
-#         r = diet.diet_lottery(model, ds, settings, init_seeds=SEEDS, pools=pools_,
-#                               pretrain_steps=k, levels=LEVELS, level_steps=SPARSE)
-#         print(name, k, r.test_acc[FIX].mean().round(3))
+# for k in (5, 10):
+#     easy = diet.diet_start("easiest", DIET, k=k, scores=el2n, labels=ds.y_train,
+#                            init_seeds=SEEDS)
+#     r = pruning.imp_grid(model, ds, settings, [pruning.Start(k, name="full data"), easy],
+#                          init_seeds=SEEDS, levels=LEVELS, level_steps=SPARSE)
+#     print(k, {name: run.test_acc[FIX].mean().round(3) for name, run in r.items()})
 # ```
 #
 # Compare with the full-data tickets of section 4 at $k$ = 20 and 50. If you see no head start
@@ -583,9 +555,10 @@ with exercises.checking("Exercise 3"):
 #   steps; in our runs the easiest 10 % nearly as good, the hardest 10 % worse, and 25 % no better
 #   than 10 % (which random examples are drawn matters as much). Paul et al. also
 #   found that the easiest examples get there in fewer steps (exercise 4).
-# * The number of **linearly mode connected examples** at a starting point tracks how good its
-#   tickets are: instability analysis, one example at a time. In our runs this holds for every
-#   start except the one pre-trained on the easiest examples.
+# * The number of **linearly mode connected examples** at a starting point tracked how good its
+#   tickets are in Paul et al.'s networks: instability analysis, one example at a time. Here it
+#   holds along the full-data pre-training, but not over all starts: the starts pre-trained on
+#   the easiest examples are the least connected, yet give tickets as good as random ones.
 # * In this small network tickets from $\theta_0$ also work (chapter 07), and a pre-trained start
 #   is worth about its own steps; Paul et al.'s larger networks need the pre-training, and there
 #   the diet saves real compute.
@@ -599,6 +572,8 @@ with exercises.checking("Exercise 3"):
 # * M. Paul, S. Ganguli, G. K. Dziugaite. *Deep learning on a data diet: finding important
 #   examples early in training.* NeurIPS 2021 (EL2N and GraNd; pruning the data by score; the
 #   hardest examples hurt when few are kept).
+# * A. Kirsch. *Does "Deep learning on a data diet" reproduce? Overall yes, but GraNd at
+#   initialization does not.* TMLR 2023.
 # * J. Frankle, G. K. Dziugaite, D. M. Roy, M. Carbin. *Linear mode connectivity and the lottery
 #   ticket hypothesis.* ICML 2020 (rewinding and instability, chapter 07).
 
