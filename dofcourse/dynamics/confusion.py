@@ -40,16 +40,16 @@ def per_example_gradients(net: Functional, theta: Tensor, x: Tensor, y: Tensor) 
     whole batch (see the module text). Memory B × D. Chapter 10."""
     if not isinstance(net, Functional):
         raise TypeError(f"net must be a params.Functional, got {type(net).__name__}")
-    theta = checks.tensor(theta, "theta", ndim=1, floating=True)
+    theta = checks.tensor(theta, "theta", ndim=1, floating=True, finite=True)
     if theta.shape[0] != net.D:
         raise ValueError(f"theta must have shape ({net.D},), got {tuple(theta.shape)}")
-    x = checks.tensor(x, "x", floating=True).to(net.device, net.dtype)
+    x = checks.tensor(x, "x", floating=True, finite=True).to(net.device, net.dtype)
     y = checks.labels(y, "y", n_classes=2**62, device=net.device)
     if len(x) != len(y) or len(x) < 2:
-        raise ValueError(f"need the same number (at least 2) of inputs and labels, got "
+        raise ValueError(f"x and y must hold the same number (at least 2) of examples, got "
                          f"{len(x)} and {len(y)}")  # fmt: skip
     theta = theta.to(net.device, net.dtype)
-    train.check_model_fits(lambda xb: net.fn(theta, xb), x, y)
+    train.check_model_fits(lambda xb: net.fn(theta, xb), x, y, "the batch (x, y)")
     return jacrev(lambda t: F.cross_entropy(net.fn(t, x), y, reduction="none"))(theta).detach()
 
 
@@ -94,9 +94,16 @@ def batch_confusion(
 ) -> list[Confusion]:
     """:func:`confusion` on ``n_batches`` disjoint random mini-batches of ``batch`` training
     examples of ``data`` (drawn by ``batch_seed``), at ``theta`` (D,). Chapter 10."""
+    if not isinstance(net, Functional):
+        raise TypeError(f"net must be a params.Functional, got {type(net).__name__}")
+    theta = checks.tensor(theta, "theta", ndim=1, floating=True, finite=True)
+    if theta.shape[0] != net.D:
+        raise ValueError(f"theta must have shape ({net.D},), got {tuple(theta.shape)}")
+    theta = theta.to(net.device, net.dtype)
     batch = checks.integer(batch, "batch", min=2)
     n_batches = checks.integer(n_batches, "n_batches", min=1)
     x, y, _, _ = train.check_data(data, net.dtype, net.device)
+    train.check_model_fits(lambda xb: net.fn(theta, xb), x, y)
     if batch * n_batches > len(x):
         raise ValueError(f"{n_batches} batches of {batch} need {batch * n_batches} examples, "
                          f"the training split has {len(x)}")  # fmt: skip

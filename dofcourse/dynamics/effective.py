@@ -32,6 +32,7 @@ from torch import Tensor
 
 from dofcourse import checks, experiment
 from dofcourse import hessian as hs
+from dofcourse.dynamics.sharpness import _train_split
 from dofcourse.params import Functional
 
 
@@ -64,12 +65,13 @@ def counts_along(
     n_probes = checks.integer(n_probes, "n_probes", min=1)
     steps = checks.integer(steps, "steps", min=2)
     net = Functional.of_module(model)
-    thetas = checks.tensor(thetas, "thetas", ndim=2, floating=True)
+    x, y = _train_split(net, net.theta0, data)
+    thetas = checks.tensor(thetas, "thetas", ndim=2, floating=True, finite=True)
     if thetas.shape[1] != net.D:
         raise ValueError(f"thetas must have shape (T, {net.D}), got {tuple(thetas.shape)}")
     out: dict[str, list[float]] = {"n_eff": [], "n_adj": [], "lam_max": []}
     for theta in thetas.to(net.device, net.dtype):
-        op = hs.HessianOperator.of_functional(Functional(net.fn, theta, net.layout), data,
+        op = hs.HessianOperator.of_functional(Functional(net.fn, theta, net.layout), (x, y),
                                               method="reverse")  # fmt: skip
         dens = hs.slq(op, n_probes, steps, probe_seed=1000)
         lam_max = float(hs.lanczos_eigs(op, 1, steps)[0][0])

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from dofcourse import checks, ensemble, experiment
+from dofcourse import checks, ensemble, experiment, train
 from dofcourse import hessian as hs
 from dofcourse.params import Functional, flatten
 from dofcourse.settings import TrainSettings
@@ -34,7 +34,7 @@ def quadratic_gd(eigs: Tensor, lr: float, steps: int) -> Tensor:
     """‖θ_t‖ (steps + 1,) for gradient descent with step ``lr`` on ½ Σ_i λ_i θ_i² (the quadratic
     with Hessian diag(``eigs``)), from θ_0 = (1, …, 1): it falls to zero when every ηλ_i < 2
     and grows geometrically, by |1 − ηλ_max| a step, when ηλ_max > 2. Chapter 10."""
-    lam = checks.tensor(eigs, "eigs", ndim=1, floating=True).double()
+    lam = checks.tensor(eigs, "eigs", ndim=1, floating=True, finite=True).double()
     lr = checks.real(lr, "lr", min=0.0, open_min=True)
     steps = checks.integer(steps, "steps", min=1)
     theta = torch.ones_like(lam)
@@ -48,12 +48,26 @@ def quadratic_gd(eigs: Tensor, lr: float, steps: int) -> Tensor:
 def eigenspace_overlap(u: Tensor, v: Tensor) -> float:
     """‖U Vᵀ‖²_F / k for two sets of k orthonormal rows U, V (k, D): 1 when they span the same
     space, k/D on average for random spaces, 0 when orthogonal. Chapter 10."""
-    u = checks.tensor(u, "u", ndim=2, floating=True).double()
-    v = checks.tensor(v, "v", ndim=2, floating=True).double().to(u.device)
+    u = checks.tensor(u, "u", ndim=2, floating=True, finite=True).double()
+    v = checks.tensor(v, "v", ndim=2, floating=True, finite=True).double().to(u.device)
     if u.shape != v.shape:
         raise ValueError(f"u and v must have the same shape (k, D), got {tuple(u.shape)} and "
                          f"{tuple(v.shape)}")  # fmt: skip
     return float((u @ v.T).square().sum()) / u.shape[0]
+
+
+def _train_split(net: Functional, theta: Tensor, data: Any) -> tuple[Tensor, Tensor]:
+    """The training split (x, y) of ``data`` (a Dataset or a pair (x, y)), checked (finite inputs
+    of the network's dtype and device, int64 labels it has outputs for) against ``net`` at
+    ``theta`` (D,). Not exported: the check shared by this module and ``effective``."""
+    x, y = hs.as_xy(data)
+    x = checks.tensor(x, "data's x_train", floating=True, finite=True).to(net.device, net.dtype)
+    y = checks.labels(y, "data's y_train", n_classes=2**62, device=net.device)
+    if len(x) != len(y) or len(x) == 0:
+        raise ValueError(f"data's x_train and y_train must hold the same, non-zero number of "
+                         f"examples, got {len(x)} and {len(y)}")  # fmt: skip
+    train.check_model_fits(lambda xb: net.fn(theta, xb), x, y)
+    return x, y
 
 
 def top_eigenpairs(
@@ -61,7 +75,16 @@ def top_eigenpairs(
 ) -> tuple[Tensor, Tensor]:
     """The top-k Hessian eigenvalues (k,) and eigenvectors (k, D) of the cross-entropy of ``net``
     at ``theta`` (D,) on ``data``'s training split: chapter 02's Lanczos. Chapter 10."""
-    op = hs.HessianOperator.of_functional(Functional(net.fn, theta, net.layout), data,
+    if not isinstance(net, Functional):
+        raise TypeError(f"net must be a params.Functional, got {type(net).__name__}")
+    theta = checks.tensor(theta, "theta", ndim=1, floating=True, finite=True)
+    if theta.shape[0] != net.D:
+        raise ValueError(f"theta must have shape ({net.D},), got {tuple(theta.shape)}")
+    theta = theta.to(net.device, net.dtype)
+    k = checks.integer(k, "k", min=1)
+    steps = checks.integer(steps, "steps", min=k)
+    x, y = _train_split(net, theta, data)
+    op = hs.HessianOperator.of_functional(Functional(net.fn, theta, net.layout), (x, y),
                                           method="reverse")  # fmt: skip
     return hs.lanczos_eigs(op, k, steps)
 
@@ -129,13 +152,16 @@ def gd_sharpness(
     ``overlap`` (E, C) the overlap of the top-k eigenspace with the previous checkpoint's (NaN
     at the first), ``thetas`` (E, C, D); and ``diverged`` (E,).
     """
-    if not models or not all(isinstance(m, torch.nn.Module) for m in models):
+    if (
+        not isinstance(models, list | tuple)
+        or not models
+        or not all(isinstance(m, torch.nn.Module) for m in models)
+    ):
         raise TypeError(
-            "models must be a non-empty sequence of torch.nn.Module of one architecture"
+            "models must be a non-empty list of torch.nn.Module of one architecture, got "
+            f"{type(models).__name__}"
         )
-    rates = [checks.real(r, f"lrs[{i}]", min=0.0, open_min=True) for i, r in enumerate(lrs)]
-    if not rates:
-        raise ValueError("lrs must not be empty")
+    rates = checks.reals(lrs, "lrs", min=0.0, open_min=True)
     steps = checks.integer(steps, "steps", min=1)
     every = checks.integer(every, "every", min=1, max=steps)
     k = checks.integer(k, "k", min=1)

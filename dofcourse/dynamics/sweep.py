@@ -110,6 +110,8 @@ def confusion_sweep(
     batch's pairwise cosines at both (``cosines_init``, ``cosines_along``, tensors
     (batch(batch−1)/2,)). Chapter 10.
     """
+    if isinstance(archs, str) or not isinstance(archs, Sequence) or not archs:
+        raise TypeError(f"archs must be a non-empty list of names from {ARCHS}, got {archs!r}")
     for i, a in enumerate(archs):
         checks.choice(a, f"archs[{i}]", ARCHS)
     widths = checks.integers(widths, "widths", min=1)
@@ -118,7 +120,8 @@ def confusion_sweep(
     if not isinstance(settings, TrainSettings):
         raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
     target_loss = checks.real(target_loss, "target_loss", min=0.0, open_min=True)
-    x, _, _, _ = train.check_data(data, torch.get_default_dtype(), data.x_train.device)
+    device = getattr(getattr(data, "x_train", None), "device", "cpu")
+    x, _, _, _ = train.check_data(data, torch.get_default_dtype(), device)
     eval_every = checks.integer(eval_every, "eval_every", min=1)
     along_step = checks.integer(along_step, "along_step", min=0)
     if along_step % eval_every:
