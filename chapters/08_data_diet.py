@@ -555,6 +555,10 @@ with exercises.checking("Exercise 3"):
 #   steps; in our runs the easiest 10 % nearly as good, the hardest 10 % worse, and 25 % no better
 #   than 10 % (which random examples are drawn matters as much). Paul et al. also
 #   found that the easiest examples get there in fewer steps (exercise 4).
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## What to remember (continued)
+#
 # * The number of **linearly mode connected examples** at a starting point tracked how good its
 #   tickets are in Paul et al.'s networks: instability analysis, one example at a time. Here it
 #   holds along the full-data pre-training, but not over all starts: the starts pre-trained on
@@ -562,7 +566,8 @@ with exercises.checking("Exercise 3"):
 # * In this small network tickets from $\theta_0$ also work (chapter 07), and a pre-trained start
 #   is worth about its own steps; Paul et al.'s larger networks need the pre-training, and there
 #   the diet saves real compute.
-#
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Sources
 #
 # * M. Paul, B. W. Larsen, S. Ganguli, J. Frankle, G. K. Dziugaite. *Lottery tickets on a data
