@@ -8,8 +8,8 @@ got 29 % of a core. It prints each row's wall time.)
 Prints every row of the course's speed goals, each ratio measured side by side in this one run
 (medians of repeats, this process's CPU time on the CPU), with one torch thread as the course
 uses on a 2-core machine. Where a row has a before and an after, both are measured here: torch's
-Walsh-Hadamard transform is the "before" of fht-cpu's (``projections._kernel`` is pointed at
-torch's for that side), and PyHessian itself is the reference of the HVP row.
+Walsh-Hadamard transform is the "before" of fht-cpu's (``projections.hadamard._kernel`` is
+pointed at torch's for that side), and PyHessian itself is the reference of the HVP row.
 
 1. subspace step / ordinary step (Adam, batch 128) for Fastfood and sparse projections, on
    Li et al.'s MLP 784-200-200-10 (D = 199,210; goal <= 1.6x) and on chapter 03's quick MLP
@@ -46,6 +46,7 @@ from timing import load, pyhessian_products
 
 from dofcourse import data, hessian, models, params, projections, subspace, train
 from dofcourse.device import get_device
+from dofcourse.projections import hadamard
 from dofcourse.settings import TrainSettings
 
 DEVICE = get_device()
@@ -66,26 +67,26 @@ def mnist_mlp():
 @contextlib.contextmanager
 def torch_transform():
     """Inside: torch's Walsh-Hadamard transform everywhere, as where fht-cpu is not installed."""
-    saved = projections._fht_cpu
-    projections._fht_cpu = lambda: None
+    saved = hadamard._fht_cpu
+    hadamard._fht_cpu = lambda: None
     try:
         yield
     finally:
-        projections._fht_cpu = saved
+        hadamard._fht_cpu = saved
 
 
 @contextlib.contextmanager
 def whole_batches():
     """Inside: torch's transform passes over a whole batch at once, as before it took chunks."""
-    saved = projections._CHUNK
-    projections._CHUNK = 1 << 62
+    saved = hadamard._CHUNK
+    hadamard._CHUNK = 1 << 62
     try:
         yield
     finally:
-        projections._CHUNK = saved
+        hadamard._CHUNK = saved
 
 
-FHT = projections._fht_cpu() is not None and DEVICE.type == "cpu"  # fht-cpu serves here
+FHT = hadamard._fht_cpu() is not None and DEVICE.type == "cpu"  # fht-cpu serves here
 
 
 def _both(fn):
@@ -145,19 +146,19 @@ def transform_rows(L: int = 2**18, rows: int = 32) -> None:
     one = {b: _seconds(lambda b=b: projections.fwht(x[:1], b)) for b in (8, 32)}
     line = ", ".join(f"{t * 1e3:.3f} (blocks of {b})" for b, t in one.items())
     if FHT:
-        fht_one = _seconds(lambda: projections._fwht(buf[0], inplace=True))
+        fht_one = _seconds(lambda: hadamard._fwht(buf[0], inplace=True))
         line += f"; fht-cpu in place {fht_one * 1e3:.3f}"
     print(f"   one vector: torch {line}")
     singles = _seconds(lambda: [projections.fwht(r, 8) for r in x], 3)
     chunked = _seconds(lambda: projections.fwht(x, 8), 3)
-    inplace = _seconds(lambda: projections._fwht(buf, 8, inplace=True), 3)
+    inplace = _seconds(lambda: hadamard._fwht(buf, 8, inplace=True), 3)
     with whole_batches():
         whole = _seconds(lambda: projections.fwht(x, 8), 3)
     print(f"   a batch of {rows}: torch in chunks {chunked * 1e3:.1f} (in place on a temporary "
           f"{inplace * 1e3:.1f}; in one piece, as before: {whole * 1e3:.1f}); {rows} single "
           f"calls {singles * 1e3:.1f} (goal: chunks no slower)")  # fmt: skip
     if FHT:
-        fht = _seconds(lambda: projections._fwht(buf, inplace=True), 3)
+        fht = _seconds(lambda: hadamard._fwht(buf, inplace=True), 3)
         print(f"   a batch of {rows}: fht-cpu in place {fht * 1e3:.2f} ({torch.get_num_threads()} "
               "thread)")  # fmt: skip
     print(f"   [{load()}]")

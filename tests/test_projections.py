@@ -7,8 +7,8 @@ import pytest
 import scipy.linalg
 import torch
 
-from dofcourse import device, projections
-from dofcourse.projections import fwht, make_projection, stack_projections
+from dofcourse import device
+from dofcourse.projections import fwht, hadamard, make_projection, stack_projections
 
 RANDOM_KINDS = ["dense", "sparse", "fastfood", "orthonormal"]
 D, d = 4096, 64
@@ -136,7 +136,7 @@ def test_fastfood_is_the_explicit_product_of_its_factors(D, d):
     """P = scale [H G Pi H B]_(:D, :d), built as dense matrices from factors drawn again from the
     seed (signs B, permutation Pi, Gaussian G, in that order): the short-cuts (a small first
     transform, a scatter-add for Pi^T, the scale folded into G) must give exactly this matrix."""
-    from dofcourse.projections import _hadamard
+    from dofcourse.projections.hadamard import _hadamard
 
     p = make_projection("fastfood", D, d, seed=3, dtype=torch.float64)
     L = p.stacked.L
@@ -165,17 +165,17 @@ def test_sparse_columns_have_unit_norm_in_expectation_even_when_dense():
 
 # --------------------------------------------------------------------------- the two transforms
 # fwht has two implementations, fht-cpu's SIMD kernel and torch's passes, chosen in one place
-# (projections._kernel). Each is tested here against the other and against the Hadamard matrix.
+# (hadamard._kernel). Each is tested here against the other and against the Hadamard matrix.
 
 needs_fht = pytest.mark.skipif(
-    projections._fht_cpu() is None, reason="fht-cpu is not installed here (or the CPU lacks AVX2)"
+    hadamard._fht_cpu() is None, reason="fht-cpu is not installed here (or the CPU lacks AVX2)"
 )
 
 
 @pytest.fixture
 def torch_only(monkeypatch):
     """Torch's transform everywhere, as where fht-cpu is missing."""
-    monkeypatch.setattr(projections, "_fht_cpu", lambda: None)
+    monkeypatch.setattr(hadamard, "_fht_cpu", lambda: None)
 
 
 def _exact(x: torch.Tensor) -> torch.Tensor:
@@ -198,11 +198,11 @@ SHAPES = [(1,), (2,), (3, 1), (2, 3, 8), (1, 64), (37, 32), (5, 1024), (2, 2**12
 def test_fht_cpu_equals_torch_transform_and_hadamard_matrix(monkeypatch, shape, dtype):
     x = torch.randn(shape, dtype=dtype, generator=torch.Generator().manual_seed(len(shape)))
     before = x.clone()
-    assert projections._kernel(x, None) is not None, "fht-cpu must serve a CPU float tensor"
+    assert hadamard._kernel(x, None) is not None, "fht-cpu must serve a CPU float tensor"
     fast = fwht(x)
     assert torch.equal(x, before), "fwht leaves its input unchanged"
-    monkeypatch.setattr(projections, "_fht_cpu", lambda: None)
-    assert projections._kernel(x, None) is None
+    monkeypatch.setattr(hadamard, "_fht_cpu", lambda: None)
+    assert hadamard._kernel(x, None) is None
     slow = fwht(x)
     assert fast.shape == slow.shape == x.shape and fast.dtype == slow.dtype == dtype
     tol = 1e-6 if dtype == torch.float32 else 1e-14  # relative error of the whole transform
@@ -216,21 +216,21 @@ def test_fht_cpu_in_place_on_a_temporary_and_a_copy_otherwise():
     x = torch.randn(3, 256)
     expected = _exact(x)
     y = x.clone()
-    out = projections._fwht(y, inplace=True)
+    out = hadamard._fwht(y, inplace=True)
     assert out.data_ptr() == y.data_ptr(), "a contiguous temporary is transformed where it lies"
     assert _rel(out, expected) < 1e-6
     t = torch.randn(256, 3).t()  # not contiguous: transformed on a copy, left unchanged
     before = t.clone()
-    assert _rel(projections._fwht(t, inplace=True), _exact(before)) < 1e-6
+    assert _rel(hadamard._fwht(t, inplace=True), _exact(before)) < 1e-6
     assert torch.equal(t, before)
 
 
 def test_fallback_chosen_in_one_place(monkeypatch):
     x = torch.randn(4, 8)
-    assert projections._kernel(torch.empty(4, 8, device="meta"), None) is None  # not the CPU
-    assert projections._kernel(x.half(), None) is None  # a dtype fht-cpu lacks
-    assert projections._kernel(x, 8) is None  # a block asks for torch's passes
-    assert projections._kernel(x.clone().requires_grad_(), None) is None  # a gradient is needed
+    assert hadamard._kernel(torch.empty(4, 8, device="meta"), None) is None  # not the CPU
+    assert hadamard._kernel(x.half(), None) is None  # a dtype fht-cpu lacks
+    assert hadamard._kernel(x, 8) is None  # a block asks for torch's passes
+    assert hadamard._kernel(x.clone().requires_grad_(), None) is None  # a gradient is needed
     # Other dtypes and inputs that need a gradient get torch's transform, with its gradient.
     torch.testing.assert_close(fwht(x.bfloat16()).float(), fwht(x), rtol=2e-2, atol=0.1)
     leaf = x.clone().requires_grad_()
@@ -238,19 +238,19 @@ def test_fallback_chosen_in_one_place(monkeypatch):
     torch.testing.assert_close(leaf.grad, fwht(torch.ones(4, 8)))  # H is symmetric: H 1
     # No fht-cpu on an x86 CPU without AVX2 (its wheel has no run-time dispatch) ...
     try:
-        projections._fht_cpu.cache_clear()
+        hadamard._fht_cpu.cache_clear()
         with monkeypatch.context() as m:
-            m.setattr(projections.platform, "machine", lambda: "x86_64")
+            m.setattr(hadamard.platform, "machine", lambda: "x86_64")
             m.setattr(torch.backends.cpu, "get_cpu_capability", lambda: "DEFAULT")
-            assert projections._fht_cpu() is None
-        projections._fht_cpu.cache_clear()
+            assert hadamard._fht_cpu() is None
+        hadamard._fht_cpu.cache_clear()
         with monkeypatch.context() as m:  # ... nor when it fails to import
             m.setitem(sys.modules, "fht_cpu", None)
-            assert projections._fht_cpu() is None
-            assert projections._kernel(x, None) is None
+            assert hadamard._fht_cpu() is None
+            assert hadamard._kernel(x, None) is None
             torch.testing.assert_close(fwht(x.double()), _exact(x))
     finally:
-        projections._fht_cpu.cache_clear()
+        hadamard._fht_cpu.cache_clear()
 
 
 def test_fht_cpu_threads_follow_the_course_choice(monkeypatch):
@@ -259,7 +259,7 @@ def test_fht_cpu_threads_follow_the_course_choice(monkeypatch):
     def kernel(array, threads):
         calls.append((array.shape, threads))
 
-    monkeypatch.setattr(projections, "_fht_cpu", lambda: {torch.float32: kernel})
+    monkeypatch.setattr(hadamard, "_fht_cpu", lambda: {torch.float32: kernel})
     before = torch.get_num_threads()
     try:
         torch.set_num_threads(3)
@@ -276,10 +276,10 @@ def test_fht_cpu_threads_follow_the_course_choice(monkeypatch):
 @pytest.mark.parametrize("inplace", [False, True])
 def test_torch_transform_in_chunks_equals_unchunked(torch_only, monkeypatch, inplace):
     x = torch.randn(37, 64, dtype=torch.float64)
-    whole = projections._fwht(x.clone())  # 37 x 64 entries: one chunk
-    monkeypatch.setattr(projections, "_CHUNK", 128)  # two rows a chunk, the last one alone
+    whole = hadamard._fwht(x.clone())  # 37 x 64 entries: one chunk
+    monkeypatch.setattr(hadamard, "_CHUNK", 128)  # two rows a chunk, the last one alone
     y = x.clone()
-    chunked = projections._fwht(y, inplace=inplace)
+    chunked = hadamard._fwht(y, inplace=inplace)
     assert torch.equal(chunked, whole)
     assert _rel(chunked, _exact(x)) < 1e-14
     assert (chunked.data_ptr() == y.data_ptr()) == inplace  # in place only when allowed
@@ -295,7 +295,7 @@ def test_fastfood_same_with_either_transform(monkeypatch, dtype):
     gen = torch.Generator().manual_seed(0)
     z, v = torch.randn(3, 4, 300, generator=gen), torch.randn(3, 4, 3000, generator=gen)
     fast = (st.apply(z), st.transpose(v), st.apply(z[:, 0]), st.transpose(v[:, 0]))
-    monkeypatch.setattr(projections, "_fht_cpu", lambda: None)
+    monkeypatch.setattr(hadamard, "_fht_cpu", lambda: None)
     slow = (st.apply(z), st.transpose(v), st.apply(z[:, 0]), st.transpose(v[:, 0]))
     tol = 1e-6 if dtype == torch.float32 else 1e-14
     for a, b in zip(fast, slow, strict=True):
