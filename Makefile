@@ -24,7 +24,7 @@ MODE   ?=
 ONLY   ?=
 LAB_ARGS ?=
 
-.PHONY: install lab lab-authors test course bench versions lint sync clean slides site links assignments
+.PHONY: install lab lab-authors test course ship bench versions lint sync clean slides site links assignments
 
 $(STAMP): pyproject.toml constraints.txt Makefile
 	@$(PYTHON) dofcourse/_setup.py --venv $(VENV) --torch $(TORCH)
@@ -57,6 +57,11 @@ test: $(DEV_STAMP)
 
 course: $(STAMP)
 	$(BIN)/python -m dofcourse.runner --mode $(or $(MODE),quick) $(if $(ONLY),--only $(ONLY)) $(if $(FRESH),--fresh)
+
+# full mode, and every result it computes or reads written to the results that ship with the
+# course (dofcourse/results/full/: plain data, at most 20 MB; see dofcourse/shipped.py)
+ship: $(STAMP)
+	$(BIN)/python -m dofcourse.runner --mode full --ship $(if $(ONLY),--only $(ONLY)) $(if $(FRESH),--fresh)
 
 slides: $(STAMP)
 	$(BIN)/python -m dofcourse.slides --mode $(or $(MODE),quick) $(if $(ONLY),--only $(ONLY))

@@ -14,6 +14,10 @@ A header states its times in one line of its first markdown cells, in this form:
 (``≈`` or ``~``; each time one or more of ``<number> h``, ``min`` or ``s``, such as ``1 h 20 min``
 or ``1.5 min``; anything after the full time, such as the machine in brackets, is free text).
 ``--strict`` makes a flagged or missing line an error.
+
+``--ship`` (full mode; ``make ship``) writes every result the run computes or reads to the results
+that ship with the course (``dofcourse/results/full/``, or the folder given: see
+``dofcourse.shipped``), then prints their size and fails when it is over the 20 MB limit.
 """
 
 from __future__ import annotations
@@ -206,7 +210,24 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="use an empty temporary cache, so that every result is computed (to time chapters)",
     )
+    parser.add_argument(
+        "--ship",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="DIR",
+        help="full mode: write every result the run computes or reads to the shipped results "
+        "(dofcourse/results/full/, or DIR), plain data only, at most 20 MB in all",
+    )
     args = parser.parse_args(argv)
+    if args.ship is not None:
+        if (args.mode or "quick") != "full":
+            parser.error("--ship needs --mode full (only full-mode results ship)")
+        from dofcourse import shipped
+
+        ship_dir = Path(args.ship).absolute() if args.ship else shipped.folder()
+        ship_dir.mkdir(parents=True, exist_ok=True)
+        os.environ["DOFCOURSE_SHIP_TO"] = str(ship_dir)
     if args.fresh:
         os.environ["DOFCOURSE_CACHE"] = tempfile.mkdtemp(prefix="dofcourse-fresh-cache-")
     mode = args.mode or "quick"
@@ -235,6 +256,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if flagged:
         print(f"{len(flagged)} header(s) to correct: {', '.join(flagged)}")
+    if args.ship is not None:
+        from dofcourse import shipped
+
+        print(f"shipped: {shipped.summary(ship_dir)}")
+        if shipped.total_bytes(ship_dir) > shipped.MAX_TOTAL_BYTES:
+            print("the shipped results are larger than the limit: do not commit them as they are")
+            return 1
     return 1 if flagged and args.strict else 0
 
 
