@@ -1,24 +1,5 @@
-"""E networks of one architecture trained together, as one vectorised computation.
-
-A phase-transition plot (chapter 05) needs hundreds of trainings per curve; iterative magnitude
-pruning (chapter 07) trains replicas at every level; EL2N scores (chapter 08) average ten networks.
-Training them one after another leaves most of a GPU idle and, on a CPU, pays Python's per-step
-overhead E times. Here the E members are rows of one tensor and move together:
-
-* the network is a pure function f(theta, x) of its flat parameters (``params.Functional``);
-  ``torch.func.vmap`` evaluates it for all E parameter vectors theta (E, D) in one call;
-* each member is described by its own trainable coordinates u_e (a row of U (E, k)) and a map
-  u -> theta given by a *parametrisation* (:class:`Members`): :class:`Free` (theta = u, optionally
-  times a pruning mask, chapters 01, 07, 08) or ``subspace.Affine`` (theta = theta_0 + P z,
-  chapters 03, 05, 06);
-* the summed loss of all members is differentiated once: members do not interact, so each row of
-  U receives exactly its own gradient; one ``torch.optim`` optimiser steps all rows (SGD and Adam
-  act entry by entry, so this is E independent optimisers);
-* all members see the same mini-batches (``settings.order_seed``), or each its own order
-  (``order_seeds``: replicas for instability analysis, chapter 07) and its own pool of examples
-  (``pools``: training on data subsets, chapter 08).
-
-Tests pin that an ensemble equals its members trained one at a time with ``dofcourse.train``.
+"""``train_members``: E members of one network trained together as one vectorised computation
+(see the package text; chapters 01, 03, 05-08).
 """
 
 from __future__ import annotations
@@ -26,19 +7,25 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 from torch.func import vmap
 from tqdm.auto import tqdm
 
 from dofcourse import checks
+from dofcourse.ensemble.batches import _Batches
+from dofcourse.ensemble.evaluate import (
+    LOSSES,
+    _check_net,
+    _Evaluator,
+    _loss_fn,
+    _members_on_shared_batch,
+)
+from dofcourse.ensemble.members import EnsembleRun, Members
 from dofcourse.params import Functional
-from dofcourse.settings import TrainSettings, batch_order, batch_stream
+from dofcourse.settings import TrainSettings
 from dofcourse.train import (
     BATCH_DIVERGENCE_FACTOR,
     DIVERGENCE_FACTOR,
@@ -47,211 +34,6 @@ from dofcourse.train import (
     check_data,
     check_model_fits,
 )
-
-LOSSES = ("cross_entropy", "mse")
-
-
-class Members(Protocol):
-    """How E members' trainable coordinates U (E, k) map to their parameters Theta (E, D)."""
-
-    n: int
-
-    def init(self) -> Tensor:
-        """The starting coordinates U (E, k)."""
-        ...
-
-    def theta(self, u: Tensor) -> Tensor:
-        """Parameters Theta (E, D) at coordinates U (E, k); differentiable in U."""
-        ...
-
-
-class Free:
-    """Ordinary training of every parameter: theta_e = u_e, or u_e * mask_e for a pruned network.
-
-    ``theta0`` (E, D) are the starting points. ``mask`` (D,) or (E, D) of 0/1 keeps pruned weights
-    at exactly zero: their gradient is zero, so they never move (chapter 07).
-    """
-
-    def __init__(self, theta0: Tensor, mask: Tensor | None = None) -> None:
-        theta0 = checks.tensor(theta0, "theta0", ndim=2, floating=True)
-        if mask is not None:
-            mask = checks.tensor(mask, "mask", ndim=(1, 2)).to(theta0.device, theta0.dtype)
-            if mask.shape[-1] != theta0.shape[1] or (
-                mask.dim() == 2 and mask.shape != theta0.shape
-            ):
-                raise ValueError(
-                    f"mask must have shape ({theta0.shape[1]},) or {tuple(theta0.shape)}, "
-                    f"got {tuple(mask.shape)}"
-                )
-        self.theta0, self.mask, self.n = theta0, mask, theta0.shape[0]
-
-    def init(self) -> Tensor:
-        return (self.theta0 if self.mask is None else self.theta0 * self.mask).clone()
-
-    def theta(self, u: Tensor) -> Tensor:
-        return u if self.mask is None else u * self.mask
-
-
-@dataclass
-class EnsembleRun:
-    """What an ensemble training returns.
-
-    ``u`` (E, k): final coordinates of every member (map them with ``members.theta``);
-    ``history``: evaluations, arrays (E, T); ``stopped`` (E,): reached the target and stopped;
-    ``diverged`` (E,): its loss became non-finite or rose far above its start (it was frozen at
-    its last good point); ``seconds``: wall time of the loop.
-    """
-
-    u: Tensor
-    history: History
-    stopped: np.ndarray
-    diverged: np.ndarray
-    seconds: float
-
-
-class _Batches:
-    """Mini-batches for every member: shared, x_b (B, ...), or one per member, x_b (E, B, ...)."""
-
-    def __init__(self, x, y, e, settings, order_seeds, pools, device):
-        n_train = len(x)
-        self.x, self.y = x, y
-        self.shared = order_seeds is None and pools is None
-        if self.shared:
-            self.it = batch_stream(x, y, settings.batch_size, settings.order_seed)
-            return
-        seeds = list(order_seeds) if order_seeds is not None else [settings.order_seed] * e
-        seeds = [checks.seed(s, f"order_seeds[{i}]") for i, s in enumerate(seeds)]
-        if len(seeds) != e:
-            raise ValueError(f"order_seeds must have one seed per member ({e}), got {len(seeds)}")
-        if pools is not None:
-            if len(pools) != e:
-                raise ValueError(
-                    f"pools must have one index set per member ({e}), got {len(pools)}"
-                )
-            pools = [
-                checks.tensor(p, f"pools[{i}]", ndim=1, floating=False) for i, p in enumerate(pools)
-            ]
-            for i, p in enumerate(pools):
-                if p.numel() == 0 or int(p.min()) < 0 or int(p.max()) >= n_train:
-                    raise ValueError(f"pools[{i}] must be non-empty indices in 0..{n_train - 1}")
-            sizes = {len(p) for p in pools}
-            full = settings.batch_size is None or settings.batch_size >= min(sizes)
-            if full and len(sizes) > 1:
-                raise ValueError("full-batch training on pools needs pools of equal size")
-        else:
-            pools = [torch.arange(n_train)] * e
-        self.its = [
-            batch_order(p, settings.batch_size, s, device)
-            for p, s in zip(pools, seeds, strict=True)
-        ]
-
-    def next(self) -> tuple[Tensor, Tensor]:
-        if self.shared:
-            return next(self.it)
-        idx = torch.stack([next(it) for it in self.its])
-        return self.x[idx], self.y[idx]
-
-
-def _loss_fn(kind: str) -> Callable[[Tensor, Tensor], Tensor]:
-    """Per-member mean loss: outputs (E, B, C) or (E, B) and targets (B,) or (E, B) -> (E,)."""
-    if kind == "cross_entropy":
-
-        def ce(out: Tensor, y: Tensor) -> Tensor:
-            e, b, c = out.shape
-            if e == 1 and y.dim() == 1:  # one member: the plain mean, as dofcourse.train takes it
-                return F.cross_entropy(out.squeeze(0), y).unsqueeze(0)
-            y = y.expand(e, b) if y.dim() == 1 else y
-            return (
-                F.cross_entropy(out.reshape(e * b, c), y.reshape(-1), reduction="none")
-                .view(e, b)
-                .mean(1)
-            )
-
-        return ce
-
-    def mse(out: Tensor, y: Tensor) -> Tensor:
-        return 0.5 * (out - y).square().mean(1)
-
-    return mse
-
-
-class _Evaluator:
-    """Loss and accuracy of all members on a whole split, in chunks of examples."""
-
-    def __init__(self, logits, loss_kind: str, chunk: int = 2048) -> None:
-        self.logits, self.kind, self.chunk = logits, loss_kind, chunk
-
-    @torch.no_grad()
-    def __call__(self, thetas: Tensor, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-        e = thetas.shape[0]
-        loss = torch.zeros(e, dtype=torch.float64, device=thetas.device)
-        correct = torch.zeros(e, dtype=torch.float64, device=thetas.device)
-        for s in range(0, len(x), self.chunk):
-            out, yb = self.logits(thetas, x[s : s + self.chunk]), y[s : s + self.chunk]
-            n = len(yb)
-            if self.kind == "cross_entropy":
-                ce = F.cross_entropy(out.reshape(e * n, -1), yb.repeat(e), reduction="none")
-                loss += ce.view(e, n).sum(1).double()
-                correct += (out.argmax(-1) == yb).sum(1).double()
-            else:
-                loss += 0.5 * (out - yb).square().sum(1).double()
-        n_all = max(len(x), 1)
-        acc = correct / n_all if self.kind == "cross_entropy" else torch.full_like(loss, np.nan)
-        return loss / n_all, acc
-
-
-def _members_on_shared_batch(net: Functional, e: int) -> Callable[[Tensor, Tensor], Tensor]:
-    """outputs (E, B, ...) of E members on one batch: ``vmap`` over the members, or, for a single
-    member, one plain call (vmap's batching rules cost more than they save at E = 1; ``squeeze``,
-    not ``thetas[0]``, whose backward would fill a zero (1, D) tensor every step)."""
-    if e == 1:
-        return lambda thetas, x: net.fn(thetas.squeeze(0), x).unsqueeze(0)
-    return vmap(net.fn, in_dims=(0, None))
-
-
-def _check_net(net: Functional) -> None:
-    if not isinstance(net, Functional):
-        raise TypeError(
-            f"net must be a params.Functional (params.Functional.of_module(model)), got "
-            f"{type(net).__name__}"
-        )
-
-
-def evaluate_members(
-    net: Functional,
-    thetas: Tensor,
-    x: Tensor,
-    y: Tensor,
-    *,
-    loss: str = "cross_entropy",
-    chunk: int = 2048,
-) -> tuple[Tensor, Tensor]:
-    """Mean loss (E,) and accuracy (E,) of the networks at parameters ``thetas`` (E, D) on all of
-    ``x`` (N, ...), ``y`` (N,), in one vectorised pass per chunk of examples (float64 sums).
-
-    Accuracy is NaN for ``loss="mse"``. The points can be anything: ensemble members, points
-    along a line between two networks (chapter 07), a grid on a plane.
-    """
-    checks.choice(loss, "loss", LOSSES)
-    _check_net(net)
-    thetas = checks.tensor(thetas, "thetas", ndim=2, floating=True)
-    if thetas.shape[1] != net.D:
-        raise ValueError(f"thetas must have shape (E, {net.D}), got {tuple(thetas.shape)}")
-    x = checks.tensor(x, "x", floating=True, finite=True).to(device=net.device, dtype=net.dtype)
-    y = checks.tensor(y, "y", floating=loss == "mse" or None).to(net.device)
-    if len(x) != len(y):
-        raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
-    if loss == "cross_entropy":
-        y = checks.labels(y, "y", n_classes=2**62)  # integers >= 0; the upper end just below
-    else:
-        y = y.to(net.dtype)
-    if len(x):
-        first = thetas[0].to(device=net.device, dtype=net.dtype)
-        labels = y if loss == "cross_entropy" else None
-        check_model_fits(lambda xb: net.fn(first, xb), x, labels, name="x and y")
-    chunk = checks.integer(chunk, "chunk", min=1)
-    evaluate = _Evaluator(vmap(net.fn, in_dims=(0, None)), loss, chunk)
-    return evaluate(thetas.to(device=net.device, dtype=net.dtype), x, y)
 
 
 def train_members(

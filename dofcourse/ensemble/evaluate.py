@@ -1,0 +1,123 @@
+"""Losses and evaluation of K networks at once: per-member losses for training, and loss and
+accuracy over a whole split in chunks of examples (``evaluate_members``; chapters 05, 07, 08).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+from torch.func import vmap
+
+from dofcourse import checks
+from dofcourse.params import Functional
+from dofcourse.train import (
+    check_model_fits,
+)
+
+LOSSES = ("cross_entropy", "mse")
+
+
+def _loss_fn(kind: str) -> Callable[[Tensor, Tensor], Tensor]:
+    """Per-member mean loss: outputs (E, B, C) or (E, B) and targets (B,) or (E, B) -> (E,)."""
+    if kind == "cross_entropy":
+
+        def ce(out: Tensor, y: Tensor) -> Tensor:
+            e, b, c = out.shape
+            if e == 1 and y.dim() == 1:  # one member: the plain mean, as dofcourse.train takes it
+                return F.cross_entropy(out.squeeze(0), y).unsqueeze(0)
+            y = y.expand(e, b) if y.dim() == 1 else y
+            return (
+                F.cross_entropy(out.reshape(e * b, c), y.reshape(-1), reduction="none")
+                .view(e, b)
+                .mean(1)
+            )
+
+        return ce
+
+    def mse(out: Tensor, y: Tensor) -> Tensor:
+        return 0.5 * (out - y).square().mean(1)
+
+    return mse
+
+
+class _Evaluator:
+    """Loss and accuracy of all members on a whole split, in chunks of examples."""
+
+    def __init__(self, logits, loss_kind: str, chunk: int = 2048) -> None:
+        self.logits, self.kind, self.chunk = logits, loss_kind, chunk
+
+    @torch.no_grad()
+    def __call__(self, thetas: Tensor, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+        e = thetas.shape[0]
+        loss = torch.zeros(e, dtype=torch.float64, device=thetas.device)
+        correct = torch.zeros(e, dtype=torch.float64, device=thetas.device)
+        for s in range(0, len(x), self.chunk):
+            out, yb = self.logits(thetas, x[s : s + self.chunk]), y[s : s + self.chunk]
+            n = len(yb)
+            if self.kind == "cross_entropy":
+                ce = F.cross_entropy(out.reshape(e * n, -1), yb.repeat(e), reduction="none")
+                loss += ce.view(e, n).sum(1).double()
+                correct += (out.argmax(-1) == yb).sum(1).double()
+            else:
+                loss += 0.5 * (out - yb).square().sum(1).double()
+        n_all = max(len(x), 1)
+        acc = correct / n_all if self.kind == "cross_entropy" else torch.full_like(loss, np.nan)
+        return loss / n_all, acc
+
+
+def _members_on_shared_batch(net: Functional, e: int) -> Callable[[Tensor, Tensor], Tensor]:
+    """outputs (E, B, ...) of E members on one batch: ``vmap`` over the members, or, for a single
+    member, one plain call (vmap's batching rules cost more than they save at E = 1; ``squeeze``,
+    not ``thetas[0]``, whose backward would fill a zero (1, D) tensor every step)."""
+    if e == 1:
+        return lambda thetas, x: net.fn(thetas.squeeze(0), x).unsqueeze(0)
+    return vmap(net.fn, in_dims=(0, None))
+
+
+def _check_net(net: Functional) -> None:
+    if not isinstance(net, Functional):
+        raise TypeError(
+            f"net must be a params.Functional (params.Functional.of_module(model)), got "
+            f"{type(net).__name__}"
+        )
+
+
+def evaluate_members(
+    net: Functional,
+    thetas: Tensor,
+    x: Tensor,
+    y: Tensor,
+    *,
+    loss: str = "cross_entropy",
+    chunk: int = 2048,
+) -> tuple[Tensor, Tensor]:
+    """Mean loss (E,) and accuracy (E,) of the networks at parameters ``thetas`` (E, D) on all of
+    ``x`` (N, ...), ``y`` (N,), in one vectorised pass per chunk of examples (float64 sums).
+
+    Accuracy is NaN for ``loss="mse"``. The points can be anything: ensemble members, points
+    along a line between two networks (chapter 07), a grid on a plane.
+    """
+    checks.choice(loss, "loss", LOSSES)
+    _check_net(net)
+    thetas = checks.tensor(thetas, "thetas", ndim=2, floating=True)
+    if thetas.shape[1] != net.D:
+        raise ValueError(f"thetas must have shape (E, {net.D}), got {tuple(thetas.shape)}")
+    x = checks.tensor(x, "x", floating=True, finite=True).to(device=net.device, dtype=net.dtype)
+    y = checks.tensor(y, "y", floating=loss == "mse" or None).to(net.device)
+    if len(x) != len(y):
+        raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
+    if loss == "cross_entropy":
+        y = checks.labels(y, "y", n_classes=2**62)  # integers >= 0; the upper end just below
+    else:
+        y = y.to(net.dtype)
+    if len(x):
+        first = thetas[0].to(device=net.device, dtype=net.dtype)
+        labels = y if loss == "cross_entropy" else None
+        check_model_fits(lambda xb: net.fn(first, xb), x, labels, name="x and y")
+    chunk = checks.integer(chunk, "chunk", min=1)
+    evaluate = _Evaluator(vmap(net.fn, in_dims=(0, None)), loss, chunk)
+    return evaluate(thetas.to(device=net.device, dtype=net.dtype), x, y)
