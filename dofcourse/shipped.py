@@ -55,7 +55,7 @@ from dofcourse import config
 from dofcourse import experiment as ex
 
 FOLDER = Path(__file__).resolve().parent / "results" / "full"
-MAX_ENTRY_BYTES = 2 << 20  # an entry larger than this (weights) is not shipped
+MAX_ENTRY_BYTES = 1 << 20  # larger: a network's weights (LeNet-300-100: 1.07 MB), not shipped
 MAX_TOTAL_BYTES = 20 << 20  # everything shipped, at most
 MAX_REPLAY_BYTES = 64 << 10  # arguments stored with an entry so that a test can recompute it
 
@@ -72,6 +72,7 @@ __all__ = [
     "entries",
     "summary",
     "total_bytes",
+    "add",
     "replay",
 ]
 
@@ -354,3 +355,52 @@ def _batched_of(fn: Any, module: str) -> ex.Batched:
 def checksum(path: Path) -> str:
     """SHA-256 of a file's bytes (to compare two folders of entries)."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def add(source: Path, target: Path | None = None) -> tuple[list[Entry], list[Entry]]:
+    """Copy the entries of a staging folder ``source`` (a ``--ship DIR`` run's) into ``target``
+    (default :data:`FOLDER`), each checked as on reading; those over :data:`MAX_ENTRY_BYTES`
+    are left out. Returns (copied, left out)."""
+    target = target or FOLDER
+    copied, left = [], []
+    for e in entries(source):
+        if e.nbytes > MAX_ENTRY_BYTES:
+            left.append(e)
+            continue
+        dest = target / e.path.parent.name / e.path.name
+        dest.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+        ex._write_bytes(dest, e.path.read_bytes())
+        copied.append(e)
+    return copied, left
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m dofcourse.shipped [add DIR]``: the shipped results' size by function, after
+    adding a staging folder's entries when asked."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="the results that ship with the course")
+    parser.add_argument("action", nargs="?", choices=["list", "add"], default="list")
+    parser.add_argument("source", nargs="?", type=Path, help="for add: a --ship DIR folder")
+    args = parser.parse_args(argv)
+    if args.action == "add":
+        if args.source is None:
+            parser.error("add needs the folder a `--ship DIR` run wrote")
+        copied, left = add(args.source)
+        print(f"added {len(copied)} entries from {args.source}")
+        for e in left:
+            print(f"  left out (over {MAX_ENTRY_BYTES / 2**20:.0f} MB: weights): {e.function} "
+                  f"{e.nbytes / 2**20:.2f} MB")  # fmt: skip
+    by_function: dict[str, list[Entry]] = {}
+    for e in entries():
+        by_function.setdefault(e.function, []).append(e)
+    for name, es in sorted(by_function.items()):
+        cpu = sum(e.seconds or 0.0 for e in es)
+        print(f"{name:60s} {len(es):4d} entries {sum(e.nbytes for e in es) / 2**20:7.2f} MB "
+              f"{cpu / 60:7.1f} min CPU")  # fmt: skip
+    print(summary())
+    return 1 if total_bytes() > MAX_TOTAL_BYTES else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
