@@ -23,16 +23,20 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from dofcourse import exercises, slides
+from dofcourse import exercises
+from dofcourse.publish.assets import ASSET_PARTS, ROOT, copy_parts, npm_ci
+from dofcourse.publish.cli import build_parser, parse_build_args
+from dofcourse.publish.links import References, external_references, is_external
+from dofcourse.publish.notebooks import executed_notebook, static_notebook
 
-ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "site"
 HIDE_INPUT = "hide-input"
 
 
 def page_notebook(notebook: dict[str, Any]) -> dict[str, Any]:
     """The notebook as a site page: solution cells tagged ``hide-input`` (myst-nb folds their
-    code), markers dropped, widgets replaced by their note (``slides.static_notebook``)."""
+    code), markers dropped, widgets replaced by their note
+    (``publish.notebooks.static_notebook``)."""
     nb = json.loads(json.dumps(notebook))
     for cell in nb.get("cells", []):
         source = cell.get("source", "")
@@ -41,7 +45,7 @@ def page_notebook(notebook: dict[str, Any]) -> dict[str, Any]:
             tags = cell.setdefault("metadata", {}).setdefault("tags", [])
             if HIDE_INPUT not in tags:
                 tags.append(HIDE_INPUT)
-    return slides.static_notebook(nb)
+    return static_notebook(nb)
 
 
 def assemble(notebooks: dict[str, dict[str, Any]], src: Path, site: Path = SITE) -> Path:
@@ -51,16 +55,7 @@ def assemble(notebooks: dict[str, dict[str, Any]], src: Path, site: Path = SITE)
     shutil.copytree(site, src)
     for name, notebook in notebooks.items():
         exercises.write_notebook(page_notebook(notebook), src / "chapters" / f"{name}.ipynb")
-    modules = slides.npm_ci()
-    static = src / "_static"
-    static.mkdir(parents=True, exist_ok=True)
-    for part in slides.ASSET_PARTS["mathjax"]:
-        source, dest = modules / "mathjax" / part, static / "mathjax" / part
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_dir():
-            shutil.copytree(source, dest)
-        else:
-            shutil.copyfile(source, dest)
+    copy_parts(npm_ci(), "mathjax", ASSET_PARTS["mathjax"], src / "_static")
     return src
 
 
@@ -75,7 +70,7 @@ def sphinx(src: Path, out: Path) -> list[str]:
 
 
 class _Page(HTMLParser):
-    """The ids of a page and the URLs it references (from ``slides``' reference finder)."""
+    """The ids of a page (``publish.links.References`` finds the URLs it references)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -102,12 +97,12 @@ def check_links(out: Path) -> list[str]:
     for page in pages:
         html = page.read_text(encoding="utf-8")
         rel = page.relative_to(out)
-        for url in slides.external_references(html):
+        for url in external_references(html):
             problems.append(f"{rel}: external reference {url}")
-        parser = slides._References()
+        parser = References()
         parser.feed(html)
         for url in parser.urls:
-            if slides.is_external(url) or url.startswith(("data:", "mailto:", "javascript:")):
+            if is_external(url) or url.startswith(("data:", "mailto:", "javascript:")):
                 continue
             path, _, anchor = url.partition("#")
             path = unquote(path.split("?")[0])
@@ -137,7 +132,7 @@ def build(
     is broken."""
     notebooks = {}
     for chapter in sorted(chapters.glob(f"{only}*.ipynb")):
-        notebooks[chapter.stem] = slides.executed_notebook(chapter, executed_dir, timeout)
+        notebooks[chapter.stem] = executed_notebook(chapter, executed_dir, timeout)
     assemble(notebooks, src)
     warnings = sphinx(src, out)
     problems = check_links(out)
@@ -147,9 +142,9 @@ def build(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = slides.build_parser(__doc__.splitlines()[0], ROOT / "build" / "site")
+    parser = build_parser(__doc__.splitlines()[0], ROOT / "build" / "site")
     parser.add_argument("--src", type=Path, default=ROOT / "build" / "site-src")
-    args = slides.parse_build_args(parser, argv)
+    args = parse_build_args(parser, argv)
     executed = args.executed
     start = time.perf_counter()
     warnings = build(args.chapters, args.out, executed, args.src, args.only, args.timeout)

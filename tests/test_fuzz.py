@@ -77,6 +77,7 @@ TOOLS = {
     "_setup": "the set-up script (private)",
     "slides": "builds the lecture slides from the chapters (tooling)",
     "website": "builds the static site of the chapters (tooling)",
+    "publish": "the publishing library that slides and website share (tooling)",
 }
 
 

@@ -15,6 +15,7 @@ import jupytext
 import pytest
 
 from dofcourse import exercises, slides
+from dofcourse.publish import notebooks
 from tests import _chapters as ch
 
 SOURCES = sorted(ch.CHAPTERS.glob("*.py"))
@@ -101,11 +102,11 @@ def test_static_notebook_keeps_figures_and_replaces_controls_by_a_note():
     view = lambda mid: {  # noqa: E731
         "output_type": "display_data",
         "metadata": {},
-        "data": {slides._WIDGET_VIEW: {"model_id": mid}, "text/plain": "VBox(...)"},
+        "data": {notebooks.WIDGET_VIEW: {"model_id": mid}, "text/plain": "VBox(...)"},
     }
     png = {"output_type": "display_data", "metadata": {}, "data": {"image/png": "AAAA"}}
     notebook = {
-        "metadata": {"widgets": {slides._WIDGET_STATE: {"state": state}}},
+        "metadata": {"widgets": {notebooks.WIDGET_STATE: {"state": state}}},
         "cells": [
             {
                 "cell_type": "code",

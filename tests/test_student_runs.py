@@ -20,7 +20,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from dofcourse import exercises, slides
+from dofcourse import exercises
+from dofcourse.publish import notebooks
 from tests import _chapters as ch
 
 pytestmark = pytest.mark.after_chapters
@@ -51,8 +52,8 @@ def test_student_version_runs_and_reports_every_exercise_not_done(path, monkeypa
     assert ch.not_done(done) == ch.exercise_names(path), "an exercise did not say 'not done yet'"
     assert not ch.text_progress_bars(done), "tqdm printed a text bar instead of its widget"
     # A chapter that shows a widget must be one that the browser test runs.
-    state = done.get("metadata", {}).get("widgets", {}).get(slides._WIDGET_STATE, {})
-    controls = [m for m in state.get("state", {}) if slides._controls(state["state"], m)]
+    state = done.get("metadata", {}).get("widgets", {}).get(notebooks.WIDGET_STATE, {})
+    controls = [m for m in state.get("state", {}) if notebooks.controls(state["state"], m)]
     assert not controls or ch.has_widget(path), (
         f"{path.name} shows a widget that tests/_chapters.py does not recognise: add its call "
         "to _WIDGET_CALL so that the browser test runs the chapter"
