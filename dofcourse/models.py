@@ -10,14 +10,42 @@ layer of width 0, a float width, a one-class output): one error that names the a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import torch
 from torch import nn
 
 from dofcourse import checks
+from dofcourse import device as _device
 
 Shape = tuple[int, int, int]
+M = TypeVar("M", bound=nn.Module)
+
+
+def build(
+    ctor: Callable[..., M],
+    *args: Any,
+    init_seed: int,
+    device: torch.device | str | None = None,
+    **kwargs: Any,
+) -> M:
+    """``ctor(*args, **kwargs)`` initialised from ``init_seed``, then moved to ``device``: the one
+    way the package makes a model from a seed (``models.build(models.mlp, (1, 28, 28), 10,
+    hidden=(300, 100), init_seed=0)``).
+
+    The constructor runs on the CPU with torch's CPU generator seeded by ``init_seed`` inside
+    ``torch.random.fork_rng``: the same seed gives the same parameters on every device, and the
+    caller's random state (CPU and accelerators) is left exactly as it was. Chapters 02, 07-10.
+    """
+    if not callable(ctor):
+        raise TypeError(f"ctor must be a callable that returns a model, got {type(ctor).__name__}")
+    init_seed = checks.seed(init_seed, "init_seed")
+    device = None if device is None else _device.resolve(device)
+    with torch.random.fork_rng(devices=[]):
+        torch.default_generator.manual_seed(init_seed)  # the CPU generator only, and forked
+        model = ctor(*args, **kwargs)
+    return model if device is None else model.to(device)
 
 
 def _check(input_shape: Sequence[int], n_classes: int) -> Shape:

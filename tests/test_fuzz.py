@@ -621,6 +621,7 @@ CASES.update({
                                                     "fix": "use fewer rows", "max_bytes": 2**20},
                           n_bytes="nonneg", max_bytes="count"),
     "checks.memory_budget": case(checks.memory_budget, _plain),
+    "checks.derive_seed": case(checks.derive_seed, lambda c: {"base": 3}, base="seed"),
     "settings.TrainSettings": case(TrainSettings, lambda c: {
         "steps": 2, "lr": 0.1, "optimizer": "sgd", "batch_size": 8, "momentum": 0.5,
         "weight_decay": 0.0, "order_seed": 0},
@@ -700,6 +701,10 @@ CASES.update({
     "models.resnet_small": case(models.resnet_small, lambda c: {
         "input_shape": (1, 8, 8), "n_classes": 10, "width": 2},
         input_shape="ints", n_classes="count", width="count"),
+    "models.build": case(models.build, lambda c: {"ctor": models.mlp, "input_shape": (1, 8, 8),
+                                                  "n_classes": 10, "init_seed": 0, "device": "cpu"},
+                         ctor="callable", input_shape="ints", n_classes="count", init_seed="seed",
+                         device="device"),
     "projections.make_projection": case(projections.make_projection, lambda c: {
         "kind": "fastfood", "D": 20, "d": 3, "seed": 0, "device": "cpu",
         "dtype": torch.float32, "max_bytes": 2**20},

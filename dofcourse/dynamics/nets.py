@@ -72,8 +72,7 @@ def network(
     arch = checks.choice(arch, "arch", ARCHS)
     width = checks.integer(width, "width", min=1)
     depth = checks.integer(depth, "depth", min=1)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(checks.seed(init_seed, "init_seed"))
-        if arch == "plain":
-            return models.mlp(input_shape, n_classes, hidden=(width,) * depth)
-        return residual_mlp(input_shape, n_classes, width, depth)
+    if arch == "plain":
+        return models.build(models.mlp, input_shape, n_classes, hidden=(width,) * depth,
+                            init_seed=init_seed)  # fmt: skip
+    return models.build(residual_mlp, input_shape, n_classes, width, depth, init_seed=init_seed)

@@ -34,7 +34,7 @@ from dofcourse.geometry.widths import gaussian_width
 def point_seed(seed: int, *coords: int) -> int:
     """A seed for one grid point, from the sweep's ``seed`` and the point's integer coordinates.
     Chapter 04."""
-    return int(np.random.SeedSequence([checks.seed(seed), *map(int, coords)]).generate_state(1)[0])
+    return checks.derive_seed(checks.seed(seed), *coords)
 
 
 @experiment.cached

@@ -39,10 +39,8 @@ def classifier(
     if not all(hasattr(data, a) for a in ("input_shape", "n_classes", "x_train")):
         raise TypeError(f"data must be a dofcourse Dataset, got {type(data).__name__}")
     hidden = tuple(checks.integers(hidden, "hidden", min=1))
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(checks.seed(init_seed, "init_seed"))
-        model = models.mlp(data.input_shape, data.n_classes, hidden=hidden)
-    model = model.to(data.x_train.device)
+    model = models.build(models.mlp, data.input_shape, data.n_classes, hidden=hidden,
+                         init_seed=init_seed, device=data.x_train.device)  # fmt: skip
     return model if theta is None else load_into(model, theta.to(data.x_train.device))
 
 

@@ -30,22 +30,22 @@ from dofcourse.train import History, TrainingDiverged
 def network(data: Dataset) -> nn.Module:
     """The dense network theta_0 of chapters 07 and 08, on ``data``'s device: Conv-2 on CIFAR-10
     (Frankle & Carbin's small convolutional network), LeNet-300-100 (784-300-100-10, their fully
-    connected one) on anything else; initialised after ``torch.manual_seed(0)``. Chapter 07."""
+    connected one) on anything else; initialised from ``init_seed`` 0 (``models.build``: the
+    caller's random state is left as it was). Chapter 07."""
     if not isinstance(data, Dataset):
         raise TypeError(f"data must be a dofcourse Dataset, got {type(data).__name__}")
-    torch.manual_seed(0)
     if data.name.startswith("cifar"):
-        net = models.conv2(data.input_shape, data.n_classes)
-    else:
-        net = models.mlp(data.input_shape, data.n_classes, hidden=(300, 100))
-    return net.to(data.device)
+        return models.build(models.conv2, data.input_shape, data.n_classes, init_seed=0,
+                            device=data.device)  # fmt: skip
+    return models.build(models.mlp, data.input_shape, data.n_classes, hidden=(300, 100),
+                        init_seed=0, device=data.device)  # fmt: skip
 
 
 def initial_points(model: nn.Module, init_seeds: Sequence[int]) -> Tensor:
     """Theta_0 (R, D) of ``model``'s architecture for each seed (on ``model``'s device).
 
     Each replica is a copy of ``model`` on the CPU whose layers are re-initialised
-    (``reset_parameters``) after ``torch.manual_seed(seed)``: the same seed gives the same network
+    (``reset_parameters``) from the seed (``models.build``): the same seed gives the same network
     on every device, and the global random state is left as it was.
     """
     _check_model(model)
@@ -60,17 +60,19 @@ def initial_points(model: nn.Module, init_seeds: Sequence[int]) -> Tensor:
                 f"{', '.join(owned)} and has no reset_parameters: every replica would share "
                 f"them. Give {type(m).__name__} a reset_parameters method"
             )
-    out = []
-    for s in seeds:
-        clone = copy.deepcopy(model).cpu()
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(s)
-            for m in clone.modules():
-                owns = next(m.parameters(recurse=False), None) is not None
-                if (m is not clone or owns) and hasattr(m, "reset_parameters"):
-                    m.reset_parameters()
-        out.append(flatten(clone))
+    cpu = copy.deepcopy(model).cpu()
+    out = [flatten(models.build(_reinitialised, cpu, init_seed=s)) for s in seeds]
     return torch.stack(out).to(device)
+
+
+def _reinitialised(model: nn.Module) -> nn.Module:
+    """A copy of ``model`` whose layers are re-initialised (``reset_parameters``)."""
+    clone = copy.deepcopy(model)
+    for m in clone.modules():
+        owns = next(m.parameters(recurse=False), None) is not None
+        if (m is not clone or owns) and hasattr(m, "reset_parameters"):
+            m.reset_parameters()
+    return clone
 
 
 def _check_model(model: nn.Module) -> None:

@@ -71,11 +71,9 @@ def kappa_runs(points: list[dict], data: train.Data, hidden: int, settings: Trai
     ||theta - theta_0|| / ||theta_0||."""
     plain_gd(settings)
     x = data.x_train
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(points[0]["init_seed"])
-        n_classes = getattr(data, "n_classes", None) or int(data.y_train.max()) + 1
-        model = models.mlp(tuple(x.shape[1:]), n_classes, hidden=(hidden,))
-    model = model.to(device=x.device)
+    n_classes = getattr(data, "n_classes", None) or int(data.y_train.max()) + 1
+    model = models.build(models.mlp, tuple(x.shape[1:]), n_classes, hidden=(hidden,),
+                         init_seed=points[0]["init_seed"], device=x.device)  # fmt: skip
     g = Functional.of_module(model)
     members = kappa_members(g, [p["kappa"] for p in points])
     run = train_members(output_scaled(g), members, data, settings, progress=False)
