@@ -4,9 +4,9 @@ keyed without the code; and still what the current code computes (the honesty te
 
 from __future__ import annotations
 
+import functools
 import importlib
 import math
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +22,7 @@ from tests import _cached_fns as fns
 # their seeds; the tolerance covers floating-point sums in another order (other threads, BLAS).
 N_REPLAYED = 8
 RTOL, ATOL = 1e-4, 1e-6
-REPLAY_BUDGET_S = 8.0  # recorded CPU seconds of all replayed entries together, at most
+REPLAY_BUDGET_S = 5.0  # recorded CPU seconds of all replayed entries together, at most
 
 
 @pytest.fixture
@@ -171,8 +171,25 @@ def test_ship_needs_full_mode():
 
 
 # ============================================================================ what is committed
+@functools.cache
 def _committed() -> list[shipped.Entry]:
     return shipped.entries(shipped.FOLDER) if shipped.FOLDER.is_dir() else []
+
+
+def _sample(found: list[shipped.Entry]) -> list[shipped.Entry]:
+    """The cheapest entry of each function, cheapest first, then the next cheapest overall: at
+    most N_REPLAYED entries and REPLAY_BUDGET_S recorded CPU seconds."""
+    by_cost = sorted(found, key=lambda e: (e.seconds, e.path.name))
+    firsts = {}
+    for e in by_cost:
+        firsts.setdefault(e.function, e)
+    order = list(firsts.values()) + [e for e in by_cost if e not in firsts.values()]
+    sample, spent = [], 0.0
+    for e in order:
+        if len(sample) < N_REPLAYED and spent + e.seconds <= REPLAY_BUDGET_S:
+            sample.append(e)
+            spent += e.seconds
+    return sample
 
 
 def test_the_shipped_results_are_checked_plain_data_within_the_size_limit():
@@ -219,21 +236,19 @@ def _close(a, b, where: str = "value") -> None:
 
 
 def test_the_cheapest_shipped_entries_still_agree_with_the_current_code(monkeypatch):
-    """The honesty test: recompute the N_REPLAYED cheapest shipped entries (by recorded CPU time)
-    whose arguments were stored, with today's code, uncached; they must agree."""
+    """The honesty test: recompute a sample of the cheapest shipped entries (by recorded CPU time,
+    the cheapest of each function first) whose arguments were stored, with today's code,
+    uncached; they must agree."""
     found = [e for e in _committed() if e.record["replay"] is not None and e.seconds is not None]
     if not found:
         pytest.skip("no replayable shipped entries in this checkout")
     monkeypatch.setenv("DOFCOURSE_QUICK", "0")
-    sample = sorted(found, key=lambda e: e.seconds)[:N_REPLAYED]
-    assert sum(e.seconds for e in sample) <= REPLAY_BUDGET_S
-    assert len({e.function for e in sample}) >= min(2, len({e.function for e in found}))
-    start = time.perf_counter()
+    sample = _sample(found)
+    assert sample, "every replayable shipped entry is over the replay budget"
     for e in sample:
         key, now = shipped.replay(e)
         assert key == e.path.stem, f"{e.path}: the stored arguments no longer make its key"
         _close(experiment._decode(e.record["value"]), now, e.function)
-    assert time.perf_counter() - start < 20.0
 
 
 def test_every_shipped_function_still_exists():
