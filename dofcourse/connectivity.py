@@ -34,7 +34,7 @@ from torch import Tensor, nn
 from torch.func import vmap
 
 from dofcourse import checks, ensemble, experiment, train
-from dofcourse.params import Functional
+from dofcourse.params import Functional, check_functional
 from dofcourse.pruning.imp import even_parts
 from dofcourse.pruning.rewind import (
     check_start,
@@ -66,15 +66,6 @@ class LinePath:
     error: np.ndarray
 
 
-def _check_net(net: Functional) -> Functional:
-    if not isinstance(net, Functional):
-        raise TypeError(
-            f"net must be a params.Functional (params.Functional.of_module(model)), got "
-            f"{type(net).__name__}"
-        )
-    return net
-
-
 def _check_examples(net: Functional, theta: Tensor, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     """(x, y) as the network's float inputs and int64 class labels on its device: NumPy and
     other dtypes converted; lengths, input shape and labels checked on the network at ``theta``
@@ -90,7 +81,7 @@ def _check_examples(net: Functional, theta: Tensor, x: Tensor, y: Tensor) -> tup
 
 
 def _pair(net: Functional, theta_a: Tensor, theta_b: Tensor) -> tuple[Tensor, Tensor]:
-    _check_net(net)
+    check_functional(net)
     a = checks.tensor(theta_a, "theta_a", ndim=(1, 2, 3), floating=True, finite=True)
     b = checks.tensor(theta_b, "theta_b", ndim=(1, 2, 3), floating=True, finite=True)
     if a.shape != b.shape or a.shape[-1] != net.D:

@@ -190,3 +190,25 @@ class Functional:
         return Functional(
             lambda theta, x: forward(layout.unflatten_tuple(theta), x), flatten(params), layout
         )
+
+
+def check_functional(net: object, name: str = "net") -> Functional:
+    """``net`` if it is a :class:`Functional`, else one TypeError that names ``name`` and says how
+    to make one. Chapters 03-10 (every function that takes a network as f(theta, x))."""
+    if not isinstance(net, Functional):
+        raise TypeError(
+            f"{name} must be a params.Functional (params.Functional.of_module(model)), got "
+            f"{type(net).__name__}"
+        )
+    return net
+
+
+def check_point(net: Functional, theta: object, name: str = "theta") -> Tensor:
+    """``theta``, a point (D,) of the network ``net``: a finite floating-point vector of ``net``'s
+    D entries (NumPy converted), returned in ``net``'s dtype on its device. ``net`` is checked
+    first (:func:`check_functional`). Chapters 09-10."""
+    net = check_functional(net)
+    theta = checks.tensor(theta, name, ndim=1, floating=True, finite=True)
+    if theta.shape[0] != net.D:
+        raise ValueError(f"{name} must have shape ({net.D},), got {tuple(theta.shape)}")
+    return theta.to(net.device, net.dtype)

@@ -638,6 +638,9 @@ CASES.update({
                            skip={"obj": ("28x28 model",)}),
     "params.load_into": case(params.load_into, lambda c: {"model": c.model(), "theta": c.theta},
                              model="model", theta="tensor64"),
+    "params.check_functional": case(params.check_functional, lambda c: {"net": c.net}, net="op"),
+    "params.check_point": case(params.check_point, lambda c: {"net": c.net, "theta": c.theta},
+                               net="op", theta="tensor64"),
     "train.check_data": case(train.check_data, lambda c: {
         "data": c.ds, "dtype": torch.float32, "device": torch.device("cpu")},
         data="data", dtype="dtype", device="device",

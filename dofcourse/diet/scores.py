@@ -25,8 +25,8 @@ from torch import Tensor, nn
 from torch.func import grad, vmap
 
 from dofcourse import checks, experiment, train
-from dofcourse.connectivity import _check_examples, _check_net
-from dofcourse.params import Functional
+from dofcourse.connectivity import _check_examples
+from dofcourse.params import Functional, check_functional
 from dofcourse.pruning.rewind import check_start, initial_points, replica_seeds, rewind_points
 from dofcourse.settings import TrainSettings
 
@@ -34,7 +34,7 @@ KINDS = ("el2n", "grand")
 
 
 def _inputs(net: Functional, thetas: Tensor, x: Tensor, y: Tensor) -> tuple[Tensor, ...]:
-    _check_net(net)
+    check_functional(net)
     thetas = checks.tensor(thetas, "thetas", ndim=2, floating=True)
     if thetas.shape[1] != net.D:
         raise ValueError(f"thetas must have shape (K, {net.D}), got {tuple(thetas.shape)}")

@@ -31,24 +31,19 @@ from torch import Tensor
 from torch.func import jacrev
 
 from dofcourse import checks, train
-from dofcourse.params import Functional
+from dofcourse.params import Functional, check_point
 
 
 def per_example_gradients(net: Functional, theta: Tensor, x: Tensor, y: Tensor) -> Tensor:
     """The gradients (B, D) of the B per-example cross-entropy losses of the network ``net`` at
     ``theta`` (D,) on a mini-batch ``x`` (B, ...), ``y`` (B,): row i is ∂ℓ_i/∂θ, computed on the
     whole batch (see the module text). Memory B × D. Chapter 10."""
-    if not isinstance(net, Functional):
-        raise TypeError(f"net must be a params.Functional, got {type(net).__name__}")
-    theta = checks.tensor(theta, "theta", ndim=1, floating=True, finite=True)
-    if theta.shape[0] != net.D:
-        raise ValueError(f"theta must have shape ({net.D},), got {tuple(theta.shape)}")
+    theta = check_point(net, theta)
     x = checks.tensor(x, "x", floating=True, finite=True).to(net.device, net.dtype)
     y = checks.labels(y, "y", n_classes=2**62, device=net.device)
     if len(x) != len(y) or len(x) < 2:
         raise ValueError(f"x and y must hold the same number (at least 2) of examples, got "
                          f"{len(x)} and {len(y)}")  # fmt: skip
-    theta = theta.to(net.device, net.dtype)
     train.check_model_fits(lambda xb: net.fn(theta, xb), x, y, "the batch (x, y)")
     return jacrev(lambda t: F.cross_entropy(net.fn(t, x), y, reduction="none"))(theta).detach()
 
@@ -94,12 +89,7 @@ def batch_confusion(
 ) -> list[Confusion]:
     """:func:`confusion` on ``n_batches`` disjoint random mini-batches of ``batch`` training
     examples of ``data`` (drawn by ``batch_seed``), at ``theta`` (D,). Chapter 10."""
-    if not isinstance(net, Functional):
-        raise TypeError(f"net must be a params.Functional, got {type(net).__name__}")
-    theta = checks.tensor(theta, "theta", ndim=1, floating=True, finite=True)
-    if theta.shape[0] != net.D:
-        raise ValueError(f"theta must have shape ({net.D},), got {tuple(theta.shape)}")
-    theta = theta.to(net.device, net.dtype)
+    theta = check_point(net, theta)
     batch = checks.integer(batch, "batch", min=2)
     n_batches = checks.integer(n_batches, "n_batches", min=1)
     x, y, _, _ = train.check_data(data, net.dtype, net.device)

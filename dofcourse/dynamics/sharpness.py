@@ -26,7 +26,7 @@ from torch import Tensor
 
 from dofcourse import checks, ensemble, experiment, train
 from dofcourse import hessian as hs
-from dofcourse.params import Functional, flatten
+from dofcourse.params import Functional, check_point, flatten
 from dofcourse.settings import TrainSettings
 
 
@@ -75,12 +75,7 @@ def top_eigenpairs(
 ) -> tuple[Tensor, Tensor]:
     """The top-k Hessian eigenvalues (k,) and eigenvectors (k, D) of the cross-entropy of ``net``
     at ``theta`` (D,) on ``data``'s training split: chapter 02's Lanczos. Chapter 10."""
-    if not isinstance(net, Functional):
-        raise TypeError(f"net must be a params.Functional, got {type(net).__name__}")
-    theta = checks.tensor(theta, "theta", ndim=1, floating=True, finite=True)
-    if theta.shape[0] != net.D:
-        raise ValueError(f"theta must have shape ({net.D},), got {tuple(theta.shape)}")
-    theta = theta.to(net.device, net.dtype)
+    theta = check_point(net, theta)
     k = checks.integer(k, "k", min=1)
     steps = checks.integer(steps, "steps", min=k)
     x, y = _train_split(net, theta, data)

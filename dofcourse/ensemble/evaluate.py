@@ -13,7 +13,7 @@ from torch import Tensor
 from torch.func import vmap
 
 from dofcourse import checks
-from dofcourse.params import Functional
+from dofcourse.params import Functional, check_functional
 from dofcourse.train import (
     check_model_fits,
 )
@@ -78,14 +78,6 @@ def _members_on_shared_batch(net: Functional, e: int) -> Callable[[Tensor, Tenso
     return vmap(net.fn, in_dims=(0, None))
 
 
-def _check_net(net: Functional) -> None:
-    if not isinstance(net, Functional):
-        raise TypeError(
-            f"net must be a params.Functional (params.Functional.of_module(model)), got "
-            f"{type(net).__name__}"
-        )
-
-
 def evaluate_members(
     net: Functional,
     thetas: Tensor,
@@ -102,7 +94,7 @@ def evaluate_members(
     along a line between two networks (chapter 07), a grid on a plane.
     """
     checks.choice(loss, "loss", LOSSES)
-    _check_net(net)
+    check_functional(net)
     thetas = checks.tensor(thetas, "thetas", ndim=2, floating=True)
     if thetas.shape[1] != net.D:
         raise ValueError(f"thetas must have shape (E, {net.D}), got {tuple(thetas.shape)}")

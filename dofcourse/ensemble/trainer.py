@@ -18,13 +18,12 @@ from dofcourse import checks
 from dofcourse.ensemble.batches import _Batches
 from dofcourse.ensemble.evaluate import (
     LOSSES,
-    _check_net,
     _Evaluator,
     _loss_fn,
     _members_on_shared_batch,
 )
 from dofcourse.ensemble.members import EnsembleRun, Members
-from dofcourse.params import Functional
+from dofcourse.params import Functional, check_functional
 from dofcourse.settings import TrainSettings
 from dofcourse.train import (
     BATCH_DIVERGENCE_FACTOR,
@@ -81,7 +80,7 @@ def train_members(
     its last good point, flagged in ``diverged`` and counted in a warning.
     """
     checks.choice(loss, "loss", LOSSES)
-    _check_net(net)
+    check_functional(net)
     if not all(callable(getattr(members, m, None)) for m in ("init", "theta")):
         raise TypeError(
             f"members must be a parametrisation with init() and theta(U) (ensemble.Free, "

@@ -34,7 +34,7 @@ from torch.func import grad, jvp, vjp
 
 from dofcourse import checks
 from dofcourse.hessian._base import LossFn, Part, as_xy
-from dofcourse.params import Functional
+from dofcourse.params import Functional, check_functional
 
 METHODS = ("auto", "forward", "reverse")
 
@@ -97,8 +97,7 @@ class HessianOperator:
         method: str = "auto",
     ) -> HessianOperator:
         """The Hessian at ``net.theta0`` of a pure network ``net`` (a ``params.Functional``)."""
-        if not isinstance(net, Functional):
-            raise TypeError(f"net must be a params.Functional, got {type(net).__name__}")
+        check_functional(net)
         op = cls.__new__(cls)
         op._setup(net, data, loss_fn, batch_size, method)
         op._module, op._params = None, []  # a pure function: double backward through theta

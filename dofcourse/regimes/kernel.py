@@ -26,7 +26,7 @@ from torch import Tensor
 from torch.func import jvp, vjp, vmap
 
 from dofcourse import checks
-from dofcourse.params import Functional
+from dofcourse.params import Functional, check_point
 from dofcourse.train import check_model_fits
 
 
@@ -38,12 +38,7 @@ def tangent_kernel(net: Functional, theta: Tensor, x: Tensor, chunk: int = 50) -
     chunk x D numbers: the Jacobian (m, C, D) itself is never stored (it would not fit for an MNIST
     network: 100 inputs x 10 classes x 200 000 parameters in float64 is 1.6 GB).
     """
-    if not isinstance(net, Functional):
-        raise TypeError(f"net must be a params.Functional, got {type(net).__name__}")
-    theta = checks.tensor(theta, "theta", ndim=1, floating=True, finite=True)
-    theta = theta.to(net.device, net.dtype)
-    if theta.shape[0] != net.D:
-        raise ValueError(f"theta must have shape ({net.D},), got {tuple(theta.shape)}")
+    theta = check_point(net, theta)
     x = checks.tensor(x, "x", floating=True, finite=True).to(net.device, net.dtype)
     check_model_fits(lambda xb: net(theta, xb), x, None, name="x")
     chunk = checks.integer(chunk, "chunk", min=1)

@@ -27,7 +27,7 @@ import torch
 
 from dofcourse import checks, experiment, models, train
 from dofcourse.ensemble import train_members
-from dofcourse.params import Functional, Layout
+from dofcourse.params import Functional, Layout, check_functional
 from dofcourse.regimes.interpolants import _positives
 from dofcourse.regimes.kernel import kernel_change, tangent_kernel
 from dofcourse.regimes.scaled import Scaled, plain_gd
@@ -37,8 +37,7 @@ from dofcourse.settings import TrainSettings
 def output_scaled(g: Functional) -> Functional:
     """f(theta_ext, x) = kappa (g(theta, x) - g(theta_0, x)) with theta_ext = (theta, kappa),
     D + 1 numbers; theta_0 = ``g.theta0``."""
-    if not isinstance(g, Functional):
-        raise TypeError(f"g must be a params.Functional, got {type(g).__name__}")
+    check_functional(g, "g")
     theta0 = g.theta0.detach()
 
     def fn(theta_ext: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -51,8 +50,7 @@ def output_scaled(g: Functional) -> Functional:
 def kappa_members(g: Functional, kappas: Sequence[float]) -> Scaled:
     """One member per kappa, all from g's theta_0: theta = theta_0 + sqrt(min(1, kappa)) u / kappa
     (GD on u at rate lr is GD on w at rate lr min(1, kappa)); kappa rides along as a fixed value."""
-    if not isinstance(g, Functional):
-        raise TypeError(f"g must be a params.Functional, got {type(g).__name__}")
+    check_functional(g, "g")
     k = torch.tensor(_positives(kappas, "kappas"), dtype=g.dtype, device=g.device)
     anchor = g.theta0.detach()[None].repeat(len(k), 1)
     return Scaled(anchor, torch.sqrt(k.clamp(max=1.0)) / k, fixed=k[:, None])
