@@ -42,6 +42,7 @@ from dofcourse.pruning.rewind import (
     fit_flagged,
     initial_points,
     warn_diverged,
+    warned,
 )
 from dofcourse.settings import TrainSettings
 
@@ -200,6 +201,17 @@ def _instability(
     per_example: bool = False,
     progress: bool = True,
 ) -> dict:
+    """Instability of the starting points ``start`` (R, D) (under boolean ``mask`` (R, D), if any).
+
+    Each replica r is copied ``n_copies`` times; copy c trains for ``settings.steps`` with
+    mini-batch order ``settings.order_seed + 1000 (c + 1) + r`` (all R * n_copies members as one
+    ensemble). For every pair of copies, the test loss and error along their line. Returns
+    ``alphas`` (n,), ``loss``, ``error`` (R, pairs, n), ``barrier`` (R,) (error barrier, mean over
+    pairs), ``test_acc`` (R, n_copies), ``diverged`` (R,) (a copy of r diverged: its barrier and
+    accuracies are NaN, and a warning says so on every call: :func:`instability`, through
+    ``pruning.rewind.warned``), and with ``per_example`` the per-example
+    :func:`midpoint_barrier` of copies 0 and 1 on the training set, ``midpoint`` (R, N). Cached.
+    """
     start = check_start(model, start, "start").detach()
     if not isinstance(settings, TrainSettings):
         raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
@@ -216,32 +228,7 @@ def _instability(
     return _copies(model, data, settings, start, mask, orders, n_points, per_example, progress)
 
 
-def instability(
-    model: nn.Module,
-    data: train.Data,
-    settings: TrainSettings,
-    start: Tensor,
-    mask: Tensor | None = None,
-    n_copies: int = 2,
-    n_points: int = 25,
-    per_example: bool = False,
-    progress: bool = True,
-) -> dict:
-    """Instability of the starting points ``start`` (R, D) (under boolean ``mask`` (R, D), if any).
-
-    Each replica r is copied ``n_copies`` times; copy c trains for ``settings.steps`` with
-    mini-batch order ``settings.order_seed + 1000 (c + 1) + r`` (all R * n_copies members as one
-    ensemble). For every pair of copies, the test loss and error along their line. Returns
-    ``alphas`` (n,), ``loss``, ``error`` (R, pairs, n), ``barrier`` (R,) (error barrier, mean over
-    pairs), ``test_acc`` (R, n_copies), ``diverged`` (R,) (a copy of r diverged: its barrier and
-    accuracies are NaN, and a warning says so on every call), and with ``per_example`` the
-    per-example :func:`midpoint_barrier` of copies 0 and 1 on the training set, ``midpoint``
-    (R, N). Cached.
-    """
-    out = _instability(model, data, settings, start, mask, n_copies, n_points, per_example,
-                       progress=progress)  # fmt: skip
-    warn_diverged(out["diverged"], "starting points' copies", settings)
-    return out
+instability = warned(_instability, "starting points' copies")
 
 
 def _same_k(points: list[dict], fixed: dict) -> list[list[dict]]:

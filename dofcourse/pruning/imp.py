@@ -43,6 +43,7 @@ from dofcourse.pruning.rewind import (
     initial_points,
     replica_seeds,
     warn_diverged,
+    warned,
 )
 from dofcourse.settings import TrainSettings
 
@@ -284,6 +285,11 @@ def _imp_level(
     order_seeds: Sequence[int],
     progress: bool = True,
 ) -> dict:
+    """One IMP level: train rewind * mask (R, D) for ``settings.steps``, then prune the trained
+    weights. Returns final ``test_acc``, ``train_acc``, ``loss`` (R,; NaN for a replica that
+    diverged), ``diverged`` (R,) and ``next_mask`` (R, D) boolean. Cached: the key holds the
+    rewind point and the mask, so levels resume one by one; a diverged replica is warned about
+    on every call, from the cache too (:func:`imp_level`, through ``rewind.warned``)."""
     rewind = check_start(model, rewind, "rewind")
     mask, prunable_ = _check_masks(mask, prunable_, rewind)
     fraction = checks.real(fraction, "fraction", min=0.0, max=1.0, open_min=True, open_max=True)
@@ -300,26 +306,7 @@ def _imp_level(
     }
 
 
-def imp_level(
-    model: nn.Module,
-    data: train.Data,
-    settings: TrainSettings,
-    rewind: Tensor,
-    mask: Tensor,
-    prunable_: Tensor,
-    fraction: float,
-    order_seeds: Sequence[int],
-    progress: bool = True,
-) -> dict:
-    """One IMP level: train rewind * mask (R, D) for ``settings.steps``, then prune the trained
-    weights. Returns final ``test_acc``, ``train_acc``, ``loss`` (R,; NaN for a replica that
-    diverged), ``diverged`` (R,) and ``next_mask`` (R, D) boolean. Cached: the key holds the
-    rewind point and the mask, so levels resume one by one; a diverged replica is warned about
-    on every call, from the cache too."""
-    out = _imp_level(model, data, settings, rewind, mask, prunable_, fraction, order_seeds,
-                     progress=progress)  # fmt: skip
-    warn_diverged(out["diverged"], "replicas of the IMP level", settings)
-    return out
+imp_level = warned(_imp_level, "replicas of the IMP level")
 
 
 def imp(

@@ -13,8 +13,11 @@ optional boolean masks (M, D), per-member orders and pools. Taught in chapter 07
 from __future__ import annotations
 
 import copy
+import functools
+import inspect
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -196,6 +199,25 @@ def warn_diverged(diverged: np.ndarray, what: str, settings: TrainSettings) -> N
             f"start): they are flagged and have no accuracy; lower lr={settings.lr:g}",
             stacklevel=3,
         )
+
+
+def warned(cached: Callable[..., dict], what: str) -> Callable[..., dict]:
+    """The public face of a cached function whose result holds a ``diverged`` flag (chapters 07
+    and 08): the same call, then :func:`warn_diverged` about ``what`` on every call, from the
+    cache too. Its name is ``cached``'s without the leading underscore; its signature, type hints
+    and docstring are ``cached``'s."""
+    signature = inspect.signature(cached)
+
+    @functools.wraps(cached)
+    def public(*args: Any, **kwargs: Any) -> dict:  # ``cached``'s signature, by __wrapped__
+        out = cached(*args, **kwargs)
+        settings = signature.bind(*args, **kwargs).arguments["settings"]
+        warn_diverged(out["diverged"], what, settings)
+        return out
+
+    public.__name__ = cached.__name__.lstrip("_")
+    public.__qualname__ = cached.__qualname__.lstrip("_")
+    return public
 
 
 @experiment.cached
