@@ -80,18 +80,37 @@ def mlp(
     return nn.Sequential(*layers)
 
 
-def _conv_net(shape: Shape, n_classes: int, channels: Sequence[int], fc: int) -> nn.Module:
-    """3×3 conv → ReLU → 2×2 max-pool per entry of ``channels``, then two fully connected layers."""
+POOLS = {"max": nn.MaxPool2d, "avg": nn.AvgPool2d}
+
+
+def conv_features(
+    input_shape: Sequence[int], channels: Sequence[int], pool: str = "max"
+) -> tuple[nn.Sequential, int]:
+    """The convolutional trunk of the course's conv nets and its output size for one input of
+    ``input_shape`` (C, H, W): per entry of ``channels`` a 3×3 conv ("same" padding), ReLU and
+    2×2 ``pool`` ("max" or "avg"; skipped once the feature map is a single pixel), then a
+    flatten. ``conv2``/``conv3`` (chapter 00) and ``phase.conv2_small`` (chapters 05-06) put
+    their dense layers on it."""
+    shape = checks.integers(input_shape, "input_shape", min=1)
+    if len(shape) != 3:
+        raise ValueError(f"input_shape must be (C, H, W), got {tuple(input_shape)}")
+    channels = checks.integers(channels, "channels", min=1)
+    pool_layer = POOLS[checks.choice(pool, "pool", POOLS)]
     layers: list[nn.Module] = []
     c_in, side = shape[0], min(shape[1:])
     for c_out in channels:
         layers += [nn.Conv2d(c_in, c_out, 3, padding=1), nn.ReLU()]
         if side >= 2:
-            layers.append(nn.MaxPool2d(2))
+            layers.append(pool_layer(2))
             side //= 2
         c_in = c_out
     features = nn.Sequential(*layers, nn.Flatten())
-    flat = _flat_size(features, shape)
+    return features, _flat_size(features, (shape[0], shape[1], shape[2]))
+
+
+def _conv_net(shape: Shape, n_classes: int, channels: Sequence[int], fc: int) -> nn.Module:
+    """:func:`conv_features` with max pooling, then two fully connected layers."""
+    features, flat = conv_features(shape, channels)
     return nn.Sequential(
         features,
         nn.Linear(flat, fc),

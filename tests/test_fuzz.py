@@ -704,6 +704,9 @@ CASES.update({
     "models.resnet_small": case(models.resnet_small, lambda c: {
         "input_shape": (1, 8, 8), "n_classes": 10, "width": 2},
         input_shape="ints", n_classes="count", width="count"),
+    "models.conv_features": case(models.conv_features, lambda c: {
+        "input_shape": (1, 8, 8), "channels": (2, 4), "pool": "avg"},
+        input_shape="ints", channels="ints", pool="choice"),
     "models.build": case(models.build, lambda c: {"ctor": models.mlp, "input_shape": (1, 8, 8),
                                                   "n_classes": 10, "init_seed": 0, "device": "cpu"},
                          ctor="callable", input_shape="ints", n_classes="count", init_seed="seed",

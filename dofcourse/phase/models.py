@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import torch
 from torch import nn
 
 from dofcourse import checks
+from dofcourse.models import conv_features
 
 
 def conv2_small(
@@ -22,21 +22,6 @@ def conv2_small(
 ) -> nn.Module:
     """Conv-2: per entry of ``channels`` a 3x3 conv, ReLU and 2x2 average pooling (skipped once
     the feature map is a single pixel), then a dense layer. Inputs (N, C, H, W)."""
-    shape = checks.integers(input_shape, "input_shape", min=1)
-    if len(shape) != 3:
-        raise ValueError(f"input_shape must be (C, H, W), got {tuple(shape)}")
-    c0, h, w = shape
     n_classes = checks.integer(n_classes, "n_classes", min=2)
-    channels = checks.integers(channels, "channels", min=1)
-    layers: list[nn.Module] = []
-    c_in, side = c0, min(h, w)
-    for c_out in channels:
-        layers += [nn.Conv2d(c_in, c_out, 3, padding=1), nn.ReLU()]
-        if side >= 2:
-            layers.append(nn.AvgPool2d(2))
-            side //= 2
-        c_in = c_out
-    features = nn.Sequential(*layers, nn.Flatten())
-    with torch.no_grad():
-        flat = features(torch.zeros(1, c0, h, w)).numel()
+    features, flat = conv_features(input_shape, channels, pool="avg")
     return nn.Sequential(features, nn.Linear(flat, n_classes))

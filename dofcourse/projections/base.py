@@ -70,7 +70,7 @@ class StackedProjection(ABC):
         if z.dim() == 2:
             return self.map(z)
         padded = min(self.ds) < self.d_max  # only then are there coordinates to mask out
-        return _Apply.apply(z * self.mask[:, None, :].to(z.dtype) if padded else z, self)
+        return _Product.apply(z * self.mask[:, None, :].to(z.dtype) if padded else z, self, False)
 
     def map(self, z: torch.Tensor) -> torch.Tensor:
         """:meth:`apply` for z (E, d_max) already in this projection's dtype and on its device,
@@ -78,14 +78,14 @@ class StackedProjection(ABC):
         """
         if min(self.ds) < self.d_max:  # only then are there coordinates to mask out
             z = z * self.mask.to(z.dtype)
-        return _Apply.apply(z[:, None], self).squeeze(1)
+        return _Product.apply(z[:, None], self, False).squeeze(1)
 
     def transpose(self, v: torch.Tensor) -> torch.Tensor:
         """P_e^T v_e for every member: v (E, D) or (E, N, D) -> (E, d_max) or (E, N, d_max)."""
         v = self._check(v, self.D, "v")
         squeeze = v.dim() == 2
         v = v[:, None] if squeeze else v
-        out = _Transpose.apply(v, self)
+        out = _Product.apply(v, self, True)
         if min(self.ds) < self.d_max:
             out = out * self.mask[:, None, :].to(v.dtype)
         return out.squeeze(1) if squeeze else out
@@ -103,27 +103,15 @@ class StackedProjection(ABC):
         return t.to(device=self.mask.device, dtype=self.dtype)
 
 
-class _Apply(torch.autograd.Function):
-    """z -> P z whose backward is the explicit transpose (no graph through the construction)."""
+class _Product(torch.autograd.Function):
+    """z -> P z (``adjoint=False``) or v -> P^T v (``adjoint=True``), whose backward is the other
+    product, applied explicitly: no graph through the construction of P."""
 
     @staticmethod
-    def forward(ctx, z, proj):  # noqa: D102
-        ctx.proj = proj
-        return proj._apply(z)
-
-    @staticmethod
-    def backward(ctx, g):  # noqa: D102
-        return ctx.proj._transpose(g), None
-
-
-class _Transpose(torch.autograd.Function):
-    """v -> P^T v whose backward is P."""
-
-    @staticmethod
-    def forward(ctx, v, proj):  # noqa: D102
-        ctx.proj = proj
-        return proj._transpose(v)
+    def forward(ctx, x, proj, adjoint):  # noqa: D102
+        ctx.proj, ctx.adjoint = proj, adjoint
+        return proj._transpose(x) if adjoint else proj._apply(x)
 
     @staticmethod
     def backward(ctx, g):  # noqa: D102
-        return ctx.proj._apply(g), None
+        return (ctx.proj._apply(g) if ctx.adjoint else ctx.proj._transpose(g)), None, None

@@ -128,21 +128,17 @@ def fit(
     settings: TrainSettings,
     start: Tensor,
     mask: Tensor | None = None,
-    *,
-    order_seeds: Sequence[int] | None = None,
-    pools: Sequence[Tensor] | None = None,
-    progress: bool = True,
-    desc: str = "members",
+    **options: Any,
 ) -> tuple[Tensor, History]:
     """Train M members of ``model``'s architecture from ``start`` (M, D) under boolean ``mask``
     (M, D) or (D,) (None: dense) as one ensemble; their final thetas (M, D, on the CPU, pruned
-    entries exactly 0) and the ensemble's :class:`~dofcourse.train.History`.
+    entries exactly 0) and the ensemble's :class:`~dofcourse.train.History`. ``options`` are
+    :func:`fit_flagged`'s keywords: ``order_seeds``, ``pools``, ``progress``, ``desc``.
 
     Raises :class:`~dofcourse.train.TrainingDiverged` when a member diverged (the ensemble's
     divergence monitor): its weights would mean nothing. The package's grids flag such runs
-    instead (a ``diverged`` column) and report no accuracy for them."""
-    theta, hist, diverged = fit_flagged(model, data, settings, start, mask, order_seeds=order_seeds,
-                                        pools=pools, progress=progress, desc=desc)  # fmt: skip
+    instead (a ``diverged`` column) and report no accuracy for them. Chapter 07."""
+    theta, hist, diverged = fit_flagged(model, data, settings, start, mask, **options)
     if diverged.any():
         raise TrainingDiverged(
             f"members {np.flatnonzero(diverged).tolist()} of {len(diverged)} diverged (loss "
