@@ -22,7 +22,9 @@
 #
 # **Prerequisites.** Python and a first acquaintance with PyTorch (tensors, `nn.Module`, gradients).
 #
-# **Time:** quick ≈ 10 s, full ≈ 30 s (quiet 2-core CPU; 2–3× as long on a busy laptop)
+# **Time:** quick ≈ 10 s, full ≈ 30 s (quiet 2-core CPU; 2–3× as long on a busy laptop; full
+# measured on 2026-12-07 with one thread on a shared 2-core machine: 28 s of kernel CPU, 48 s wall
+# at load 2–3, peak 0.7 GB)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # A 20-minute lecture. Run the chapter before class (`make slides ONLY=00` does it) so that every

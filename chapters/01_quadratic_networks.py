@@ -27,7 +27,9 @@
 #
 # **Prerequisites.** Chapter 00; gradients and Hessians; eigenvalues of symmetric matrices.
 #
-# **Time:** quick ≈ 20 s, full ≈ 1 min (quiet 2-core CPU; 2–3× as long on a busy laptop)
+# **Time:** quick ≈ 20 s, full ≈ 2.5 min (quiet 2-core CPU; 2–3× as long on a busy laptop; full
+# measured on 2026-12-07 with one thread on a shared 2-core machine: 2.4 min of kernel CPU, 5.1 min
+# wall at load 3–5, peak 1.1 GB)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # A 45-minute lecture (quick mode runs in well under a minute, so run it live or before class).
