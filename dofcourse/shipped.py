@@ -12,7 +12,7 @@ paper-scale figures in seconds and can still recompute any of them.
   the package would silently discard the shipped results and send a student into hours of
   computing. Each entry records instead the code fingerprint, the commit and the date that made
   it, and how long the computation took; a result made by code that has changed since is still
-  used, and said so once per function. ``tests/test_shipped.py`` recomputes a sample of the
+  used, and said so once per module. ``tests/test_shipped.py`` recomputes a sample of the
   cheapest entries with the current code and fails when they no longer agree.
 * **When.** Only in full mode, only when the cache misses, never with ``DOFCOURSE_SHIPPED=0``
   (recompute everything; results go to the cache as usual) or ``DOFCOURSE_NO_CACHE=1``. The first
@@ -154,7 +154,7 @@ def _load(path: Path, key: str) -> dict[str, Any]:
 
 
 def _announce(fn: Callable[..., Any], entry: Mapping[str, Any]) -> None:
-    """Say once per kernel that shipped results are used, and once per function whose code has
+    """Say once per kernel that shipped results are used, and once per module whose code has
     changed since its entries were made."""
     if "first" not in _announced:
         _announced.add("first")
@@ -165,16 +165,17 @@ def _announce(fn: Callable[..., Any], entry: Mapping[str, Any]) -> None:
             "(`%env DOFCOURSE_SHIPPED=0` in the first cell, or in the shell) and run again.",
             flush=True,
         )
-    name = _name(fn)
+    module = fn.__module__
     made_by = entry.get("code")
-    if name in _announced or made_by is None or not fn.__module__.startswith("dofcourse"):
+    if module in _announced or made_by is None or not module.startswith("dofcourse"):
         return
-    _announced.add(name)
-    now = ex.code_fingerprint(fn.__module__)
+    _announced.add(module)
+    now = ex.code_fingerprint(module)
     if now != made_by:
         print(
-            f"note: {name}'s shipped results were made by its code as of commit "
-            f"{entry.get('commit')}; its code has changed since (fingerprint {made_by} -> {now}).",
+            f"note: shipped results of {module} were made by its code as of commit "
+            f"{entry.get('commit')}, which has changed since (fingerprint {made_by} -> {now}); "
+            "tests/test_shipped.py recomputes a sample of them with the current code.",
             flush=True,
         )
 
