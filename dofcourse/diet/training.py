@@ -30,6 +30,7 @@ from dofcourse.diet.subsets import easiest, hardest, random_subset
 from dofcourse.pruning.imp import ImpRun, Start, even_parts, imp_grid
 from dofcourse.pruning.rewind import (
     _check_settings,
+    accuracy_rows,
     check_pools,
     check_start,
     chunk_size,
@@ -61,8 +62,7 @@ def subset_runs(points: list[dict], model: nn.Module, data: train.Data,
                                order_seeds=[settings.order_seed + s for s in seeds],
                                pools=[p["pool"] for p in points], eval_train=False,
                                progress=False)  # fmt: skip
-    acc = np.where(div, np.nan, hist.test_acc[:, -1])
-    return [{"test_acc": float(a), "diverged": bool(d)} for a, d in zip(acc, div, strict=True)]
+    return accuracy_rows(hist, div)
 
 
 def train_on_subsets(

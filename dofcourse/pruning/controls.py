@@ -26,6 +26,7 @@ from dofcourse import checks, experiment, train
 from dofcourse.pruning.imp import ImpRun, even_parts
 from dofcourse.pruning.masks import layer_index, prunable, random_like
 from dofcourse.pruning.rewind import (
+    accuracy_rows,
     check_start,
     chunk_size,
     fit_flagged,
@@ -102,8 +103,7 @@ def control_runs(
         steps = run.steps + run.rewind_step
     _, hist, div = fit_flagged(model, data, settings.replace(steps=steps), start, masks,
                                order_seeds=seeds, eval_train=False, progress=False)  # fmt: skip
-    acc = np.where(div, np.nan, hist.test_acc[:, -1])
-    return [{"test_acc": float(a), "diverged": bool(d)} for a, d in zip(acc, div, strict=True)]
+    return accuracy_rows(hist, div)
 
 
 def controls(

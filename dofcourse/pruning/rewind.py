@@ -184,6 +184,13 @@ def fit_flagged(
     return theta, run.history, np.asarray(run.diverged, dtype=bool)
 
 
+def accuracy_rows(history: History, diverged: np.ndarray) -> list[dict]:
+    """One row per member of a grid point: its final ``test_acc`` (NaN where it diverged) and
+    ``diverged`` (chapters 07 and 08's batched trainings)."""
+    acc = np.where(diverged, np.nan, history.test_acc[:, -1])
+    return [{"test_acc": float(a), "diverged": bool(d)} for a, d in zip(acc, diverged, strict=True)]
+
+
 def warn_diverged(diverged: np.ndarray, what: str, settings: TrainSettings) -> None:
     """One warning when any of ``diverged`` (any shape, boolean) is set: the chapters' results
     mark such runs (NaN accuracy, a ``diverged`` flag) and this says so on every call, cached or
