@@ -31,14 +31,8 @@ thought; the decks move it into the speaker notes. A chapter's speaker-notes cel
 ``build/student/`` and ``build/instructor/``; ``--student-into DIR`` writes only the student
 notebooks, into ``DIR``.
 
-**Grading.** :func:`otter_notebook` turns a chapter into an Otter-Grader (7.0) assignment: each
-exercise becomes a question worth one point whose test is its check (the body of its
-``with exercises.checking(...)`` block, which fails on the stub instead of saying "not done
-yet"). ``--assignments DIR`` (``make assignments``) writes one per chapter into
-``DIR/source/`` and runs ``otter assign`` on each: ``DIR/NN_name/student/`` holds the notebook
-to hand out (the student version without its solutions: "Run All" still goes through),
-``DIR/NN_name/autograder/*.zip`` grades a submission (``otter run -a <zip> submission.ipynb``
-on your machine, or upload it to Gradescope).
+**Grading.** ``--assignments DIR`` (``make assignments``) writes an Otter-Grader assignment per
+chapter: see ``dofcourse.publish.assignments``.
 
 Standard library only (``nbformat`` is imported only by :func:`version`), so that the lab
 launcher can load this file before anything else is importable.
@@ -64,7 +58,7 @@ SOLUTION_SUMMARY = "<summary><b>Solution</b> (click to show)</summary>"
 ANSWER_TAG = "answer"
 ANSWER_SUMMARY = "<summary><b>Answer</b> (make your guess first, then click to show)</summary>"
 _THINK = re.compile(r"(?:^|\n)[ \t]*\*\*Think!\*\*")
-_CHECKING = re.compile(r"""exercises\.checking\(\s*(["'])(?P<name>.+?)\1\s*\)""")
+CHECKING = re.compile(r"""exercises\.checking\(\s*(["'])(?P<name>.+?)\1\s*\)""")
 
 
 class MarkerError(ValueError):
@@ -128,7 +122,7 @@ def has_exercise(source: str) -> bool:
 
 def exercise_names(sources: list[str]) -> list[str]:
     """The names checked by ``exercises.checking("...")`` in these code sources, in order."""
-    return [m["name"] for source in sources for m in _CHECKING.finditer(source)]
+    return [m["name"] for source in sources for m in CHECKING.finditer(source)]
 
 
 def solution_markdown(source: str) -> str:
@@ -246,107 +240,6 @@ def version(notebook: Any, student: bool) -> Any:
     return nbformat.from_dict({**plain, "cells": instructor_cells(plain.get("cells", []))})
 
 
-def check_body(source: str, name: str) -> str:
-    """The body of the ``with exercises.checking(name):`` block in ``source``, dedented."""
-    import textwrap
-
-    lines = source.splitlines()
-    for i, line in enumerate(lines):
-        found = _CHECKING.search(line)
-        if found and found["name"] == name and line.rstrip().endswith(":"):
-            indent = len(line) - len(line.lstrip())
-            body = []
-            for nxt in lines[i + 1 :]:
-                if nxt.strip() and len(nxt) - len(nxt.lstrip()) <= indent:
-                    break
-                body.append(nxt)
-            return textwrap.dedent("\n".join(body)).strip("\n")
-    raise ValueError(f"no `with exercises.checking({name!r}):` block in the cell")
-
-
-def _raw(text: str) -> dict[str, Any]:
-    return {"cell_type": "raw", "metadata": {}, "source": text}
-
-
-def otter_notebook(notebook: dict[str, Any], name: str) -> dict[str, Any]:
-    """The chapter as an Otter-Grader master notebook: an assignment config, and each exercise
-    cell wrapped as a question (1 point) whose test runs its check quietly, so that any error,
-    the stub's ``NotImplementedError`` included, fails it. The solution markers are Otter's own.
-    """
-    cells = notebook.get("cells", [])
-    solved = [
-        i
-        for i, c in enumerate(cells)
-        if c.get("cell_type") == "code" and has_exercise(_text(c["source"]))
-    ]
-    checks = [
-        (i, m["name"])
-        for i, c in enumerate(cells)
-        if c.get("cell_type") == "code"
-        for m in _CHECKING.finditer(_text(c["source"]))
-    ]
-    if len(solved) != len(checks):
-        raise ValueError(f"{name}: {len(solved)} exercise cells but {len(checks)} checks")
-    tests = {}
-    for cell_index, (check_index, exercise) in zip(solved, checks, strict=True):
-        body = check_body(_text(cells[check_index]["source"]), exercise)
-        quiet = "import contextlib, io\n\nwith contextlib.redirect_stdout(io.StringIO()):\n"
-        tests[cell_index] = (exercise, quiet + "\n".join("    " + x for x in body.splitlines()))
-    config = (
-        "# ASSIGNMENT CONFIG\n"
-        f"name: {name}\n"
-        "init_cell: false\ncheck_all_cell: false\nexport_cell: false\nrun_tests: false\n"
-        "solutions_pdf: false\ngenerate: true\n"
-    )
-    out = [_raw(config)]
-    for i, cell in enumerate(cells):
-        cell = {k: v for k, v in copy.deepcopy(cell).items() if k != "id"}
-        if i not in tests:
-            out.append(cell)
-            continue
-        exercise, test = tests[i]
-        slug = re.sub(r"\W+", "_", exercise.lower()).strip("_")
-        out += [
-            _raw(f"# BEGIN QUESTION\nname: {slug}\npoints: 1"),
-            {**cell, "source": _text(cell["source"])},
-            _raw("# BEGIN TESTS"),
-            {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
-             "source": test},
-            _raw("# END TESTS"),
-            _raw("# END QUESTION"),
-        ]  # fmt: skip
-    metadata = {k: v for k, v in notebook.get("metadata", {}).items() if k != "jupytext"}
-    return {"cells": out, "metadata": metadata, "nbformat": 4, "nbformat_minor": 4}
-
-
-def write_assignments(chapters: Path, out: Path, only: str = "") -> list[Path]:
-    """``otter assign`` every chapter (or those starting with ``only``) into ``out``."""
-    import subprocess
-    import sys
-
-    written = []
-    for source in sorted(chapters.glob(f"{only}*.ipynb")):
-        master = out / "source" / source.name
-        write_notebook(otter_notebook(read_notebook(source), source.stem), master)
-        dist = out / source.stem
-        cmd = [sys.executable, "-m", "otter", "assign", str(master), str(dist)]
-        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if done.returncode:
-            raise RuntimeError(
-                f"otter assign failed for {source.name}:\n{done.stdout}{done.stderr}"
-            )
-        # Otter's own student notebook puts `...` for each solution, which stops "Run All" at the
-        # first check; the course's student version raises the stub's NotImplementedError, which
-        # the checks report as "not done yet" (and the autograder scores as zero).
-        handed_out = dist / "student" / source.name
-        student = student_notebook(read_notebook(source), solutions=False)
-        otters = read_notebook(handed_out).get("metadata", {})  # the assignment's name
-        student["metadata"] = {**student["metadata"], **otters}
-        write_notebook(student, handed_out)
-        written.append(dist)
-    return written
-
-
 def read_notebook(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -399,6 +292,8 @@ def main() -> None:
     parser.add_argument("--only", default="", help="only chapters starting with this prefix")
     args = parser.parse_args()
     if args.assignments:
+        from dofcourse.publish.assignments import write_assignments
+
         written = write_assignments(args.chapters, args.assignments, args.only)
     elif args.student_into:
         written = write_students(args.chapters, args.student_into)

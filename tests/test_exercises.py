@@ -11,6 +11,7 @@ import nbformat
 import pytest
 
 from dofcourse import exercises
+from dofcourse.publish import assignments
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAPTERS = ROOT / "chapters"
@@ -240,7 +241,7 @@ def test_binder_opens_the_student_versions(tmp_path):
 
 def test_otter_notebook_makes_each_exercise_a_question_whose_test_fails_on_the_stub():
     chapter = json.loads((CHAPTERS / "00_welcome.ipynb").read_text(encoding="utf-8"))
-    master = exercises.otter_notebook(chapter, "00_welcome")
+    master = assignments.otter_notebook(chapter, "00_welcome")
     raws = [_src(c) for c in master["cells"] if c["cell_type"] == "raw"]
     assert raws[0].startswith("# ASSIGNMENT CONFIG\nname: 00_welcome")
     names = exercises.exercise_names(
@@ -263,7 +264,7 @@ def test_make_assignments_grades_a_solved_notebook_full_and_an_unsolved_one_zero
 
     monkeypatch.setenv("DOFCOURSE_CACHE", ch.SESSION_CACHE)
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    (dist,) = exercises.write_assignments(CHAPTERS, tmp_path / "assignments", only="00")
+    (dist,) = assignments.write_assignments(CHAPTERS, tmp_path / "assignments", only="00")
     (autograder,) = (dist / "autograder").glob("*.zip")
     student = dist / "student" / "00_welcome.ipynb"
     handed_out = "".join(_src(c) for c in json.loads(student.read_text())["cells"])
