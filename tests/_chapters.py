@@ -22,6 +22,9 @@ CHAPTERS = ROOT / "chapters"
 NOTEBOOKS = sorted(CHAPTERS.glob("*.ipynb"))
 FIRST = CHAPTERS / "00_welcome.ipynb"
 SCREENSHOTS = ROOT / "build" / "browser"
+# A picture of every slide of every deck costs more than measuring the slides (about 15 s a deck
+# on a loaded 2-core machine, 3 minutes a test run): taken only when asked for, to look at.
+SLIDE_SCREENSHOTS = os.environ.get("DOFCOURSE_SLIDE_SCREENSHOTS", "") not in ("", "0")
 # The cache of this test run (the root conftest.py makes one per run; nbval's kernels fill it
 # while they run the chapters). Read at import, before the per-test fixture moves the variable.
 SESSION_CACHE = os.environ.get("DOFCOURSE_CACHE") or tempfile.mkdtemp(prefix="dofcourse-cache-")
@@ -233,8 +236,8 @@ def with_outputs(chapter: dict, executed: dict) -> dict:
 def deck_misfits(browser, path: Path, executed: dict) -> list[str]:
     """Build ``path``'s deck from the outputs of ``executed`` (a run of its student version),
     open it in ``browser`` and return what is wrong: slides that overflow the 1280 x 720 stage,
-    a deck without speaker notes or without a figure (screenshots of every slide go to
-    ``SCREENSHOTS``/deck_NN_*.png)."""
+    a deck without speaker notes or without a figure (with ``DOFCOURSE_SLIDE_SCREENSHOTS=1``,
+    screenshots of every slide go to ``SCREENSHOTS``/deck_NN_*.png)."""
     from dofcourse import slides
 
     out = Path(tempfile.gettempdir()) / "dofcourse-test-decks"
@@ -242,7 +245,8 @@ def deck_misfits(browser, path: Path, executed: dict) -> list[str]:
     deck = slides.export_deck(with_outputs(read(path), executed), path.stem, out)
     for old in SCREENSHOTS.glob(f"deck_{path.stem[:2]}_*.png"):
         old.unlink()
-    measured = measure_deck(browser, deck, screenshots=f"deck_{path.stem[:2]}")
+    shots = f"deck_{path.stem[:2]}" if SLIDE_SCREENSHOTS else None
+    measured = measure_deck(browser, deck, screenshots=shots)
     problems = overflowing(measured)
     if not any(s["notes"] for s in measured):
         problems.append("no slide has speaker notes")
