@@ -35,10 +35,10 @@ from torch.func import vmap
 
 from dofcourse import checks, ensemble, experiment, train
 from dofcourse.params import Functional, check_functional
-from dofcourse.pruning.imp import even_parts
 from dofcourse.pruning.rewind import (
     check_start,
     chunk_size,
+    even_parts,
     fit_flagged,
     initial_points,
     warn_diverged,

@@ -166,10 +166,15 @@ def test_imp_levels_prune_20_percent_and_resume_from_the_cache(ds, monkeypatch):
     keep = pruning.prunable(m)
     settings = TrainSettings(steps=6, lr=0.1, batch_size=50)
     calls = []
-    imp_module = importlib.import_module("dofcourse.pruning.imp")
-    real_fit = imp_module.fit_flagged
-    monkeypatch.setattr(imp_module, "fit_flagged",
-                        lambda *a, **k: calls.append(len(a[3])) or real_fit(*a, **k))  # fmt: skip
+    real_fit = pruning.fit_flagged
+
+    def counted(*a, **k):
+        calls.append(len(a[3]))
+        return real_fit(*a, **k)
+
+    for where in ("imp", "levels"):  # the rewinds, and the level loop
+        monkeypatch.setattr(importlib.import_module(f"dofcourse.pruning.{where}"), "fit_flagged",
+                            counted)  # fmt: skip
     run2 = pruning.imp(m, ds, settings, pruning.initial_points(m, [0, 1]), levels=2,
                        progress=False)  # fmt: skip
     assert calls == [2, 2, 2]
@@ -191,10 +196,15 @@ def test_imp_grid_equals_imp_and_resumes_per_replica(ds, monkeypatch):
     m = tiny(ds)
     settings = TrainSettings(steps=6, lr=0.1, batch_size=50)
     calls = []
-    imp_module = importlib.import_module("dofcourse.pruning.imp")
-    real_fit = imp_module.fit_flagged
-    monkeypatch.setattr(imp_module, "fit_flagged",
-                        lambda *a, **k: calls.append(len(a[3])) or real_fit(*a, **k))  # fmt: skip
+    real_fit = pruning.fit_flagged
+
+    def counted(*a, **k):
+        calls.append(len(a[3]))
+        return real_fit(*a, **k)
+
+    for where in ("imp", "levels"):  # the rewinds, and the level loop
+        monkeypatch.setattr(importlib.import_module(f"dofcourse.pruning.{where}"), "fit_flagged",
+                            counted)  # fmt: skip
     starts = [pruning.Start(0), pruning.Start(2)]
     runs = pruning.imp_grid(m, ds, settings, starts, init_seeds=[0, 1], levels=2, progress=False)
     assert calls == [2, 2, 2, 2, 2, 2, 2], "k = 2 rewinds, then 3 levels per start (T - k differ)"

@@ -27,13 +27,14 @@ from torch import Tensor, nn
 
 from dofcourse import checks, connectivity, experiment, train
 from dofcourse.diet.subsets import easiest, hardest, random_subset
-from dofcourse.pruning.imp import ImpRun, Start, even_parts, imp_grid
+from dofcourse.pruning.imp import ImpRun, Start, imp_grid
 from dofcourse.pruning.rewind import (
     _check_settings,
     accuracy_rows,
     check_pools,
     check_start,
     chunk_size,
+    even_parts,
     fit_flagged,
     initial_points,
     replica_seeds,

@@ -11,6 +11,8 @@ One idea per module:
 * ``imp``: IMP from starting points (:class:`Start`) x replica seeds as a grid experiment
   (:func:`imp_grid`, :func:`lottery`), or from given rewind points one cached level at a time
   (:func:`imp`, :func:`imp_level`), each run an :class:`ImpRun`;
+* ``levels``: the level loop (train, prune, repeat) on an ensemble of replicas, and the chunks
+  of grid points it runs in;
 * ``controls``: random-pruning and random-reinitialisation controls (:func:`controls`, a grid)
   and cached masked training (:func:`train_masked`);
 * ``recipe``: chapters 07 and 08's network and training (:func:`recipe`, a :class:`Recipe`).

@@ -23,12 +23,13 @@ import torch
 from torch import Tensor, nn
 
 from dofcourse import checks, experiment, train
-from dofcourse.pruning.imp import ImpRun, even_parts
+from dofcourse.pruning.imp import ImpRun
 from dofcourse.pruning.masks import layer_index, prunable, random_like
 from dofcourse.pruning.rewind import (
     accuracy_rows,
     check_start,
     chunk_size,
+    even_parts,
     fit_flagged,
     initial_points,
     warn_diverged,

@@ -34,11 +34,11 @@ from torch import Tensor, nn
 from tqdm.auto import tqdm
 
 from dofcourse import checks, experiment, train
+from dofcourse.pruning.levels import equal_lengths, level_loop, steps_per_level
 from dofcourse.pruning.masks import _check_masks, magnitude_prune, prunable
 from dofcourse.pruning.rewind import (
     check_pools,
     check_start,
-    chunk_size,
     fit_flagged,
     initial_points,
     replica_seeds,
@@ -99,65 +99,7 @@ class ImpRun:
             self.diverged = np.zeros(np.shape(self.test_acc), dtype=bool)
 
 
-def _levels(
-    model: nn.Module,
-    data: train.Data,
-    settings: TrainSettings,
-    rewind: Tensor,
-    order_seeds: list[int],
-    levels: int,
-    fraction: float,
-    keep: Tensor,
-    diverged: np.ndarray,
-    progress: bool,
-) -> dict:
-    """The level loop: train rewind * mask (E, D) for ``settings.steps``, prune, repeat. Returns
-    ``test_acc``, ``diverged`` (E, L+1) and ``prune_level`` (E, D) uint8 (the mask of level l is
-    ``prune_level > l``)."""
-    e = len(rewind)
-    mask = torch.ones(rewind.shape, dtype=torch.bool)
-    prune_level = torch.full(rewind.shape, levels + 1, dtype=torch.uint8)
-    test = np.full((e, levels + 1), np.nan)
-    flags = np.zeros((e, levels + 1), dtype=bool)
-    div = diverged.copy()
-    for lv in tqdm(range(levels + 1), desc="IMP levels", disable=not progress, leave=False):
-        theta, hist, d = fit_flagged(model, data, settings, rewind, mask, order_seeds=order_seeds,
-                                     eval_train=False, progress=False)  # fmt: skip
-        div |= d
-        flags[:, lv] = div
-        test[:, lv] = np.where(div, np.nan, hist.test_acc[:, -1])
-        if lv < levels:
-            new = magnitude_prune(theta, mask, keep, fraction)
-            prune_level[mask & ~new] = lv + 1
-            mask = new
-    return {"test_acc": test, "diverged": flags, "prune_level": prune_level}
-
-
-def _level_steps(settings: TrainSettings, level_steps: int | None, k: int) -> int:
-    return settings.steps - k if level_steps is None else level_steps
-
-
-def _equal_lengths(points: list[dict], fixed: dict) -> list[list[dict]]:
-    """Chunks of points whose levels train for the same number of steps, of at most
-    ``rewind.chunk_size`` points each (as even as that allows)."""
-    groups: dict[int, list[dict]] = {}
-    for p in points:
-        n = _level_steps(fixed["settings"], fixed.get("level_steps"), p["start"].k)
-        groups.setdefault(n, []).append(p)
-    return [part for g in groups.values() for part in even_parts(g, chunk_size(fixed["data"]))]
-
-
-def even_parts(items: list, most: int) -> list[list]:
-    """``items`` cut into the fewest runs of at most ``most``, of sizes as equal as possible."""
-    if not items:
-        return []
-    n = -(-len(items) // most)
-    size, extra = divmod(len(items), n)
-    cuts = np.cumsum([0] + [size + (i < extra) for i in range(n)])
-    return [items[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
-
-
-@experiment.batched(axes=("start", "seed"), chunk=_equal_lengths, ignore=("bars",))
+@experiment.batched(axes=("start", "seed"), chunk=equal_lengths, ignore=("bars",))
 def imp_runs(
     points: list[dict],
     model: nn.Module,
@@ -190,8 +132,8 @@ def imp_runs(
                                   order_seeds=[orders[i] for i in idx],
                                   pools=pools if any_pool else None, progress=False)  # fmt: skip
         rewind[idx], diverged[idx] = theta, d
-    steps = _level_steps(settings, level_steps, starts[0].k)
-    out = _levels(model, data, settings.replace(steps=steps), rewind, orders, levels, fraction,
+    steps = steps_per_level(settings, level_steps, starts[0].k)
+    out = level_loop(model, data, settings.replace(steps=steps), rewind, orders, levels, fraction,
                   keep, diverged, bars)  # fmt: skip
     dens = [(out["prune_level"][0] > lv)[keep].float().mean().item() for lv in range(levels + 1)]
     return [
@@ -266,7 +208,7 @@ def imp_grid(
             masks=[prune_level > lv for lv in range(levels + 1)],
             rewind=torch.stack(rows.rewind.to_list()),
             rewind_step=st.k,
-            steps=_level_steps(settings, level_steps, st.k),
+            steps=steps_per_level(settings, level_steps, st.k),
             diverged=diverged,
         )
     warn_diverged(np.stack([r.diverged[-1] for r in runs.values()]), "IMP runs", settings)

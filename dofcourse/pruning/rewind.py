@@ -260,6 +260,16 @@ def chunk_size(data: train.Data) -> int:
     return 64 if isinstance(x, Tensor) and x.device.type != "cpu" else 12
 
 
+def even_parts(items: list, most: int) -> list[list]:
+    """``items`` cut into the fewest runs of at most ``most``, of sizes as equal as possible."""
+    if not items:
+        return []
+    n = -(-len(items) // most)
+    size, extra = divmod(len(items), n)
+    cuts = np.cumsum([0] + [size + (i < extra) for i in range(n)])
+    return [items[a:b] for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+
+
 def replica_seeds(settings: TrainSettings, n: int) -> list[int]:
     """Mini-batch order of each of n replicas: ``settings.order_seed + r``."""
     _check_settings(settings)
