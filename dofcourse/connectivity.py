@@ -67,7 +67,7 @@ class LinePath:
     error: np.ndarray
 
 
-def _check_examples(net: Functional, theta: Tensor, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
+def check_examples(net: Functional, theta: Tensor, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
     """(x, y) as the network's float inputs and int64 class labels on its device: NumPy and
     other dtypes converted; lengths, input shape and labels checked on the network at ``theta``
     (D,)."""
@@ -98,7 +98,7 @@ def linear_path(
     theta_a to theta_b (both (D,), or (P, D) for P pairs: arrays (P, n_points))."""
     a, b = _pair(net, theta_a, theta_b)
     n = checks.integer(n_points, "n_points", min=2)
-    x, y = _check_examples(net, a.reshape(-1, net.D)[0], x, y)
+    x, y = check_examples(net, a.reshape(-1, net.D)[0], x, y)
     checks.budget(4.0 * n * (net.D + 2 * min(len(x), 2048) * 10), f"{n} points on a line",
                   "use fewer n_points", name="n_points")  # fmt: skip
     alphas = torch.linspace(0, 1, n, device=net.device, dtype=net.dtype)
@@ -133,7 +133,7 @@ def midpoint_barrier(
     a, b = _pair(net, theta_a, theta_b)
     if a.dim() != 1:
         raise ValueError("midpoint_barrier takes one pair: theta_a and theta_b of shape (D,)")
-    x, y = _check_examples(net, a, x, y)
+    x, y = check_examples(net, a, x, y)
     chunk = checks.integer(chunk, "chunk", min=1)
     thetas = torch.stack([a, b, (a + b) / 2])
     logits = vmap(net.fn, in_dims=(0, None))

@@ -25,7 +25,7 @@ from torch import Tensor, nn
 from torch.func import grad, vmap
 
 from dofcourse import checks, experiment, train
-from dofcourse.connectivity import _check_examples
+from dofcourse.connectivity import check_examples
 from dofcourse.params import Functional, check_functional
 from dofcourse.pruning.rewind import check_start, initial_points, replica_seeds, rewind_points
 from dofcourse.settings import TrainSettings
@@ -39,7 +39,7 @@ def _inputs(net: Functional, thetas: Tensor, x: Tensor, y: Tensor) -> tuple[Tens
     if thetas.shape[1] != net.D:
         raise ValueError(f"thetas must have shape (K, {net.D}), got {tuple(thetas.shape)}")
     thetas = thetas.to(net.device, net.dtype)
-    x, y = _check_examples(net, thetas[0], x, y)
+    x, y = check_examples(net, thetas[0], x, y)
     return thetas, x, y
 
 

@@ -29,9 +29,9 @@ from dofcourse import checks, connectivity, experiment, train
 from dofcourse.diet.subsets import easiest, hardest, random_subset
 from dofcourse.pruning.imp import ImpRun, Start, imp_grid
 from dofcourse.pruning.rewind import (
-    _check_settings,
     accuracy_rows,
     check_pools,
+    check_settings,
     check_start,
     chunk_size,
     even_parts,
@@ -78,7 +78,7 @@ def train_on_subsets(
     ``settings.steps`` steps (seed s: theta_0 and mini-batch order ``settings.order_seed + s``).
     Returns ``test_acc`` and ``diverged`` of shape (pools, seeds) (test accuracy NaN where the
     run diverged). A grid (:func:`subset_runs`): each (pool, seed) is cached on its own."""
-    _check_settings(settings)
+    check_settings(settings)
     if pools is None:
         raise TypeError("pools must be a list of index tensors (one per training subset)")
     pools = check_pools(pools)
@@ -133,7 +133,7 @@ def diet_rewind(
 ) -> Tensor:
     """Rewind points (R, D): the replicas ``init_seeds`` after ``steps`` dense steps on their
     ``pools`` (one index tensor per replica; None: the full data, as chapter 07's rewinding)."""
-    _check_settings(settings)
+    check_settings(settings)
     steps = checks.integer(steps, "steps", min=1)
     theta0 = initial_points(model, init_seeds)
     pools = check_pools(pools)
@@ -163,7 +163,7 @@ def diet_lottery(
     ``settings.steps``), as ``pruning.lottery``; a fixed number compares starting points at one
     sparse-training budget. One start of ``pruning.imp_grid`` (replica seed s: order
     ``settings.order_seed + s``)."""
-    _check_settings(settings)
+    check_settings(settings)
     k = checks.integer(pretrain_steps, "pretrain_steps", min=0, max=settings.steps - 1)
     seeds = checks.seeds(init_seeds, "init_seeds")
     pools = check_pools(pools)
@@ -190,7 +190,7 @@ def connected_examples(
     copies are those of ``connectivity.instability``, so the error barriers come from the same
     cached runs."""
     rewind = check_start(model, rewind, "rewind")
-    _check_settings(settings)
+    check_settings(settings)
     threshold = checks.real(threshold, "threshold")
     out = connectivity.instability(model, data, settings, rewind, per_example=True,
                                    progress=progress)  # fmt: skip
