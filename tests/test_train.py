@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from dofcourse import models, train
+from dofcourse import device, models, train
 from dofcourse.settings import TrainSettings
 
 
@@ -136,7 +136,7 @@ def test_numpy_and_float64_data_are_converted():
 def test_check_data_moves_data_to_the_models_device_and_dtype(monkeypatch):
     """A stand-in for a GPU: the 'meta' device (which the package refuses from a user, so it is
     let through here). Data end up where and as the model is."""
-    monkeypatch.setattr(train._device, "resolve", lambda value, name: torch.device(value))
+    monkeypatch.setattr(device, "resolve", lambda value, name: torch.device(value))
     d = Blobs()
     x, y, xt, yt = train.check_data(d, torch.float64, torch.device("meta"))
     assert {t.device.type for t in (x, y, xt, yt)} == {"meta"}
