@@ -1,11 +1,12 @@
-"""What the Hessian tools share: the linear-operator protocol, a part of an operator, data input.
+"""What the Hessian tools share: the linear-operator protocol, a part of an operator, data input,
+the memory an autograd graph keeps.
 
 Taught in chapter 02.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -71,3 +72,32 @@ class Part:
 
     def matvec(self, v: Tensor) -> Tensor:
         return self.fn(v)
+
+
+def saved_bytes(roots: Sequence[Tensor], exclude: Sequence[Tensor]) -> int:
+    """Bytes of the distinct storages that the autograd graph behind ``roots`` keeps (the
+    tensors its nodes saved for their backward, and the roots), those of ``exclude`` left out:
+    ``HessianOperator.graph_bytes``. Chapter 02."""
+    own = {t.untyped_storage().data_ptr() for t in exclude}
+    sizes: dict[int, int] = {}
+
+    def count(t: Any) -> None:
+        if isinstance(t, Tensor) and t.untyped_storage().data_ptr() not in own:
+            sizes[t.untyped_storage().data_ptr()] = t.untyped_storage().nbytes()
+
+    seen: set[int] = set()
+    nodes = [r.grad_fn for r in roots if r.grad_fn is not None]
+    for r in roots:
+        count(r)
+    while nodes:
+        node = nodes.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for name in dir(node):
+            if name.startswith("_saved_"):
+                value = getattr(node, name)
+                for t in value if isinstance(value, tuple | list) else (value,):
+                    count(t)
+        nodes.extend(n for n, _ in node.next_functions if n is not None)
+    return sum(sizes.values())

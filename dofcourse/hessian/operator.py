@@ -33,7 +33,7 @@ from torch import Tensor, nn
 from torch.func import grad, jvp, vjp
 
 from dofcourse import checks
-from dofcourse.hessian._base import LossFn, Part, as_xy
+from dofcourse.hessian._base import LossFn, Part, as_xy, saved_bytes
 from dofcourse.params import Functional, check_functional
 
 METHODS = ("auto", "forward", "reverse")
@@ -248,7 +248,7 @@ class HessianOperator:
         out = self._module(x) if self._module is not None else self.outputs(ps[0], x)
         grads = list(torch.autograd.grad(self.loss_fn(out, y), ps, create_graph=True))
         if len(self.batches) == 1:
-            self.graph_bytes = _saved_bytes(grads, exclude=[*ps, x, y])
+            self.graph_bytes = saved_bytes(grads, exclude=[*ps, x, y])
         return grads, ps
 
     def _fastest(self, v: Tensor, reps: int = 2) -> str:
@@ -307,31 +307,3 @@ def hessian_operator(
     return HessianOperator(
         model, data, params=params, loss_fn=loss_fn, batch_size=batch_size, method=method
     )
-
-
-def _saved_bytes(roots: Sequence[Tensor], exclude: Sequence[Tensor]) -> int:
-    """Bytes of the distinct storages that the autograd graph behind ``roots`` keeps (the
-    tensors its nodes saved for their backward, and the roots), those of ``exclude`` left out."""
-    own = {t.untyped_storage().data_ptr() for t in exclude}
-    sizes: dict[int, int] = {}
-
-    def count(t: Any) -> None:
-        if isinstance(t, Tensor) and t.untyped_storage().data_ptr() not in own:
-            sizes[t.untyped_storage().data_ptr()] = t.untyped_storage().nbytes()
-
-    seen: set[int] = set()
-    nodes = [r.grad_fn for r in roots if r.grad_fn is not None]
-    for r in roots:
-        count(r)
-    while nodes:
-        node = nodes.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        for name in dir(node):
-            if name.startswith("_saved_"):
-                value = getattr(node, name)
-                for t in value if isinstance(value, tuple | list) else (value,):
-                    count(t)
-        nodes.extend(n for n, _ in node.next_functions if n is not None)
-    return sum(sizes.values())
