@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 from dofcourse import config
@@ -175,7 +176,7 @@ def _announce(fn: Callable[..., Any], entry: Mapping[str, Any]) -> None:
         print(
             f"note: shipped results of {module} were made by its code as of commit "
             f"{entry.get('commit')}, which has changed since (fingerprint {made_by} -> {now}); "
-            "tests/test_shipped.py recomputes a sample of them with the current code.",
+            "DOFCOURSE_SHIPPED=0 recomputes them with the current code.",
             flush=True,
         )
 
@@ -204,6 +205,10 @@ def _replayable(obj: Any, budget: list[int]) -> bool:
         budget[0] -= 8 + (len(obj) if isinstance(obj, str) else 0)
     elif isinstance(obj, torch.Tensor):
         budget[0] -= obj.numel() * obj.element_size()
+    elif isinstance(obj, np.ndarray | np.generic):
+        if obj.dtype == object:
+            return False
+        budget[0] -= obj.nbytes
     elif isinstance(obj, list | tuple):
         return all(_replayable(v, budget) for v in obj) and budget[0] >= 0
     elif isinstance(obj, Mapping):
