@@ -17,8 +17,14 @@ from dofcourse.projections.fastfood import _Fastfood
 from dofcourse.projections.given import _Basis, _Coordinates
 from dofcourse.projections.sparse import _Sparse
 
-_CLASSES = {c.kind: c for c in (_Dense, _Sparse, _Fastfood, _Orthonormal, _Identity, _Basis,
-                                _Coordinates)}  # fmt: skip
+# The random kinds are drawn from seeds; the given kinds take their directions too (``basis``):
+# two constructor signatures, so two tables.
+_DRAWN_KINDS: dict[str, type[StackedProjection]] = {
+    c.kind: c for c in (_Dense, _Sparse, _Fastfood, _Orthonormal, _Identity)
+}
+_GIVEN_KINDS: dict[str, type[_Basis] | type[_Coordinates]] = {
+    c.kind: c for c in (_Basis, _Coordinates)
+}
 
 
 def stack_projections(
@@ -64,12 +70,12 @@ def stack_projections(
     if kind in GIVEN:
         if basis is None:
             raise ValueError(f"kind={kind!r} needs its directions: pass basis=")
-        return _CLASSES[kind](D, ds, seeds, device, dtype, basis)
+        return _GIVEN_KINDS[kind](D, ds, seeds, device, dtype, basis)
     if basis is not None:
         raise ValueError(
             f"basis= is for the given kinds {GIVEN}; kind={kind!r} is drawn from seeds"
         )
-    return _CLASSES[kind](D, ds, seeds, device, dtype)
+    return _DRAWN_KINDS[kind](D, ds, seeds, device, dtype)
 
 
 class Projection:
