@@ -75,8 +75,9 @@ def test_a_frozen_layer_is_part_of_a_models_key():
 def test_code_fingerprint_is_transitive_and_ignores_docstrings(tmp_path, monkeypatch):
     fp = experiment.code_fingerprint("dofcourse.ensemble")
     assert fp != experiment.code_fingerprint("dofcourse.stats")
-    mods = experiment._module_code("dofcourse.ensemble")[1]
+    mods = experiment.closure("dofcourse.ensemble")  # the package, through its trainer
     assert "dofcourse.train" in mods and "dofcourse.settings" in mods
+    assert "dofcourse.ensemble.trainer" in mods
     # a docstring edit does not change the code digest; a code edit does
     src = "def f(x):\n    '''doc'''\n    return x + 1\n"
     import ast
