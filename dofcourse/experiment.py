@@ -36,6 +36,10 @@ temporary file left by a killed process is removed by a later run. A cache that 
 (a read-only folder, a full disk) warns once and the computed result is returned uncached; a
 grid keeps every point it finished.
 
+In full mode a miss is looked up next in the results that ship with the course
+(``dofcourse.shipped``: read-only, keyed without the code fingerprints, ``DOFCOURSE_SHIPPED=0``
+turns it off); each entry records the CPU seconds its computation took.
+
 ``DOFCOURSE_NO_CACHE=1`` recomputes everything (nothing is read or written);
 ``DOFCOURSE_CACHE`` moves the folder (default ``.cache/``; ``~`` and relative paths are made
 absolute once, so reading and writing use the same folder).
