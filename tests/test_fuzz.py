@@ -1571,6 +1571,29 @@ EXTRA.update({
 from dofcourse import dynamics  # noqa: E402
 
 EXEMPT.update({"dynamics.Confusion": _RESULT})
+
+# ---------------------------------------------------------------- the shipped results
+from dofcourse import shipped  # noqa: E402
+
+_SHIPPED_TOOL = ("tooling over a folder of shipped entries (python -m dofcourse.shipped, the "
+                 "runner's --ship), each file checked as the cache checks it; tested in "
+                 "test_shipped")  # fmt: skip
+EXEMPT.update({
+    "shipped.Entry": _RESULT,
+    "shipped.lookup": "the hook dofcourse.experiment calls on a cache miss with the function and "
+                      "the key it computed; damaged and unsafe files are tested in test_shipped",
+    "shipped.record": "the hook dofcourse.experiment calls with a result it computed or read, "
+                      "during a --ship run only; tested in test_shipped",
+    "shipped.replay": "recomputes an Entry that shipped.entries made and checked; the honesty "
+                      "test of test_shipped runs it",
+    "shipped.entries": _SHIPPED_TOOL, "shipped.summary": _SHIPPED_TOOL,
+    "shipped.total_bytes": _SHIPPED_TOOL, "shipped.add": _SHIPPED_TOOL,
+})  # fmt: skip
+CASES.update({
+    "shipped.active": case(shipped.active, _plain),
+    "shipped.folder": case(shipped.folder, _plain),
+    "shipped.ship_to": case(shipped.ship_to, _plain),
+})  # fmt: skip
 _DY = dynamics
 _GRADS = torch.randn(3, 5, generator=torch.Generator().manual_seed(0))
 CASES.update({
