@@ -363,7 +363,7 @@ plotting.save(fig, "09_kappa_sweep")
 plt.show()
 
 # %% [markdown]
-# (a) The tangent kernel's relative change falls over five orders of magnitude as $\kappa$ goes
+# (a) The tangent kernel's relative change falls over four to five orders of magnitude as $\kappa$ goes
 # from $0.01$ to $100$, faster than the distance moved in (b), which falls over three. The
 # tangent kernel of a two-layer ReLU network is quadratic in its weights: where they travel many
 # times their own size (small $\kappa$) its change grows like the square of the distance (a
