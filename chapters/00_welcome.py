@@ -22,7 +22,8 @@
 #
 # **Prerequisites.** Python and a first acquaintance with PyTorch (tensors, `nn.Module`, gradients).
 #
-# **Time:** quick ≈ 10 s, full ≈ 30 s (quiet 2-core CPU; 2–3× as long on a busy laptop; full
+# **Time:** quick ≈ 15 s, full ≈ 30 s (quiet 2-core CPU, quick measured on 2026-12-07 with `make
+# course MODE=quick FRESH=1`: an empty cache, one thread; 2–3× as long on a busy laptop; full
 # measured on 2026-12-07 with one thread on a shared 2-core machine: 28 s of kernel CPU, 48 s wall
 # at load 2–3, peak 0.7 GB)
 
@@ -432,8 +433,8 @@ print(
 #   units has $(a+1)b$, a convolution $(k^2 c_{in}+1)c_{out}$ on any image size.
 # - $D$ grows with the image wherever a dense layer reads a flattened image or feature map; only a
 #   network without one (global average pooling) keeps $D$ fixed.
-# - Each chapter runs in quick mode in about a minute on a CPU, and in full mode at the papers'
-#   sizes; results are cached, so a re-run is instant.
+# - Each chapter runs in quick mode in a quarter of a minute to four minutes on a CPU, and in full
+#   mode at the papers' sizes; results are cached, so a re-run skips the long computations.
 # - Every experiment ends with a check; a failed check is a finding, not a nuisance.
 #
 # Next: chapter 01 shows that having *more* degrees of freedom than a problem needs can make its

@@ -27,12 +27,13 @@
 #
 # **Prerequisites.** Chapter 00; gradients and Hessians; eigenvalues of symmetric matrices.
 #
-# **Time:** quick ≈ 20 s, full ≈ 2.5 min (quiet 2-core CPU; 2–3× as long on a busy laptop; full
+# **Time:** quick ≈ 1 min, full ≈ 2.5 min (quiet 2-core CPU, quick measured on 2026-12-07 with `make
+# course MODE=quick FRESH=1`: an empty cache, one thread; 2–3× as long on a busy laptop; full
 # measured on 2026-12-07 with one thread on a shared 2-core machine: 2.4 min of kernel CPU, 5.1 min
 # wall at load 3–5, peak 1.1 GB)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# A 45-minute lecture (quick mode runs in well under a minute, so run it live or before class).
+# A 45-minute lecture (quick mode runs in about a minute, so run it live or before class).
 # The message in one line: more hidden units than the teacher needs make random starts succeed.
 # Draw $A = W^\top \operatorname{diag}(v) W$ on the board; everything in the chapter is about the
 # signs of $v$.

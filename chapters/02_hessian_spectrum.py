@@ -30,8 +30,9 @@
 # **Prerequisites.** Chapter 00 (the training loop); eigenvalues of symmetric matrices; the chain
 # rule for second derivatives.
 #
-# **Time:** quick ≈ 25 s, full ≈ 15 min (quiet 2-core CPU; 2–3× as long on a busy laptop;
-# full mode estimated from measured parts)
+# **Time:** quick ≈ 55 s, full ≈ 15 min (quiet 2-core CPU, quick measured on 2026-12-07 with `make
+# course MODE=quick FRESH=1`: an empty cache, one thread; 2–3× as long on a busy laptop; full mode
+# estimated from measured parts)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # A 45-minute lecture. Start from the picture students know (a bowl) and ask how many of its $D$

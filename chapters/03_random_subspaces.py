@@ -28,8 +28,9 @@
 # **Prerequisites.** Chapter 00 (datasets, models, the training loop). Chapter 02's picture of a
 # landscape with few stiff and many flat directions explains *why* this works.
 #
-# **Time:** quick ≈ 45 s, full ≈ 1 h 15 min (quiet 2-core CPU; 2–3× as long on a busy laptop;
-# full estimated from timed training steps, half of it the dense projections of section 3)
+# **Time:** quick ≈ 1.8 min, full ≈ 1 h 15 min (quiet 2-core CPU, quick measured on 2026-12-07 with
+# `make course MODE=quick FRESH=1`: an empty cache, one thread; 2–3× as long on a busy laptop; full
+# estimated from timed training steps, half of it the dense projections of section 3)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # A 40-minute lecture. Write $\theta = \theta_0 + P z$ on the board first and say out loud that

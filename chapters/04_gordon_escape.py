@@ -32,7 +32,8 @@
 # **Prerequisites.** Chapter 03 (random subspaces); linear algebra (projections, eigenvalues);
 # Gaussian random vectors. Chapter 02's Hessian spectra motivate section 5.
 #
-# **Time:** quick ≈ 10 s, full ≈ 3.5 min (quiet 2-core CPU; 2–3× as long on a busy laptop; full
+# **Time:** quick ≈ 25 s, full ≈ 3.5 min (quiet 2-core CPU, quick measured on 2026-12-07 with `make
+# course MODE=quick FRESH=1`: an empty cache, one thread; 2–3× as long on a busy laptop; full
 # measured on 2026-12-07 with one thread on a shared 2-core machine: 3.4 min of kernel CPU, 8.8 min
 # wall at load 5–6, peak 0.5 GB; 25 s of CPU from the shipped results)
 

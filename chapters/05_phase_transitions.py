@@ -31,12 +31,13 @@
 # subspaces, the engine's sweeps), chapter 04 (Gaussian width, statistical dimension, the quadratic
 # well's sublevel cone).
 #
-# **Time:** quick ≈ 40 s, full ≈ 6 h (quiet 2-core CPU; 2–3× as long on a busy laptop; full is an
+# **Time:** quick ≈ 2 min, full ≈ 6 h (quiet 2-core CPU, quick measured on 2026-12-07 with `make
+# course MODE=quick FRESH=1`: an empty cache, one thread; 2–3× as long on a busy laptop; full is an
 # estimate, not a run: about 1,000 Conv-2 subspace trainings at 25–40 s of CPU time each, timed on
 # chunks of 8 and 32 trainings; GPU time not measured)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# A 50-minute lecture; run the chapter before class (the quick sweep takes about a minute).
+# A 50-minute lecture; run the chapter before class (quick mode takes about two minutes).
 # The one picture to leave with the class: success probability against $d$ jumps from 0 to 1
 # within a doubling of $d$. Ask for guesses of the threshold before the first figure, then show
 # how it moves with the target (stricter: more directions) and with burn-in (fewer).

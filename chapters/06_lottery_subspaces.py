@@ -33,7 +33,8 @@
 # the engine), chapter 05 (success probabilities, thresholds, burn-in; this chapter reuses its
 # grid and its functions).
 #
-# **Time:** quick ≈ 20 s, full ≈ 5 h (quiet 2-core CPU; 2–3× as long on a busy laptop; full is an
+# **Time:** quick ≈ 1 min, full ≈ 5 h (quiet 2-core CPU, quick measured on 2026-12-07 with `make
+# course MODE=quick FRESH=1`: an empty cache, one thread; 2–3× as long on a busy laptop; full is an
 # estimate, not a run: about 820 Conv-2 subspace trainings at 25–40 s of CPU time each, timed on
 # chunks of 8 and 32 trainings, 560 of them once chapter 05 has run and cached its random and
 # burn-in runs; GPU time not measured)

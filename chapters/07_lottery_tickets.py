@@ -40,11 +40,12 @@
 # **Prerequisites.** Chapter 00 (the training engine), chapter 03 (a network as a point
 # $\theta\in\mathbb{R}^D$, training in a subspace); chapter 06's sparse-ticket baseline.
 #
-# **Time:** quick ≈ 3.5 min, full ≈ 10 min (quiet 2-core CPU, 2–3× as long on a busy laptop; full on
-# the MNIST subset, measured on 2026-12-07 with one thread on a shared 2-core machine: 10.3 min of
-# kernel CPU, 27.8 min wall at load 5–9, peak 0.9 GB; 6.9 min of CPU from the shipped results,
-# which leave out the IMP runs' weights, so those are recomputed; quick: 3.4 min of CPU the same
-# day. On CIFAR-10 full mode is meant for one GPU, not measured: see the end of the chapter)
+# **Time:** quick ≈ 4 min, full ≈ 10 min (quiet 2-core CPU, quick measured on 2026-12-07 with `make
+# course MODE=quick FRESH=1`: an empty cache, one thread; 2–3× as long on a busy laptop; full on the
+# MNIST subset, measured on 2026-12-07 with one thread on a shared 2-core machine: 10.3 min of
+# kernel CPU, 27.8 min wall at load 5–9, peak 0.9 GB; 6.9 min of CPU from the shipped results, which
+# leave out the IMP runs' weights, so those are recomputed. On CIFAR-10 full mode is meant for one
+# GPU, not measured: see the end of the chapter)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # A 50-minute lecture; the quick run takes a few minutes, so run it before class. Draw one

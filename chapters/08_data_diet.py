@@ -31,11 +31,12 @@
 #
 # **Prerequisites.** Chapter 07 (IMP, rewinding, the error barrier and instability analysis).
 #
-# **Time:** quick ≈ 4 min, full ≈ 8.5 min (quiet 2-core CPU, 2–3× as long on a busy laptop; full on
-# the MNIST subset, measured on 2026-12-07 with one thread on a shared 2-core machine: 8.4 min of
-# kernel CPU, 21.0 min wall at load 5–7, peak 1.1 GB; 5.6 min of CPU from the shipped results,
-# which leave out the IMP runs' weights, so those are recomputed; quick: 4.0 min of CPU the same
-# day. On CIFAR-10 full mode is meant for one GPU, not measured: see the end of the chapter)
+# **Time:** quick ≈ 4 min, full ≈ 8.5 min (quiet 2-core CPU, quick measured on 2026-12-07 with `make
+# course MODE=quick FRESH=1`: an empty cache, one thread; 2–3× as long on a busy laptop; full on the
+# MNIST subset, measured on 2026-12-07 with one thread on a shared 2-core machine: 8.4 min of kernel
+# CPU, 21.0 min wall at load 5–7, peak 1.1 GB; 5.6 min of CPU from the shipped results, which leave
+# out the IMP runs' weights, so those are recomputed. On CIFAR-10 full mode is meant for one GPU,
+# not measured: see the end of the chapter)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # A 45-minute lecture; run the chapter before class (about three minutes in quick mode).

@@ -35,9 +35,9 @@
 # **Prerequisites.** Chapter 02 (Hessian-vector products, Lanczos, $N_\text{eff}$, SLQ);
 # chapter 09 (how training decides where a network ends); chapter 00 (the training engine).
 #
-# **Time:** quick ≈ 1.2 min, full ≈ 45 min (quiet 2-core CPU; 2–3× as long on a busy laptop; quick:
-# the kernel's 67 s of CPU time, measured on a busy machine; full estimated from timed parts, not
-# run end to end)
+# **Time:** quick ≈ 1.5 min, full ≈ 45 min (quiet 2-core CPU, quick measured on 2026-12-07 with
+# `make course MODE=quick FRESH=1`: an empty cache, one thread; 2–3× as long on a busy laptop; full
+# estimated from timed parts, not run end to end)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # A 45-minute lecture. Draw the quadratic picture first (section 1): every later result is read

@@ -37,9 +37,10 @@
 # equations of least squares. No earlier chapter is needed; chapter 03's theme (how few
 # directions a problem really uses) returns here for rows instead of parameters.
 #
-# **Time:** quick ≈ 10 s, full ≈ 3.5 min (quiet 2-core CPU; 2–3× as long on a busy laptop; full
-# measured on 2026-12-07 with one thread on a shared 2-core machine: 3.4 min of kernel CPU, 10.4
-# min wall at load 6–9, peak 1.1 GB; 14 s of CPU from the shipped results)
+# **Time:** quick ≈ 30 s, full ≈ 3.5 min (quiet 2-core CPU, quick measured on 2026-12-07 with `make
+# course MODE=quick FRESH=1`: an empty cache, one thread; 2–3× as long on a busy laptop; full
+# measured on 2026-12-07 with one thread on a shared 2-core machine: 3.4 min of kernel CPU, 10.4 min
+# wall at load 6–9, peak 1.1 GB; 14 s of CPU from the shipped results)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # An optional 30-minute appendix lecture. The link to the course: degrees of freedom again,
