@@ -38,7 +38,8 @@
 # interpolant recovers a sparse vector); chapter 00 (training with the course's engine); the
 # gradient of a function of a vector.
 #
-# **Time:** quick ≈ 20 s, full ≈ 27 min (quiet 2-core CPU; 2–3× as long on a busy laptop; full
+# **Time:** quick ≈ 55 s, full ≈ 27 min (quiet 2-core CPU, quick measured on 2026-12-07 with `make
+# course MODE=quick FRESH=1`: an empty cache, one thread; 2–3× as long on a busy laptop; full
 # measured on 2026-12-07 with one thread on a shared 2-core machine: 27 min of CPU, 65 min wall at
 # load 5–9, peak 1.2 GB; 28 s of CPU from the shipped results)
 
