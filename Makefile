@@ -53,7 +53,7 @@ lab-authors: $(DEV_STAMP)
 test: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check dofcourse tests benchmarks tools
-	$(BIN)/pytest -n auto --dist loadgroup --no-loadscope-reorder --nbval-lax --nbval-current-env --nbval-cell-timeout=900
+	$(BIN)/pytest -n auto --dist loadfile --nbval-lax --nbval-current-env --nbval-cell-timeout=900
 
 course: $(STAMP)
 	$(BIN)/python -m dofcourse.runner --mode $(or $(MODE),quick) $(if $(ONLY),--only $(ONLY)) $(if $(FRESH),--fresh)

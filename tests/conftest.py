@@ -1,6 +1,7 @@
 """Shared test set-up: every test runs in quick mode with its own cache and figure folders."""
 
 import collections
+import functools
 import re
 from pathlib import Path
 
@@ -29,34 +30,56 @@ def _stated_quick_seconds(path: Path) -> float:
     return stated.quick if stated and stated.quick else 0.0
 
 
-# The browser test's chapters go to two groups (one JupyterLab each), so that the two test workers
-# share them; one group would keep one worker busy for minutes after the other has finished.
+# The browser test's chapters go to two work units (one JupyterLab each), so that the two test
+# workers share them; one unit would keep one worker busy for minutes after the other is done.
 BROWSER_GROUPS = 2
 
 
-def _group(item, cost: dict) -> str:
-    """The work unit an item belongs to (``--dist loadgroup``): its file, except that the
-    chapter-parametrised tests that run after the chapters split by chapter (the student runs)
-    or into BROWSER_GROUPS balanced groups (the browser test, whose lab is started once per
-    group)."""
-    params = getattr(getattr(item, "callspec", None), "params", {})
-    path = params.get("path")
-    if item.path.name == "test_browser.py" and path is None:  # RISE: with the first lab
-        return "test_browser.py[0]"
-    if not item.get_closest_marker("after_chapters") or path is None:
-        return item.path.name
-    if item.path.name != "test_browser.py":
-        return f"{item.path.name}[{path.stem}]"
-    ranked = sorted(cost, key=lambda p: -cost[p])  # zigzag: balanced halves
-    return f"test_browser.py[{ranked.index(path) % BROWSER_GROUPS}]"
+@functools.cache
+def _browser_group() -> dict[str, int]:
+    """{chapter stem: its browser work unit}: the chapters by stated time, dealt in turn."""
+    from tests import _chapters as ch
+
+    ranked = sorted(ch.browser_chapters(), key=lambda p: -_stated_quick_seconds(p))
+    return {path.stem: i % BROWSER_GROUPS for i, path in enumerate(ranked)}
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def work_unit(nodeid: str) -> str:
+    """The work unit of a test (what one worker runs in one go): its file, except that the
+    student runs split by chapter and the browser test into BROWSER_GROUPS units."""
+    file, _, rest = nodeid.partition("::")
+    chapter = re.search(r"\[([^\]]+)\]$", rest)
+    if file.endswith("test_browser.py"):
+        return f"{file}[{_browser_group().get(chapter.group(1), 0) if chapter else 0}]"
+    if file.endswith("test_student_runs.py") and chapter:
+        return f"{file}[{chapter.group(1)}]"
+    return file
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, there when it is installed
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` (the Makefile's), with two changes: the work units of
+    :func:`work_unit`, and the units handed out in the order of pytest_collection_modifyitems
+    (xdist would otherwise take the files with the most tests first). (xdist's own
+    ``--dist loadgroup`` cannot do this here: with pytest 9 its group marks do not reach the
+    scheduler, and each test becomes a unit of its own, splitting a chapter's cells between
+    two kernels.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    config.option.loadscopereorder = False
+    return Scheduling(config, log)
+
+
 def pytest_collection_modifyitems(session, config, items):
-    """The order the test workers take work in (``pytest -n 2 --dist loadgroup
-    --no-loadscope-reorder``, the Makefile's command: whole groups, in this order, to whichever
-    worker is free; without ``--no-loadscope-reorder`` xdist would take the groups with the most
-    tests first):
+    """The order the test workers take work in (``pytest -n 2 --dist loadfile``, the Makefile's
+    command: whole work units, in this order, to whichever worker is free; see
+    pytest_xdist_make_scheduler):
 
     1. the chapters (nbval), slowest first by the time each header states, so that the long ones
        start at once;
@@ -73,11 +96,6 @@ def pytest_collection_modifyitems(session, config, items):
     rest = [i for i in items if id(i) not in placed]
     cost = {p: _stated_quick_seconds(p) for p in {i.path for i in chapters}}
     chapters.sort(key=lambda i: -cost[i.path])  # stable: cells keep their order
-    browser = {
-        i.callspec.params["path"]: _stated_quick_seconds(i.callspec.params["path"])
-        for i in later
-        if i.path.name == "test_browser.py" and hasattr(i, "callspec")
-    }
 
     def chapter_cost(item) -> float:
         path = getattr(getattr(item, "callspec", None), "params", {}).get("path")
@@ -87,8 +105,6 @@ def pytest_collection_modifyitems(session, config, items):
     size = collections.Counter(i.path for i in rest)
     rest.sort(key=lambda i: -size[i.path])  # the files with the most tests first; stable
     items[:] = chapters + later + rest
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(_group(item, browser)))
 
 
 def pytest_terminal_summary(terminalreporter):
