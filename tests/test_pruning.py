@@ -161,20 +161,27 @@ def test_masked_ensemble_equals_one_at_a_time_torch_prune(ds):
             torch.testing.assert_close(got[name], want, rtol=1e-5, atol=1e-6)
 
 
-def test_imp_levels_prune_20_percent_and_resume_from_the_cache(ds, monkeypatch):
-    m = tiny(ds)
-    keep = pruning.prunable(m)
-    settings = TrainSettings(steps=6, lr=0.1, batch_size=50)
-    calls = []
+def _count_trainings(monkeypatch) -> list[int]:
+    """The members of each training IMP runs (the rewinds and the level loop), appended to the
+    returned list as they happen."""
+    calls: list[int] = []
     real_fit = pruning.fit_flagged
 
     def counted(*a, **k):
         calls.append(len(a[3]))
         return real_fit(*a, **k)
 
-    for where in ("imp", "levels"):  # the rewinds, and the level loop
+    for where in ("imp", "levels"):
         monkeypatch.setattr(importlib.import_module(f"dofcourse.pruning.{where}"), "fit_flagged",
                             counted)  # fmt: skip
+    return calls
+
+
+def test_imp_levels_prune_20_percent_and_resume_from_the_cache(ds, monkeypatch):
+    m = tiny(ds)
+    keep = pruning.prunable(m)
+    settings = TrainSettings(steps=6, lr=0.1, batch_size=50)
+    calls = _count_trainings(monkeypatch)
     run2 = pruning.imp(m, ds, settings, pruning.initial_points(m, [0, 1]), levels=2,
                        progress=False)  # fmt: skip
     assert calls == [2, 2, 2]
@@ -195,16 +202,7 @@ def test_imp_levels_prune_20_percent_and_resume_from_the_cache(ds, monkeypatch):
 def test_imp_grid_equals_imp_and_resumes_per_replica(ds, monkeypatch):
     m = tiny(ds)
     settings = TrainSettings(steps=6, lr=0.1, batch_size=50)
-    calls = []
-    real_fit = pruning.fit_flagged
-
-    def counted(*a, **k):
-        calls.append(len(a[3]))
-        return real_fit(*a, **k)
-
-    for where in ("imp", "levels"):  # the rewinds, and the level loop
-        monkeypatch.setattr(importlib.import_module(f"dofcourse.pruning.{where}"), "fit_flagged",
-                            counted)  # fmt: skip
+    calls = _count_trainings(monkeypatch)
     starts = [pruning.Start(0), pruning.Start(2)]
     runs = pruning.imp_grid(m, ds, settings, starts, init_seeds=[0, 1], levels=2, progress=False)
     assert calls == [2, 2, 2, 2, 2, 2, 2], "k = 2 rewinds, then 3 levels per start (T - k differ)"
