@@ -54,6 +54,7 @@ import torch
 
 from dofcourse import config
 from dofcourse import experiment as ex
+from dofcourse.experiment import codec, grids, store
 
 FOLDER = Path(__file__).resolve().parent / "results" / "full"
 MAX_ENTRY_BYTES = 1 << 20  # larger: a network's weights (LeNet-300-100: 1.07 MB), not shipped
@@ -123,8 +124,8 @@ def lookup(fn: Callable[..., Any], key: str, meta: dict | None = None) -> tuple[
     if not path.parent.is_dir():
         return False, None
     try:
-        ex._check_folder(root)
-        ex._check_folder(path.parent)
+        store.check_folder(root)
+        store.check_folder(path.parent)
         entry = _load(path, key)
     except FileNotFoundError:
         return False, None
@@ -142,12 +143,12 @@ def lookup(fn: Callable[..., Any], key: str, meta: dict | None = None) -> tuple[
     _announce(fn, entry)
     if meta is not None:
         meta["seconds"], meta["shipped"] = entry.get("seconds"), path
-    return True, ex._decode(entry["value"])
+    return True, codec.decode(entry["value"])
 
 
 def _load(path: Path, key: str) -> dict[str, Any]:
-    entry = ex._load_entry(path)
-    if not isinstance(entry, dict) or entry.get("format") != ex.FORMAT:
+    entry = store.load_entry(path)
+    if not isinstance(entry, dict) or entry.get("format") != codec.FORMAT:
         raise ValueError("not a shipped entry of this format")
     if entry.get("digest") != key:
         raise ValueError("it holds the result of a different call (its key does not match)")
@@ -245,20 +246,20 @@ def record(
     if source is not None:
         if Path(source).resolve() != target.resolve():
             target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-            ex._write_bytes(target, Path(source).read_bytes())
+            store.write_bytes(target, Path(source).read_bytes())
         return
     seconds = meta.get("seconds")
     args = {**arguments, **(point or {})}
     replay = None
     if _replayable(args, [MAX_REPLAY_BYTES]):
-        replay = {"fixed": ex._encode(dict(arguments)), "point": ex._encode(dict(point or {}))}
+        replay = {"fixed": codec.encode(dict(arguments)), "point": codec.encode(dict(point or {}))}
     code = ex.code_fingerprint(fn.__module__) if fn.__module__.startswith("dofcourse") else None
     entry = {
-        "format": ex.FORMAT,
+        "format": codec.FORMAT,
         "digest": key,
         "function": name,
-        "key": ex._describe(args),
-        "value": ex._encode(value),
+        "key": store.describe(args),
+        "value": codec.encode(value),
         "code": code,
         "commit": _git_commit(),
         "made": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -280,7 +281,7 @@ def record(
             )
         return
     target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-    ex._write(target, entry)
+    store.write(target, entry)
 
 
 # ============================================================================ what is shipped
@@ -338,14 +339,14 @@ def replay(entry: Entry) -> tuple[str, Any]:
     obj: Any = sys.modules[module]
     for part in entry.function[len(module) + 1 :].split("."):
         obj = getattr(obj, part)
-    fixed, point = ex._decode(rec["fixed"]), ex._decode(rec["point"])
+    fixed, point = codec.decode(rec["fixed"]), codec.decode(rec["point"])
     if entry.record["batched"]:
         exp = _batched_of(obj, module)
         fixed_key = ex.digest(exp.fn, fixed, code=False)
-        key = ex._point_digest(exp, fixed_key, point)
-        return key, ex._decode(ex._encode(exp.fn([point], **fixed)[0]))
+        key = grids.point_digest(exp, fixed_key, point)
+        return key, codec.decode(codec.encode(exp.fn([point], **fixed)[0]))
     fn = getattr(obj, "uncached", obj)
-    return ex.digest(fn, fixed, code=False), ex._decode(ex._encode(fn(**fixed)))
+    return ex.digest(fn, fixed, code=False), codec.decode(codec.encode(fn(**fixed)))
 
 
 def _batched_of(fn: Any, module: str) -> ex.Batched:
@@ -375,7 +376,7 @@ def add(source: Path, target: Path | None = None) -> tuple[list[Entry], list[Ent
             continue
         dest = target / e.path.parent.name / e.path.name
         dest.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-        ex._write_bytes(dest, e.path.read_bytes())
+        store.write_bytes(dest, e.path.read_bytes())
         copied.append(e)
     return copied, left
 

@@ -94,8 +94,8 @@ def hammer(path: str, digest: str, n: int) -> int:
     good = 0
     entry = {"format": experiment.FORMAT, "digest": digest, "function": "x", "key": {}}
     for _ in range(n):
-        experiment._write(Path(path), {**entry, "value": torch.ones(1000)})
-        found, value = experiment._read(Path(path), digest)
+        experiment.store.write(Path(path), {**entry, "value": torch.ones(1000)})
+        found, value = experiment.store.read(Path(path), digest)
         good += bool(found and value.shape == (1000,))
     return good
 

@@ -508,7 +508,7 @@ def test_stale_temporaries_of_killed_writers_are_removed(tmp_path, store):
     for f in (stale, fresh):
         f.write_bytes(b"half")
     os.utime(stale, (0, 0))
-    experiment._swept.clear()  # a new run
+    experiment.store._swept.clear()  # a new run
     STORES[store](torch.full((1,), 7.0))
     assert not stale.exists() and fresh.exists()
 
@@ -534,7 +534,7 @@ def test_ctrl_c_during_a_cache_write_shows_only_the_interrupt(tmp_path, store, m
     import io
 
     real = io.BytesIO
-    monkeypatch.setattr(experiment.io, "BytesIO", lambda: _InterruptedBuffer(real))
+    monkeypatch.setattr(experiment.store.io, "BytesIO", lambda: _InterruptedBuffer(real))
     with pytest.raises(KeyboardInterrupt) as info:
         STORES[store](torch.ones(1000))
     err = info.value

@@ -83,7 +83,7 @@ def test_code_fingerprint_is_transitive_and_ignores_docstrings(tmp_path, monkeyp
     import ast
 
     def code(s):
-        return ast.dump(experiment._strip_docstrings(ast.parse(s)))
+        return ast.dump(experiment.fingerprint.strip_docstrings(ast.parse(s)))
 
     assert code(src) == code(src.replace("doc", "other words")) != code(src.replace("1", "2"))
 
@@ -95,7 +95,7 @@ def test_unrelated_package_modules_do_not_invalidate():
         name = todo.pop()
         if name not in closure:
             closure.add(name)
-            todo.extend(experiment._module_code(name)[1])
+            todo.extend(experiment.fingerprint.module_code(name)[1])
     assert "dofcourse.plotting" not in closure and "dofcourse.hessian" not in closure
 
 
@@ -147,7 +147,7 @@ def test_files_are_never_writable_by_others_and_stale_temporaries_are_removed(tm
     for f in (stale, fresh):
         f.write_bytes(b"half")
     os.utime(stale, (time.time() - 3600, time.time() - 3600))
-    experiment._swept.clear()
+    experiment.store._swept.clear()
     fns.scaled(torch.full((1,), 5.0))
     assert not stale.exists() and fresh.exists()
 
@@ -212,7 +212,7 @@ def test_grid_with_an_executor_gives_the_same_numbers_and_reports_failures():
     local = experiment.grid(
         fns.power_grid, {"base": [1, 2, 3], "exp": [2]}, offset=0.5, progress=False
     )
-    experiment._swept.clear()
+    experiment.store._swept.clear()
     with ThreadPoolExecutor(2) as pool:
         fns.CHUNKS.clear()
         remote = experiment.grid(
@@ -297,7 +297,7 @@ def test_every_flipped_byte_of_an_entry_is_noticed(tmp_path):
 def _plant(path, key, value):
     """A well-formed entry (header, checksum, digest) holding ``value``, as a planter makes it."""
     entry = {"format": experiment.FORMAT, "digest": key, "function": "x", "key": {}}
-    experiment._write(path, {**entry, "value": value})
+    experiment.store.write(path, {**entry, "value": value})
 
 
 def test_an_entry_another_user_wrote_or_others_can_write_is_refused(tmp_path):
@@ -374,8 +374,8 @@ def test_a_failed_write_warns_once_and_returns_the_results(monkeypatch):
     def full(*args, **kwargs):
         raise OSError(errno.EFBIG, "File too large")
 
-    monkeypatch.setattr(experiment, "_write", full)
-    experiment._warned.clear()
+    monkeypatch.setattr(experiment.store, "write", full)
+    experiment.store._warned.clear()
     with pytest.warns(UserWarning, match="cannot store results") as seen:
         assert torch.equal(fns.scaled(torch.ones(3)), torch.ones(3))
         assert torch.equal(fns.scaled(torch.ones(4)), torch.ones(4))
@@ -390,7 +390,7 @@ def test_a_cache_that_cannot_be_created_or_cleaned_still_returns_results(tmp_pat
     def denied():
         raise PermissionError(errno.EACCES, "cannot create the folder (DOFCOURSE_CACHE=...)")
 
-    experiment._warned.clear()
+    experiment.store._warned.clear()
     with monkeypatch.context() as m:
         m.setattr(config, "cache_dir", denied)
         with pytest.warns(UserWarning, match="cannot be created"):
@@ -509,20 +509,20 @@ def test_no_cached_functions_fingerprint_reaches_figures_or_widgets():
         if hits:
             reach[name] = hits
     assert not reach, f"fingerprints reach figure or widget code: {reach}"
-    imports = experiment._module_code("dofcourse.phase.grid")[1]
+    imports = experiment.fingerprint.module_code("dofcourse.phase.grid")[1]
     assert "dofcourse.subspace.affine" in imports and "dofcourse.subspace" not in imports
 
 
 def test_editing_chapter_01s_plotting_keeps_chapter_05s_keys(monkeypatch):
     chapter_05 = ("dofcourse.phase.grid", "dofcourse.phase.synthetic", "dofcourse.subspace.sweep")
-    real = experiment._module_code
+    real = experiment.fingerprint.module_code
 
     def fingerprints(edited):
         def code(name):
             digest, imports = real(name)
             return (digest + "-edited" if name in edited else digest), imports
 
-        monkeypatch.setattr(experiment, "_module_code", code)
+        monkeypatch.setattr(experiment.fingerprint, "module_code", code)
         experiment.code_fingerprint.cache_clear()
         try:
             return [experiment.code_fingerprint(m) for m in chapter_05]
@@ -538,12 +538,12 @@ def test_a_large_tensor_is_hashed_once_until_it_changes():
     """Review T9: every cached call re-hashed its whole dataset (0.1 s per 61 MB)."""
     x = torch.zeros(100_000)
     first = experiment.digest(fns.total.uncached, {"matrix": x})
-    ref, version, ptr, _ = experiment._DIGESTS[id(x)]
-    experiment._DIGESTS[id(x)] = (ref, version, ptr, b"remembered" * 4)
+    ref, version, ptr, _ = experiment.keys._DIGESTS[id(x)]
+    experiment.keys._DIGESTS[id(x)] = (ref, version, ptr, b"remembered" * 4)
     assert experiment.digest(fns.total.uncached, {"matrix": x}) != first, (
         "the digest was not remembered"
     )
     x.add_(1.0)  # an in-place change: hashed again
     changed = experiment.digest(fns.total.uncached, {"matrix": x})
-    assert changed not in (first,) and experiment._DIGESTS[id(x)][3] != b"remembered" * 4
+    assert changed not in (first,) and experiment.keys._DIGESTS[id(x)][3] != b"remembered" * 4
     assert experiment.digest(fns.total.uncached, {"matrix": torch.ones(100_000)}) == changed

@@ -112,7 +112,7 @@ def test_a_shipped_key_leaves_the_code_out_and_the_cache_key_keeps_it(monkeypatc
     args = {"D": 5, "alpha": 0.5, "n": 10, "seed": 0}
     fn = sweeps.cap_hit_rates.uncached
     with_code, free = experiment.digest(fn, args), experiment.digest(fn, args, code=False)
-    monkeypatch.setattr(experiment, "code_fingerprint", lambda module: "edited")
+    monkeypatch.setattr(experiment.keys, "code_fingerprint", lambda module: "edited")
     assert experiment.digest(fn, args) != with_code, "the cache key must follow the code"
     assert experiment.digest(fn, args, code=False) == free, "the shipped key must not"
 
@@ -248,7 +248,7 @@ def test_the_cheapest_shipped_entries_still_agree_with_the_current_code(monkeypa
     for e in sample:
         key, now = shipped.replay(e)
         assert key == e.path.stem, f"{e.path}: the stored arguments no longer make its key"
-        _close(experiment._decode(e.record["value"]), now, e.function)
+        _close(experiment.codec.decode(e.record["value"]), now, e.function)
 
 
 def test_every_shipped_function_still_exists():
