@@ -11,8 +11,8 @@ few steps only:
 A high score marks a hard (atypical, ambiguous or mislabelled) example, a low one an easy one.
 The K networks train together as one vectorised ensemble (the reference code trains them one
 after another), from the same rewind points as chapter 07 (``pruning.rewind_points``); per-example
-gradients come from ``torch.func.vmap(grad)``. Both are cached per (model, data, settings, t,
-seeds). Taught in chapter 08.
+gradients come from ``dofcourse.per_example`` (``torch.func.vmap(grad)``, shared with chapter
+10). Both are cached per (model, data, settings, t, seeds). Taught in chapter 08.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from torch.func import grad, vmap
+from torch.func import vmap
 
-from dofcourse import checks, experiment, train
+from dofcourse import checks, experiment, per_example, train
 from dofcourse.connectivity import check_examples
 from dofcourse.params import Functional, check_functional
 from dofcourse.pruning.rewind import check_start, initial_points, replica_seeds, rewind_points
@@ -64,23 +64,12 @@ def grand_per_network(
 ) -> Tensor:
     """GraNd (K, N): the norm of each example's loss gradient in theta, for each network.
 
-    Per-example gradients are ``vmap(grad(loss))`` over a chunk of examples: a (chunk, D) tensor,
-    so ``chunk`` bounds the memory (chunk x D floats; 16 kept the chunk in cache and was 2.7x
-    faster than 64 for chapter 08's MLP on a CPU)."""
+    Per-example gradients come from ``per_example.gradient_norms`` (``vmap(grad(loss))`` over a
+    chunk of examples: ``chunk`` bounds the memory, chunk x D floats)."""
     thetas, x, y = _inputs(net, thetas, x, y)
     chunk = checks.integer(chunk, "chunk", min=1)
-
-    def loss(theta: Tensor, xi: Tensor, yi: Tensor) -> Tensor:
-        return F.cross_entropy(net.fn(theta, xi[None]), yi[None])
-
-    per_example = vmap(grad(loss), in_dims=(None, 0, 0))
-    out = torch.empty(len(thetas), len(x))
-    for k, theta in enumerate(thetas):
-        for s in range(0, len(x), chunk):
-            out[k, s : s + chunk] = (
-                per_example(theta, x[s : s + chunk], y[s : s + chunk]).norm(dim=1).cpu()
-            )
-    return out
+    return torch.stack([per_example.gradient_norms(net, theta, x, y, chunk=chunk)
+                        for theta in thetas])  # fmt: skip
 
 
 @experiment.cached
