@@ -63,7 +63,7 @@ import torch
 from ipywidgets import SelectionSlider
 from scipy.stats import spearmanr
 
-from dofcourse import config, data, ensemble, exercises, plotting
+from dofcourse import config, data, ensemble, exercises, per_example, plotting
 from dofcourse import dynamics as dyn
 from dofcourse import hessian as hs
 from dofcourse.dynamics import figures
@@ -286,19 +286,21 @@ print(f"check passed: spread of N_adj {np.round(spread_adj, 2)} vs N_eff {np.rou
 # that batch normalisation with skip connections removes the depth penalty.
 #
 # Inner products scale with the size of the gradients, which changes with width and depth for
-# reasons of its own, so we also read their cosines. Per-example gradients are the rows of the
-# Jacobian of the vector of per-example losses:
+# reasons of its own, so we also read their cosines. Per-example gradients come from one
+# function of the course, `per_example.gradients` (chapter 08's GraNd uses it too). Here the
+# examples of a mini-batch are taken *together*: the rows are the Jacobian of the vector of
+# per-example losses,
 #
 # ```python
 # losses = lambda t: F.cross_entropy(net.fn(t, x), y, reduction="none")   # (B,)
 # grads = torch.func.jacrev(losses)(theta)                                  # (B, D)
 # ```
 #
-# Without batch normalisation this is `vmap(grad)` over single examples, row for row (chapter
-# 08's GraNd computes it that way; the tests check the two agree). With batch normalisation the
-# examples of a batch interact through the batch statistics, and row $i$ is the gradient of
-# example $i$'s loss *in its batch*; the rows still sum to $B$ times the batch gradient SGD
-# uses.
+# Without batch normalisation this is `vmap(grad)` over single examples, row for row (what
+# `together=False` computes, for GraNd; the tests check the two agree). With batch normalisation
+# the examples of a batch interact through the batch statistics, single examples cannot even be
+# normalised, and row $i$ is the gradient of example $i$'s loss *in its batch*; the rows still
+# sum to $B$ times the batch gradient SGD uses.
 #
 # The sweep: plain ReLU MLPs and residual MLPs with batch normalisation ("BN + skips"), four
 # widths at depth 2 and four depths at width 64, three seeds each. At each point: the confusion of
@@ -424,7 +426,8 @@ def confusion_bound(grads: torch.Tensor) -> float:
 # %%
 with exercises.checking("Exercise 1"):
     net_ex = Functional.of_module(dyn.network(full_data.input_shape, 10, width=64, depth=2))
-    g_ex = dyn.per_example_gradients(net_ex, net_ex.theta0, full_data.x_train[:32], full_data.y_train[:32])
+    g_ex = per_example.gradients(net_ex, net_ex.theta0, full_data.x_train[:32], full_data.y_train[:32],
+                                 together=True)
     mine, ref = confusion_bound(g_ex), dyn.confusion(g_ex).eta
     print(f"your bound {mine:.4f}, the package's {ref:.4f}")
     assert abs(mine - ref) < 1e-6 * abs(ref), "the bound differs from the package's"

@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dofcourse import data, diet
+from dofcourse import data, diet, per_example
 from dofcourse import dynamics as dyn
 from dofcourse.params import Functional
 from dofcourse.settings import TrainSettings
@@ -37,14 +37,19 @@ def test_per_example_gradients_of_a_plain_net_match_a_loop_and_chapter_08():
     ds, x, y = _batch()
     model = dyn.network(ds.input_shape, 10, width=8, depth=2, init_seed=3)
     net = Functional.of_module(model)
-    g = dyn.per_example_gradients(net, net.theta0, x, y)
-    assert g.shape == (len(x), net.D)
+    g = per_example.gradients(net, net.theta0, x, y, together=True)  # chapter 10's meaning
+    alone = per_example.gradients(net, net.theta0, x, y)  # each example on its own
+    assert g.shape == alone.shape == (len(x), net.D)
     for i in (0, 5, 11):
         loop = torch.func.grad(
             lambda t, i=i: F.cross_entropy(net.fn(t, x[i : i + 1]), y[i : i + 1])
         )
         torch.testing.assert_close(g[i], loop(net.theta0), rtol=1e-5, atol=1e-7)
-    grand = diet.grand_per_network(net, net.theta0[None], x, y)[0]  # chapter 08's vmap(grad)
+        torch.testing.assert_close(alone[i], loop(net.theta0), rtol=1e-5, atol=1e-7)
+    torch.testing.assert_close(g, alone, rtol=1e-5, atol=1e-7)  # the two meanings agree here
+    # chapter 08's GraNd is computed by the same function: exactly the rows' norms
+    grand = diet.grand_per_network(net, net.theta0[None], x, y, chunk=len(x))[0]
+    assert torch.equal(grand, alone.norm(dim=1))
     torch.testing.assert_close(g.norm(dim=1), grand, rtol=1e-5, atol=1e-7)
 
 
@@ -53,11 +58,22 @@ def test_per_example_gradients_with_batch_norm_sum_to_the_batch_gradient():
     model = dyn.network(ds.input_shape, 10, width=8, depth=3, arch="bn_skip", init_seed=0)
     assert not list(model.buffers())  # no running statistics: a pure function of theta
     net = Functional.of_module(model)
-    g = dyn.per_example_gradients(net, net.theta0, x, y)
+    g = per_example.gradients(net, net.theta0, x, y, together=True)
     whole = torch.func.grad(lambda t: F.cross_entropy(net.fn(t, x), y))(net.theta0)
     torch.testing.assert_close(g.sum(0) / len(x), whole, rtol=1e-4, atol=1e-7)
     with pytest.raises(ValueError, match="at least 2"):
-        dyn.per_example_gradients(net, net.theta0, x[:1], y[:1])
+        per_example.gradients(net, net.theta0, x[:1], y[:1], together=True)
+    with pytest.raises(ValueError):  # single examples cannot be batch-normalised
+        per_example.gradients(net, net.theta0, x, y)
+
+
+def test_gradient_norms_in_chunks_match_the_rows():
+    ds, x, y = _batch()
+    net = Functional.of_module(dyn.network(ds.input_shape, 10, width=8, depth=2, init_seed=1))
+    rows = per_example.gradients(net, net.theta0, x, y)
+    for chunk in (1, 5, 64):
+        norms = per_example.gradient_norms(net, net.theta0, x, y, chunk=chunk)
+        torch.testing.assert_close(norms, rows.norm(dim=1), rtol=1e-5, atol=1e-7)
 
 
 def test_networks_have_the_asked_width_and_depth():

@@ -21,7 +21,7 @@ a tensor is expected...). Every call must either
 * for a value the package converts (NumPy arrays and tensors for each other, float64 for a
   float32 model, int32 labels), succeed and give the same result as the valid call.
 
-Coverage: 379 public callables (313 fuzzed, 66 exempt with a reason) and 7 methods, 1,052
+Coverage: 380 public callables (314 fuzzed, 66 exempt with a reason) and 7 methods, 1,052
 parameters, about 5,300 wrong values; about 10 s on two shared CPU cores.
 """
 
@@ -1568,7 +1568,7 @@ EXTRA.update({
 })  # fmt: skip
 
 # ---------------------------------------------------------------- chapter 10
-from dofcourse import dynamics  # noqa: E402
+from dofcourse import dynamics, per_example  # noqa: E402
 
 EXEMPT.update({"dynamics.Confusion": _RESULT})
 
@@ -1628,9 +1628,14 @@ CASES.update({
     "dynamics.residual_mlp": case(_DY.residual_mlp, lambda c: {
         "input_shape": (1, 8, 8), "n_classes": 10, "width": 2, "depth": 2},
         input_shape="ints", n_classes="count", width="count", depth="count"),
-    "dynamics.per_example_gradients": case(_DY.per_example_gradients, lambda c: {
-        "net": c.net, "theta": c.theta, "x": c.ds.x_train[:4], "y": c.ds.y_train[:4]},
-        net="op", theta="tensor64", x="tensor64", y="labels"),
+    "per_example.gradients": case(per_example.gradients, lambda c: {
+        "net": c.net, "theta": c.theta, "x": c.ds.x_train[:4], "y": c.ds.y_train[:4],
+        "together": True},
+        net="op", theta="tensor64", x="tensor64", y="labels", together="bool"),
+    "per_example.gradient_norms": case(per_example.gradient_norms, lambda c: {
+        "net": c.net, "theta": c.theta, "x": c.ds.x_train[:4], "y": c.ds.y_train[:4],
+        "chunk": 3},
+        net="op", theta="tensor64", x="tensor64", y="labels", chunk="count"),
     "dynamics.confusion": case(_DY.confusion, lambda c: {"grads": _GRADS}, grads="tensor"),
     "dynamics.batch_confusion": case(_DY.batch_confusion, lambda c: {
         "net": c.net, "theta": c.theta, "data": c.ds, "batch": 4, "n_batches": 2,

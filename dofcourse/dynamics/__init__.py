@@ -10,19 +10,15 @@ One idea per module:
 * ``effective``: MacKay's N_eff and the chapter's sharpness-adjusted count along those runs
   (:func:`counts_along`, :func:`adjusted_count`, :func:`relative_spread`);
 * ``nets``: plain deep MLPs and residual MLPs with batch normalisation (:func:`network`);
-* ``confusion``: per-example gradients (:func:`per_example_gradients`), the confusion bound and
-  the pairwise cosines of a mini-batch (:func:`confusion`, :func:`batch_confusion`);
+* ``confusion``: the confusion bound and the pairwise cosines of a mini-batch
+  (:func:`confusion`, :func:`batch_confusion`), from per-example gradients computed by
+  ``dofcourse.per_example.gradients`` (shared with chapter 08's GraNd);
 * ``sweep``: confusion and SGD's steps to a target loss over width, depth and architecture
   (:func:`confusion_sweep`);
 * ``figures``: the chapter's figures and its widget.
 """
 
-from dofcourse.dynamics.confusion import (
-    Confusion,
-    batch_confusion,
-    confusion,
-    per_example_gradients,
-)
+from dofcourse.dynamics.confusion import Confusion, batch_confusion, confusion
 from dofcourse.dynamics.effective import adjusted_count, counts_along, relative_spread
 from dofcourse.dynamics.nets import ARCHS, network, residual_mlp
 from dofcourse.dynamics.sharpness import (
@@ -45,7 +41,6 @@ __all__ = [
     "eigenspace_overlap",
     "gd_sharpness",
     "network",
-    "per_example_gradients",
     "quadratic_gd",
     "relative_spread",
     "residual_mlp",

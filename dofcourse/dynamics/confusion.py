@@ -12,13 +12,13 @@ sizes, which change with width and depth for reasons of their own, so chapter 10
 scale-free version next to it: the pairwise cosines cos(∇f_i, ∇f_j), their distribution, and
 the most negative one (``min_cos``).
 
-Per-example gradients are the rows of the Jacobian of the vector of per-example losses (B,)
-with respect to θ (D,): ``torch.func.jacrev``. For a network whose examples do not interact
-this is exactly ``vmap(grad)`` over single examples, the way chapter 08 computes GraNd
-(``diet.grand_per_network``; the tests compare the two); unlike single-example ``vmap(grad)`` it
-also serves batch normalisation, where each example's loss depends on the whole batch through
-the batch statistics: row i is then the gradient of example i's loss *in its batch*, and the
-rows sum to B times the mini-batch gradient, the step SGD actually takes. Chapter 10.
+Per-example gradients come from ``dofcourse.per_example.gradients`` with ``together=True``, the
+one function the course computes them with (chapter 08's GraNd uses it too): the rows of the
+Jacobian of the vector of per-example losses (B,) of a mini-batch with respect to θ (D,). For a
+network whose examples do not interact this is exactly the gradient of each example on its own;
+with batch normalisation each example's loss depends on the whole batch through the batch
+statistics, and row i is then the gradient of example i's loss *in its batch*: the rows sum to B
+times the mini-batch gradient, the step SGD actually takes. Chapter 10.
 """
 
 from __future__ import annotations
@@ -26,26 +26,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
-from torch.func import jacrev
 
-from dofcourse import checks, train
+from dofcourse import checks, per_example, train
 from dofcourse.params import Functional, check_point
-
-
-def per_example_gradients(net: Functional, theta: Tensor, x: Tensor, y: Tensor) -> Tensor:
-    """The gradients (B, D) of the B per-example cross-entropy losses of the network ``net`` at
-    ``theta`` (D,) on a mini-batch ``x`` (B, ...), ``y`` (B,): row i is ∂ℓ_i/∂θ, computed on the
-    whole batch (see the module text). Memory B × D. Chapter 10."""
-    theta = check_point(net, theta)
-    x = checks.tensor(x, "x", floating=True, finite=True).to(net.device, net.dtype)
-    y = checks.labels(y, "y", n_classes=2**62, device=net.device)
-    if len(x) != len(y) or len(x) < 2:
-        raise ValueError(f"x and y must hold the same number (at least 2) of examples, got "
-                         f"{len(x)} and {len(y)}")  # fmt: skip
-    train.check_model_fits(lambda xb: net.fn(theta, xb), x, y, "the batch (x, y)")
-    return jacrev(lambda t: F.cross_entropy(net.fn(t, x), y, reduction="none"))(theta).detach()
 
 
 @dataclass
@@ -102,5 +86,5 @@ def batch_confusion(
     out = []
     for b in range(n_batches):
         idx = order[b * batch : (b + 1) * batch]
-        out.append(confusion(per_example_gradients(net, theta, x[idx], y[idx])))
+        out.append(confusion(per_example.gradients(net, theta, x[idx], y[idx], together=True)))
     return out

@@ -13,7 +13,7 @@ Batch normalisation keeps no running statistics here (``track_running_stats=Fals
 network normalises every batch it sees by that batch's own mean and variance, in training and in
 evaluation alike. So it has no buffers, and ``torch.func`` (the ensemble's ``vmap``, per-example
 gradients by ``jacrev``) treats it as the pure function of its parameters that it is; the price
-is that the examples of a batch interact (``confusion.per_example_gradients`` says how that is
+is that the examples of a batch interact (``dofcourse.per_example`` says how that is
 handled). Chapter 10.
 """
 
