@@ -59,7 +59,7 @@ course: $(STAMP)
 	$(BIN)/python -m dofcourse.runner --mode $(or $(MODE),quick) $(if $(ONLY),--only $(ONLY)) $(if $(FRESH),--fresh)
 
 # full mode, and every result it computes or reads written to the results that ship with the
-# course (dofcourse/results/full/: plain data, at most 20 MB; see dofcourse/shipped.py)
+# course (dofcourse/results/full/: plain data, at most 20 MB; see dofcourse/shipped/)
 ship: $(STAMP)
 	$(BIN)/python -m dofcourse.runner --mode full --ship $(if $(ONLY),--only $(ONLY)) $(if $(FRESH),--fresh)
 

@@ -1,0 +1,115 @@
+"""What is shipped: the entries of a folder, their size, replaying one, adding a staging folder.
+
+The tooling around the shipped results (``make ship``, ``python -m dofcourse.shipped``,
+``tests/test_shipped.py``'s honesty check); chapters never call it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dofcourse import experiment as ex
+from dofcourse.experiment import codec, grids, store
+from dofcourse.shipped.layer import FOLDER, MAX_ENTRY_BYTES, MAX_TOTAL_BYTES, _load, folder
+
+
+# ============================================================================ what is shipped
+@dataclass(frozen=True)
+class Entry:
+    """One shipped file: its path, function, size in bytes, compute seconds (None: unknown),
+    and its record (the whole stored dict, value still encoded)."""
+
+    path: Path
+    function: str
+    nbytes: int
+    seconds: float | None
+    record: dict[str, Any]
+
+
+def entries(root: Path | None = None) -> list[Entry]:
+    """Every shipped entry under ``root`` (default :func:`folder`), each checked as on reading."""
+    root = root or folder()
+    out = []
+    for path in sorted(root.glob("*/*.pt")):
+        entry = _load(path, path.stem)
+        out.append(Entry(path, entry["function"], path.stat().st_size, entry["seconds"], entry))
+    return out
+
+
+def total_bytes(root: Path | None = None) -> int:
+    """Bytes of every entry file under ``root`` (default :func:`folder`)."""
+    return sum(p.stat().st_size for p in (root or folder()).glob("*/*.pt"))
+
+
+def summary(root: Path | None = None) -> str:
+    """One line: how many entries, of how many functions, how many bytes, against the limit."""
+    found = entries(root)
+    total = sum(e.nbytes for e in found)
+    return (
+        f"{len(found)} shipped entries of {len({e.function for e in found})} functions, "
+        f"{total / 2**20:.2f} MB (limit {MAX_TOTAL_BYTES / 2**20:.0f} MB) in {root or folder()}"
+    )
+
+
+def replay(entry: Entry) -> tuple[str, Any]:
+    """Recompute a shipped entry with the current code, uncached: (code-free key of the call as
+    made now, value). Needs the entry's stored arguments (``entry.record["replay"]``)."""
+    rec = entry.record["replay"]
+    if rec is None:
+        raise ValueError(f"{entry.path}: its arguments were not stored, it cannot be replayed")
+    module, _, _ = entry.function.rpartition(".")
+    while module and module not in sys.modules:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            module = module.rpartition(".")[0]
+            continue
+        break
+    obj: Any = sys.modules[module]
+    for part in entry.function[len(module) + 1 :].split("."):
+        obj = getattr(obj, part)
+    fixed, point = codec.decode(rec["fixed"]), codec.decode(rec["point"])
+    if entry.record["batched"]:
+        exp = _batched_of(obj, module)
+        fixed_key = ex.digest(exp.fn, fixed, code=False)
+        key = grids.point_digest(exp, fixed_key, point)
+        return key, codec.decode(codec.encode(exp.fn([point], **fixed)[0]))
+    fn = getattr(obj, "uncached", obj)
+    return ex.digest(fn, fixed, code=False), codec.decode(codec.encode(fn(**fixed)))
+
+
+def _batched_of(fn: Any, module: str) -> ex.Batched:
+    """The :class:`~dofcourse.experiment.Batched` object whose function is ``fn``."""
+    if isinstance(fn, ex.Batched):
+        return fn
+    for value in vars(sys.modules[module]).values():
+        if isinstance(value, ex.Batched) and value.fn is fn:
+            return value
+    raise LookupError(f"no batched experiment in {module} runs {fn!r}")
+
+
+def checksum(path: Path) -> str:
+    """SHA-256 of a file's bytes (to compare two folders of entries)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def add(source: Path, target: Path | None = None) -> tuple[list[Entry], list[Entry]]:
+    """Copy the entries of a staging folder ``source`` (a ``--ship DIR`` run's) into ``target``
+    (default :data:`FOLDER`), each checked as on reading; those over :data:`MAX_ENTRY_BYTES`
+    are left out. Returns (copied, left out)."""
+    target = target or FOLDER
+    copied, left = [], []
+    for e in entries(source):
+        if e.nbytes > MAX_ENTRY_BYTES:
+            left.append(e)
+            continue
+        dest = target / e.path.parent.name / e.path.name
+        dest.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+        store.write_bytes(dest, e.path.read_bytes())
+        copied.append(e)
+    return copied, left
