@@ -83,6 +83,7 @@ sync: $(DEV_STAMP)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check dofcourse tests benchmarks tools
+	$(BIN)/mypy
 
 links:
 	python3 tools/links.py

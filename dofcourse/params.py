@@ -74,7 +74,7 @@ class Layout:
 
     def unflatten(self, theta: Tensor) -> dict[str, Tensor]:
         """theta (D,) as ``{name: tensor}`` views; works inside ``vmap`` (one row of (E, D))."""
-        pieces = torch.split(theta, self.sizes, dim=-1)
+        pieces = torch.split(theta, list(self.sizes), dim=-1)
         return {
             n: t.reshape(*theta.shape[:-1], *s)
             for n, t, s in zip(self.names, pieces, self.shapes, strict=True)

@@ -177,6 +177,7 @@ def train_members(
             worse = ~(losses <= 2 * prev_loss + 1e-12) & active
         if not bool(worse.any()):
             return losses
+        assert prev is not None  # the guard keeps the last parameters
         with torch.no_grad():
             u[worse] = prev[worse]
             scale[worse] /= 2

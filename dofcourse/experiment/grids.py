@@ -201,7 +201,7 @@ def grid(
         desc=desc or exp.fn.__name__,
         disable=not progress,
     )
-    job = (exp.fn.__module__, exp.__qualname__, code_fingerprint(exp.fn.__module__))
+    job = (exp.fn.__module__, exp.fn.__qualname__, code_fingerprint(exp.fn.__module__))
     root = str(folder.parent) if folder is not None else ""  # "": the workers store nothing
 
     def args_of(part: list[int]) -> tuple:
@@ -220,7 +220,7 @@ def grid(
             _run_with_executor(executor, chunks, args_of, results, bar, retries)
     finally:
         bar.close()
-    if free and ship.ship_to():
+    if free and ship is not None and ship.ship_to():
         for i, p in enumerate(points):
             ship.record(exp.fn, free[i], fixed_args, results[i], metas.get(i, {}), point=p)
     return _table(points, [results[i] for i in range(len(points))])

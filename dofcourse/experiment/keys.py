@@ -90,6 +90,10 @@ _DIGESTS: dict[int, tuple[Any, int, int, bytes]] = {}  # id -> (weakref, version
 _MEMO_BYTES = 1 << 16  # tensors this large are hashed once until they change
 
 
+def _forget(key: int, _ref: object) -> None:
+    _DIGESTS.pop(key, None)  # the tensor was freed: its id may be reused
+
+
 def _tensor_digest(obj: torch.Tensor) -> bytes:
     """SHA-256 of a tensor's bytes; a large one (a dataset's images) is hashed once and then
     remembered until it is modified in place (its version counter) or freed, so a cached call
@@ -101,10 +105,10 @@ def _tensor_digest(obj: torch.Tensor) -> bytes:
         if ref() is obj and version == obj._version and ptr == obj.data_ptr():
             return digest
     t = obj.detach().cpu().contiguous()
-    digest = hashlib.sha256(t.view(-1).view(torch.uint8).numpy()).digest()
+    digest = hashlib.sha256(t.view(-1).view(torch.uint8).numpy().data).digest()
     if nbytes >= _MEMO_BYTES:
         try:
-            ref = weakref.ref(obj, lambda _, k=key: _DIGESTS.pop(k, None))
+            ref = weakref.ref(obj, functools.partial(_forget, key))
         except TypeError:  # a tensor subclass without weak references: not remembered
             return digest
         _DIGESTS[key] = (ref, obj._version, obj.data_ptr(), digest)

@@ -25,8 +25,8 @@ def member_bytes(kind: str, D: int, d: int, element_size: int = 4) -> int:
     L = 2^ceil(log2 D)). The network's own activations come on top. Used to cut ensembles into
     chunks that fit.
     """
-    kind, D, d, element_size = _check_estimate(kind, D, [d], element_size, "d")
-    d = d[0]
+    kind, D, ds, element_size = _check_estimate(kind, D, [d], element_size, "d")
+    d = ds[0]
     L = 1 << max(1, math.ceil(math.log2(max(D, 2))))
     work = 6 * D * element_size  # theta, P z, their gradients, reshaped copies (measured)
     if kind in ("dense", "orthonormal", "basis"):
