@@ -119,3 +119,21 @@ def test_confusion_sweep_table():
     )
     with pytest.raises(ValueError, match="along_step"):
         dyn.confusion_sweep(ds, **{**kw, "along_step": 15})
+
+
+def test_he_initialisation_scales_the_weights_by_fan_in_and_zeroes_the_biases():
+    torch_init = dyn.network((1, 28, 28), 10, width=256, depth=3, init_seed=2)
+    he = dyn.network((1, 28, 28), 10, width=256, depth=3, init_seed=2, init="he")
+    again = dyn.network((1, 28, 28), 10, width=256, depth=3, init_seed=2, init="he")
+    assert all(torch.equal(a, b) for a, b in zip(he.parameters(), again.parameters(), strict=True))
+    linears = [m for m in he.modules() if isinstance(m, torch.nn.Linear)]
+    defaults = [m for m in torch_init.modules() if isinstance(m, torch.nn.Linear)]
+    for m, d in zip(linears, defaults, strict=True):
+        fan_in = m.weight.shape[1]
+        assert m.weight.std().item() == pytest.approx(math.sqrt(2 / fan_in), rel=0.05)
+        assert d.weight.std().item() == pytest.approx(math.sqrt(1 / (3 * fan_in)), rel=0.05)
+        assert not m.bias.any()
+    res = dyn.network((1, 8, 8), 10, width=16, depth=3, arch="bn_skip", init="he")
+    assert all(not m.bias.any() for m in res.modules() if isinstance(m, torch.nn.Linear))
+    with pytest.raises(ValueError, match="init"):
+        dyn.network((1, 8, 8), 10, width=5, depth=3, init="xavier")

@@ -45,3 +45,4 @@ def test_every_figure_is_titled_and_labelled():
     by_width, by_depth = _table("width", [4, 8]), _table("depth", [2, 4])
     _labelled(figures.fig_confusion(by_width, by_depth))
     _labelled(figures.fig_cosines(by_width, "width"))
+    _labelled(figures.fig_depth_inits({"PyTorch's default": by_depth, "He": by_depth}))

@@ -1380,6 +1380,10 @@ CASES.update({
         "progress": False},
         **_NET, init_seeds="ints", pools="pools",
         skip={"pools": ("one too many",)}),  # any number of pools: one network per pool
+    "diet.data_pruning": case(_D.data_pruning, lambda c: {
+        **_net(c), "settings": TrainSettings(steps=2, lr=0.1, batch_size=10), "init_seeds": [0],
+        "scores": torch.linspace(0, 1, 60), "keep": [0.5], "random_seed": 0, "progress": False},
+        **_NET, init_seeds="ints", scores="tensor", keep="reals", random_seed="seed"),
     "diet.diet_rewind": case(_D.diet_rewind, lambda c: {
         **_net(c), "init_seeds": [0], "pools": [torch.arange(30)], "steps": 1,
         "progress": False},
@@ -1622,9 +1626,9 @@ CASES.update({
         "values": np.array([1.0, 2.0, 3.0])}, values="array"),
     "dynamics.network": case(_DY.network, lambda c: {
         "input_shape": (1, 8, 8), "n_classes": 10, "width": 2, "depth": 2, "arch": "bn_skip",
-        "init_seed": 0},
+        "init_seed": 0, "init": "he"},
         input_shape="ints", n_classes="count", width="count", depth="count", arch="choice",
-        init_seed="seed"),
+        init_seed="seed", init="choice"),
     "dynamics.residual_mlp": case(_DY.residual_mlp, lambda c: {
         "input_shape": (1, 8, 8), "n_classes": 10, "width": 2, "depth": 2},
         input_shape="ints", n_classes="count", width="count", depth="count"),
@@ -1646,10 +1650,10 @@ CASES.update({
         "data": c.ds, "archs": ["plain", "bn_skip"], "widths": [2], "depths": [1],
         "init_seeds": [0], "settings": TrainSettings(steps=2, lr=0.1, batch_size=8),
         "target_loss": 0.5, "eval_every": 1, "along_step": 1, "batch": 4, "n_batches": 2,
-        "progress": False},
+        "init": "he", "progress": False},
         data="data", archs="choices", widths="ints", depths="ints", init_seeds="ints",
         settings="settings", target_loss="positive", eval_every="count", along_step="count0",
-        batch="bounded", n_batches="count"),
+        batch="bounded", n_batches="count", init="choice"),
 })  # fmt: skip
 
 

@@ -9,7 +9,8 @@ One idea per module:
   (:func:`eigenspace_overlap`);
 * ``effective``: MacKay's N_eff and the chapter's sharpness-adjusted count along those runs
   (:func:`counts_along`, :func:`adjusted_count`, :func:`relative_spread`);
-* ``nets``: plain deep MLPs and residual MLPs with batch normalisation (:func:`network`);
+* ``nets``: plain deep MLPs and residual MLPs with batch normalisation (:func:`network`), at
+  PyTorch's default initialisation or He's;
 * ``confusion``: the confusion bound and the pairwise cosines of a mini-batch
   (:func:`confusion`, :func:`batch_confusion`), from per-example gradients computed by
   ``dofcourse.per_example.gradients`` (shared with chapter 08's GraNd);
@@ -20,7 +21,7 @@ One idea per module:
 
 from dofcourse.dynamics.confusion import Confusion, batch_confusion, confusion
 from dofcourse.dynamics.effective import adjusted_count, counts_along, relative_spread
-from dofcourse.dynamics.nets import ARCHS, network, residual_mlp
+from dofcourse.dynamics.nets import ARCHS, INITS, network, residual_mlp
 from dofcourse.dynamics.sharpness import (
     eigenspace_overlap,
     gd_sharpness,
@@ -31,6 +32,7 @@ from dofcourse.dynamics.sweep import STATS, confusion_sweep
 
 __all__ = [
     "ARCHS",
+    "INITS",
     "STATS",
     "Confusion",
     "adjusted_count",

@@ -162,3 +162,23 @@ def fig_cosines(table: pd.DataFrame, x: str, arch: str = "plain", when: str = "i
     plotting.label(ax, f"Pairwise gradient cosines, {ARCH_LABEL[arch]} ({when})",
                    "cos(∇ℓ_i, ∇ℓ_j)", "density")  # fmt: skip
     return fig
+
+
+def fig_depth_inits(by_init: Mapping[str, pd.DataFrame], stat: str = "min_cos_init") -> Figure:
+    """Confusion (−``stat``, a cosine) against depth at initialisation for both architectures,
+    one panel per initialisation ({"PyTorch's default": depth-sweep table, "He": ...}), on one
+    y axis: the depth trend at each. Chapter 10."""
+    fig, axes = plt.subplots(1, len(by_init), figsize=(7.5 * len(by_init), 5.2), sharey=True)
+    axes = np.atleast_1d(axes)
+    for ax, (name, table), letter in zip(axes, by_init.items(), "abcd", strict=False):
+        _per_arch(ax, table.assign(confusion=-table[stat]), "depth", "confusion")
+        depths = sorted(table["depth"].unique())
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(depths, [str(v) for v in depths])
+        ax.set_ylim(0, None)
+        ax.legend(loc="lower right")
+        width = int(table["width"].iloc[0])
+        plotting.label(ax, f"({letter}) {name} initialisation, width {width}", "depth",
+                       "−min cosine of a batch (at init)")  # fmt: skip
+    fig.tight_layout()
+    return fig

@@ -27,6 +27,19 @@ from torch import Tensor, nn
 from dofcourse import checks, models
 
 ARCHS = ("plain", "bn_skip")
+INITS = ("torch", "he")
+
+
+def _he_init(model: nn.Module) -> nn.Module:
+    """Re-initialise every linear layer of ``model`` in place by He et al. (2015): weights
+    N(0, 2/fan_in) (``kaiming_normal_``, ReLU gain), biases zero; return ``model``. Draws from
+    torch's global generator (``models.build`` seeds and forks it). Chapter 10."""
+    for layer in model.modules():
+        if isinstance(layer, nn.Linear):
+            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
+    return model
 
 
 class _Block(nn.Module):
@@ -65,14 +78,22 @@ def network(
     depth: int,
     arch: str = "plain",
     init_seed: int = 0,
+    init: str = "torch",
 ) -> nn.Module:
     """The ``arch`` network (``"plain"`` or ``"bn_skip"``) of ``depth`` hidden layers of ``width``
-    units, initialised from ``init_seed`` (torch's default initialisation; the global generator is
-    left untouched). Chapter 10."""
+    units, initialised from ``init_seed`` (the global generator is left untouched) by ``init``:
+    ``"torch"`` (PyTorch's default for linear layers: weights and biases uniform with variance
+    1/(3 fan_in)) or ``"he"`` (He et al. 2015: weights N(0, 2/fan_in), biases zero). Chapter 10."""
     arch = checks.choice(arch, "arch", ARCHS)
     width = checks.integer(width, "width", min=1)
     depth = checks.integer(depth, "depth", min=1)
-    if arch == "plain":
-        return models.build(models.mlp, input_shape, n_classes, hidden=(width,) * depth,
-                            init_seed=init_seed)  # fmt: skip
-    return models.build(residual_mlp, input_shape, n_classes, width, depth, init_seed=init_seed)
+    init = checks.choice(init, "init", INITS)
+
+    def make() -> nn.Module:
+        if arch == "plain":
+            model = models.mlp(input_shape, n_classes, hidden=(width,) * depth)
+        else:
+            model = residual_mlp(input_shape, n_classes, width, depth)
+        return _he_init(model) if init == "he" else model
+
+    return models.build(make, init_seed=init_seed)

@@ -28,7 +28,7 @@ import torch
 
 from dofcourse import checks, ensemble, experiment, train
 from dofcourse.dynamics.confusion import batch_confusion
-from dofcourse.dynamics.nets import ARCHS, network
+from dofcourse.dynamics.nets import ARCHS, INITS, network
 from dofcourse.params import Functional, flatten
 from dofcourse.settings import TrainSettings
 
@@ -54,13 +54,15 @@ def _points(
     along_step: int,
     batch: int,
     n_batches: int,
+    init: str = "torch",
     progress: bool = False,
 ) -> list[list[dict]]:
     """One list per point: a dict per init seed (confusion at init and along training, steps)."""
     results = []
     for p in points:
         nets = [network(data.input_shape, data.n_classes, width=p["width"], depth=p["depth"],
-                        arch=p["arch"], init_seed=s) for s in init_seeds]  # fmt: skip
+                        arch=p["arch"], init_seed=s, init=init)
+                for s in init_seeds]  # fmt: skip
         net = Functional.of_module(nets[0])
         theta0 = torch.stack([flatten(m) for m in nets]).to(data.x_train.device)
         kept: dict[int, torch.Tensor] = {}
@@ -99,10 +101,12 @@ def confusion_sweep(
     along_step: int = 20,
     batch: int = 32,
     n_batches: int = 4,
+    init: str = "torch",
     progress: bool = True,
 ) -> pd.DataFrame:
     """Confusion and SGD's steps to ``target_loss`` over the grid ``archs`` × ``widths`` ×
-    ``depths`` (``nets.network``), one network per init seed at each point (see the module text).
+    ``depths`` (``nets.network``, initialised by ``init``: ``"torch"`` or ``"he"``), one network
+    per init seed at each point (see the module text).
 
     Returns one row per (arch, width, depth, init_seed) with ``D``, ``steps`` (inf: not reached
     within ``settings.steps``), each of :data:`STATS` at initialisation (``<stat>_init``) and at
@@ -130,11 +134,12 @@ def confusion_sweep(
         )
     batch = checks.integer(batch, "batch", min=2)
     n_batches = checks.integer(n_batches, "n_batches", min=1, max=len(x) // batch)
+    init = checks.choice(init, "init", INITS)
     table = experiment.grid(_points, {"arch": list(archs), "width": widths, "depth": depths},
                             data=data, init_seeds=seeds, settings=settings,
                             target_loss=target_loss, eval_every=eval_every,
                             along_step=along_step, batch=batch,
-                            n_batches=n_batches, progress=progress,
+                            n_batches=n_batches, init=init, progress=progress,
                             desc="confusion sweep")  # fmt: skip
     rows = []
     for _, point in table.iterrows():
