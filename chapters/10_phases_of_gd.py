@@ -63,23 +63,25 @@ import torch
 from ipywidgets import SelectionSlider
 from scipy.stats import spearmanr
 
-from dofcourse import config, data, ensemble, exercises, per_example, plotting
+from dofcourse import config, data, ensemble, exercises, models, per_example, plotting
 from dofcourse import dynamics as dyn
-from dofcourse import hessian as hs
 from dofcourse.dynamics import figures
 from dofcourse.params import Functional
+from dofcourse.phase import conv2_small
 from dofcourse.settings import TrainSettings
 
 plotting.use_style()
 print(f"mode: {config.mode()}, torch threads: {torch.get_num_threads()}")
 
 DATASET = config.size(full="mnist_subset", quick="digits")
-N_GD = config.size(full=2000, quick=512)  # training examples for full-batch GD (sections 2-3)
-HIDDEN = config.size(full=(64, 64), quick=(32, 32))  # the MLP of sections 2-3
-SEEDS = config.size(full=[0, 1, 2, 3, 4], quick=[0, 1, 2])  # init_seed of each network
-LRS = (0.1, 0.25, 0.5)  # step sizes η of full-batch gradient descent
-GD_STEPS = config.size(full=600, quick=200)
-EVERY = 5  # measure the Hessian every EVERY steps
+N_GD = config.size(full=500, quick=512)  # training examples for full-batch GD (sections 2-3)
+# the network of sections 2-3: a small CNN (full) or an MLP (quick); section 4 uses MLPs in both
+GD_NET = config.size(full=(conv2_small, {"channels": (4, 8)}),
+                     quick=(models.mlp, {"hidden": (32, 32)}))  # fmt: skip
+SEEDS = [0, 1, 2]  # init_seed of each network
+LRS = config.size(full=(0.02, 0.1, 0.25), quick=(0.1, 0.25, 0.5))  # step sizes η of full-batch GD
+GD_STEPS = config.size(full=300, quick=200)
+EVERY = config.size(full=10, quick=5)  # measure the Hessian every EVERY steps
 K_TOP = 3  # top eigenpairs followed (Lanczos)
 full_data = data.load(DATASET)
 gd_data = full_data.subsample(N_GD, sample_seed=0)
@@ -124,18 +126,24 @@ print("check passed: the quadratic is stable exactly below η = 2/λ_max")
 # diverge, yet it does not; the loss spikes, the sharpness is pushed back, and training goes on,
 # no longer monotone.
 #
-# We train the MLP (hidden widths given above, $D$ in the thousands) by full-batch GD on
-# cross-entropy at three step sizes, one network per seed (one vectorised ensemble per step
-# size), and every 5 steps measure the top 3 Hessian eigenpairs with chapter 02's Lanczos
-# (`dyn.gd_sharpness`, cached).
+# We train a small network by full-batch GD on cross-entropy at three step sizes, one network
+# per seed (one vectorised ensemble per step size), and every few steps measure the top 3
+# Hessian eigenpairs with chapter 02's Lanczos (`dyn.gd_sharpness`, cached). In quick mode the
+# network is an MLP with two hidden layers of 32 units on 512 of the 8×8 digits, at
+# η = 0.1, 0.25, 0.5; in full mode a small CNN (two 3×3 convolutions of 4 and 8 channels, each
+# followed by ReLU and 2×2 average pooling, then a linear layer) on 500 MNIST images, at
+# η = 0.02, 0.1, 0.25: a CNN sharpens faster and further, so its step sizes are smaller. $D$ is
+# in the thousands in both (printed below).
 
 # %% [markdown]
-# **Think!** The three edges $2/\eta$ are 20, 8 and 4. At initialisation $\lambda_\max$ is
-# below 1. Which runs will reach their edge, and what will the loss do when they do? Where do you
-# expect the sharpness to be at the end, relative to the edge?
+# **Think!** The three edges $2/\eta$ are 20, 8 and 4 (quick mode; 100, 20 and 8 in full
+# mode). At initialisation $\lambda_\max$ is a few units at most. Which runs will reach their
+# edge, and what will the loss do when they do? Where do you expect the sharpness to be at the
+# end, relative to the edge?
 
 # %%
-gd_models = [hs.classifier(gd_data, HIDDEN, init_seed=s) for s in SEEDS]
+gd_models = [models.build(GD_NET[0], gd_data.input_shape, gd_data.n_classes, **GD_NET[1],
+                          init_seed=s, device=gd_data.x_train.device) for s in SEEDS]  # fmt: skip
 runs = dyn.gd_sharpness(gd_models, gd_data, LRS, steps=GD_STEPS, every=EVERY, k=K_TOP,
                         lanczos_steps=15)
 print(f"D = {Functional.of_module(gd_models[0]).D:,}")
@@ -152,28 +160,29 @@ plotting.save(fig, "ch10_sharpness")
 plt.show()
 
 # %% [markdown]
-# (a) At every step size the sharpness first grows by an order of magnitude. At $\eta = 0.1$ it
-# peaks below its edge (20) and never meets it. At the two larger step sizes it runs into the
-# edge within a few dozen steps and **overshoots** it; (b) the loss then jumps up instead of
-# falling (a *catapult*), and (a) the sharpness falls back below $2/\eta$: GD has left the
-# sharp region for a flatter one. After that the sharpness stays below the edge and decays
-# slowly, as it does for cross-entropy once the examples are fitted (Cohen et al. report the
-# same late decrease for cross-entropy). At $\eta = 0.5$ the sharpness first oscillates around
-# its edge for a few dozen steps, the edge of stability in miniature. (c) At the spike the top eigenvectors **turn**: the
-# top-3 eigenspace after the spike overlaps only partly with the one before; at the small step
-# it settles early and stays put. This is the "shift across loss basins" at large learning rates
-# that Wang and Roberts (2023) describe: the curvature the run ends with is chosen by the step
-# size. In our short cross-entropy runs the sharpness does not stay *at* $2/\eta$ as long as
-# in Cohen et al.'s longer mean-squared-error runs; what holds on every seed is the rise to the
-# edge, the spike, and the ceiling.
+# (a) At every step size the sharpness first grows by an order of magnitude. At the smallest
+# step it stays below its edge and never meets it. At the two larger step sizes it runs into the
+# edge and **overshoots** it; (b) the loss then jumps up instead of falling (a *catapult*), and
+# (a) the sharpness is pushed back to the edge or below it: GD has left the sharp region for a
+# flatter one. Where the sharpness meets the edge it can stay there for a while, oscillating
+# around $2/\eta$ while the loss keeps falling on average but not step by step: the edge of
+# stability proper (the CNN of full mode shows it longest, at η = 0.1). Late in training the
+# sharpness decays as the examples are fitted (Cohen et al. report the same late decrease for
+# cross-entropy). (c) At the spikes the top eigenvectors **turn**: the top-3 eigenspace after a
+# spike overlaps only partly with the one before; at the small step it settles early and stays
+# put. This is the "shift across loss basins" at large learning rates that Wang and Roberts
+# (2023) describe: the curvature the run ends with is chosen by the step size. What holds on
+# every seed in both modes is the rise to the edge, the spike, and the ceiling.
 #
 # **Check** (every seed): the large steps reach their edge and the small one does not; the loss
-# rises only at the large steps; at the end every run is below its edge; larger steps end
-# flatter; the eigenspace turns more at the largest step than at the smallest.
+# rises only at the large steps; at the end (the median of the last five measurements, since at
+# the edge of stability the sharpness oscillates around it) every run is at most 10% above its
+# edge; larger steps end at least 1.5 times flatter; the eigenspace turns more at the largest step
+# than at the smallest.
 
 # %%
 top_max = {lr: runs[lr]["top"][:, :, 0].max(1) for lr in LRS}
-top_end = {lr: runs[lr]["top"][:, -1, 0] for lr in LRS}
+top_end = {lr: np.median(runs[lr]["top"][:, -5:, 0], 1) for lr in LRS}
 rises = {lr: (np.diff(runs[lr]["loss"], axis=1) > 0).sum(1) for lr in LRS}
 turn = {lr: np.nanmin(runs[lr]["overlap"], 1) for lr in LRS}
 small, large = LRS[0], LRS[-1]
@@ -183,10 +192,13 @@ for lr in LRS[1:]:
     assert np.all(rises[lr] >= 3), f"the loss should rise at η = {lr}: {rises[lr]} rises"
 assert np.all(rises[small] == 0), f"at η = {small} the loss should fall monotonically: {rises[small]}"
 for lr in LRS:
-    assert np.all(top_end[lr] < 2 / lr), f"at the end λ_max must be below 2/η = {2 / lr}: {top_end[lr]}"
+    assert np.all(top_end[lr] < 1.1 * 2 / lr), f"at the end λ_max must be at most 2/η = {2 / lr}: {top_end[lr]}"
 for a, b in zip(LRS[:-1], LRS[1:], strict=True):
     assert np.all(top_end[b] < top_end[a] / 1.5), f"larger steps should end flatter: {top_end}"
 assert np.all(turn[large] < 0.6 * turn[small]), f"the eigenspace should turn more at η = {large}: {turn}"
+for lr in LRS:
+    print(f"η = {lr:<4}: max λ_max / edge {np.round(top_max[lr] * lr / 2, 2)}, at the end "
+          f"{np.round(top_end[lr] * lr / 2, 2)}; loss rises {rises[lr]}; least overlap {np.round(turn[lr], 2)}")
 print("check passed: sharpening to the edge, a spike, and a ceiling at 2/η")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
@@ -231,7 +243,7 @@ figures_panel
 
 # %%
 ALPHA, C_ADJ = 0.01, 0.01
-COUNT_STEPS = [s for s in (0, 25, 50, 100, GD_STEPS) if s <= GD_STEPS]
+COUNT_STEPS = [*config.size(full=(0, 50, 100), quick=(0, 25, 50, 100)), GD_STEPS]  # multiples of EVERY
 at = [list(runs[LRS[0]]["checkpoints"]).index(s) for s in COUNT_STEPS]
 counts = {lr: [dyn.counts_along(gd_models[0], gd_data, runs[lr]["thetas"][e][at], alpha=ALPHA,
                                 c=C_ADJ, n_probes=3, steps=30) for e in range(len(SEEDS))]
@@ -303,7 +315,11 @@ print(f"check passed: spread of N_adj {np.round(spread_adj, 2)} vs N_eff {np.rou
 # sum to $B$ times the batch gradient SGD uses.
 #
 # The sweep: plain ReLU MLPs and residual MLPs with batch normalisation ("BN + skips"), four
-# widths at depth 2 and four depths at width 64, three seeds each. At each point: the confusion of
+# widths at depth 2 and four depths at width 64, three seeds each. It uses MLPs in both modes
+# (on the MNIST subset in full mode, where sections 2-3 use a CNN): a fully connected layer's
+# width and the number of layers can be varied independently, with a BN + skip twin at every
+# point, whereas a CNN's depth also changes its pooling and receptive field; and a CNN of 512
+# channels on 28×28 images does not fit the hour of full mode on a 2-core CPU. At each point: the confusion of
 # two random mini-batches of 32 at initialisation and after 20 SGD steps, and the SGD steps
 # (learning rate 0.05, batches of 32) to a training loss of 0.3 (`dyn.confusion_sweep`, cached
 # point by point).
@@ -330,8 +346,9 @@ plt.show()
 # %% [markdown]
 # (a) Wider is less confused: the most negative cosine in a batch moves towards zero as the width
 # grows, for both architectures. (c) And SGD reaches the target in fewer steps. (b) Depth is
-# where our measurement parts from the paper's prediction: at PyTorch's default initialisation
-# the plain network's confusion does **not** rise with depth; it stays flat or falls slightly.
+# where this measurement parts from the paper's prediction: at PyTorch's default initialisation
+# the plain network's confusion does **not** rise with depth; it stays flat or falls slightly
+# (at He's initialisation it does rise: see the end of this section).
 # (d) Yet SGD slows sharply with depth in the plain network (the deepest ones may not reach the
 # target within the step budget: missing points), while with BN + skips the steps stay flat or even fall. What
 # slows the deep plain network here is the *size* of its gradients, not their angles: the mean
@@ -369,8 +386,8 @@ plt.show()
 # steps follow confusion (Spearman rank correlation at least 0.7 over the eight networks); the
 # plain network slows with depth (depth 4 takes over 1.5 times the steps of depth 2; depth 8 over
 # twice, or never arrives) while BN + skips stay within 1.25 times; the plain network's confusion
-# does not rise with depth (at most 1.15 times depth 2's: the paper's depth claim, which did not
-# reproduce here) while its gradients shrink (mean squared norm at depth 8 below half depth 2's).
+# does not rise with depth at this initialisation (at most 1.15 times depth 2's) while its
+# gradients shrink (mean squared norm at depth 8 below half depth 2's).
 
 # %%
 for arch in dyn.ARCHS:
@@ -401,8 +418,62 @@ print(f"check passed: Spearman ρ per seed {np.round(rho, 2)}; plain steps by de
       f"{ {d: v.tolist() for d, v in steps_p.items()} }")
 
 # %% [markdown] slideshow={"slide_type": "notes"}
-# The depth result is a measured disagreement with the paper's prediction, worth discussing:
-# which initialisation did the paper assume, and what else changes with depth (gradient size)?
+# The depth result at PyTorch's default is a measured disagreement with the paper's prediction,
+# worth discussing: which initialisation does the paper's analysis assume, and what else changes
+# with depth (gradient size)? The next slide answers the first question.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Depth at He's initialisation
+#
+# The paper's depth penalty concerns networks at standard initialisations whose scale is not
+# adjusted to the depth. PyTorch's default for linear layers is an unusual start for a deep ReLU
+# network: weights and biases of variance $1/(3\,\text{fan-in})$, a sixth of the
+# $2/\text{fan-in}$ that keeps the size of a ReLU signal from layer to layer, so in a deep plain
+# network the signal shrinks layer after layer until the biases carry it (the vanishing gradients
+# measured above). He et al.'s (2015) initialisation, weights $\mathcal N(0, 2/\text{fan-in})$
+# and zero biases, the standard one for ReLU networks, keeps the signal's size at any depth. We
+# measure the confusion at initialisation again at He's initialisation, over depths 2 to 32
+# (width 64). The most negative cosine of a batch is an extreme over 496 pairs and varies a lot
+# from one network to the next, so this measurement uses eight mini-batches of 32 per network
+# (their average) and eight seeds: it costs little, since it trains nothing.
+
+# %%
+DEPTHS_HE, SEEDS_HE = (2, 8, 16, 32), list(range(8))
+he_kw = dict(sweep_kw, init_seeds=SEEDS_HE, settings=SGD.replace(steps=20), n_batches=8, init="he")
+by_depth_he = dyn.confusion_sweep(full_data, widths=[64], depths=DEPTHS_HE, **he_kw)
+print(by_depth_he.groupby(["arch", "depth"])[["min_cos_init", "mean_cos_init", "eta_rel_init"]]
+      .median().round(3).to_string())
+fig = figures.fig_depth_inits({"PyTorch's default": by_depth, "He": by_depth_he})
+plotting.save(fig, "ch10_depth_inits")
+plt.show()
+
+# %% [markdown]
+# (a) At PyTorch's default the most negative cosine does not move with depth. (b) At He's
+# initialisation the plain network's confusion **rises with depth**, as the paper predicts, while
+# with BN + skips it stays flat: the paper's depth claim reproduces at He's initialisation, and
+# not at PyTorch's default. (Why the two starts differ is not taken apart here; a hint: the mean
+# cosine, printed above, grows with depth at He's initialisation, so the deep network's
+# per-example gradients share more of their direction.) The rise is modest next to the spread
+# between seeds, which is why this check looks at eight of them. (The 20-step training of this
+# sweep is only there to run the same code; its SGD steps are not used.)
+#
+# **Check** (eight seeds): at He's initialisation the plain network's confusion at depth 32 is at
+# least 1.2 times its confusion at depth 2 (medians over the seeds), and higher on at least six
+# of the eight seeds (a coin would manage that one time in seven); with BN + skips the median
+# changes by at most 1.1 times.
+
+# %%
+conf_he = {a: per_seed(by_depth_he, a, "depth", "min_cos_init") for a in dyn.ARCHS}
+dh0, dh1 = DEPTHS_HE[0], DEPTHS_HE[-1]
+rise = {a: float(np.median(conf_he[a][dh1]) / np.median(conf_he[a][dh0])) for a in dyn.ARCHS}
+print(f"He init, −min cosine, depth {dh1} over depth {dh0} (median over seeds): "
+      f"plain {rise['plain']:.2f}, BN + skips {rise['bn_skip']:.2f}")
+higher = int((conf_he["plain"][dh1] < conf_he["plain"][dh0]).sum())
+print(f"plain: more confused at depth {dh1} than at depth {dh0} on {higher} of {len(SEEDS_HE)} seeds")
+assert higher >= 6, f"plain: deeper should be more confused on most seeds: {conf_he['plain']}"
+assert rise["plain"] >= 1.2, f"plain: confusion should rise with depth at He init: {rise}"
+assert rise["bn_skip"] <= 1.1, f"BN + skips should flatten the depth trend: {rise}"
+print("check passed: at He's initialisation confusion rises with depth, and BN + skips flatten it")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
@@ -516,8 +587,10 @@ with exercises.checking("Exercise 3"):
 # - **Gradient confusion**, $-\min_{i\ne j}\langle\nabla f_i, \nabla f_j\rangle$, and the
 #   cosines of per-example gradients tell how much a step on some examples hurts others. Wider
 #   networks are less confused and train faster with SGD, and across widths the speed follows
-#   the confusion. Deep plain networks train slowly and BN + skips fix that; at our size and
-#   initialisation the cause was the gradients' shrinking size, not a rise in confusion.
+#   the confusion. Deep plain networks train slowly and BN + skips fix that; at PyTorch's
+#   default initialisation the cause was the gradients' shrinking size, not a rise in confusion.
+#   At He's initialisation (a standard one, not rescaled with depth) confusion does rise with
+#   depth in the plain network, and BN + skips flatten it.
 #
 # ## Sources
 #
@@ -528,6 +601,8 @@ with exercises.checking("Exercise 3"):
 #   parameters that is robust to large learning rates, and Hessian shifts across "loss basins".
 #   The count used here is the chapter's own, in that spirit; SANE's exact formula was not
 #   checked against the paper.
+# - He, Zhang, Ren, Sun. *Delving deep into rectifiers.* ICCV 2015: the initialisation
+#   N(0, 2/fan-in) that keeps a ReLU signal's size through depth.
 # - Sankararaman, De, Xu, Huang, Goldstein. *The impact of neural network overparameterization on
 #   gradient confusion and stochastic gradient descent.* ICML 2020: the confusion bound, width,
 #   depth, batch normalisation and skip connections.
