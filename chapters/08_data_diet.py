@@ -224,16 +224,10 @@ print(f"checks passed: Spearman {rho_two:.2f} >= 0.7 between independent sets of
 # **Think!** At $x = 10$ %, which wins: the hardest or a random 10 %? At $x = 70$ %?
 
 # %%
-# x = 100 %: the hardest and a random part are both the whole training set, trained once
-pools, labels = [torch.arange(N)], [("all", 1.0)]
-for frac in KEEP:
-    n = int(round(frac * N))
-    pools += [diet.hardest(el2n, n), diet.random_subset(N, n, seed=7)]
-    labels += [("hardest", frac), ("random", frac)]
-pruned = diet.train_on_subsets(model, ds, settings, SEEDS, pools)  # all pools, one ensemble
-acc = {lab: pruned["test_acc"][i] for i, lab in enumerate(labels)}
-for kind in ("hardest", "random"):
-    acc[(kind, 1.0)] = acc[("all", 1.0)]
+# one grid over (subset, seed); x = 100 %: the hardest and a random part are both the whole
+# training set, trained once and listed under both kinds
+pruned = diet.data_pruning(model, ds, settings, SEEDS, scores=el2n, keep=KEEP)  # kind, x, seed
+acc = {key: rows.test_acc.to_numpy() for key, rows in pruned.groupby(["kind", "fraction"])}
 fig = figures.fig_data_pruning(acc, KEEP)
 plotting.save(fig, "08_data_pruning")
 plt.show()

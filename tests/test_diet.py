@@ -95,6 +95,31 @@ def test_train_on_subsets_trains_each_pool(ds):
     assert out["test_acc"][1, 1] == pytest.approx(acc, abs=1e-6)
 
 
+def test_data_pruning_is_the_grid_of_train_on_subsets_as_a_table(ds):
+    m = tiny(ds)
+    settings = TrainSettings(steps=10, lr=0.2, batch_size=20)
+    scores = torch.rand(len(ds.y_train), generator=torch.Generator().manual_seed(0))
+    table = diet.data_pruning(m, ds, settings, [0, 1], scores=scores, keep=[0.25, 0.5],
+                              random_seed=3, progress=False)  # fmt: skip
+    assert list(table.columns) == ["kind", "fraction", "seed", "test_acc", "diverged"]
+    assert len(table) == 2 * 3 * 2 and not table.diverged.any()
+    n_all = len(ds.y_train)
+    pools = {("hardest", f): diet.hardest(scores, round(f * n_all)) for f in (0.25, 0.5)}
+    pools |= {
+        ("random", f): diet.random_subset(n_all, round(f * n_all), seed=3) for f in (0.25, 0.5)
+    }
+    pools |= {(k, 1.0): torch.arange(n_all) for k in ("hardest", "random")}
+    for (kind, frac), pool in pools.items():
+        rows = table[(table.kind == kind) & (table.fraction == frac)].sort_values("seed")
+        assert rows.seed.tolist() == [0, 1]
+        ref = diet.train_on_subsets(m, ds, settings, [0, 1], [pool], progress=False)
+        np.testing.assert_allclose(rows.test_acc.to_numpy(), ref["test_acc"][0], atol=1e-6)
+    with pytest.raises(ValueError, match="one entry per training example"):
+        diet.data_pruning(m, ds, settings, [0], scores=scores[:-1], keep=[0.5], progress=False)
+    with pytest.raises(ValueError, match="keep"):
+        diet.data_pruning(m, ds, settings, [0], scores=scores, keep=[1.0], progress=False)
+
+
 def test_diet_lottery_rewinds_to_the_pretrained_point(ds):
     m = tiny(ds)
     settings = TrainSettings(steps=12, lr=0.1, batch_size=20)

@@ -7,10 +7,10 @@ One idea per module:
   :func:`grand_per_network` with ``vmap(grad)``);
 * ``subsets``: the easiest, hardest (:func:`by_score`, :func:`easiest`, :func:`hardest`) or
   random (:func:`random_subset`) examples, optionally class-balanced;
-* ``training``: training on subsets (:func:`train_on_subsets`, data pruning), pre-training on a
-  subset before IMP (:func:`diet_start` for ``pruning.imp_grid``, :func:`diet_rewind`,
-  :func:`diet_lottery`), and the number of linearly mode connected examples at a pre-trained
-  point (:func:`connected_examples`).
+* ``training``: training on subsets (:func:`train_on_subsets`; data pruning as one table,
+  :func:`data_pruning`), pre-training on a subset before IMP (:func:`diet_start` for
+  ``pruning.imp_grid``, :func:`diet_rewind`, :func:`diet_lottery`), and the number of linearly
+  mode connected examples at a pre-trained point (:func:`connected_examples`).
 """
 
 from dofcourse.diet.scores import (
@@ -25,6 +25,7 @@ from dofcourse.diet.subsets import by_score, easiest, hardest, random_subset
 from dofcourse.diet.training import (
     DIETS,
     connected_examples,
+    data_pruning,
     diet_lottery,
     diet_rewind,
     diet_start,
@@ -36,6 +37,7 @@ __all__ = [
     "KINDS",
     "by_score",
     "connected_examples",
+    "data_pruning",
     "diet_lottery",
     "diet_rewind",
     "diet_start",

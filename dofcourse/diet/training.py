@@ -4,6 +4,8 @@
   hardest x % by EL2N, or a random x %) for a fixed number of steps; :func:`train_on_subsets`
   is a grid (:func:`subset_runs`) over (pool, seed), cached per point; the missing pairs train
   as one vectorised ensemble, each member on its own pool.
+  :func:`data_pruning` is that grid for the hardest and random x % of several sizes, as a long
+  table (kind, fraction, seed).
 * **Pre-training on a diet** (Paul, Larsen, Ganguli, Frankle & Dziugaite 2022): the k dense steps
   before chapter 07's rewind point use a subset only (:func:`diet_rewind`); IMP then runs on the
   full data from that point. :func:`diet_start` describes such a start (a ``pruning.Start``:
@@ -23,6 +25,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
+import torch
 from torch import Tensor, nn
 
 from dofcourse import checks, connectivity, experiment, train
@@ -91,6 +95,49 @@ def train_on_subsets(
                              for pool in pools])  # fmt: skip
     warn_diverged(out["diverged"], "trainings on subsets", settings)
     return out
+
+
+def data_pruning(
+    model: nn.Module,
+    data: train.Data,
+    settings: TrainSettings,
+    init_seeds: Sequence[int],
+    *,
+    scores: Tensor,
+    keep: Sequence[float],
+    random_seed: int = 7,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Data pruning (Paul et al. 2021) as one grid (:func:`subset_runs`): one network per seed
+    trained from scratch for ``settings.steps`` on the hardest x % of the training examples by
+    ``scores`` (N,), on a random x % (NumPy seed ``random_seed``) and on all of them, x in
+    ``keep`` (fractions in (0, 1)). One row per (kind, fraction, seed) with ``test_acc`` (NaN
+    where the run diverged) and ``diverged``; all the data is one training, listed at fraction
+    1.0 under both kinds. Each (pool, seed) is cached on its own. Chapter 08."""
+    check_settings(settings)
+    seeds = checks.seeds(init_seeds, "init_seeds")
+    fractions = checks.reals(keep, "keep", min=0.0, max=1.0, open_min=True, open_max=True)
+    random_seed = checks.seed(random_seed, "random_seed")
+    scores = checks.tensor(scores, "scores", ndim=1, floating=True, finite=True)
+    n_all = len(train.check_data(data, torch.float32, torch.device("cpu"))[1])
+    if len(scores) != n_all:
+        raise ValueError(f"scores must have one entry per training example ({n_all}), got "
+                         f"{len(scores)}")  # fmt: skip
+    everything = torch.arange(n_all)
+    subsets = {("hardest", 1.0): everything, ("random", 1.0): everything}
+    for frac in fractions:
+        n = int(round(frac * n_all))
+        subsets[("hardest", frac)] = hardest(scores, n)
+        subsets[("random", frac)] = random_subset(n_all, n, seed=random_seed)
+    pools = list({id(p): p for p in subsets.values()}.values())  # all the data trains once
+    table = experiment.grid(subset_runs, {"pool": pools, "seed": seeds}, model=model, data=data,
+                            settings=settings, progress=progress, desc="subsets")  # fmt: skip
+    warn_diverged(table.diverged.to_numpy(), "trainings on subsets", settings)
+    rows = [table[[p is pool for p in table.pool]].drop(columns="pool").assign(kind=kind,
+                                                                             fraction=frac)
+            for (kind, frac), pool in sorted(subsets.items())]  # fmt: skip
+    out = pd.concat(rows, ignore_index=True)
+    return out[["kind", "fraction", "seed", "test_acc", "diverged"]]
 
 
 def diet_start(
