@@ -46,3 +46,15 @@ def test_every_figure_is_titled_and_labelled():
     _labelled(figures.fig_confusion(by_width, by_depth))
     _labelled(figures.fig_cosines(by_width, "width"))
     _labelled(figures.fig_depth_inits({"PyTorch's default": by_depth, "He": by_depth}))
+
+
+def test_depth_figure_shows_every_curve_on_one_scale():
+    small, large = _table("depth", [2, 4]), _table("depth", [2, 8])
+    large["min_cos_init"] *= 5  # one initialisation far more confused than the other
+    fig = figures.fig_depth_inits({"a": small, "b": large})
+    assert len({ax.get_ylim() for ax in fig.axes}) == 1
+    for ax in fig.axes:
+        assert len(ax.get_lines()) == 2  # both architectures
+        for line in ax.get_lines():
+            assert np.nanmax(line.get_ydata()) <= ax.get_ylim()[1]
+    plt.close(fig)

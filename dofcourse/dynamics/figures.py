@@ -168,14 +168,15 @@ def fig_depth_inits(by_init: Mapping[str, pd.DataFrame], stat: str = "min_cos_in
     """Confusion (−``stat``, a cosine) against depth at initialisation for both architectures,
     one panel per initialisation ({"PyTorch's default": depth-sweep table, "He": ...}), on one
     y axis: the depth trend at each. Chapter 10."""
-    fig, axes = plt.subplots(1, len(by_init), figsize=(7.5 * len(by_init), 5.2), sharey=True)
+    fig, axes = plt.subplots(1, len(by_init), figsize=(7.5 * len(by_init), 5.2))
     axes = np.atleast_1d(axes)
+    top = 1.1 * max(float((-t[stat]).max()) for t in by_init.values())  # one scale for all
     for ax, (name, table), letter in zip(axes, by_init.items(), "abcd", strict=False):
         _per_arch(ax, table.assign(confusion=-table[stat]), "depth", "confusion")
         depths = sorted(table["depth"].unique())
         ax.set_xscale("log", base=2)
         ax.set_xticks(depths, [str(v) for v in depths])
-        ax.set_ylim(0, None)
+        ax.set_ylim(0, top)
         ax.legend(loc="lower right")
         width = int(table["width"].iloc[0])
         plotting.label(ax, f"({letter}) {name} initialisation, width {width}", "depth",
