@@ -176,7 +176,7 @@ print("gradient shape:", tuple(z.grad.shape), "| loss before", round(loss.item()
 #
 # For each $d$ in a grid and a few seeds (a seed fixes $P$), train $z$ with Adam for the same
 # number of steps as the full model; compare test accuracy with the full model trained from the
-# same $\theta_0$ (`subspace.full_model_accuracy`). $d_{\text{int}90}$ is where the seed-averaged
+# same $\theta_0$ (`subspace.train_full`). $d_{\text{int}90}$ is where the seed-averaged
 # curve crosses 90 % of the full model's accuracy (interpolated linearly in $\log d$); its
 # interval comes from resampling seeds (with the 3 seeds of quick mode it is rough and too narrow;
 # full mode uses 5).
@@ -184,8 +184,8 @@ print("gradient shape:", tuple(z.grad.shape), "| loss before", round(loss.item()
 # **Think!** Guess $d_{\text{int}90}/D$ for the MLP before you run the cell: 50 %? 10 %? 1 %?
 
 # %%
-full = {"MLP": subspace.full_model_accuracy(mlp, ds, FULL)["test_acc"],
-        "LeNet": subspace.full_model_accuracy(lenet, ds, FULL)["test_acc"]}  # fmt: skip
+full = {"MLP": subspace.train_full(mlp, ds, FULL)["test_acc"],
+        "LeNet": subspace.train_full(lenet, ds, FULL)["test_acc"]}  # fmt: skip
 tables = {"MLP": subspace.sweep(mlp, ds, SUB, DIMS, SEEDS, kind="fastfood"),
           "LeNet": subspace.sweep(lenet, ds, SUB, DIMS, SEEDS, kind="fastfood")}  # fmt: skip
 acc = {k: subspace.accuracy_table(t) for k, t in tables.items()}  # (n_seeds, n_dims)
@@ -272,7 +272,7 @@ fraction = {}
 for name, (dd, settings, d_cmp) in compare.items():
     for arch, make in (("MLP 64-64", lambda s: make_mlp((64, 64), s)), ("LeNet", make_lenet)):
         model = make(dd.input_shape)
-        ref = subspace.full_model_accuracy(model, dd, settings.replace(lr=1e-3))["test_acc"]
+        ref = subspace.train_full(model, dd, settings.replace(lr=1e-3))["test_acc"]
         runs = subspace.sweep(model, dd, settings, [d_cmp], SEEDS[:2], progress=False)
         fraction[name, arch] = runs["test_acc"].to_numpy() / ref
         print(f"{name:26s} {arch:9s} d = {d_cmp}: {np.round(fraction[name, arch], 3)} of full "
@@ -557,7 +557,7 @@ y_shuffled = small.y_train[torch.randperm(len(small.y_train), generator=gen).to(
 label_sets = {"true": small, "shuffled": dataclasses.replace(small, y_train=y_shuffled)}
 mem_dims = [30, 100, 300, 1000, 3000]
 LONG = SUB.replace(steps=2 * STEPS)
-full_train = {k: subspace.full_model_accuracy(mlp, dd, LONG.replace(lr=1e-3))["train_acc"]
+full_train = {k: subspace.train_full(mlp, dd, LONG.replace(lr=1e-3))["train_acc"]
               for k, dd in label_sets.items()}  # fmt: skip
 mem_acc = {k: subspace.accuracy_table(subspace.sweep(mlp, dd, LONG, mem_dims, SEEDS[:2]),
                                       "train_acc") for k, dd in label_sets.items()}  # fmt: skip

@@ -63,7 +63,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from dofcourse import config, data, exercises, models, phase, plotting, stats
+from dofcourse import config, data, exercises, models, phase, plotting, stats, subspace
 from dofcourse import geometry as G
 from dofcourse.device import get_device
 from dofcourse.params import count
@@ -124,7 +124,7 @@ print(
 start = time.perf_counter()
 grid = phase.phase_grid(model, ds, SUBSPACE, DIMS, SEEDS, burn_in=BURN_IN, steps=BURN_IN_STEPS,
                         kind=KIND, eval_every=EVAL_EVERY, progress=True)  # fmt: skip
-full = phase.end_point(model, ds, BURN_IN.replace(steps=STEPS))  # all D weights, same steps
+full = subspace.train_full(model, ds, BURN_IN.replace(steps=STEPS))  # all D weights, same steps
 print(
     f"{len(grid)} runs in {time.perf_counter() - start:.0f} s; the full model reaches "
     f"{full['train_acc']:.3f} training accuracy in the same {STEPS} steps"
@@ -489,7 +489,7 @@ print(f"checks passed: the trained midpoints sit within {max(gaps):.1f} of the e
 # no parameter fitted to the thresholds.
 
 # %%
-star = phase.end_point(model, ds, BURN_IN.replace(steps=10 * STEPS))
+star = subspace.train_full(model, ds, BURN_IN.replace(steps=10 * STEPS))
 anchors = phase.burn_in_anchors(model, ds, BURN_IN, BURN_IN_STEPS)
 net_well = phase.network_well(model, ds, star["theta"], anchors)
 print(

@@ -179,7 +179,7 @@ class Ctx:
 
     @functools.cached_property
     def end(self) -> dict:
-        return phase.end_point(self.model(), self.ds, TrainSettings(steps=10, lr=0.5))
+        return subspace.train_full(self.model(), self.ds, TrainSettings(steps=10, lr=0.5))
 
     @functools.cached_property
     def net_well(self) -> dict:
@@ -793,7 +793,7 @@ CASES.update({
         "model": c.model(), "data": c.ds, "settings": c.s, "steps": [0, 2]},
         model="model", data="data", settings="settings", steps="ints",
         skip={"steps": ("negative",)}),  # fuzzed below: 0 is a valid step, -1 is not
-    "subspace.full_model_accuracy": case(subspace.full_model_accuracy, lambda c: {
+    "subspace.train_full": case(subspace.train_full, lambda c: {
         "model": c.model(), "data": c.ds, "settings": c.s},
         model="model", data="data", settings="settings"),
     "subspace.intrinsic_dimension": case(subspace.intrinsic_dimension, lambda c: {
@@ -1161,7 +1161,6 @@ CASES.update({
         input_shape="ints", n_classes="count", channels="ints"),
     "phase.burn_in_anchors": case(_P.burn_in_anchors, lambda c: {**_net(c), "steps": [0, 1]},
                                   **_NET, steps="ints"),
-    "phase.end_point": case(_P.end_point, _net, **_NET),
     "phase.phase_grid": case(_P.phase_grid, lambda c: {
         **_net(c), "dims": [2], "proj_seeds": [0], "burn_in": c.s, "steps": [0, 1],
         "kind": "fastfood", "eval_every": 1, "max_bytes": 2**24, "progress": False},

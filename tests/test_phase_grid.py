@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from dofcourse import config, data, models, phase, subspace, train
-from dofcourse.params import count, flatten
+from dofcourse.params import count
 from dofcourse.phase import figures
 from dofcourse.settings import TrainSettings
 
@@ -56,16 +56,6 @@ def test_phase_grid_stacks_one_sweep_per_anchor(setup):
     assert own[0] == pytest.approx(acc)
     with pytest.raises(TypeError, match="burn_in"):
         phase.phase_grid(model, ds, SUB, [2], [0], burn_in=None)
-
-
-def test_end_point_is_ordinary_training(setup):
-    model, ds = setup
-    out = phase.end_point(model, ds, BURN.replace(steps=15))
-    ref = copy.deepcopy(model)
-    hist = train.train(ref, ds, BURN.replace(steps=15), progress=False)
-    torch.testing.assert_close(out["theta"], flatten(ref))
-    assert out["train_acc"] == pytest.approx(hist.train_acc[-1])
-    assert not torch.equal(flatten(model), out["theta"]), "the model itself is untouched"
 
 
 def test_conv2_small_has_the_papers_parameter_count():

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from dofcourse import data, ensemble, geometry, hessian, models, phase
+from dofcourse import data, ensemble, geometry, hessian, models, phase, subspace
 from dofcourse.params import Functional, flatten, load_into
 from dofcourse.projections import make_projection
 from dofcourse.settings import TrainSettings
@@ -110,7 +110,7 @@ def small_net():
 def test_network_well_matches_exact_hessian(small_net):
     model, ds = small_net
     settings = TrainSettings(steps=1, lr=0.05, momentum=0.9, batch_size=64)
-    star = phase.end_point(model, ds, settings.replace(steps=300))
+    star = subspace.train_full(model, ds, settings.replace(steps=300))
     anchors = phase.burn_in_anchors(model, ds, settings, [0, 10])
     w = phase.network_well(model, ds, star["theta"], anchors, k=5, n_probes=3, steps=30, bins=10)
     net = load_into(copy.deepcopy(model), star["theta"])

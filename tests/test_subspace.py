@@ -176,18 +176,23 @@ def test_on_eval_sees_the_path_of_z(ds):
     assert not torch.equal(path[1], path[-1]), "each evaluation gets its own copy of z"
 
 
-def test_full_model_accuracy_is_ordinary_training_cached(ds, monkeypatch):
+def test_train_full_is_ordinary_training_cached(ds, monkeypatch):
     m = tiny(ds)
     settings = TrainSettings(steps=20, lr=0.01, optimizer="adam", batch_size=64)
-    r = subspace.full_model_accuracy(m, ds, settings)
+    r = subspace.train_full(m, ds, settings)
     ref = copy.deepcopy(m)
     hist = train.train(ref, ds, settings, progress=False)
+    torch.testing.assert_close(r["theta"], params.flatten(ref))  # theta* of ordinary training
     assert r["test_acc"] == pytest.approx(hist.test_acc[-1]) and r["loss"] == pytest.approx(
         hist.loss[-1], rel=1e-5
     )
+    assert r["train_acc"] == pytest.approx(hist.train_acc[-1])
+    assert list(r["step"]) == list(hist.step)
     assert torch.equal(params.flatten(m), params.flatten(tiny(ds))), "the model is not trained"
     monkeypatch.setattr(train, "train", lambda *a, **k: pytest.fail("recomputed, not cached"))
-    assert subspace.full_model_accuracy(m, ds, settings) == r
+    again = subspace.train_full(m, ds, settings)
+    assert again.keys() == r.keys() and torch.equal(again["theta"], r["theta"])
+    assert again["test_acc"] == r["test_acc"] and list(again["step"]) == list(r["step"])
 
 
 def test_sweep_without_progress_prints_no_bars(ds, capsys):

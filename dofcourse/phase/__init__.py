@@ -16,7 +16,7 @@ One idea per module:
 * ``figures`` -- the chapter's figures and its widget.
 """
 
-from dofcourse.phase.grid import burn_in_anchors, end_point, phase_grid
+from dofcourse.phase.grid import burn_in_anchors, phase_grid
 from dofcourse.phase.logistic import LogisticFit, logistic, logistic_fit
 from dofcourse.phase.models import conv2_small
 from dofcourse.phase.network_well import (
@@ -44,7 +44,6 @@ __all__ = [
     "burn_in_anchors",
     "conv2_small",
     "empirical_width",
-    "end_point",
     "kinematic_bracket",
     "logistic",
     "logistic_fit",

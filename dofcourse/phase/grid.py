@@ -9,22 +9,20 @@ Larsen et al. (2022) anchor the random affine subspace theta_t + P z at the init
 * :func:`phase_grid` trains, for every anchor, the subspaces over dims x proj_seeds with the
   engine's cached, resumable, vectorised sweep (``subspace.sweep``) and stacks the tables with a
   column ``t``: one row per run, with final and best train/test accuracy and the final loss;
-* :func:`end_point` is ordinary training of all D parameters, cached: the full model's accuracy
-  after the same number of steps, and the end point theta* whose Hessian chapter 05 models.
+* the full model's accuracy after the same number of steps, and the end point theta* whose
+  Hessian chapter 05 models, come from ``subspace.train_full`` (ordinary training, cached).
 
 Taught in chapter 05; chapter 06 compares its lottery subspaces with these.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 
 import pandas as pd
 from torch import Tensor, nn
 
 from dofcourse import checks, experiment, subspace, train
-from dofcourse.params import flatten
 from dofcourse.projections import DEFAULT_MAX_BYTES
 from dofcourse.settings import TrainSettings
 
@@ -36,25 +34,6 @@ def burn_in_anchors(
     """{t: theta_t (D,)} after t steps of ordinary training with ``settings`` (its ``steps``
     field is ignored), for every t in ``steps``, all from one run. The model is not changed."""
     return subspace.burn_in(model, data, settings, steps)
-
-
-@experiment.cached
-def end_point(model: nn.Module, data: train.Data, settings: TrainSettings) -> dict:
-    """Ordinary training of a copy of ``model``: {"theta": theta* (D,), "loss", "train_acc",
-    "test_acc"} at the end, and the evaluation curve ("step", "loss_curve", "train_acc_curve")."""
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    trained = copy.deepcopy(model)
-    hist = train.train(trained, data, settings, progress=False)
-    return {
-        "theta": flatten(trained).cpu(),
-        "loss": float(hist.loss[-1]),
-        "train_acc": float(hist.train_acc[-1]),
-        "test_acc": float(hist.test_acc[-1]),
-        "step": hist.step,
-        "loss_curve": hist.loss,
-        "train_acc_curve": hist.train_acc,
-    }
 
 
 def phase_grid(

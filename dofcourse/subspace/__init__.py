@@ -7,7 +7,7 @@ One idea per module:
   (:func:`burn_in`);
 * ``sweep``: a cached, resumable grid of runs over (d, projection seed) as a table (:func:`sweep`);
 * ``intrinsic``: d_int90 with a bootstrap interval (:func:`intrinsic_dimension`) against the full
-  model trained the same way (:func:`full_model_accuracy`, cached);
+  model trained the same way (:func:`train_full`, cached);
 * ``plane``: the loss on a random plane and the cost of a step (:func:`loss_on_plane`,
   :func:`time_per_step`).
 """
@@ -20,7 +20,7 @@ from dofcourse.subspace.affine import (
     train_ensemble,
     train_subspace,
 )
-from dofcourse.subspace.intrinsic import full_model_accuracy, intrinsic_dimension
+from dofcourse.subspace.intrinsic import intrinsic_dimension, train_full
 from dofcourse.subspace.plane import loss_on_plane, time_per_step
 from dofcourse.subspace.sweep import accuracy_table, runs, sweep
 
@@ -30,7 +30,7 @@ __all__ = [
     "accuracy_table",
     "burn_in",
     "check_anchor",
-    "full_model_accuracy",
+    "train_full",
     "intrinsic_dimension",
     "loss_on_plane",
     "runs",

@@ -1,7 +1,7 @@
 """The intrinsic dimension d_int90: the smallest d at which a subspace reaches 90 % of the full
 model's accuracy (Li et al. 2018). Taught in chapter 03.
 
-The reference is the full model trained the same way (:func:`full_model_accuracy`, cached). Read
+The reference is the full model trained the same way (:func:`train_full`, cached). Read
 off a sweep: the seed-mean accuracy curve against d crosses ``threshold * full_acc``;
 ``stats.crossing`` interpolates linearly in log d (the grid is in powers of two) and gives ``inf``
 when the curve never gets there. The interval resamples the seeds (``stats.bootstrap``): the runs
@@ -17,25 +17,33 @@ import numpy as np
 from torch import nn
 
 from dofcourse import checks, experiment, stats, train
+from dofcourse.params import flatten
 from dofcourse.settings import TrainSettings
 
 
 @experiment.cached
-def full_model_accuracy(model: nn.Module, data: train.Data, settings: TrainSettings) -> dict:
-    """Train a copy of ``model`` (all D parameters) on ``data`` with ``settings``, the way its
-    subspaces are trained; its final ``train_acc``, ``test_acc`` and ``loss``: the reference of
-    :func:`intrinsic_dimension`. The model itself is not changed. Chapter 03."""
+def train_full(
+    model: nn.Module, data: train.Data, settings: TrainSettings, *, eval_every: int | None = None
+) -> dict:
+    """Ordinary training of a copy of ``model`` (all D parameters), cached: the reference every
+    subspace is compared with (chapter 03's d_int90, chapter 05's full model and end point
+    theta*, whose Hessian chapter 05 models). The model itself is not changed.
+
+    Returns {"theta": theta* (D,), "loss", "train_acc", "test_acc"} at the end and the
+    evaluation curve ("step", "loss_curve", "train_acc_curve"; every ``eval_every`` steps, as
+    ``train.train``: ``eval_every=settings.steps`` evaluates only at the end, the cheapest)."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
-    hist = train.train(
-        copy.deepcopy(model), data, settings, eval_every=settings.steps, progress=False
-    )
+    trained = copy.deepcopy(model)
+    hist = train.train(trained, data, settings, eval_every=eval_every, progress=False)
     return {
+        "theta": flatten(trained).cpu(),
+        "loss": float(hist.loss[-1]),
         "train_acc": float(hist.train_acc[-1]),
         "test_acc": float(hist.test_acc[-1]),
-        "loss": float(hist.loss[-1]),
+        "step": hist.step,
+        "loss_curve": hist.loss,
+        "train_acc_curve": hist.train_acc,
     }
 
 
