@@ -1,6 +1,8 @@
 """dofcourse.diet: EL2N and GraNd against per-example loops, subsets by score and at random
 (class-balanced as lth_diet), training on subsets and pre-training on a diet before IMP."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 import torch
@@ -118,6 +120,19 @@ def test_data_pruning_is_the_grid_of_train_on_subsets_as_a_table(ds):
         diet.data_pruning(m, ds, settings, [0], scores=scores[:-1], keep=[0.5], progress=False)
     with pytest.raises(ValueError, match="keep"):
         diet.data_pruning(m, ds, settings, [0], scores=scores, keep=[1.0], progress=False)
+
+
+def test_data_pruning_on_an_executor_gives_the_local_numbers(ds, monkeypatch):
+    m = tiny(ds)
+    settings = TrainSettings(steps=6, lr=0.2, batch_size=20)
+    scores = torch.rand(len(ds.y_train), generator=torch.Generator().manual_seed(1))
+    kw = dict(scores=scores, keep=[0.5], progress=False)
+    monkeypatch.setenv("DOFCOURSE_NO_CACHE", "1")
+    local = diet.data_pruning(m, ds, settings, [0, 1], **kw)
+    monkeypatch.delenv("DOFCOURSE_NO_CACHE")
+    with ThreadPoolExecutor(1) as pool:
+        remote = diet.data_pruning(m, ds, settings, [0, 1], executor=pool, **kw)
+    assert remote.equals(local)
 
 
 def test_diet_lottery_rewinds_to_the_pretrained_point(ds):

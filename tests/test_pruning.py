@@ -4,8 +4,10 @@ resumes level by level from the cache, and the two controls."""
 
 import importlib
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from torch import nn
@@ -293,6 +295,33 @@ def test_controls_use_the_mask_counts_and_fresh_inits(ds):
         pruning.controls(m, ds, settings, run, levels=[1], reinit_seeds=[10])
     with pytest.raises(ValueError, match="steps"):
         pruning.controls(m, ds, settings.replace(steps=9), run, levels=[1], reinit_seeds=[1, 2])
+
+
+class _Counting(ThreadPoolExecutor):
+    """A one-thread executor that counts the chunks sent to it."""
+
+    def __init__(self) -> None:
+        super().__init__(1)
+        self.sent = 0
+
+    def submit(self, *args, **kwargs):
+        self.sent += 1
+        return super().submit(*args, **kwargs)
+
+
+def test_controls_on_an_executor_give_the_local_numbers(ds, monkeypatch):
+    m = tiny(ds)
+    settings = TrainSettings(steps=5, lr=0.1, batch_size=50)
+    run = pruning.lottery(m, ds, settings, init_seeds=[0, 1], rewind_step=0, levels=2,
+                          progress=False)  # fmt: skip
+    kw = dict(levels=[1, 2], reinit_seeds=[10, 11], progress=False)
+    monkeypatch.setenv("DOFCOURSE_NO_CACHE", "1")
+    local = pruning.controls(m, ds, settings, run, **kw)
+    monkeypatch.delenv("DOFCOURSE_NO_CACHE")
+    with _Counting() as pool:
+        remote = pruning.controls(m, ds, settings, run, executor=pool, **kw)
+    assert pool.sent >= 2  # one chunk per control at least
+    pd.testing.assert_frame_equal(remote, local)
 
 
 def test_the_chapters_network_is_lenet_on_mnist_and_conv2_on_cifar():

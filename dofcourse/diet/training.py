@@ -76,19 +76,22 @@ def train_on_subsets(
     settings: TrainSettings,
     init_seeds: Sequence[int],
     pools: Sequence[Tensor],
+    executor: object = None,
     progress: bool = True,
 ) -> dict:
     """Train one network per (pool, seed) from scratch on that pool of training examples for
     ``settings.steps`` steps (seed s: theta_0 and mini-batch order ``settings.order_seed + s``).
     Returns ``test_acc`` and ``diverged`` of shape (pools, seeds) (test accuracy NaN where the
-    run diverged). A grid (:func:`subset_runs`): each (pool, seed) is cached on its own."""
+    run diverged). A grid (:func:`subset_runs`): each (pool, seed) is cached on its own;
+    ``executor`` runs the chunks elsewhere (``experiment.grid``)."""
     check_settings(settings)
     if pools is None:
         raise TypeError("pools must be a list of index tensors (one per training subset)")
     pools = check_pools(pools)
     seeds = checks.seeds(init_seeds, "init_seeds")
     table = experiment.grid(subset_runs, {"pool": pools, "seed": seeds}, model=model, data=data,
-                            settings=settings, progress=progress, desc="subsets")  # fmt: skip
+                            settings=settings, executor=executor, progress=progress,
+                            desc="subsets")  # fmt: skip
     out = {}
     for col in ("test_acc", "diverged"):  # the grid's rows: pools outer, seeds inner
         out[col] = np.stack([table[col].to_numpy()[[p is pool for p in table.pool]]
@@ -106,6 +109,7 @@ def data_pruning(
     scores: Tensor,
     keep: Sequence[float],
     random_seed: int = 7,
+    executor: object = None,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Data pruning (Paul et al. 2021) as one grid (:func:`subset_runs`): one network per seed
@@ -113,7 +117,8 @@ def data_pruning(
     ``scores`` (N,), on a random x % (NumPy seed ``random_seed``) and on all of them, x in
     ``keep`` (fractions in (0, 1)). One row per (kind, fraction, seed) with ``test_acc`` (NaN
     where the run diverged) and ``diverged``; all the data is one training, listed at fraction
-    1.0 under both kinds. Each (pool, seed) is cached on its own. Chapter 08."""
+    1.0 under both kinds. Each (pool, seed) is cached on its own; ``executor`` runs the chunks
+    elsewhere (``experiment.grid``). Chapter 08."""
     check_settings(settings)
     seeds = checks.seeds(init_seeds, "init_seeds")
     fractions = checks.reals(keep, "keep", min=0.0, max=1.0, open_min=True, open_max=True)
@@ -131,7 +136,8 @@ def data_pruning(
         subsets[("random", frac)] = random_subset(n_all, n, seed=random_seed)
     pools = list({id(p): p for p in subsets.values()}.values())  # all the data trains once
     table = experiment.grid(subset_runs, {"pool": pools, "seed": seeds}, model=model, data=data,
-                            settings=settings, progress=progress, desc="subsets")  # fmt: skip
+                            settings=settings, executor=executor, progress=progress,
+                            desc="subsets")  # fmt: skip
     warn_diverged(table.diverged.to_numpy(), "trainings on subsets", settings)
     rows = [table[[p is pool for p in table.pool]].drop(columns="pool").assign(kind=kind,
                                                                              fraction=frac)

@@ -117,6 +117,7 @@ def controls(
     reinit_seeds: Sequence[int],
     mask_seed: int = 0,
     ignore: Sequence[str] = (),
+    executor: object = None,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Both controls of the IMP ``run`` at the chosen ``levels``; one row per (control, level,
@@ -125,6 +126,7 @@ def controls(
     ``settings`` are those of the run's levels (``run.steps`` steps; the reinitialised networks
     get ``run.steps + run.rewind_step``); ``reinit_seeds`` (one per replica) must differ from the
     seeds of the run; ``mask_seed`` draws the random masks. ``ignore`` as in the run.
+    ``executor`` runs the chunks elsewhere (``experiment.grid``).
     """
     if not isinstance(run, ImpRun):
         raise TypeError(f"run must be an ImpRun (from pruning.imp or lottery), got {type(run)}")
@@ -145,8 +147,8 @@ def controls(
                                            "replica": list(range(n_rep))},
                             model=model, data=data, settings=settings, run=run,
                             reinit_seeds=reinit_seeds, mask_seed=mask_seed,
-                            not_pruned=tuple(ignore), progress=progress,
-                            desc="controls")  # fmt: skip
+                            not_pruned=tuple(ignore), executor=executor,
+                            progress=progress, desc="controls")  # fmt: skip
     table.insert(2, "density", run.density[table.level.to_numpy()])
     warn_diverged(table.diverged.to_numpy(), "control trainings", settings)
     return table
