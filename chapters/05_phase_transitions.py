@@ -122,7 +122,7 @@ print(
 
 # %%
 start = time.perf_counter()
-grid = phase.phase_grid(model, ds, SUBSPACE, DIMS, SEEDS, burn_in=BURN_IN, steps=BURN_IN_STEPS,
+grid = phase.phase_grid(model, ds, SUBSPACE, DIMS, SEEDS, burn_in=BURN_IN, times=BURN_IN_STEPS,
                         kind=KIND, eval_every=EVAL_EVERY, progress=True)  # fmt: skip
 full = subspace.train_full(model, ds, BURN_IN.replace(steps=STEPS))  # all D weights, same steps
 print(
@@ -371,7 +371,7 @@ for name in downloaded:
     other = data.load(name, device=device)
     grid_o = phase.phase_grid(
         make_model(), other, SUBSPACE, DIMS, SEEDS, burn_in=BURN_IN,
-        steps=[0, BURN_IN_STEPS[-1]], kind=KIND, eval_every=EVAL_EVERY, progress=True,
+        times=[0, BURN_IN_STEPS[-1]], kind=KIND, eval_every=EVAL_EVERY, progress=True,
     )  # fmt: skip
     th_o = phase.thresholds(grid_o, EPS_BURN, n_boot=None)
     print(f"{name}: d* by burn-in t (rows) and target eps (columns)")

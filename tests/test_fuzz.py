@@ -790,9 +790,9 @@ CASES.update({
         model="model", data="data", settings="settings", dims="ints", proj_seeds="ints",
         kind="choice"),
     "subspace.burn_in": case(subspace.burn_in, lambda c: {
-        "model": c.model(), "data": c.ds, "settings": c.s, "steps": [0, 2]},
-        model="model", data="data", settings="settings", steps="ints",
-        skip={"steps": ("negative",)}),  # fuzzed below: 0 is a valid step, -1 is not
+        "model": c.model(), "data": c.ds, "settings": c.s, "times": [0, 2]},
+        model="model", data="data", settings="settings", times="ints",
+        skip={"times": ("negative",)}),  # fuzzed below: 0 is a valid time, -1 is not
     "subspace.train_full": case(subspace.train_full, lambda c: {
         "model": c.model(), "data": c.ds, "settings": c.s},
         model="model", data="data", settings="settings"),
@@ -1159,12 +1159,12 @@ CASES.update({
     "phase.conv2_small": case(_P.conv2_small, lambda c: {
         "input_shape": (1, 8, 8), "n_classes": 10, "channels": (2,)},
         input_shape="ints", n_classes="count", channels="ints"),
-    "phase.burn_in_anchors": case(_P.burn_in_anchors, lambda c: {**_net(c), "steps": [0, 1]},
-                                  **_NET, steps="ints"),
+    "phase.burn_in_anchors": case(_P.burn_in_anchors, lambda c: {**_net(c), "times": [0, 1]},
+                                  **_NET, times="ints"),
     "phase.phase_grid": case(_P.phase_grid, lambda c: {
-        **_net(c), "dims": [2], "proj_seeds": [0], "burn_in": c.s, "steps": [0, 1],
+        **_net(c), "dims": [2], "proj_seeds": [0], "burn_in": c.s, "times": [0, 1],
         "kind": "fastfood", "eval_every": 1, "max_bytes": 2**24, "progress": False},
-        **_NET, dims="ints", proj_seeds="ints", burn_in="settings", steps="ints", kind="choice",
+        **_NET, dims="ints", proj_seeds="ints", burn_in="settings", times="ints", kind="choice",
         eval_every="count", max_bytes="count"),
     "phase.success_matrix": case(_P.success_matrix, lambda c: {
         "runs": c.runs[c.runs.t == 0], "eps": 0.5, "metric": "best_train_acc", "higher": True},

@@ -42,7 +42,7 @@ def test_anchors_come_from_one_run_and_are_cached(setup):
 
 def test_phase_grid_stacks_one_sweep_per_anchor(setup):
     model, ds = setup
-    grid = phase.phase_grid(model, ds, SUB, [2, 16], [0, 1], burn_in=BURN, steps=[5, 0],
+    grid = phase.phase_grid(model, ds, SUB, [2, 16], [0, 1], burn_in=BURN, times=[5, 0],
                             eval_every=5, progress=False)  # fmt: skip
     assert len(grid) == 8 and sorted(grid.t.unique()) == [0, 5]
     assert {"d", "proj_seed", "best_train_acc", "train_acc", "loss", "train_acc_curve"} <= set(grid)
@@ -69,7 +69,7 @@ def test_conv2_small_has_the_papers_parameter_count():
 
 def test_figures_draw_titled_axes(setup):
     model, ds = setup
-    grid = phase.phase_grid(model, ds, SUB, [2, 16, 64], [0, 1, 2], burn_in=BURN, steps=[0, 5],
+    grid = phase.phase_grid(model, ds, SUB, [2, 16, 64], [0, 1, 2], burn_in=BURN, times=[0, 5],
                             eval_every=5, progress=False)  # fmt: skip
     at0 = grid[grid.t == 0]
     th = phase.thresholds(grid, [0.3, 0.5], n_boot=20)

@@ -187,7 +187,7 @@ def compare_methods(
         dims,
         seeds,
         burn_in=ordinary,
-        steps=[0, burn_in],
+        times=[0, burn_in],
         eval_every=eval_every,
         progress=progress,
     )

@@ -29,11 +29,12 @@ from dofcourse.settings import TrainSettings
 
 @experiment.cached
 def burn_in_anchors(
-    model: nn.Module, data: train.Data, settings: TrainSettings, steps: Sequence[int]
+    model: nn.Module, data: train.Data, settings: TrainSettings, times: Sequence[int]
 ) -> dict[int, Tensor]:
     """{t: theta_t (D,)} after t steps of ordinary training with ``settings`` (its ``steps``
-    field is ignored), for every t in ``steps``, all from one run. The model is not changed."""
-    return subspace.burn_in(model, data, settings, steps)
+    field is ignored), for every burn-in time t in ``times``, all from one run. The model is not
+    changed."""
+    return subspace.burn_in(model, data, settings, times)
 
 
 def phase_grid(
@@ -44,22 +45,22 @@ def phase_grid(
     proj_seeds: Sequence[int],
     *,
     burn_in: TrainSettings,
-    steps: Sequence[int] = (0,),
+    times: Sequence[int] = (0,),
     kind: str = "fastfood",
     eval_every: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: bool = True,
 ) -> pd.DataFrame:
-    """Subspace trainings of ``model`` with ``settings`` for every burn-in t in ``steps`` (the
+    """Subspace trainings of ``model`` with ``settings`` for every burn-in time t in ``times`` (the
     anchors made with ``burn_in``), d in ``dims`` and seed in ``proj_seeds``: one row per run,
     columns t, d, proj_seed and those of ``subspace.sweep``. Every run is cached on its own, so an
     interrupted grid resumes where it stopped."""
     if not isinstance(burn_in, TrainSettings):
         raise TypeError(f"burn_in must be a TrainSettings, got {type(burn_in).__name__}")
-    steps = sorted(set(checks.integers(steps, "steps", min=0)))
-    anchors = burn_in_anchors(model, data, burn_in, steps)
+    times = sorted(set(checks.integers(times, "times", min=0)))
+    anchors = burn_in_anchors(model, data, burn_in, times)
     parts = []
-    for t in steps:
+    for t in times:
         table = subspace.sweep(model, data, settings, dims, proj_seeds, kind=kind,
                                anchor=anchors[t], eval_every=eval_every, max_bytes=max_bytes,
                                progress=progress)  # fmt: skip

@@ -190,11 +190,12 @@ def train_subspace(
 
 
 def burn_in(
-    model: nn.Module, data: train.Data, settings: TrainSettings, steps: Sequence[int] = ()
+    model: nn.Module, data: train.Data, settings: TrainSettings, times: Sequence[int] = ()
 ) -> dict[int, Tensor]:
     """Anchors theta_t (D,) after t steps of ordinary training from ``model``, for every t in
-    ``steps`` (0 included if asked: the initialisation), from ONE training run of
-    ``max(steps)`` steps with ``settings`` (its ``steps`` field is replaced).
+    ``times`` (0 included if asked: the initialisation), from ONE training run of
+    ``max(times)`` steps with ``settings`` (its ``steps`` field is replaced). ``times`` are the
+    burn-in times t, not a training length.
 
     ``model`` itself is not changed (a copy is trained). Chapter 05.
     """
@@ -202,7 +203,7 @@ def burn_in(
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     if not isinstance(settings, TrainSettings):
         raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
-    ts = sorted(set(checks.integers(steps, "steps", min=0)))
+    ts = sorted(set(checks.integers(times, "times", min=0)))
     out = {0: flatten(model)} if 0 in ts else {}
     if ts[-1] == 0:
         return out
