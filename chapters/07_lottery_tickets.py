@@ -263,7 +263,7 @@ print(
 
 # %%
 inst = {lr: connectivity.instability_vs_k(model, ds, settings.replace(lr=lr), init_seeds=SEEDS,
-                                          steps=K_INST)
+                                          ks=K_INST)
         for lr in (LR, LR_HIGH)}  # fmt: skip
 for lr, table in inst.items():
     b = table.groupby("k").barrier

@@ -284,21 +284,22 @@ def instability_vs_k(
     settings: TrainSettings,
     *,
     init_seeds: Sequence[int],
-    steps: Sequence[int],
+    ks: Sequence[int],
     n_copies: int = 2,
     n_points: int = 25,
     executor: object = None,
     progress: bool = True,
 ) -> pd.DataFrame:
-    """Instability of the dense network rewound to each k in ``steps``: the copies train the
-    remaining T - k steps (T = ``settings.steps``), from the same rewind points as
+    """Instability of the dense network rewound to each rewind point k in ``ks`` (points of
+    one training, not a length): the copies train the remaining T - k steps
+    (T = ``settings.steps``), from the same rewind points as
     ``pruning.imp_grid`` and ``pruning.lottery``. One row per (k, seed): ``barrier``,
     ``test_acc`` (mean of the copies; both NaN where a copy diverged), ``diverged``, and the
     curves ``alphas``, ``error``, ``loss`` (pairs, n). A grid: each (k, seed) is cached on its
     own (:func:`instability_runs`); ``executor`` runs the chunks elsewhere (``experiment.grid``)."""
     if not isinstance(settings, TrainSettings):
         raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
-    ks = checks.integers(steps, "steps", min=0, max=settings.steps - 1)
+    ks = checks.integers(ks, "ks", min=0, max=settings.steps - 1)
     seeds = checks.seeds(init_seeds, "init_seeds")
     n_copies = checks.integer(n_copies, "n_copies", min=2)
     n_points = checks.integer(n_points, "n_points", min=2)

@@ -740,9 +740,9 @@ REFUSED.update({
     ),
     "instability at a step beyond training": (
         ValueError,
-        r"steps\[1\] must be at most 1, got 5",
+        r"ks\[1\] must be at most 1, got 5",
         lambda ds: connectivity.instability_vs_k(mlp(ds), ds, QUICK, init_seeds=[0],
-                                                 steps=[0, 5], progress=False),
+                                                 ks=[0, 5], progress=False),
     ),
     "EL2N from K=0 networks": (
         ValueError,

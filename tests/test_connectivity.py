@@ -96,7 +96,7 @@ def test_instability_trains_copies_with_their_own_orders(ds):
 def test_instability_vs_k_shares_rewind_points_with_lottery(ds):
     m = tiny(ds)
     settings = TrainSettings(steps=12, lr=0.1, batch_size=50)
-    table = connectivity.instability_vs_k(m, ds, settings, init_seeds=[0, 1], steps=[0, 4],
+    table = connectivity.instability_vs_k(m, ds, settings, init_seeds=[0, 1], ks=[0, 4],
                                           n_points=5, progress=False)  # fmt: skip
     assert list(table.k) == [0, 0, 4, 4] and table.error.iloc[0].shape == (1, 5)
     assert list(table.seed) == [0, 1, 0, 1] and not table.diverged.any()
@@ -106,8 +106,8 @@ def test_instability_vs_k_shares_rewind_points_with_lottery(ds):
     direct = connectivity.instability(m, ds, settings.replace(steps=8), run.rewind, n_points=5,
                                       progress=False)  # fmt: skip
     np.testing.assert_allclose(table.barrier.iloc[2:], direct["barrier"], atol=1e-9)
-    with pytest.raises(ValueError, match="steps"):
-        connectivity.instability_vs_k(m, ds, settings, init_seeds=[0], steps=[12])
+    with pytest.raises(ValueError, match="ks"):
+        connectivity.instability_vs_k(m, ds, settings, init_seeds=[0], ks=[12])
 
 
 def test_diverged_copies_are_not_called_stable(ds):
@@ -123,6 +123,6 @@ def test_diverged_copies_are_not_called_stable(ds):
         assert out["diverged"].all() and np.isnan(out["barrier"]).all()
         assert torch.isnan(out["midpoint"]).all() and np.isnan(out["test_acc"]).all()
         with pytest.warns(UserWarning, match="diverged"):
-            table = connectivity.instability_vs_k(m, ds, bad, init_seeds=[0, 1], steps=[0, 2],
+            table = connectivity.instability_vs_k(m, ds, bad, init_seeds=[0, 1], ks=[0, 2],
                                                   n_points=3, progress=False)  # fmt: skip
         assert table.diverged.all() and table.barrier.isna().all()

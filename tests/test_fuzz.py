@@ -1330,8 +1330,8 @@ CASES.update({
         per_example="bool"),
     "connectivity.instability_vs_k": case(_C.instability_vs_k, lambda c: {
         **_net(c), "settings": TrainSettings(steps=3, lr=0.1), "init_seeds": [0],
-        "steps": [0, 1], "n_copies": 2, "n_points": 3, "progress": False},
-        **_NET, init_seeds="ints", steps="ints", n_copies="count", n_points="count"),
+        "ks": [0, 1], "n_copies": 2, "n_points": 3, "progress": False},
+        **_NET, init_seeds="ints", ks="ints", n_copies="count", n_points="count"),
 })  # fmt: skip
 
 _SCORES = torch.linspace(0, 1, 60)
