@@ -177,7 +177,7 @@ def fig_depth_inits(by_init: Mapping[str, pd.DataFrame], stat: str = "min_cos_in
         ax.set_xscale("log", base=2)
         ax.set_xticks(depths, [str(v) for v in depths])
         ax.set_ylim(0, top)
-        ax.legend(loc="lower right")
+        ax.legend(loc="upper left")  # the curves start low: the upper left is free
         width = int(table["width"].iloc[0])
         plotting.label(ax, f"({letter}) {name} initialisation, width {width}", "depth",
                        "−min cosine of a batch (at init)")  # fmt: skip
