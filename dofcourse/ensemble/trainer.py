@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 import torch
@@ -23,6 +24,7 @@ from dofcourse.ensemble.evaluate import (
     _members_on_shared_batch,
 )
 from dofcourse.ensemble.members import EnsembleRun, Members
+from dofcourse.ensemble.monitor import Monitor, StepGuard
 from dofcourse.params import Functional, check_functional
 from dofcourse.settings import TrainSettings
 from dofcourse.train import (
@@ -79,23 +81,10 @@ def train_members(
     a loss that exploded and fell back to chance between evaluations is caught; it is frozen at
     its last good point, flagged in ``diverged`` and counted in a warning.
     """
-    checks.choice(loss, "loss", LOSSES)
-    check_functional(net)
-    if not all(callable(getattr(members, m, None)) for m in ("init", "theta")):
-        raise TypeError(
-            f"members must be a parametrisation with init() and theta(U) (ensemble.Free, "
-            f"subspace.Affine), got {type(members).__name__}"
-        )
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    target_acc, target_loss, eval_train = _check_options(
+        net, members, settings, loss, target_acc, target_loss, eval_train, guard
+    )
     device, dtype = net.device, net.dtype
-    if target_acc is not None:
-        target_acc = checks.real(target_acc, "target_acc", min=0.0, max=1.0)
-    if target_loss is not None:
-        target_loss = checks.real(target_loss, "target_loss", min=0.0)
-    eval_train = checks.boolean(eval_train, "eval_train")
-    if not eval_train and (target_acc is not None or target_loss is not None or guard):
-        raise ValueError("target_acc, target_loss and guard need eval_train=True")
     x, y, x_test, y_test = check_data(data, dtype, device, classification=loss == "cross_entropy")
     every = (
         settings.steps if eval_every is None else checks.integer(eval_every, "eval_every", min=1)
@@ -117,53 +106,26 @@ def train_members(
     own_logits = vmap(net.fn, in_dims=(0, 0))
     per_member = _loss_fn(loss)
     evaluate = _Evaluator(shared_logits, loss)
-
-    steps_log: list[int] = []
-    log: dict[str, list[Tensor]] = {"loss": [], "train_acc": [], "test_acc": []}
-    active = torch.ones(e, dtype=torch.bool, device=device)
-    state = {"n_active": e}
-    stopped = torch.zeros(e, dtype=torch.bool, device=device)
-    diverged = torch.zeros(e, dtype=torch.bool, device=device)
-    scale = torch.ones(e, dtype=dtype, device=device)
-    start_loss: Tensor | None = None
+    monitor = Monitor(e, dtype, device, step_factor, target_loss, target_acc)
+    log = _Log()
 
     def record(step: int) -> None:
-        nonlocal start_loss
-        if not eval_train:
-            nan = torch.full((e,), np.nan, dtype=torch.float64)
-            te = nan
-            if test and len(x_test) and step > 0:
-                with torch.no_grad():
-                    te = evaluate(members.theta(u), x_test, y_test)[1].cpu()
-            steps_log.append(step)
-            for k, v in zip(log, (nan, nan, te), strict=True):
-                log[k].append(v)
-            if on_eval is not None:
-                on_eval(step, u.detach().clone())
-            return
+        """Evaluate, log, judge (divergence, targets) and report the members at ``step``."""
         with torch.no_grad():
-            thetas = members.theta(u)
-            l_tr, a_tr = evaluate(thetas, x, y)
-            a_te = (
-                evaluate(thetas, x_test, y_test)[1]
-                if test and len(x_test)
-                else torch.full_like(l_tr, np.nan)
-            )
-        steps_log.append(step)
-        for k, v in zip(log, (l_tr, a_tr, a_te), strict=True):
-            log[k].append(v.cpu())
-        if start_loss is None:
-            start_loss = l_tr.to(dtype)
-        bad = ~(l_tr.to(dtype) <= DIVERGENCE_FACTOR * start_loss.clamp_min(1e-3)) & active
-        diverged.logical_or_(bad)
-        reached = torch.zeros_like(active)
-        if target_loss is not None:
-            reached |= l_tr <= target_loss
-        if target_acc is not None:
-            reached |= a_tr >= target_acc
-        stopped.logical_or_(reached & active & ~bad)
-        active.logical_and_(~(bad | reached))
-        state["n_active"] = int(active.sum())  # one sync per evaluation, not per step
+            if eval_train:
+                thetas = members.theta(u)
+                l_tr, a_tr = evaluate(thetas, x, y)
+                has_test = test and len(x_test)
+                a_te = (
+                    evaluate(thetas, x_test, y_test)[1] if has_test else l_tr.new_full((e,), np.nan)
+                )
+            else:
+                l_tr = a_tr = a_te = torch.full((e,), np.nan, dtype=torch.float64)
+                if test and len(x_test) and step > 0:
+                    a_te = evaluate(members.theta(u), x_test, y_test)[1]
+        log.add(step, l_tr, a_tr, a_te)
+        if eval_train:
+            monitor.at_evaluation(l_tr, a_tr)
         if on_eval is not None:
             on_eval(step, u.detach().clone())  # a copy: the live tensor keeps moving
 
@@ -171,92 +133,113 @@ def train_members(
         logits = shared_logits if batches.shared else own_logits
         return per_member(logits(members.theta(u), xb), yb)
 
-    def undo_jumps(losses: Tensor, xb: Tensor, yb: Tensor) -> Tensor:
-        """guard: undo the last step of each active member whose loss more than doubled."""
-        with torch.no_grad():
-            worse = ~(losses <= 2 * prev_loss + 1e-12) & active
-        if not bool(worse.any()):
-            return losses
-        assert prev is not None  # the guard keeps the last parameters
-        with torch.no_grad():
-            u[worse] = prev[worse]
-            scale[worse] /= 2
-            buf = opt.state.get(u, {}).get("momentum_buffer")
-            if buf is not None:
-                buf[worse] = 0
-        return batch_losses(xb, yb)
-
     def checked_record(step: int) -> None:
-        if guard:  # a jump is undone before it is recorded (or judged as divergence)
+        if guard_ is not None:  # a jump is undone before it is recorded (or judged)
             with torch.no_grad():
-                undo_jumps(batch_losses(x, y), x, y)
+                guard_.undo_jumps(batch_losses(x, y), monitor.active, partial(batch_losses, x, y))
         record(step)
 
     start = time.perf_counter()
     record(0)
-    prev = u.detach().clone() if guard else None
-    prev_loss = torch.full((e,), float("inf"), dtype=dtype, device=device)
+    guard_ = StepGuard(u, opt) if guard else None
+    ones = torch.ones(e, dtype=dtype, device=device)
     done = 0
-    limit: Tensor | None = None  # the per-member loss a step must stay under (from start_loss)
     bar = tqdm(range(1, settings.steps + 1), desc=desc, disable=not progress, leave=False)
     for step in bar:
-        if state["n_active"] == 0:
+        if monitor.n_active == 0:
             break
         xb, yb = batches.next()
         losses = batch_losses(xb, yb)
-        if guard:
-            losses = undo_jumps(losses, xb, yb)
-        with torch.no_grad():  # non-finite, or far above its start (NaN fails the <=)
-            if limit is None:
-                if start_loss is None:  # eval_train=False: the first batch's losses
-                    start_loss = torch.where(losses.isfinite(), losses, 1.0).detach()
-                limit = step_factor * start_loss.clamp_min(1e-3)
-            fine = bool((losses <= limit).all())  # one test and one sync in the usual case
-            blown = None if fine else ~(losses <= limit) & active
-        if blown is not None and bool(blown.any()):
-            diverged.logical_or_(blown)
-            active.logical_and_(~blown)
-            state["n_active"] = int(active.sum())
-            losses = torch.where(blown, torch.zeros_like(losses), losses)
+        if guard_ is not None:
+            losses = guard_.undo_jumps(losses, monitor.active, partial(batch_losses, xb, yb))
+        losses = monitor.at_step(losses)
         opt.zero_grad(set_to_none=True)
         losses.sum().backward()
-        before = u.detach().clone() if (guard or state["n_active"] < e) else None
+        before = u.detach().clone() if (guard_ is not None or monitor.n_active < e) else None
         opt.step()
-        if before is not None:
+        if before is not None:  # frozen members go back; the guard scales each member's step
             with torch.no_grad():
-                s = (scale if guard else torch.ones_like(scale)) * active
+                s = (guard_.scale if guard_ is not None else ones) * monitor.active
                 u.copy_(before + s[:, None] * (u - before))
-            if guard:
-                prev, prev_loss = before, losses.detach()
-                scale.mul_(1.01).clamp_(max=1.0)
+            if guard_ is not None:
+                guard_.accept(before, losses)
         done = step
         if step % every == 0 or step == settings.steps:
             checked_record(step)
             if progress:
                 bar.set_postfix(
-                    loss=f"{float(log['loss'][-1].mean()):.3g}", active=state["n_active"]
+                    loss=f"{float(log.last_loss().mean()):.3g}", active=monitor.n_active
                 )
-    if steps_log[-1] != done:
+    if log.steps[-1] != done:
         checked_record(done)
     seconds = time.perf_counter() - start
-    if bool(diverged.any()):
+    if bool(monitor.diverged.any()):
         warnings.warn(
-            f"{int(diverged.sum())} of {e} members diverged (loss non-finite or more than "
+            f"{int(monitor.diverged.sum())} of {e} members diverged (loss non-finite or more than "
             f"{DIVERGENCE_FACTOR:g}x its start) and were stopped; lower lr={settings.lr:g}",
             stacklevel=2,
         )
-    hist = History(
-        step=np.array(steps_log),
-        loss=torch.stack(log["loss"], 1).numpy(),
-        train_acc=torch.stack(log["train_acc"], 1).numpy(),
-        test_acc=torch.stack(log["test_acc"], 1).numpy(),
-        stopped_early=bool(stopped.all()),
-        seconds=seconds,
-    )
+    hist = log.history(stopped_early=bool(monitor.stopped.all()), seconds=seconds)
     return EnsembleRun(
         u=u.detach().cpu(),
         history=hist,
-        stopped=stopped.cpu().numpy(),
-        diverged=diverged.cpu().numpy(),
+        stopped=monitor.stopped.cpu().numpy(),
+        diverged=monitor.diverged.cpu().numpy(),
         seconds=seconds,
     )
+
+
+def _check_options(
+    net: Functional,
+    members: Members,
+    settings: TrainSettings,
+    loss: str,
+    target_acc: float | None,
+    target_loss: float | None,
+    eval_train: bool,
+    guard: bool,
+) -> tuple[float | None, float | None, bool]:
+    """train_members' arguments checked (one clear error each): (target_acc, target_loss,
+    eval_train) as plain values."""
+    checks.choice(loss, "loss", LOSSES)
+    check_functional(net)
+    if not all(callable(getattr(members, m, None)) for m in ("init", "theta")):
+        raise TypeError(
+            f"members must be a parametrisation with init() and theta(U) (ensemble.Free, "
+            f"subspace.Affine), got {type(members).__name__}"
+        )
+    if not isinstance(settings, TrainSettings):
+        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    if target_acc is not None:
+        target_acc = checks.real(target_acc, "target_acc", min=0.0, max=1.0)
+    if target_loss is not None:
+        target_loss = checks.real(target_loss, "target_loss", min=0.0)
+    eval_train = checks.boolean(eval_train, "eval_train")
+    if not eval_train and (target_acc is not None or target_loss is not None or guard):
+        raise ValueError("target_acc, target_loss and guard need eval_train=True")
+    return target_acc, target_loss, eval_train
+
+
+class _Log:
+    """The evaluations of a training: their steps and (E,) loss, train_acc, test_acc each."""
+
+    def __init__(self) -> None:
+        self.steps: list[int] = []
+        self.values: dict[str, list[Tensor]] = {"loss": [], "train_acc": [], "test_acc": []}
+
+    def add(self, step: int, loss: Tensor, train_acc: Tensor, test_acc: Tensor) -> None:
+        self.steps.append(step)
+        for k, v in zip(self.values, (loss, train_acc, test_acc), strict=True):
+            self.values[k].append(v.cpu())
+
+    def last_loss(self) -> Tensor:
+        return self.values["loss"][-1]
+
+    def history(self, *, stopped_early: bool, seconds: float) -> History:
+        """A :class:`~dofcourse.train.History` of (E, n_evaluations) arrays."""
+        return History(
+            step=np.array(self.steps),
+            **{k: torch.stack(v, 1).numpy() for k, v in self.values.items()},
+            stopped_early=stopped_early,
+            seconds=seconds,
+        )
