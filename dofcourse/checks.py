@@ -84,6 +84,19 @@ def boolean(value: Any, name: str) -> bool:
     return bool(value)
 
 
+def settings(value: Any, name: str = "settings") -> Any:
+    """``value`` if it is a :class:`~dofcourse.settings.TrainSettings`, else one TypeError that
+    names the argument and shows how to make one. The one settings check of the package."""
+    from dofcourse.settings import TrainSettings  # settings imports this module
+
+    if not isinstance(value, TrainSettings):
+        raise TypeError(
+            f"{name} must be a TrainSettings (e.g. TrainSettings(steps=100, lr=0.1)), "
+            f"got {_got(value)}"
+        )
+    return value
+
+
 def choice(value: Any, name: str, options: Iterable[Any]) -> Any:
     """``value`` if it is one of ``options``, else a ValueError that lists them."""
     options = tuple(options)

@@ -213,8 +213,7 @@ def _instability(
     :func:`midpoint_barrier` of copies 0 and 1 on the training set, ``midpoint`` (R, N). Cached.
     """
     start = check_start(model, start, "start").detach()
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    settings = checks.settings(settings)
     n_copies = checks.integer(n_copies, "n_copies", min=2)
     n_points = checks.integer(n_points, "n_points", min=2)
     per_example = checks.boolean(per_example, "per_example")
@@ -297,8 +296,7 @@ def instability_vs_k(
     ``test_acc`` (mean of the copies; both NaN where a copy diverged), ``diverged``, and the
     curves ``alphas``, ``error``, ``loss`` (pairs, n). A grid: each (k, seed) is cached on its
     own (:func:`instability_runs`); ``executor`` runs the chunks elsewhere (``experiment.grid``)."""
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    settings = checks.settings(settings)
     ks = checks.integers(ks, "ks", min=0, max=settings.steps - 1)
     seeds = checks.seeds(init_seeds, "init_seeds")
     n_copies = checks.integer(n_copies, "n_copies", min=2)

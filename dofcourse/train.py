@@ -126,11 +126,7 @@ def train(
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(
-            f"settings must be a TrainSettings (e.g. TrainSettings(steps=100, lr=0.1)), "
-            f"got {type(settings).__name__}"
-        )
+    settings = checks.settings(settings)
     trainable = [p for p in model.parameters() if p.requires_grad]
     if not trainable:
         raise ValueError("the model has no trainable parameters")

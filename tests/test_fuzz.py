@@ -594,6 +594,8 @@ CASES.update({
                         value="nonneg", names={"value": ("lr",)}),
     "checks.seed": case(checks.seed, lambda c: {"value": 3, "name": "init_seed"},
                         value="seed", names={"value": ("init_seed",)}),
+    "checks.settings": case(checks.settings, lambda c: {"value": c.s, "name": "settings"},
+                            value="settings", names={"value": ("settings",)}),
     "checks.boolean": case(checks.boolean, lambda c: {"value": True, "name": "progress"},
                            value="bool", names={"value": ("progress",)}),
     "checks.seeds": case(checks.seeds, lambda c: {"values": [0, 1], "name": "proj_seeds"},

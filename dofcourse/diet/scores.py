@@ -90,8 +90,7 @@ def scores(
     Cached."""
     kind = checks.choice(kind, "kind", KINDS)
     steps = checks.integer(steps, "steps", min=0)
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    settings = checks.settings(settings)
     if examples is not None and not len(checks.tensor(examples, "examples", floating=False)):
         raise ValueError("examples is empty: give the indices of the examples to score, or None "
                          "for every training example")  # fmt: skip

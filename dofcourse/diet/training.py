@@ -35,7 +35,6 @@ from dofcourse.pruning.imp import ImpRun, Start, imp_grid
 from dofcourse.pruning.rewind import (
     accuracy_rows,
     check_pools,
-    check_settings,
     check_start,
     chunk_size,
     even_parts,
@@ -84,7 +83,7 @@ def train_on_subsets(
     Returns ``test_acc`` and ``diverged`` of shape (pools, seeds) (test accuracy NaN where the
     run diverged). A grid (:func:`subset_runs`): each (pool, seed) is cached on its own;
     ``executor`` runs the chunks elsewhere (``experiment.grid``)."""
-    check_settings(settings)
+    checks.settings(settings)
     if pools is None:
         raise TypeError("pools must be a list of index tensors (one per training subset)")
     pools = check_pools(pools)
@@ -119,7 +118,7 @@ def data_pruning(
     where the run diverged) and ``diverged``; all the data is one training, listed at fraction
     1.0 under both kinds. Each (pool, seed) is cached on its own; ``executor`` runs the chunks
     elsewhere (``experiment.grid``). Chapter 08."""
-    check_settings(settings)
+    checks.settings(settings)
     seeds = checks.seeds(init_seeds, "init_seeds")
     fractions = checks.reals(keep, "keep", min=0.0, max=1.0, open_min=True, open_max=True)
     random_seed = checks.seed(random_seed, "random_seed")
@@ -186,7 +185,7 @@ def diet_rewind(
 ) -> Tensor:
     """Rewind points (R, D): the replicas ``init_seeds`` after ``steps`` dense steps on their
     ``pools`` (one index tensor per replica; None: the full data, as chapter 07's rewinding)."""
-    check_settings(settings)
+    checks.settings(settings)
     steps = checks.integer(steps, "steps", min=1)
     theta0 = initial_points(model, init_seeds)
     pools = check_pools(pools)
@@ -216,7 +215,7 @@ def diet_lottery(
     ``settings.steps``), as ``pruning.lottery``; a fixed number compares starting points at one
     sparse-training budget. One start of ``pruning.imp_grid`` (replica seed s: order
     ``settings.order_seed + s``)."""
-    check_settings(settings)
+    checks.settings(settings)
     k = checks.integer(pretrain_steps, "pretrain_steps", min=0, max=settings.steps - 1)
     seeds = checks.seeds(init_seeds, "init_seeds")
     pools = check_pools(pools)
@@ -243,7 +242,7 @@ def connected_examples(
     copies are those of ``connectivity.instability``, so the error barriers come from the same
     cached runs."""
     rewind = check_start(model, rewind, "rewind")
-    check_settings(settings)
+    checks.settings(settings)
     threshold = checks.real(threshold, "threshold")
     out = connectivity.instability(model, data, settings, rewind, per_example=True,
                                    progress=progress)  # fmt: skip

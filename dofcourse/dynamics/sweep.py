@@ -121,8 +121,7 @@ def confusion_sweep(
     widths = checks.integers(widths, "widths", min=1)
     depths = checks.integers(depths, "depths", min=1)
     seeds = tuple(checks.seeds(init_seeds, "init_seeds"))
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    settings = checks.settings(settings)
     target_loss = checks.real(target_loss, "target_loss", min=0.0, open_min=True)
     device = getattr(getattr(data, "x_train", None), "device", "cpu")
     x, _, _, _ = train.check_data(data, torch.get_default_dtype(), device)

@@ -208,8 +208,7 @@ def _check_options(
             f"members must be a parametrisation with init() and theta(U) (ensemble.Free, "
             f"subspace.Affine), got {type(members).__name__}"
         )
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    settings = checks.settings(settings)
     if target_acc is not None:
         target_acc = checks.real(target_acc, "target_acc", min=0.0, max=1.0)
     if target_loss is not None:

@@ -29,11 +29,6 @@ from dofcourse.settings import TrainSettings
 METHODS = ("random", "burn-in", "lottery subspace", "lottery ticket")
 
 
-def _check_settings(settings: TrainSettings, name: str = "settings") -> None:
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(f"{name} must be a TrainSettings, got {type(settings).__name__}")
-
-
 def lottery_bases(
     model: nn.Module,
     data: train.Data,
@@ -49,7 +44,7 @@ def lottery_bases(
     L steps of ``settings`` with order seed s, for each s in ``seeds`` and each L in ``lengths``
     (default [every * d]); one recorded run per seed serves every L. ``displacement=False``: the
     directions with the net displacement theta_L - theta_0 projected out (one fewer, k - 1)."""
-    _check_settings(settings)
+    checks.settings(settings)
     seeds = checks.seeds(seeds, "seeds")
     d, every = checks.integer(d, "d", min=1), checks.integer(every, "every", min=1)
     lengths = sorted(checks.integers([every * d] if lengths is None else lengths, "lengths",
@@ -87,8 +82,8 @@ def lottery_sweep(
     theta_L - theta_0 projected out (from max(dims) + 1 recorded directions). ``record``: how
     many directions each trajectory keeps (default: as many as ``dims`` needs); sweeps that pass
     the same ``record`` and ``lengths`` share one cached recording per seed."""
-    _check_settings(settings)
-    _check_settings(trajectory, "trajectory")
+    checks.settings(settings)
+    checks.settings(trajectory, "trajectory")
     dims = checks.integers(dims, "dims", min=1)
     seeds = checks.seeds(seeds, "seeds")
     every = checks.integer(every, "every", min=1)
@@ -129,8 +124,8 @@ def ticket_sweep(
     progress: bool = True,
 ) -> pd.DataFrame:
     """Lottery tickets of every d in ``dims``: magnitude masks after ``pretrain`` (one per seed)."""
-    _check_settings(settings)
-    _check_settings(pretrain, "pretrain")
+    checks.settings(settings)
+    checks.settings(pretrain, "pretrain")
     dims = checks.integers(dims, "dims", min=1)
     seeds = checks.seeds(seeds, "seeds")
     rankings = torch.stack(
@@ -172,8 +167,8 @@ def compare_methods(
     dims = checks.integers(dims, "dims", min=1)
     lottery_dims = (dims if lottery_dims is None
                     else checks.integers(lottery_dims, "lottery_dims", min=1))  # fmt: skip
-    _check_settings(settings)
-    _check_settings(ordinary, "ordinary")
+    checks.settings(settings)
+    checks.settings(ordinary, "ordinary")
     seeds = checks.seeds(seeds, "seeds")
     burn_in = checks.integer(burn_in, "burn_in", min=0)
     pretrain_steps = checks.integer(pretrain_steps, "pretrain_steps", min=1)

@@ -27,8 +27,7 @@ def magnitude_ranking(model: nn.Module, data: train.Data, settings: TrainSetting
     ``model`` with ``settings`` (the short "pre-training" that chooses the mask)."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    settings = checks.settings(settings)
     trained = copy.deepcopy(model)
     train.train(trained, data, settings, eval_every=settings.steps, progress=False)
     theta = flatten(trained).abs().cpu()

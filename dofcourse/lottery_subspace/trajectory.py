@@ -91,8 +91,7 @@ def trajectory_directions(
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    settings = checks.settings(settings)
     d = checks.integer(d, "d", min=1)
     every = checks.integer(every, "every", min=1)
     lengths = [every * d] if lengths is None else lengths

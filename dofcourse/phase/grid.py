@@ -55,8 +55,7 @@ def phase_grid(
     anchors made with ``burn_in``), d in ``dims`` and seed in ``proj_seeds``: one row per run,
     columns t, d, proj_seed and those of ``subspace.sweep``. Every run is cached on its own, so an
     interrupted grid resumes where it stopped."""
-    if not isinstance(burn_in, TrainSettings):
-        raise TypeError(f"burn_in must be a TrainSettings, got {type(burn_in).__name__}")
+    burn_in = checks.settings(burn_in, "burn_in")
     times = sorted(set(checks.integers(times, "times", min=0)))
     anchors = burn_in_anchors(model, data, burn_in, times)
     parts = []

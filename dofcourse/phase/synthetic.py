@@ -119,8 +119,7 @@ def well_sweep(
     eps = checks.real(eps, "eps", min=0.0, max=loss0, open_min=True, open_max=True)
     dims = checks.integers(dims, "dims", min=1, max=lam.size)
     proj_seeds = checks.seeds(proj_seeds, "proj_seeds")
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    settings = checks.settings(settings)
     start_seed = checks.seed(start_seed, "start_seed")
     eval_every = checks.integer(eval_every, "eval_every", min=1)
     return experiment.grid(well_runs, {"d": dims, "proj_seed": proj_seeds}, lam=lam, loss0=loss0,

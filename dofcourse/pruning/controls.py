@@ -130,8 +130,7 @@ def controls(
     """
     if not isinstance(run, ImpRun):
         raise TypeError(f"run must be an ImpRun (from pruning.imp or lottery), got {type(run)}")
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    settings = checks.settings(settings)
     if settings.steps != run.steps:
         raise ValueError(f"settings must be the run's TrainSettings with steps={run.steps}")
     check_start(model, run.rewind, "the run's rewind points")  # the run is of this model

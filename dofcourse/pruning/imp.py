@@ -171,8 +171,7 @@ def imp_grid(
     ones whose levels are equally long train as one ensemble. Replicas that diverged are
     flagged in ``ImpRun.diverged`` (NaN accuracy) and warned about. ``executor`` runs the chunks
     elsewhere (``experiment.grid``). Chapters 07 and 08."""
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    settings = checks.settings(settings)
     if isinstance(starts, Start) or not all(isinstance(s, Start) for s in starts) or not starts:
         raise TypeError("starts must be a non-empty list of pruning.Start")
     names = [s.name for s in starts]
@@ -267,8 +266,7 @@ def imp(
     dense one, each trained for ``settings.steps`` steps (replica r with mini-batch order
     ``settings.order_seed + r``), one cached :func:`imp_level` at a time. ``rewind_step`` only
     labels the run. From seeds and k, :func:`imp_grid` (or :func:`lottery`) is the way."""
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    settings = checks.settings(settings)
     rewind = check_start(model, rewind, "rewind").detach().cpu()
     levels = checks.integer(levels, "levels", min=0)
     fraction = checks.real(fraction, "fraction", min=0.0, max=1.0, open_min=True, open_max=True)
@@ -307,8 +305,7 @@ def lottery(
     (the replicas' own orders), then IMP with T - k steps per level (T = ``settings.steps``), so
     that rewound training plus retraining is T steps, as in Frankle et al. (2020). One start of
     :func:`imp_grid`: each replica is cached on its own."""
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    settings = checks.settings(settings)
     k = checks.integer(rewind_step, "rewind_step", min=0, max=settings.steps - 1)
     start = Start(k)
     return imp_grid(model, data, settings, [start], init_seeds=init_seeds, levels=levels,

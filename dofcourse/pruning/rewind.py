@@ -83,13 +83,6 @@ def _check_model(model: nn.Module) -> None:
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
 
 
-def check_settings(settings: TrainSettings, name: str = "settings") -> TrainSettings:
-    """``settings`` if it is a TrainSettings, else one TypeError naming ``name``."""
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(f"{name} must be a TrainSettings, got {type(settings).__name__}")
-    return settings
-
-
 def check_pools(pools: Sequence[Tensor] | None) -> list[Tensor] | None:
     """None, or ``pools`` as a list of 1-D integer index tensors (NumPy converted), one per
     member; their range is checked against the data by the trainer."""
@@ -273,7 +266,7 @@ def even_parts(items: list, most: int) -> list[list]:
 
 def replica_seeds(settings: TrainSettings, n: int) -> list[int]:
     """Mini-batch order of each of n replicas: ``settings.order_seed + r``."""
-    check_settings(settings)
+    checks.settings(settings)
     n = checks.integer(n, "n", min=0)
     if n and settings.order_seed + n - 1 > checks.MAX_SEED:
         raise ValueError(
@@ -290,7 +283,7 @@ def start_points(
     """Theta_k (R, D) for the replicas ``init_seeds``: theta_0 if k = 0, else :func:`rewind_points`
     after k steps of ``settings`` (replica r in the order of :func:`replica_seeds`). Chapter 07's
     IMP runs and instability analysis share these points (and their cache entries)."""
-    check_settings(settings)
+    checks.settings(settings)
     k = checks.integer(k, "k", min=0)
     theta0 = initial_points(model, init_seeds)
     if k == 0:

@@ -39,8 +39,7 @@ def _check_runs(problem: Problem, n_seeds: int, settings: TrainSettings, init_se
     """The arguments every sweep of the chapter shares, checked before anything is keyed."""
     Problem.check(problem)
     checks.integer(n_seeds, "n_seeds", min=1)
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    settings = checks.settings(settings)
     checks.integer(init_seed, "init_seed", min=0, max=checks.MAX_SEED - offset)
 
 

@@ -53,7 +53,7 @@ def train_gd(
     steps 0, ``eval_every``, …, the end). Chapter 01.
     """
     Problem.check(problem)
-    _check_settings(settings)
+    checks.settings(settings)
     if not callable(forward):
         raise TypeError(f"forward must be a network function f(params, x), got {forward!r:.60}")
     params = check_params(params)
@@ -68,11 +68,6 @@ def train_gd(
             guard=True, progress=progress, desc="gradient descent",
         )  # fmt: skip
     return from_thetas(run.u, one), run.history
-
-
-def _check_settings(settings: TrainSettings) -> None:
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
 
 
 @dataclass
@@ -101,7 +96,7 @@ def fit(
     still descending get up to ``rounds − 1`` more rounds (only they are trained; momentum starts
     afresh). Nets still descending after that are reported as such. Chapter 01."""
     rounds = checks.integer(rounds, "rounds", min=1)
-    _check_settings(settings)
+    checks.settings(settings)
     every = (
         max(1, settings.steps // 100)
         if eval_every is None

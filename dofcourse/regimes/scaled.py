@@ -57,8 +57,7 @@ class Scaled:
 def plain_gd(settings: TrainSettings) -> TrainSettings:
     """``settings`` if they describe plain SGD/GD (the case where :class:`Scaled` rescales the
     step exactly), else a ValueError."""
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    settings = checks.settings(settings)
     if settings.optimizer != "sgd" or settings.momentum or settings.weight_decay:
         raise ValueError(
             "per-member step sizes need plain SGD (optimizer='sgd', no momentum, no weight "

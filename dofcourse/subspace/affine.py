@@ -201,8 +201,7 @@ def burn_in(
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    settings = checks.settings(settings)
     ts = sorted(set(checks.integers(times, "times", min=0)))
     out = {0: flatten(model)} if 0 in ts else {}
     if ts[-1] == 0:

@@ -120,8 +120,7 @@ def sweep(
     kind = checks.choice(kind, "kind", KINDS)
     dims = checks.integers(dims, "dims", min=1, max=count(model))
     proj_seeds = checks.seeds(proj_seeds, "proj_seeds")
-    if not isinstance(settings, TrainSettings):
-        raise TypeError(f"settings must be a TrainSettings, got {type(settings).__name__}")
+    settings = checks.settings(settings)
     return experiment.grid(runs, {"d": dims, "proj_seed": proj_seeds}, model=model, data=data,
                            settings=settings, kind=kind, anchor=anchor, eval_every=eval_every,
                            max_bytes=max_bytes, bars=progress, basis=basis, executor=executor,
