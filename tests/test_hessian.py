@@ -418,6 +418,7 @@ def test_spectrum_and_gauss_newton_parts_of_a_trained_classifier() -> None:
     data = _tiny_data()
     run = hs.train_classifiers(data, (6,), [0], settings=TrainSettings(steps=300, lr=0.5),
                                target_loss=0.3, progress=False)[0]  # fmt: skip
+    assert run["checkpoints"] == {}  # none asked for: theta is not kept twice (shipped size)
     model = hs.classifier(data, (6,), run["theta"])
     spec = hs.spectrum(model, data, k=10, lanczos_steps=40, slq_probes=2, slq_steps=20)
     exact = torch.linalg.eigvalsh(hs.exact_hessian(hs.hessian_operator(model, data))).flip(0)

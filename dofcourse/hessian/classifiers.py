@@ -75,7 +75,8 @@ def _trained(
         reached = np.flatnonzero(loss <= target_loss)
         stop = int(run.history.step[reached[0]] if reached.size else run.history.step[-1])
         ckpts = {s: kept[s][e] for s in sorted(kept) if s <= stop}
-        ckpts[stop] = run.u[e]
+        if checkpoints:  # not a second copy of theta where none were asked for (shipped size)
+            ckpts[stop] = run.u[e]
         out.append(
             {"theta": run.u[e], "steps": stop, "loss": float(loss[-1]), "loss_curve": loss,
              "eval_steps": run.history.step, "checkpoints": ckpts}
@@ -98,7 +99,8 @@ def train_classifiers(
 
     Returns, per seed, a dict: ``theta`` (D,) at the end, ``steps`` taken, final ``loss``, the
     ``loss_curve`` at ``eval_steps``, and ``checkpoints`` {step: theta} for the requested steps
-    reached before the end, plus the end itself (requesting checkpoints evaluates every step).
+    reached before the end, plus the end itself (requesting checkpoints evaluates every step);
+    empty where none were requested, so that a run's cached entry holds theta once.
     """
     if not all(hasattr(data, a) for a in ("input_shape", "n_classes", "x_train")):
         raise TypeError(f"data must be a dofcourse Dataset, got {type(data).__name__}")
