@@ -30,9 +30,11 @@
 # **Prerequisites.** Chapter 00 (the training loop); eigenvalues of symmetric matrices; the chain
 # rule for second derivatives.
 #
-# **Time:** quick ≈ 55 s, full ≈ 15 min (quiet 2-core CPU, quick measured on 2026-12-07 with `make
-# course MODE=quick FRESH=1`: an empty cache, one thread; 2–3× as long on a busy laptop; full mode
-# estimated from measured parts)
+# **Time:** quick ≈ 55 s, full ≈ 14 min (quiet 2-core CPU, quick measured on 2026-12-07 with `make
+# course MODE=quick FRESH=1`: an empty cache, one thread; 2–3× as long on a busy laptop; full
+# measured on 2026-12-07 with one thread and an empty cache on a shared 2-core machine: 14 min of
+# kernel CPU, 19.6 min wall at load 2–6, peak 1.9 GB; 3.9 min of CPU from the shipped results,
+# most of it training the 10-class networks again, whose checkpoints are too large to ship)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # A 45-minute lecture. Start from the picture students know (a bowl) and ask how many of its $D$
