@@ -37,9 +37,10 @@
 #
 # **Time:** quick ≈ 2.5 min, full ≈ 21 min (2-core CPU, one thread, an empty cache; measured on
 # 2026-12-07. Quick: 2.7 min of kernel CPU, 5.1 min wall at load 4, `make course MODE=quick
-# ONLY=10 FRESH=1`. Full: 21 min of CPU (the cached results' 20.5 min and the notebook's
-# 25 s), about 33 min wall at load 1.3–4, run in resumed parts while its checks were set; 34 s
-# wall (25 s of CPU) from the shipped results. 2–3× as long on a busy laptop)
+# ONLY=10 FRESH=1`. Full: 20.9 min wall, 18.9 min of kernel CPU, peak 1.6 GB, at load 2–3,
+# `python -m dofcourse.runner --mode full --only 10 --fresh` with DOFCOURSE_SHIPPED=0, in one
+# uninterrupted run; 34 s wall (25 s of CPU) from the shipped results. 2–3× as long on a busy
+# laptop)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # A 45-minute lecture. Draw the quadratic picture first (section 1): every later result is read
