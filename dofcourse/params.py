@@ -140,10 +140,19 @@ class Functional:
     Built from an ``nn.Module`` (:meth:`of_module`) or from a forward function of a parameter tuple
     (:meth:`of_forward`, chapter 01's quadratic nets). ``theta0`` (D,) is the network's current
     point, ``layout`` its :class:`Layout`, ``D``, ``dtype`` and ``device`` those of theta.
+    ``convolutional`` says whether the network has convolution layers: ``dofcourse.ensemble``
+    runs the members of such a network one after another on a CPU instead of through ``vmap``.
     """
 
-    def __init__(self, fn: Callable[[Tensor, Tensor], Tensor], theta0: Tensor, layout: Layout):
+    def __init__(
+        self,
+        fn: Callable[[Tensor, Tensor], Tensor],
+        theta0: Tensor,
+        layout: Layout,
+        convolutional: bool = False,
+    ):
         self.fn, self.theta0, self.layout = fn, theta0, layout
+        self.convolutional = convolutional
 
     @property
     def D(self) -> int:  # noqa: N802
@@ -181,7 +190,8 @@ class Functional:
             weights = {**fixed, **layout.unflatten(theta)} if fixed else layout.unflatten(theta)
             return functional_call(model, weights, (x,), tie_weights=tied)
 
-        return Functional(fn, theta0, layout)
+        convolutional = any(isinstance(m, nn.modules.conv._ConvNd) for m in model.modules())
+        return Functional(fn, theta0, layout, convolutional)
 
     @staticmethod
     def of_forward(forward: Forward, params: Sequence[Tensor]) -> Functional:

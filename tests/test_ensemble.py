@@ -43,6 +43,41 @@ def test_ensemble_equals_one_at_a_time(ds, settings):
         torch.testing.assert_close(run.u[e], params.flatten(n), rtol=1e-5, atol=1e-6)
 
 
+def conv_net(seed):
+    torch.manual_seed(seed)
+    features, flat = models.conv_features((1, 8, 8), (3, 4), pool="avg")
+    return torch.nn.Sequential(features, torch.nn.Linear(flat, 10))
+
+
+@pytest.mark.parametrize("orders", [None, [5, 6, 7]], ids=["shared-batch", "own-batches"])
+def test_convolutional_members_run_one_by_one_and_equal_single_runs(ds, orders):
+    """On a CPU a convolutional network's members run one after another (vmap's grouped
+    convolutions are slow there), with the same result as one-at-a-time training and as vmap."""
+    ds = ds.subsample(96, sample_seed=1)
+    settings = TrainSettings(steps=6, lr=0.05, optimizer="adam", batch_size=32, order_seed=5)
+    nets = [conv_net(s) for s in range(3)]
+    f = params.Functional.of_module(nets[0])
+    assert f.convolutional and ensemble.evaluate.one_by_one(f)
+    assert not ensemble.evaluate.one_by_one(params.Functional.of_module(net(ds, 0)))
+    run = ensemble.train_members(f, ensemble.Free(stacked(nets)), ds, settings, eval_every=3,
+                                 order_seeds=orders, progress=False)  # fmt: skip
+    for e, n in enumerate(nets):
+        own = settings if orders is None else settings.replace(order_seed=orders[e])
+        hist = train.train(n, ds, own, eval_every=3, progress=False)
+        np.testing.assert_allclose(run.history.member(e).loss, hist.loss, rtol=1e-5, atol=1e-6)
+        torch.testing.assert_close(run.u[e], params.flatten(n), rtol=1e-5, atol=1e-6)
+    thetas = run.u + 0.01 * torch.randn(run.u.shape, generator=torch.Generator().manual_seed(0))
+    out = ensemble.evaluate.members_outputs(f, 3)(thetas, ds.x_train)
+    ref = torch.func.vmap(f.fn, in_dims=(0, None))(thetas, ds.x_train)
+    torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-5)
+    loss, acc = ensemble.evaluate_members(f, thetas, ds.x_train, ds.y_train)
+    for e in range(3):
+        assert loss[e].item() == pytest.approx(
+            torch.nn.functional.cross_entropy(f.fn(thetas[e], ds.x_train), ds.y_train).item(),
+            rel=1e-5,
+        )
+
+
 def test_replicas_with_their_own_batch_order(ds):
     settings = TrainSettings(steps=6, lr=0.1, batch_size=32)
     nets = [net(ds, 0) for _ in range(3)]

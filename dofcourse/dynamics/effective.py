@@ -71,8 +71,8 @@ def counts_along(
         raise ValueError(f"thetas must have shape (T, {net.D}), got {tuple(thetas.shape)}")
     out: dict[str, list[float]] = {"n_eff": [], "n_adj": [], "lam_max": []}
     for theta in thetas.to(net.device, net.dtype):
-        op = hs.HessianOperator.of_functional(Functional(net.fn, theta, net.layout), (x, y),
-                                              method="reverse")  # fmt: skip
+        here = Functional(net.fn, theta, net.layout, net.convolutional)
+        op = hs.HessianOperator.of_functional(here, (x, y), method="reverse")
         dens = hs.slq(op, n_probes, steps, probe_seed=1000)
         lam_max = float(hs.lanczos_eigs(op, 1, steps)[0][0])
         out["n_eff"].append(float(hs.effective_parameters_slq(dens, alpha)[0]))

@@ -79,8 +79,8 @@ def top_eigenpairs(
     k = checks.integer(k, "k", min=1)
     steps = checks.integer(steps, "steps", min=k)
     x, y = _train_split(net, theta, data)
-    op = hs.HessianOperator.of_functional(Functional(net.fn, theta, net.layout), (x, y),
-                                          method="reverse")  # fmt: skip
+    here = Functional(net.fn, theta, net.layout, net.convolutional)
+    op = hs.HessianOperator.of_functional(here, (x, y), method="reverse")
     return hs.lanczos_eigs(op, k, steps)
 
 

@@ -69,13 +69,42 @@ class _Evaluator:
         return loss / n_all, acc
 
 
-def _members_on_shared_batch(net: Functional, e: int) -> Callable[[Tensor, Tensor], Tensor]:
-    """outputs (E, B, ...) of E members on one batch: ``vmap`` over the members, or, for a single
-    member, one plain call (vmap's batching rules cost more than they save at E = 1; ``squeeze``,
-    not ``thetas[0]``, whose backward would fill a zero (1, D) tensor every step)."""
+def one_by_one(net: Functional) -> bool:
+    """True when the members of ``net`` are better run one after another than through ``vmap``:
+    a convolutional network on a CPU. ``vmap`` turns E convolutions with their own weights into
+    one grouped convolution, which oneDNN runs slowly: for chapter 05's Conv-2 (D = 20,490, batch
+    128, one thread) a training step took 2x, and an evaluation 4x, as long per member as the same
+    member alone (``benchmarks/bench_phase.py``). On a GPU, and for dense layers (batched matrix
+    products), ``vmap`` is the faster."""
+    return net.convolutional and net.device.type == "cpu"
+
+
+def members_outputs(
+    net: Functional, e: int, shared: bool = True
+) -> Callable[[Tensor, Tensor], Tensor]:
+    """outputs (E, B, ...) of E members at thetas (E, D) on one batch x (B, ...) (``shared``) or
+    each on its own batch x (E, B, ...). Through ``vmap``, or member by member where
+    :func:`one_by_one` says so; for a single member, one plain call (vmap's batching rules cost
+    more than they save at E = 1; ``squeeze``, not ``thetas[0]``, whose backward would fill a zero
+    (1, D) tensor every step)."""
     if e == 1:
-        return lambda thetas, x: net.fn(thetas.squeeze(0), x).unsqueeze(0)
-    return vmap(net.fn, in_dims=(0, None))
+        if shared:
+            return lambda thetas, x: net.fn(thetas.squeeze(0), x).unsqueeze(0)
+        return lambda thetas, x: net.fn(thetas.squeeze(0), x.squeeze(0)).unsqueeze(0)
+    if one_by_one(net):
+        if shared:
+            return lambda thetas, x: torch.stack([net.fn(t, x) for t in thetas.unbind(0)])
+        return lambda thetas, x: torch.stack(
+            [net.fn(t, xi) for t, xi in zip(thetas.unbind(0), x.unbind(0), strict=True)]
+        )
+    return vmap(net.fn, in_dims=(0, None if shared else 0))
+
+
+def eval_chunk(net: Functional, e: int) -> int:
+    """Examples per evaluation pass: 2,048 through ``vmap``; 256 per member where the members run
+    one by one (a convolution's activations for 2,048 images of 28x28 already fill 50 MB, and
+    chunks of 128-256 were the fastest on a CPU for Conv-2)."""
+    return 256 if e > 1 and one_by_one(net) else 2048
 
 
 def evaluate_members(
@@ -85,13 +114,14 @@ def evaluate_members(
     y: Tensor,
     *,
     loss: str = "cross_entropy",
-    chunk: int = 2048,
+    chunk: int | None = None,
 ) -> tuple[Tensor, Tensor]:
     """Mean loss (E,) and accuracy (E,) of the networks at parameters ``thetas`` (E, D) on all of
     ``x`` (N, ...), ``y`` (N,), in one vectorised pass per chunk of examples (float64 sums).
 
-    Accuracy is NaN for ``loss="mse"``. The points can be anything: ensemble members, points
-    along a line between two networks (chapter 07), a grid on a plane.
+    ``chunk``: examples per pass (default :func:`eval_chunk`). Accuracy is NaN for
+    ``loss="mse"``. The points can be anything: ensemble members, points along a line between two
+    networks (chapter 07), a grid on a plane.
     """
     checks.choice(loss, "loss", LOSSES)
     check_functional(net)
@@ -110,6 +140,7 @@ def evaluate_members(
         first = thetas[0].to(device=net.device, dtype=net.dtype)
         labels = y if loss == "cross_entropy" else None
         check_model_fits(lambda xb: net.fn(first, xb), x, labels, name="x and y")
-    chunk = checks.integer(chunk, "chunk", min=1)
-    evaluate = _Evaluator(vmap(net.fn, in_dims=(0, None)), loss, chunk)
+    e = thetas.shape[0]
+    chunk = eval_chunk(net, e) if chunk is None else checks.integer(chunk, "chunk", min=1)
+    evaluate = _Evaluator(members_outputs(net, e), loss, chunk)
     return evaluate(thetas.to(device=net.device, dtype=net.dtype), x, y)

@@ -12,7 +12,6 @@ from functools import partial
 import numpy as np
 import torch
 from torch import Tensor
-from torch.func import vmap
 from tqdm.auto import tqdm
 
 from dofcourse import checks
@@ -21,7 +20,8 @@ from dofcourse.ensemble.evaluate import (
     LOSSES,
     _Evaluator,
     _loss_fn,
-    _members_on_shared_batch,
+    eval_chunk,
+    members_outputs,
 )
 from dofcourse.ensemble.members import EnsembleRun, Members
 from dofcourse.ensemble.monitor import Monitor, StepGuard
@@ -102,10 +102,10 @@ def train_members(
         raise ValueError("guard=True needs full-batch training with one shared order")
     step_factor = DIVERGENCE_FACTOR if full_batch else BATCH_DIVERGENCE_FACTOR
     opt = settings.optimizer_for([u])
-    shared_logits = _members_on_shared_batch(net, e)
-    own_logits = vmap(net.fn, in_dims=(0, 0))
+    shared_logits = members_outputs(net, e)
+    own_logits = members_outputs(net, e, shared=False)
     per_member = _loss_fn(loss)
-    evaluate = _Evaluator(shared_logits, loss)
+    evaluate = _Evaluator(shared_logits, loss, eval_chunk(net, e))
     monitor = Monitor(e, dtype, device, step_factor, target_loss, target_acc)
     log = _Log()
 

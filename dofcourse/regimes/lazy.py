@@ -44,7 +44,7 @@ def output_scaled(g: Functional) -> Functional:
         return theta_ext[-1] * (g(theta_ext[:-1], x) - g(theta0, x))
 
     layout = Layout(("theta", "kappa"), (torch.Size([g.D]), torch.Size([1])))
-    return Functional(fn, torch.cat([theta0, theta0.new_ones(1)]), layout)
+    return Functional(fn, torch.cat([theta0, theta0.new_ones(1)]), layout, g.convolutional)
 
 
 def kappa_members(g: Functional, kappas: Sequence[float]) -> Scaled:
