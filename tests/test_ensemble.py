@@ -78,6 +78,26 @@ def test_convolutional_members_run_one_by_one_and_equal_single_runs(ds, orders):
         )
 
 
+def test_eval_examples_measure_a_fixed_subset_and_train_the_same(ds):
+    settings = TrainSettings(steps=6, lr=0.1, batch_size=32, order_seed=2)
+    nets = [net(ds, s) for s in range(2)]
+    f = params.Functional.of_module(nets[0])
+    full = ensemble.train_members(f, ensemble.Free(stacked(nets)), ds, settings, eval_every=3,
+                                  progress=False)  # fmt: skip
+    part = ensemble.train_members(f, ensemble.Free(stacked(nets)), ds, settings, eval_every=3,
+                                  eval_examples=50, progress=False)  # fmt: skip
+    torch.testing.assert_close(part.u, full.u, rtol=0, atol=0)  # training is untouched
+    keep = torch.randperm(len(ds.x_train), generator=torch.Generator().manual_seed(0))[:50]
+    loss, acc = ensemble.evaluate_members(f, part.u, ds.x_train[keep], ds.y_train[keep])
+    np.testing.assert_allclose(part.history.loss[:, -1], loss.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(part.history.train_acc[:, -1], acc.numpy())
+    np.testing.assert_allclose(part.history.test_acc, full.history.test_acc)
+    assert not np.allclose(part.history.loss, full.history.loss)
+    with pytest.raises(ValueError, match="eval_examples"):
+        ensemble.train_members(f, ensemble.Free(stacked(nets)), ds, settings, eval_examples=0,
+                               progress=False)  # fmt: skip
+
+
 def test_replicas_with_their_own_batch_order(ds):
     settings = TrainSettings(steps=6, lr=0.1, batch_size=32)
     nets = [net(ds, 0) for _ in range(3)]

@@ -49,6 +49,7 @@ def train_members(
     eval_every: int | None = None,
     test: bool = True,
     eval_train: bool = True,
+    eval_examples: int | None = None,
     target_acc: float | None = None,
     target_loss: float | None = None,
     guard: bool = False,
@@ -63,6 +64,11 @@ def train_members(
     member whose training loss reaches ``target_loss`` or accuracy ``target_acc`` there stops
     (its coordinates are frozen), and training ends when all have stopped. ``on_eval(step, U)``
     is called after each evaluation (trajectories, checkpoints).
+
+    ``eval_examples``: the training split's evaluations use a fixed subset of this many of its
+    examples (drawn once, with seed 0) instead of all of them; training still draws its batches
+    from all. Chapter 05's full mode decides success on 1,000 of its 4,000 images: an evaluation of
+    the whole split cost as much as 60 training steps of Conv-2.
 
     ``eval_train=False`` skips the training split: the evaluations then measure the test split
     only, and not at step 0 (``loss`` and ``train_acc`` are NaN in the history, as is
@@ -86,6 +92,11 @@ def train_members(
     )
     device, dtype = net.device, net.dtype
     x, y, x_test, y_test = check_data(data, dtype, device, classification=loss == "cross_entropy")
+    x_eval, y_eval = x, y
+    if eval_examples is not None:
+        keep = torch.randperm(len(x), generator=torch.Generator().manual_seed(0))
+        keep = keep[: checks.integer(eval_examples, "eval_examples", min=1)].to(device)
+        x_eval, y_eval = x[keep], y[keep]
     every = (
         settings.steps if eval_every is None else checks.integer(eval_every, "eval_every", min=1)
     )
@@ -114,7 +125,7 @@ def train_members(
         with torch.no_grad():
             if eval_train:
                 thetas = members.theta(u)
-                l_tr, a_tr = evaluate(thetas, x, y)
+                l_tr, a_tr = evaluate(thetas, x_eval, y_eval)
                 has_test = test and len(x_test)
                 a_te = (
                     evaluate(thetas, x_test, y_test)[1] if has_test else l_tr.new_full((e,), np.nan)

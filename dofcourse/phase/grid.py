@@ -48,20 +48,23 @@ def phase_grid(
     times: Sequence[int] = (0,),
     kind: str = "fastfood",
     eval_every: int | None = None,
+    eval_examples: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Subspace trainings of ``model`` with ``settings`` for every burn-in time t in ``times`` (the
     anchors made with ``burn_in``), d in ``dims`` and seed in ``proj_seeds``: one row per run,
     columns t, d, proj_seed and those of ``subspace.sweep``. Every run is cached on its own, so an
-    interrupted grid resumes where it stopped."""
+    interrupted grid resumes where it stopped. ``eval_examples``: success is decided on a fixed
+    subset of this many training examples (``subspace.sweep``)."""
     burn_in = checks.settings(burn_in, "burn_in")
     times = sorted(set(checks.integers(times, "times", min=0)))
     anchors = burn_in_anchors(model, data, burn_in, times)
     parts = []
     for t in times:
         table = subspace.sweep(model, data, settings, dims, proj_seeds, kind=kind,
-                               anchor=anchors[t], eval_every=eval_every, max_bytes=max_bytes,
+                               anchor=anchors[t], eval_every=eval_every,
+                               eval_examples=eval_examples, max_bytes=max_bytes,
                                progress=progress)  # fmt: skip
         table.insert(0, "t", t)
         parts.append(table)

@@ -124,6 +124,7 @@ def train_ensemble(
     kind: str = "fastfood",
     anchor: Tensor | None = None,
     eval_every: int | None = None,
+    eval_examples: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_eval: Callable[[int, Tensor], None] | None = None,
     progress: bool = True,
@@ -137,7 +138,8 @@ def train_ensemble(
     ``on_eval(step, Z)`` is called at every evaluation with a copy of the coordinates Z
     (E, max(dims)) (row e uses its first dims[e] entries): chapter 03 draws the path of z on a
     plane with it. ``basis``: the directions of the given kinds "basis" and "coordinates"
-    (``projections``; chapter 06's lottery subspaces and tickets).
+    (``projections``; chapter 06's lottery subspaces and tickets). ``eval_examples``: evaluate
+    the training split on a fixed subset of this many examples (``ensemble.train_members``).
     """
     kind = checks.choice(kind, "kind", KINDS)
     theta0 = check_anchor(model, anchor)
@@ -151,7 +153,7 @@ def train_ensemble(
     net = Functional.of_module(model)
     report = None if on_eval is None else (lambda step, z: on_eval(step, z.clone()))  # a copy
     run = ensemble.train_members(net, Affine(theta0, proj), data, settings, eval_every=eval_every,
-                                 on_eval=report, progress=progress,
+                                 eval_examples=eval_examples, on_eval=report, progress=progress,
                                  desc=f"{kind} x{proj.n}")  # fmt: skip
     return [
         SubspaceRun(kind, d, s, run.u[e, :d].clone(), run.history.member(e), bool(run.diverged[e]))
@@ -169,6 +171,7 @@ def train_subspace(
     proj_seed: int = 0,
     anchor: Tensor | None = None,
     eval_every: int | None = None,
+    eval_examples: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     on_eval: Callable[[int, Tensor], None] | None = None,
     progress: bool = True,
@@ -183,8 +186,8 @@ def train_subspace(
     d = checks.integer(d, "d", min=1)
     (run,) = train_ensemble(
         model, data, settings, [d], [proj_seed], kind=kind, anchor=anchor,
-        eval_every=eval_every, max_bytes=max_bytes, on_eval=on_eval, progress=progress,
-        basis=basis,
+        eval_every=eval_every, eval_examples=eval_examples, max_bytes=max_bytes, on_eval=on_eval,
+        progress=progress, basis=basis,
     )  # fmt: skip
     return run
 

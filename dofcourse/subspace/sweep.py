@@ -65,6 +65,7 @@ def runs(
     kind: str = "fastfood",
     anchor: Tensor | None = None,
     eval_every: int | None = None,
+    eval_examples: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     bars: bool = True,
     basis: Tensor | None = None,
@@ -75,8 +76,8 @@ def runs(
     Chapter 03."""
     out = train_ensemble(model, data, settings, [p["d"] for p in points],
                          [p["proj_seed"] for p in points], kind=kind, anchor=anchor,
-                         eval_every=eval_every, max_bytes=max_bytes, progress=bars,
-                         basis=basis)  # fmt: skip
+                         eval_every=eval_every, eval_examples=eval_examples,
+                         max_bytes=max_bytes, progress=bars, basis=basis)  # fmt: skip
     return [
         {
             "loss": r.loss,
@@ -104,6 +105,7 @@ def sweep(
     kind: str = "fastfood",
     anchor: Tensor | None = None,
     eval_every: int | None = None,
+    eval_examples: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     executor: object = None,
     progress: bool = True,
@@ -115,7 +117,9 @@ def sweep(
 
     ``executor`` runs the chunks elsewhere (``experiment.grid``). Use :func:`accuracy_table` for
     the (n_seeds, n_dims) array of one column. ``basis``: the directions of the given kinds
-    "basis" and "coordinates", the seed picking one of a stack (chapter 06). Chapter 03.
+    "basis" and "coordinates", the seed picking one of a stack (chapter 06). ``eval_examples``:
+    the accuracies and losses are measured on a fixed subset of this many training examples
+    (chapter 05's full mode). Chapter 03.
     """
     kind = checks.choice(kind, "kind", KINDS)
     dims = checks.integers(dims, "dims", min=1, max=count(model))
@@ -123,8 +127,9 @@ def sweep(
     settings = checks.settings(settings)
     return experiment.grid(runs, {"d": dims, "proj_seed": proj_seeds}, model=model, data=data,
                            settings=settings, kind=kind, anchor=anchor, eval_every=eval_every,
-                           max_bytes=max_bytes, bars=progress, basis=basis, executor=executor,
-                           progress=progress, desc=f"sweep {kind}")  # fmt: skip
+                           eval_examples=eval_examples, max_bytes=max_bytes, bars=progress,
+                           basis=basis, executor=executor, progress=progress,
+                           desc=f"sweep {kind}")  # fmt: skip
 
 
 def accuracy_table(table: pd.DataFrame, column: str = "test_acc") -> np.ndarray:
