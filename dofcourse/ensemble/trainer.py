@@ -116,7 +116,7 @@ def train_members(
     shared_logits = members_outputs(net, e)
     own_logits = members_outputs(net, e, shared=False)
     per_member = _loss_fn(loss)
-    evaluate = _Evaluator(shared_logits, loss, eval_chunk(net, e))
+    evaluate = _Evaluator(shared_logits, loss, eval_chunk(net))
     monitor = Monitor(e, dtype, device, step_factor, target_loss, target_acc)
     log = _Log()
 

@@ -71,6 +71,7 @@ def lottery_sweep(
     lengths: Sequence[int] | None = None,
     length: int | None = None,
     eval_every: int | None = None,
+    eval_examples: int | None = None,
     progress: bool = True,
     displacement: bool = True,
     record: int | None = None,
@@ -81,7 +82,8 @@ def lottery_sweep(
     ``displacement=False`` trains in the same directions with the net displacement
     theta_L - theta_0 projected out (from max(dims) + 1 recorded directions). ``record``: how
     many directions each trajectory keeps (default: as many as ``dims`` needs); sweeps that pass
-    the same ``record`` and ``lengths`` share one cached recording per seed."""
+    the same ``record`` and ``lengths`` share one cached recording per seed. ``eval_examples``:
+    success judged on a fixed subset of the training set (``subspace.sweep``)."""
     checks.settings(settings)
     checks.settings(trajectory, "trajectory")
     dims = checks.integers(dims, "dims", min=1)
@@ -109,7 +111,8 @@ def lottery_sweep(
             f"the first {length} steps give {bases.shape[2]} directions (every "
             f"{every}-th update), fewer than d = {max(dims)}"
         )
-    return _sweep_given(model, data, settings, dims, seeds, "basis", bases, eval_every, progress)
+    return _sweep_given(model, data, settings, dims, seeds, "basis", bases, eval_every,
+                        eval_examples, progress)  # fmt: skip
 
 
 def ticket_sweep(
@@ -121,6 +124,7 @@ def ticket_sweep(
     *,
     pretrain: TrainSettings,
     eval_every: int | None = None,
+    eval_examples: int | None = None,
     progress: bool = True,
 ) -> pd.DataFrame:
     """Lottery tickets of every d in ``dims``: magnitude masks after ``pretrain`` (one per seed)."""
@@ -132,14 +136,17 @@ def ticket_sweep(
         [magnitude_ranking(model, data, pretrain.replace(order_seed=s)) for s in seeds]
     )
     return _sweep_given(model, data, settings, dims, seeds, "coordinates", rankings, eval_every,
-                        progress)  # fmt: skip
+                        eval_examples, progress)  # fmt: skip
 
 
-def _sweep_given(model, data, settings, dims, seeds, kind, basis, eval_every, progress):
+def _sweep_given(
+    model, data, settings, dims, seeds, kind, basis, eval_every, eval_examples, progress
+):
     """``subspace.sweep`` over the per-seed bases (one row of ``basis`` per seed), the rows'
     positions as its projection seeds, reported under the seeds they were built from."""
     table = subspace.sweep(model, data, settings, dims, list(range(len(seeds))), kind=kind,
-                           basis=basis, eval_every=eval_every, progress=progress)  # fmt: skip
+                           basis=basis, eval_every=eval_every, eval_examples=eval_examples,
+                           progress=progress)  # fmt: skip
     return table.assign(proj_seed=[list(seeds)[i] for i in table.proj_seed])
 
 
@@ -157,6 +164,7 @@ def compare_methods(
     lottery_dims: Sequence[int] | None = None,
     lengths: Sequence[int] | None = None,
     eval_every: int | None = None,
+    eval_examples: int | None = None,
     progress: bool = True,
 ) -> pd.DataFrame:
     """The four methods of the module text at matched d, trained with ``settings``; ``ordinary``
@@ -184,6 +192,7 @@ def compare_methods(
         burn_in=ordinary,
         times=[0, burn_in],
         eval_every=eval_every,
+        eval_examples=eval_examples,
         progress=progress,
     )
     parts = [
@@ -199,6 +208,7 @@ def compare_methods(
             every=every,
             lengths=lengths,
             eval_every=eval_every,
+            eval_examples=eval_examples,
             progress=progress,
         ).assign(method="lottery subspace"),
         ticket_sweep(
@@ -209,6 +219,7 @@ def compare_methods(
             seeds,
             pretrain=ordinary.replace(steps=pretrain_steps),
             eval_every=eval_every,
+            eval_examples=eval_examples,
             progress=progress,
         ).assign(method="lottery ticket"),
     ]
