@@ -31,10 +31,11 @@
 # subspaces, the engine's sweeps), chapter 04 (Gaussian width, statistical dimension, the quadratic
 # well's sublevel cone).
 #
-# **Time:** quick ≈ 2 min, full ≈ 6 h (quiet 2-core CPU, quick measured on 2026-12-07 with `make
-# course MODE=quick FRESH=1`: an empty cache, one thread; 2–3× as long on a busy laptop; full is an
-# estimate, not a run: about 1,000 Conv-2 subspace trainings at 25–40 s of CPU time each, timed on
-# chunks of 8 and 32 trainings; GPU time not measured)
+# **Time:** quick ≈ 2 min, full ≈ 3 h (quick measured on 2026-12-07 with `make course MODE=quick
+# FRESH=1` on a quiet 2-core CPU: an empty cache, one thread; 2–3× as long on a busy laptop. Full
+# is an estimate, not yet a run end to end: about 800 Conv-2 subspace trainings at 14 s each,
+# the rate of the first 64 in a full run from an empty cache on a shared 2-core machine at load
+# 2, one thread; GPU time not measured)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # A 50-minute lecture; run the chapter before class (quick mode takes about two minutes).

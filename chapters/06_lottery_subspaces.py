@@ -33,11 +33,12 @@
 # the engine), chapter 05 (success probabilities, thresholds, burn-in; this chapter reuses its
 # grid and its functions).
 #
-# **Time:** quick ≈ 1 min, full ≈ 5 h (quiet 2-core CPU, quick measured on 2026-12-07 with `make
-# course MODE=quick FRESH=1`: an empty cache, one thread; 2–3× as long on a busy laptop; full is an
-# estimate, not a run: about 820 Conv-2 subspace trainings at 25–40 s of CPU time each, timed on
-# chunks of 8 and 32 trainings, 560 of them once chapter 05 has run and cached its random and
-# burn-in runs; GPU time not measured)
+# **Time:** quick ≈ 1 min, full ≈ 2 h (quick measured on 2026-12-07 with `make course MODE=quick
+# FRESH=1` on a quiet 2-core CPU: an empty cache, one thread; 2–3× as long on a busy laptop. Full
+# is an estimate, not yet a run end to end: about 550 Conv-2 subspace trainings of its own at
+# 14 s each, the rate chapter 05's full run measured on a shared 2-core machine at load 2, one
+# thread; 190 more, 45 min, if chapter 05 has not run and cached its random and burn-in runs;
+# GPU time not measured)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # A 40-minute lecture. Contrast with chapter 05 at once: there the directions were random,
