@@ -31,11 +31,11 @@
 # subspaces, the engine's sweeps), chapter 04 (Gaussian width, statistical dimension, the quadratic
 # well's sublevel cone).
 #
-# **Time:** quick ≈ 2 min, full ≈ 3 h (quick measured on 2026-12-07 with `make course MODE=quick
-# FRESH=1` on a quiet 2-core CPU: an empty cache, one thread; 2–3× as long on a busy laptop. Full
-# is an estimate, not yet a run end to end: about 800 Conv-2 subspace trainings at 14 s each,
-# the rate of the first 64 in a full run from an empty cache on a shared 2-core machine at load
-# 2, one thread; GPU time not measured)
+# **Time:** quick ≈ 2 min, full ≈ 3.5 h (quick measured on 2026-12-07 with `make course
+# MODE=quick FRESH=1` on a quiet 2-core CPU: an empty cache, one thread; 2–3× as long on a busy
+# laptop. Full is an estimate, not yet a run end to end: about 850 Conv-2 subspace trainings at
+# 14 s each, the rate of a full run from an empty cache on a shared 2-core machine at load 2,
+# one thread; GPU time not measured)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # A 50-minute lecture; run the chapter before class (quick mode takes about two minutes).
@@ -77,7 +77,7 @@ print("mode:", config.mode(), "| device:", device)
 
 DATASET = config.size(full="mnist_subset", quick="digits")
 SEEDS = list(range(8))  # projection seeds per (d, t)
-DIMS = [2**k for k in config.size(full=range(1, 13), quick=range(1, 11))]  # 2..4096 / 2..1024
+DIMS = [2**k for k in config.size(full=range(1, 14), quick=range(1, 11))]  # 2..8192 / 2..1024
 BURN_IN_STEPS = [0, 4, 8, 16, 32, 64]  # t: steps of ordinary training before P is drawn
 STEPS, BATCH, EVAL_EVERY = 200, 128, 20  # Adam steps in z, batch, evaluations of train acc
 EVAL_EXAMPLES = config.size(full=1000, quick=None)  # training images judged (None: all of them)
