@@ -510,9 +510,10 @@ with exercises.checking("Exercise 3"):
 # quick mode stops at 4.4 % of the weights (14 levels), full mode at 2.8 % (16).
 #
 # **On CIFAR-10** (Conv-2, $D$ = 1,136,586, $T$ = 3 000 steps of 128), where it can be
-# downloaded, full mode is meant for one GPU. Timed on this CPU: one member-step takes 0.34 s of
-# CPU time (5 members trained together, one thread); the chapter's trainings come to about
-# 1.1 million member-steps (IMP 0.71 M, controls 0.12 M, instability 0.32 M), so about 110 hours
+# downloaded, full mode is meant for one GPU. Timed on this CPU: one member-step takes 0.19 s of
+# CPU time (5 members, each on its own batches, run one after another as the ensemble runs a
+# convolutional network on a CPU; one thread, load 3); the chapter's trainings come to about
+# 1.1 million member-steps (IMP 0.71 M, controls 0.12 M, instability 0.32 M), so about 60 hours
 # of CPU time for the training steps alone, plus the evaluations. The GPU time is not measured.
 
 # %%

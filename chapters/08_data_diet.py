@@ -559,9 +559,9 @@ with exercises.checking("Exercise 3"):
 # **On CIFAR-10** (Conv-2, $D$ = 1,136,586, $T$ = 3 000), where it can be downloaded, full mode is
 # meant for one GPU. Counting the chapter's trainings there (IMP from ten starts, the control, the
 # scoring networks, the data-pruning runs and the connected-example copies) gives about 1.1
-# million member-steps; at the 0.34 s of CPU per member-step timed on this CPU (Conv-2, batch 128,
-# one thread) that is about 110 hours for the training steps alone, before GraNd's per-example
-# gradients and the evaluations. The GPU time is not measured.
+# million member-steps; at the 0.19 s of CPU per member-step timed on this CPU (Conv-2, batch 128,
+# one thread, load 3) that is about 60 hours for the training steps alone, before GraNd's
+# per-example gradients and the evaluations. The GPU time is not measured.
 
 # %%
 print(f"this run ({config.mode()} mode, {ds.name}): tickets at {density:.1%}, k = {PRE}: random "
