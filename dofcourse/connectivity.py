@@ -31,7 +31,6 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from torch.func import vmap
 
 from dofcourse import checks, ensemble, experiment, train
 from dofcourse.params import Functional, check_functional
@@ -67,20 +66,6 @@ class LinePath:
     error: np.ndarray
 
 
-def check_examples(net: Functional, theta: Tensor, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-    """(x, y) as the network's float inputs and int64 class labels on its device: NumPy and
-    other dtypes converted; lengths, input shape and labels checked on the network at ``theta``
-    (D,)."""
-    x = checks.tensor(x, "x", floating=True, finite=True).to(net.device, net.dtype)
-    y = checks.labels(y, "y", n_classes=2**62, device=net.device)  # integers >= 0
-    if len(x) != len(y):
-        raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
-    if len(x) == 0:
-        raise ValueError("x and y are empty: there are no examples to evaluate on")
-    train.check_model_fits(lambda xb: net.fn(theta, xb), x, y, name="x and y")
-    return x, y
-
-
 def _pair(net: Functional, theta_a: Tensor, theta_b: Tensor) -> tuple[Tensor, Tensor]:
     check_functional(net)
     a = checks.tensor(theta_a, "theta_a", ndim=(1, 2, 3), floating=True, finite=True)
@@ -98,7 +83,7 @@ def linear_path(
     theta_a to theta_b (both (D,), or (P, D) for P pairs: arrays (P, n_points))."""
     a, b = _pair(net, theta_a, theta_b)
     n = checks.integer(n_points, "n_points", min=2)
-    x, y = check_examples(net, a.reshape(-1, net.D)[0], x, y)
+    _, x, y = ensemble.check_examples(net, a.reshape(-1, net.D)[:1], x, y, empty=False)
     checks.budget(4.0 * n * (net.D + 2 * min(len(x), 2048) * 10), f"{n} points on a line",
                   "use fewer n_points", name="n_points")  # fmt: skip
     alphas = torch.linspace(0, 1, n, device=net.device, dtype=net.dtype)
@@ -133,10 +118,10 @@ def midpoint_barrier(
     a, b = _pair(net, theta_a, theta_b)
     if a.dim() != 1:
         raise ValueError("midpoint_barrier takes one pair: theta_a and theta_b of shape (D,)")
-    x, y = check_examples(net, a, x, y)
+    thetas, x, y = ensemble.check_examples(net, torch.stack([a, b, (a + b) / 2]), x, y,
+                                           empty=False)  # fmt: skip
     chunk = checks.integer(chunk, "chunk", min=1)
-    thetas = torch.stack([a, b, (a + b) / 2])
-    logits = vmap(net.fn, in_dims=(0, None))
+    logits = ensemble.members_outputs(net, 3)
     out = []
     for s in range(0, len(x), chunk):
         out3, yb = logits(thetas, x[s : s + chunk]), y[s : s + chunk]

@@ -254,6 +254,7 @@ NAN_PASSES = {  # callables that may let a NaN or inf tensor through, and why
     "params.load_into": _NAN, "projections.fwht": _NAN, "Projection.__call__": _NAN,
     "HessianOperator.hvp": _NAN, "StreamingSVD.update": _NAN,
     "ensemble.evaluate_members": "thetas of diverged members are evaluated (to NaN) by design",
+    "ensemble.check_examples": "thetas of diverged members are evaluated (to NaN) by design",
     "ensemble.Free": "a diverged member's theta is carried, flagged by the trainer",
     "subspace.Affine": _NAN, "subspace.check_anchor": _NAN, "regimes.Scaled": _NAN,
     # known gaps of the reliability review's follow-up (NaN/inf accepted or a numerical error):
@@ -533,6 +534,8 @@ EXEMPT.update({
     "TypeError, tested in test_pruning); its values are checked where the network trains",
     "pruning.recipe": "pruning.network's Dataset and the mode (tested in test_pruning)",
     "pruning.Recipe": _RESULT,
+    "ensemble.members_outputs": "makes the function (thetas, x) -> outputs that train_members and "
+    "evaluate_members call after checking their inputs (ensemble.check_examples)",
     "train.History": _RESULT, "ensemble.EnsembleRun": _RESULT, "subspace.SubspaceRun": _RESULT,
     "hessian.Spectrum": _RESULT, "hessian.SpectrumSummary": _RESULT,
     "hessian.LanczosResult": _RESULT, "hessian.SpectralDensity": _RESULT,
@@ -663,6 +666,10 @@ CASES.update({
         "net": c.net, "thetas": c.theta[None], "x": c.ds.x_train, "y": c.ds.y_train,
         "loss": "cross_entropy", "chunk": 64},
         net="op", thetas="tensor64", x="tensor64", loss="choice", chunk="count"),
+    "ensemble.check_examples": case(ensemble.check_examples, lambda c: {
+        "net": c.net, "thetas": c.theta[None], "x": c.ds.x_train, "y": c.ds.y_train,
+        "loss": "cross_entropy", "empty": False},
+        net="op", thetas="tensor64", x="tensor64", loss="choice", empty="bool"),
     "ensemble.train_members": case(ensemble.train_members, lambda c: {
         "net": c.net, "members": ensemble.Free(c.theta[None]), "data": c.ds, "settings": c.s,
         "loss": "cross_entropy", "eval_every": 1, "target_acc": 0.99, "progress": False},

@@ -22,25 +22,13 @@ from collections.abc import Sequence
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
-from torch.func import vmap
 
-from dofcourse import checks, experiment, per_example, train
-from dofcourse.connectivity import check_examples
-from dofcourse.params import Functional, check_functional
+from dofcourse import checks, ensemble, experiment, per_example, train
+from dofcourse.params import Functional
 from dofcourse.pruning.rewind import check_start, initial_points, replica_seeds, rewind_points
 from dofcourse.settings import TrainSettings
 
 KINDS = ("el2n", "grand")
-
-
-def _inputs(net: Functional, thetas: Tensor, x: Tensor, y: Tensor) -> tuple[Tensor, ...]:
-    check_functional(net)
-    thetas = checks.tensor(thetas, "thetas", ndim=2, floating=True)
-    if thetas.shape[1] != net.D:
-        raise ValueError(f"thetas must have shape (K, {net.D}), got {tuple(thetas.shape)}")
-    thetas = thetas.to(net.device, net.dtype)
-    x, y = check_examples(net, thetas[0], x, y)
-    return thetas, x, y
 
 
 @torch.no_grad()
@@ -48,9 +36,9 @@ def el2n_per_network(
     net: Functional, thetas: Tensor, x: Tensor, y: Tensor, chunk: int = 2048
 ) -> Tensor:
     """EL2N (K, N) of each network thetas (K, D) on each example of x (N, ...), y (N,)."""
-    thetas, x, y = _inputs(net, thetas, x, y)
+    thetas, x, y = ensemble.check_examples(net, thetas, x, y, empty=False)
     chunk = checks.integer(chunk, "chunk", min=1)
-    logits = vmap(net.fn, in_dims=(0, None))
+    logits = ensemble.members_outputs(net, len(thetas))
     out = []
     for s in range(0, len(x), chunk):
         p = logits(thetas, x[s : s + chunk]).softmax(-1)  # (K, B, C)
@@ -66,7 +54,7 @@ def grand_per_network(
 
     Per-example gradients come from ``per_example.gradient_norms`` (``vmap(grad(loss))`` over a
     chunk of examples: ``chunk`` bounds the memory, chunk x D floats)."""
-    thetas, x, y = _inputs(net, thetas, x, y)
+    thetas, x, y = ensemble.check_examples(net, thetas, x, y, empty=False)
     chunk = checks.integer(chunk, "chunk", min=1)
     return torch.stack([per_example.gradient_norms(net, theta, x, y, chunk=chunk)
                         for theta in thetas])  # fmt: skip

@@ -6,7 +6,8 @@ Training them one after another leaves most of a GPU idle and, on a CPU, pays Py
 overhead E times. Here the E members are rows of one tensor and move together:
 
 * the network is a pure function f(theta, x) of its flat parameters (``params.Functional``);
-  ``torch.func.vmap`` evaluates it for all E parameter vectors theta (E, D) in one call;
+  ``torch.func.vmap`` evaluates it for all E parameter vectors theta (E, D) in one call (on a
+  CPU a convolutional network's members run one after another instead: ``members_outputs``);
 * each member is described by its own trainable coordinates u_e (a row of U (E, k)) and a map
   u -> theta given by a *parametrisation* (:class:`Members`): :class:`Free` (theta = u, optionally
   times a pruning mask, chapters 01, 07, 08) or ``subspace.Affine`` (theta = theta_0 + P z,
@@ -21,11 +22,21 @@ overhead E times. Here the E members are rows of one tensor and move together:
 Tests pin that an ensemble equals its members trained one at a time with ``dofcourse.train``.
 
 The parts: ``members`` (``Members``, ``Free``, ``EnsembleRun``), ``batches`` (the mini-batch
-orders and pools), ``evaluate`` (losses, ``evaluate_members``) and ``trainer`` (``train_members``).
+orders and pools), ``evaluate`` (losses, ``evaluate_members``, ``check_examples``: the one
+check of networks-at-points and examples) and ``trainer`` (``train_members``).
 """
 
-from dofcourse.ensemble.evaluate import LOSSES, evaluate_members
+from dofcourse.ensemble.evaluate import LOSSES, check_examples, evaluate_members, members_outputs
 from dofcourse.ensemble.members import EnsembleRun, Free, Members
 from dofcourse.ensemble.trainer import train_members
 
-__all__ = ["LOSSES", "Members", "Free", "EnsembleRun", "evaluate_members", "train_members"]
+__all__ = [
+    "LOSSES",
+    "Members",
+    "Free",
+    "EnsembleRun",
+    "check_examples",
+    "evaluate_members",
+    "members_outputs",
+    "train_members",
+]

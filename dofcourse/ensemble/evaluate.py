@@ -107,6 +107,44 @@ def eval_chunk(net: Functional) -> int:
     return 256 if one_by_one(net) else 2048
 
 
+def check_examples(
+    net: Functional,
+    thetas: Tensor,
+    x: Tensor,
+    y: Tensor,
+    *,
+    loss: str = "cross_entropy",
+    empty: bool = True,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """The one boundary check of every function that evaluates networks at points ``thetas``
+    (K, D) on examples ``x`` (N, ...), ``y`` (N,) (``evaluate_members``, chapter 07's lines and
+    barriers, chapter 08's scores): returns thetas, x and y on the network's device and dtype,
+    with y as class labels (int64 >= 0) for ``loss="cross_entropy"`` and as floats for "mse".
+    Checks the shapes, that x is finite and as long as y, and runs the network at thetas[0] on
+    two examples, so that a mismatch of model and data fails here, not deep inside torch.
+    ``empty=False`` refuses N = 0."""
+    checks.choice(loss, "loss", LOSSES)
+    check_functional(net)
+    thetas = checks.tensor(thetas, "thetas", ndim=2, floating=True)
+    if thetas.shape[1] != net.D:
+        raise ValueError(f"thetas must have shape (K, {net.D}), got {tuple(thetas.shape)}")
+    thetas = thetas.to(device=net.device, dtype=net.dtype)
+    x = checks.tensor(x, "x", floating=True, finite=True).to(device=net.device, dtype=net.dtype)
+    y = checks.tensor(y, "y", floating=loss == "mse" or None).to(net.device)
+    if len(x) != len(y):
+        raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
+    if not checks.boolean(empty, "empty") and len(x) == 0:
+        raise ValueError("x and y are empty: there are no examples to evaluate on")
+    if loss == "cross_entropy":
+        y = checks.labels(y, "y", n_classes=2**62)  # integers >= 0; the upper end just below
+    else:
+        y = y.to(net.dtype)
+    if len(x):
+        labels = y if loss == "cross_entropy" else None
+        check_model_fits(lambda xb: net.fn(thetas[0], xb), x, labels, name="x and y")
+    return thetas, x, y
+
+
 def evaluate_members(
     net: Functional,
     thetas: Tensor,
@@ -123,24 +161,8 @@ def evaluate_members(
     ``loss="mse"``. The points can be anything: ensemble members, points along a line between two
     networks (chapter 07), a grid on a plane.
     """
-    checks.choice(loss, "loss", LOSSES)
-    check_functional(net)
-    thetas = checks.tensor(thetas, "thetas", ndim=2, floating=True)
-    if thetas.shape[1] != net.D:
-        raise ValueError(f"thetas must have shape (E, {net.D}), got {tuple(thetas.shape)}")
-    x = checks.tensor(x, "x", floating=True, finite=True).to(device=net.device, dtype=net.dtype)
-    y = checks.tensor(y, "y", floating=loss == "mse" or None).to(net.device)
-    if len(x) != len(y):
-        raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
-    if loss == "cross_entropy":
-        y = checks.labels(y, "y", n_classes=2**62)  # integers >= 0; the upper end just below
-    else:
-        y = y.to(net.dtype)
-    if len(x):
-        first = thetas[0].to(device=net.device, dtype=net.dtype)
-        labels = y if loss == "cross_entropy" else None
-        check_model_fits(lambda xb: net.fn(first, xb), x, labels, name="x and y")
+    thetas, x, y = check_examples(net, thetas, x, y, loss=loss)
     e = thetas.shape[0]
     chunk = eval_chunk(net) if chunk is None else checks.integer(chunk, "chunk", min=1)
     evaluate = _Evaluator(members_outputs(net, e), loss, chunk)
-    return evaluate(thetas.to(device=net.device, dtype=net.dtype), x, y)
+    return evaluate(thetas, x, y)
