@@ -1,8 +1,8 @@
 """Chapter 05's subspace trainings: as the chapter runs them, and as the reference code does.
 
 Run:  .venv/bin/python benchmarks/bench_phase.py            (about 2 minutes on 2 CPU cores)
-      .venv/bin/python benchmarks/bench_phase.py --full     (adds Conv-2 on the MNIST subset,
-                                                             about 10 more minutes)
+      .venv/bin/python benchmarks/bench_phase.py --full     (adds Conv-2 on the MNIST subset:
+                                                             11 more minutes at load 3.5)
 
 Chapter 05 trains hundreds of subspaces (burn-in t x d x seed). The engine trains a chunk of them
 as one ensemble (``subspace.train_ensemble``, what ``subspace.sweep`` runs); the reference code
