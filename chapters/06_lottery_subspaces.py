@@ -37,7 +37,7 @@
 # FRESH=1` on a quiet 2-core CPU: an empty cache, one thread; 2–3× as long on a busy laptop. Full
 # is an estimate, not yet a run end to end: about 550 Conv-2 subspace trainings of its own at
 # 14 s each, the rate chapter 05's full run measured on a shared 2-core machine at load 2, one
-# thread; 210 more, 50 min, if chapter 05 has not run and cached its random and burn-in runs;
+# thread; 190 more, 45 min, if chapter 05 has not run and cached its random and burn-in runs;
 # GPU time not measured)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
@@ -81,7 +81,7 @@ print("mode:", config.mode(), "| device:", device)
 # the same model, data, subspace training and ordinary training as chapter 05 (its cache is reused)
 DATASET = config.size(full="mnist_subset", quick="digits")
 SEEDS = list(range(8))
-DIMS = [2**k for k in config.size(full=range(1, 14), quick=range(1, 11))]
+DIMS = [2**k for k in config.size(full=range(1, 13), quick=range(1, 11))]
 STEPS, BATCH, EVAL_EVERY = 200, 128, 20
 EVAL_EXAMPLES = config.size(full=1000, quick=None)  # training images judged, as chapter 05
 SUBSPACE = TrainSettings(steps=STEPS, lr=0.05, optimizer="adam", batch_size=BATCH)
