@@ -172,15 +172,16 @@ plt.show()
 #   about uniformly random subspaces, which Fastfood imitates at $O(D)$ memory.
 # * **What is judged.** Success is decided on the logged training accuracy. Quick mode logs it on
 #   the whole training set; full mode on a fixed random 1,000 of the 4,000 MNIST images (the same
-#   1,000 for every run). On a CPU a Conv-2 run's eleven looks at all 4,000 images (and the
-#   1,000 test images) took 8.4 s of CPU against 10.5 s for its 200 training steps; on 1,000
-#   training images they take 3.3 s (one thread, a shared machine). On
-#   1,000 images an accuracy's standard error is at most 1.6 points (0.5 near 97 %), small
-#   against the spacing of the targets; training itself still draws its batches from all 4,000.
+#   1,000 for every run). A Conv-2 run's eleven looks at all 4,000 images (and the 1,000 test
+#   images) took 8.4 s of CPU against 10.5 s for its 200 steps; on 1,000 images, 3.3 s. There an
+#   accuracy's standard error is at most 1.6 points (0.5 near 97 %), small against the spacing of
+#   the targets; training still draws its batches from all 4,000.
 # * **The optimiser** is `torch.optim.Adam` on $z$, learning rate 0.05, 200 steps of batch 128.
 #   Quick mode tried 0.01, 0.02, 0.05, 0.1 and 0.2: from 0.05 up the thresholds agree within one
 #   doubling of $d$ (0.2 is slightly lower at the strictest targets), 0.01 is too slow to finish.
 #   With a fixed budget of steps, $d^*$ measures "reachable in 200 steps", not "reachable at all".
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # * **The reference code's Adam** (Larsen et al.'s `burn_in_subspace.py`) divides the moment
 #   estimates by the constants $1-\beta_1$ and $1-\beta_2$ instead of the bias corrections
 #   $1-\beta_1^k$ and $1-\beta_2^k$ at step $k$. We use PyTorch's Adam and do not copy this. The cell
