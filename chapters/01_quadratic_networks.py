@@ -62,6 +62,7 @@ from dofcourse import config, exercises, plotting, stats
 from dofcourse import landscape as ls
 from dofcourse import quadratic as q
 from dofcourse.params import flatten
+from dofcourse.quadratic import figures
 from dofcourse.settings import TrainSettings
 
 plotting.use_style()
@@ -198,23 +199,8 @@ for m, fit in zip(WIDTHS, fits, strict=True):
 # %%
 spurious = np.array([fit.ends.counts()[q.SPURIOUS] for fit in fits])
 best = np.array([fit.ends.counts()[q.SUCCESS] + fit.ends.counts()[q.CAPACITY] for fit in fits])
-sp_lo, sp_hi = stats.wilson_bounds(spurious, SEEDS)
-be_lo, be_hi = stats.wilson_bounds(best, SEEDS)
 
-fig, ax = plt.subplots(figsize=(9, 5.5))
-plotting.band(ax, WIDTHS, spurious / SEEDS, sp_lo, sp_hi, color="#D55E00",
-              label="spurious minimum (95% Wilson)")
-plotting.band(ax, WIDTHS, best / SEEDS, be_lo, be_hi, color="#009E73",
-              label="best loss possible at this width")
-ax.axvspan(0, d - 0.5, color="grey", alpha=0.15, label="$m<d$: zero loss impossible")
-ax.axvline(2 * d, color="black", ls=":", lw=1.5)
-ax.text(2 * d - 0.1, 0.3, "$m=2d=\\sqrt{2n}$", fontsize=13, ha="right")
-ax.set_xlim(0.5, max(WIDTHS) + 0.5)
-ax.set_xticks(WIDTHS)
-ax.set_ylim(-0.03, 1.03)
-ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, fontsize=11)
-plotting.label(ax, f"Wider nets stop getting stuck (d={d}, n={n}, {SEEDS} seeds)",
-               "hidden units m", "fraction of random starts")
+fig = figures.fig_width_sweep(WIDTHS, spurious, best, SEEDS, d, n)
 plotting.save(fig, "01_width_sweep")
 plt.show()
 
@@ -273,19 +259,7 @@ print(f"runs with enough of each sign that reached the global minimum: "
       f"{(ok_signs & (labels == q.SUCCESS)).sum()} of {ok_signs.sum()}")
 print(f"runs in which some output weight changed sign during training: {sum(r[4] for r in rows)} of {len(rows)}")
 
-fig, ax = plt.subplots(figsize=(8, 5.5))
-ax.fill_between([need_neg - 0.5, 2 * d], need_pos - 0.5, 2 * d, color="#009E73", alpha=0.08,
-                label="enough of each sign")
-for lab, colour, marker, dx in ((q.SUCCESS, "#009E73", "o", -0.12), (q.SPURIOUS, "#D55E00", "X", 0.12)):
-    pts = np.array([(g, p) for _, p, g, lb, _ in rows if lb == lab])
-    if len(pts):
-        where, size = np.unique(pts, axis=0, return_counts=True)
-        ax.scatter(where[:, 0] + dx, where[:, 1], s=30 * size, color=colour, marker=marker, label=lab, alpha=0.8)
-ax.set_xlim(-0.5, 2 * d - 0.5)
-ax.set_ylim(-0.5, 2 * d - 0.5)
-ax.legend(loc="upper right", fontsize=11, markerscale=0.5)
-plotting.label(ax, f"Sign counts of v at the end (m ≥ d; teacher {need_pos}+, {need_neg}−)",
-               "negative output weights", "positive output weights")
+fig = figures.fig_signs(rows, need_pos, need_neg, d)
 plotting.save(fig, "01_signs")
 plt.show()
 
@@ -333,22 +307,10 @@ runs = {name: q.convergence(prob, 2 * d, n_seeds=LOW_SEEDS, settings=GD.replace(
                             extra_steps=EXTRA, psd=psd)
         for name, (prob, psd) in cases.items()}
 
-fig, ax = plt.subplots(figsize=(9, 5.5))
-for (name, run), colour in zip(runs.items(), ["#D55E00", "#0072B2", "#009E73"], strict=True):
-    steps, rel = run["steps"], run["loss"] / cases[name][0].energy
-    ax.loglog(steps[1:], rel[:, 1:].T, alpha=0.5, color=colour)
-    ax.plot([], [], color=colour, label=name)
-psd_steps, psd_rel = runs["‖Wx‖², rank-2 PSD teacher"]["steps"], runs["‖Wx‖², rank-2 PSD teacher"]["loss"]
-anchor = np.median(psd_rel[:, -1]) / low_psd.energy * psd_steps[-1] ** 2
-t_ref = np.array([BUDGET, psd_steps[-1]])
-ax.loglog(t_ref, 3 * anchor / t_ref**2, "k--", lw=1.5, label="$\\propto 1/T^2$ (shifted up)")
-ax.axhline(1e-6, color="black", ls=":", label="naive threshold")
-ax.axvline(BUDGET, color="grey", ls="--", label="naive budget")
-ax.set_ylim(1e-14, 3)
-ax.legend(fontsize=11, loc="lower left")
-plotting.label(ax, f"Same width (m={2 * d}), three problems", "step", "training loss / label energy")
+fig = figures.fig_slow_vs_stuck(runs, cases, "‖Wx‖², rank-2 PSD teacher", BUDGET, 2 * d)
 plotting.save(fig, "01_slow_vs_stuck")
 plt.show()
+psd_steps, psd_rel = runs["‖Wx‖², rank-2 PSD teacher"]["steps"], runs["‖Wx‖², rank-2 PSD teacher"]["loss"]
 last = psd_steps >= psd_steps[-1] / 10  # the last decade of steps
 psd_slopes = np.polyfit(np.log(psd_steps[last]), np.log(psd_rel[:, last].T), 1)[0]
 print(f"‖Wx‖²: slope of log L against log T over the last decade: median {np.median(psd_slopes):.2f} "
@@ -439,11 +401,7 @@ escaped, esc = q.train_gd(q.shallow_forward, starts, problem, GD.replace(steps=E
 after = q.classify(q.shallow_forward, escaped, problem, symmetry=q.symmetry_directions)
 print("start exactly at the saddle ->", after.labels[0], "; start 1e-4 away ->", after.labels[1])
 
-fig, ax = plt.subplots()
-ax.semilogy(esc.step, esc.loss[0] / problem.energy, label="start exactly at the saddle")
-ax.semilogy(esc.step, np.maximum(esc.loss[1] / problem.energy, 1e-16), label="start $10^{-4}$ away")
-ax.legend()
-plotting.label(ax, f"Escaping the saddle (width {m_sp + 1})", "step", "training loss / label energy")
+fig = figures.fig_saddle_escape(esc.step, esc.loss, problem.energy, m_sp + 1)
 plotting.save(fig, "01_saddle_escape")
 plt.show()
 
@@ -470,16 +428,9 @@ rand_sp = ls.random_direction(stuck, direction_seed=1)
 rand_sd = ls.random_direction(saddle, direction_seed=1)
 theta_sp, theta_sd = flatten(stuck), flatten(saddle)
 
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 5))
-ls.plot_slice_1d(ax1, alphas, ls.slice_1d(f_sp, theta_sp, rand_sp, alphas), "random (filter-normalised)")
-ls.plot_slice_1d(ax1, alphas, ls.slice_1d(f_sp, theta_sp, flat_sp[:, 0], alphas), "flattest Hessian direction")
-ax1.legend(fontsize=11)
-plotting.label(ax1, f"Spurious minimum (m={m_sp}): up in every direction", "step size a", "training loss L")
-ls.plot_slice_1d(ax2, alphas, ls.slice_1d(f_sd, theta_sd, rand_sd, alphas), "random (filter-normalised)")
-ls.plot_slice_1d(ax2, alphas, ls.slice_1d(f_sd, theta_sd, vec_sd[:, 0], alphas), "negative-curvature direction")
-ax2.legend(fontsize=11)
-plotting.label(ax2, f"Saddle (m={m_sp + 1}): one way down", "step size a", "training loss L")
-fig.tight_layout()
+line_sp = [ls.slice_1d(f_sp, theta_sp, u, alphas) for u in (rand_sp, flat_sp[:, 0])]  # random, flattest
+line_sd = [ls.slice_1d(f_sd, theta_sd, u, alphas) for u in (rand_sd, vec_sd[:, 0])]  # random, negative curvature
+fig = figures.fig_slices_1d(alphas, line_sp, line_sd, m_sp)
 plotting.save(fig, "01_slices_1d")
 plt.show()
 
@@ -487,12 +438,7 @@ plt.show()
 grid = torch.linspace(-0.8, 0.8, config.size(full=61, quick=41), dtype=q.DTYPE)
 z_sp = ls.slice_2d(f_sp, theta_sp, flat_sp[:, 0], flat_sp[:, 1], grid, grid)
 z_sd = ls.slice_2d(f_sd, theta_sd, vec_sd[:, 0], rand_sd / rand_sd.norm(), grid, grid)
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(14, 5.5))
-ls.plot_slice_2d(ax1, grid, grid, z_sp)
-plotting.label(ax1, "Spurious minimum: a bowl", "flattest Hessian dir.", "second flattest")
-ls.plot_slice_2d(ax2, grid, grid, z_sd)
-plotting.label(ax2, "Saddle: a pass", "negative-curvature dir.", "random dir. (unit)")
-fig.tight_layout()
+fig = figures.fig_slices_2d(grid, z_sp, z_sd)
 plotting.save(fig, "01_slices_2d")
 plt.show()
 
@@ -553,18 +499,7 @@ for m, run in zip(DEEP_WIDTHS, deep_runs, strict=True):
 k_stuck = np.array([int(s.sum()) for s in deep_stuck])
 st_lo, st_hi = stats.wilson_bounds(k_stuck, DEEP_SEEDS)
 
-fig, ax = plt.subplots(figsize=(8.5, 5))
-plotting.band(ax, DEEP_WIDTHS, k_stuck / DEEP_SEEDS, st_lo, st_hi, color="#D55E00",
-              label="stuck: loss ≥ 0.05 (95% Wilson)")
-ax.plot(DEEP_WIDTHS, [float(s.float().mean()) for s in deep_neg], "x", color="k", ms=12, mew=2.5,
-        label="all output weights ≤ 0 at the end")
-ax.plot(DEEP_WIDTHS, [float(s.float().mean()) for s in deep_neg0], "s", color="#0072B2", ms=9,
-        label="all output weights < 0 at the start")
-ax.set_ylim(-0.03, 1.03)
-ax.set_xticks(DEEP_WIDTHS)
-ax.legend(loc="upper right")
-plotting.label(ax, "Two quadratic layers: the failures are sign failures", "hidden units per layer m",
-               "fraction of random starts")
+fig = figures.fig_deep_sweep(DEEP_WIDTHS, k_stuck, st_lo, st_hi, deep_neg, deep_neg0, DEEP_SEEDS)
 plotting.save(fig, "01_deep_sweep")
 plt.show()
 

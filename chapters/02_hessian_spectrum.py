@@ -59,11 +59,10 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from IPython.display import display
-from matplotlib.ticker import MaxNLocator
 
 from dofcourse import config, data, exercises, models, params, plotting
 from dofcourse import hessian as hs
+from dofcourse.hessian import figures
 from dofcourse.settings import TrainSettings
 
 plotting.use_style()
@@ -120,15 +119,8 @@ print(f"D = {op_tiny.D}; relative difference between Hv and (exact H) v: {err:.1
 print(f"largest |row sum over the output-bias columns|: {float(bias_sums.abs().max()):.1e} "
       f"(largest |H_ij|: {float(H_tiny.abs().max()):.2f})")
 
-fig, ax = plt.subplots(figsize=(6.5, 5.5))
 lim = float(H_tiny.abs().max())
-im = ax.imshow(H_tiny.numpy(), cmap="RdBu_r", vmin=-lim, vmax=lim)
-fig.colorbar(im, ax=ax, label="$H_{ij}$")
-ax.grid(False)
-for edge in np.cumsum(op_tiny.sizes)[:-1] - 0.5:  # layer boundaries: W1, b1, W2, b2
-    ax.axhline(edge, color="k", lw=0.8)
-    ax.axvline(edge, color="k", lw=0.8)
-plotting.label(ax, f"Exact Hessian of a tiny MLP (D = {op_tiny.D})", "parameter j", "parameter i")
+fig = figures.fig_tiny_hessian(H_tiny.numpy(), op_tiny.sizes)
 plotting.save(fig, "ch02_tiny_hessian")
 plt.show()
 
@@ -208,28 +200,9 @@ print(f"outliers: {n_out10}")
 # %%
 lo_node, hi_node = spec10.density.support()
 sigma = 0.003 * (hi_node - lo_node)
-lam = np.linspace(lo_node - 4 * sigma, float(top10[0]) * 1.05, 4000)
-rho = spec10.density.density(torch.tensor(lam), sigma=sigma).numpy()
 n_split, gap10 = hs.outlier_split(top10)
 b10 = hs.bulk_scale(top10)
-fig, (ax, ax2) = plt.subplots(1, 2, figsize=(15, 5.5))
-ax.plot(lam, rho, color="#0072B2", label=f"SLQ density (σ = {sigma:.2g})")
-ax.axvspan(lam[0], lo_node, color="grey", alpha=0.25, label="below λ_min: smoothing only")
-ax.set_yscale("log")
-ax.set_ylim(1e-6, rho.max() * 3)
-ax.plot(top10[:n_out10], np.full(n_out10, 3e-6), "v", color="#D55E00", label="outliers (Lanczos)")
-ax.plot(top10[n_out10:], np.full(len(top10) - n_out10, 3e-6), "|", color="#0072B2", ms=14,
-        label="bulk's top (Lanczos)")
-ax.legend(loc="upper right")
-plotting.label(ax, f"Spectral density, {ds10.name}, 10 classes", "eigenvalue λ", "density ρ(λ) (log scale)")
-idx = np.arange(1, len(top10) + 1)
-ax2.semilogy(idx[:n_out10], top10[:n_out10], "o", color="#D55E00", label="outliers")
-ax2.semilogy(idx[n_out10:], top10[n_out10:], "o", color="#0072B2", label="bulk")
-ax2.axhline(math.sqrt(top10[n_split - 1] * top10[n_split]), color="k", ls="--", lw=1.5,
-            label=f"Otsu split (gap ×{gap10:.2f})")
-ax2.legend()
-ax2.xaxis.set_major_locator(MaxNLocator(integer=True))
-plotting.label(ax2, f"Top {len(top10)} eigenvalues (D = {spec10.D:,})", "index i (largest first)", "λ_i (log scale)")
+fig = figures.fig_spectrum(spec10, n_out10, n_split, gap10, sigma, lo_node, ds10.name)
 plotting.save(fig, "ch02_spectrum")
 plt.show()
 near_zero = spec10.density.expect(lambda t: (t.abs() < 0.01 * hi_node).double())
@@ -303,26 +276,7 @@ for min_gap in (1.15, 1.35):
           {c: [hs.count_outliers(t, min_gap=min_gap) for t in tops[c]] for c in CLASSES})
 
 # %%
-fig, (ax, ax2) = plt.subplots(1, 2, figsize=(15, 5.5))
-colors = {2: "#009E73", 5: "#E69F00", 10: "#0072B2"}
-for c in CLASSES:
-    jitter = np.linspace(-0.3, 0.3, len(SEEDS))
-    ax.plot(c + jitter, counts[c], "o", color=colors[c], ms=10, label=f"{c} classes, trained")
-    ax.plot(c + jitter, counts_init[c], "o", color=colors[c], ms=10, mfc="none", mew=2)
-ax.plot([], [], "o", color="grey", mfc="none", mew=2, label="at initialisation")
-cs = np.array([1, 11])
-ax.plot(cs, cs, "k:", lw=1.5, label="C")
-ax.plot(cs, cs - 1, "k--", lw=1.5, label="C − 1")
-ax.set_xticks(CLASSES)
-ax.legend(loc="upper left", fontsize=11)
-plotting.label(ax, f"Outliers vs classes ({len(SEEDS)} seeds each)", "number of classes C", "outliers (top 20)")
-for c in CLASSES:
-    rel_c = tops[c][0] / hs.bulk_scale(tops[c][0])
-    ax2.semilogy(idx, rel_c, "o-", color=colors[c], ms=5, lw=1, label=f"{c} classes: {counts[c][0]} outliers")
-    ax2.semilogy(idx[: counts[c][0]], rel_c[: counts[c][0]], "o", color=colors[c], ms=12, mfc="none", mew=2)
-ax2.legend()
-ax2.xaxis.set_major_locator(MaxNLocator(integer=True))
-plotting.label(ax2, "Top eigenvalues, seed 0 (outliers circled)", "index i (largest first)", "λ_i / bulk scale (log scale)")
+fig = figures.fig_outliers_vs_classes(counts, counts_init, tops)
 plotting.save(fig, "ch02_outliers_vs_classes")
 plt.show()
 
@@ -368,19 +322,7 @@ for w in WIDTHS:
           f"eigenvalues with |λ| < 1 % of λ_max ≈ {flat_count:,.0f} ({flat_count / sp_w.D:.0%} of D)")
 
 # %%
-fig, (ax, ax2) = plt.subplots(1, 2, figsize=(15, 5.5))
-grid = np.linspace(-0.3, 1.0, 600)
-for w, color in zip(WIDTHS, ["#009E73", "#E69F00", "#0072B2"], strict=True):
-    sp_w, _ = by_width[w]
-    ax.semilogy(idx, sp_w.top, "o-", color=color, ms=5, lw=1, label=f"width {w} (D = {sp_w.D:,})")
-    ax2.semilogy(grid, sp_w.D * sp_w.density.density(torch.tensor(grid), sigma=0.05).numpy(),
-                 color=color, label=f"width {w}")
-ax.legend()
-ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-plotting.label(ax, "Top eigenvalues: the outliers stay", "index i (largest first)", "λ_i (log scale)")
-ax2.set_ylim(1, None)
-ax2.legend()
-plotting.label(ax2, "The bulk grows with D (σ = 0.05)", "eigenvalue λ", "D·ρ(λ): eigenvalues per unit λ")
+fig = figures.fig_width(by_width)
 plotting.save(fig, "ch02_width")
 plt.show()
 
@@ -424,16 +366,8 @@ print(f"D = {params.count(model_s):,}; top 12 of H:", " ".join(f"{v:.3g}" for v 
 print("                 of G:", " ".join(f"{v:.3g}" for v in parts["G"][:12].tolist()))
 print(f"R: largest {float(parts['R'][0]):.3g}, smallest {float(parts['R'][-1]):.3g}")
 
-fig, ax = plt.subplots(figsize=(10, 5.5))
-i20 = np.arange(1, K_TOP + 1)
-ax.semilogy(i20, parts["H"][:K_TOP], "o", ms=10, label="H (full Hessian)")
-ax.semilogy(i20, parts["G"][:K_TOP], "x", ms=10, mew=2.5, label="G (Gauss–Newton)")
-ax.semilogy(i20, parts["R"][:K_TOP], "s", ms=6, label="R (residual): largest λ")
-ax.semilogy(i20, -parts["R"].flip(0)[:K_TOP], "^", ms=6, label="R (residual): |most negative λ|")
-ax.legend(loc="upper right", fontsize=11)
-ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-plotting.label(ax, f"H = G + R on a {ds_s.input_shape[1] * ds_s.input_shape[2]}-16-10 MLP "
-               f"(D = {params.count(model_s):,})", "index i (largest first)", "|eigenvalue| (log scale)")
+widths_s = (math.prod(ds_s.input_shape), 16, ds_s.n_classes)  # the MLP's layer widths
+fig = figures.fig_gauss_newton(parts, K_TOP, widths_s, params.count(model_s))
 plotting.save(fig, "ch02_gauss_newton")
 plt.show()
 
@@ -471,17 +405,8 @@ print("check passed: the Gauss–Newton part carries the outliers")
 # $D \sum_j w_j f(\theta_j)$ averaged over probes (`hs.effective_parameters_slq`).
 
 # %%
-alphas = torch.logspace(-5, 2, 29)
 ALPHA = 1e-2
-fig, ax = plt.subplots(figsize=(10, 5.5))
-for w, color in zip(WIDTHS, ["#009E73", "#E69F00", "#0072B2"], strict=True):
-    sp_w, _ = by_width[w]
-    ax.loglog(alphas, hs.effective_parameters_slq(sp_w.density, alphas), color=color, label=f"N_eff, width {w}")
-    ax.axhline(sp_w.D, color=color, ls=":", lw=1.5)
-ax.axvline(ALPHA, color="k", ls="--", lw=1)
-ax.text(1.2 * ALPHA, 3, f"α = {ALPHA:g}", fontsize=12)
-ax.legend()
-plotting.label(ax, "Effective parameters N_eff(α); dotted: D", "prior precision α", "N_eff (log scale)")
+fig = figures.fig_n_eff(by_width, ALPHA)
 plotting.save(fig, "ch02_n_eff")
 plt.show()
 
@@ -521,21 +446,7 @@ print("λ_max:   ", [round(float(s.top[0]), 2) for s in sums])
 print("N_eff:   ", [round(s.n_eff) for s in sums])
 print("outliers:", n_out_ev)
 
-fig, axes = plt.subplots(1, 3, figsize=(17, 5))
-x_ev = np.array(steps_ev) + 1
-axes[0].loglog(x_ev, [float(s.top[0]) for s in sums], "o-", label="λ_max")
-axes[0].loglog(x_ev, [loss_at[s] for s in steps_ev], "s--", label="training loss")
-axes[0].legend()
-plotting.label(axes[0], "Sharpness and loss", "step + 1", "value (log scale)")
-axes[1].semilogx(x_ev, [s.n_eff for s in sums], "o-", color="#009E73")
-axes[1].set_ylim(0, None)
-plotting.label(axes[1], f"N_eff(α = {ALPHA:g}); D = {spec10.D:,}", "step + 1", "N_eff")
-axes[2].semilogx(x_ev, [s.n_above for s in sums], "o-", color="#D55E00", label="eigenvalues above λ = 1")
-axes[2].semilogx(x_ev, n_out_ev, "s--", color="#0072B2", label="outliers")
-axes[2].axhline(10, color="k", ls=":", lw=1.5, label="number of classes")
-axes[2].legend(fontsize=11)
-plotting.label(axes[2], "Sharp directions", "step + 1", "count")
-fig.tight_layout()
+fig = figures.fig_evolution(steps_ev, sums, loss_at, ALPHA, spec10.D, 10)
 plotting.save(fig, "ch02_evolution")
 plt.show()
 
@@ -558,14 +469,11 @@ print(f"check passed: λ_max grew {grow:.0f}-fold; no outliers at the start, {n_
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Scrub through the checkpoints with the slider (each frame is the top 20 from Lanczos at one
-# checkpoint; orange: outliers; dashed: $\lambda = 1$). Below it, the last checkpoint drawn
-# without the widget, so that it shows in any copy of the notebook.
+# checkpoint; orange: outliers; dashed: $\lambda = 1$). The figure starts at the last checkpoint,
+# so it shows in any copy of the notebook, with or without a kernel.
 
 # %%
-display(hs.checkpoint_scrubber(steps_ev, sums))
-fig = hs.checkpoint_figure(steps_ev, sums, len(steps_ev) - 1)
-plotting.save(fig, "ch02_checkpoint")
-plt.show()
+figures.explore_checkpoints(steps_ev, sums, name="ch02_checkpoint")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises

@@ -63,6 +63,7 @@ from dofcourse import config, data, exercises, models, params, plotting, subspac
 from dofcourse.device import get_device
 from dofcourse.projections import make_projection
 from dofcourse.settings import TrainSettings
+from dofcourse.subspace import figures
 
 plotting.use_style()
 device = get_device()
@@ -116,20 +117,7 @@ extent = max(3.0, 1.5 * np.abs(path).max())
 grid, surface = subspace.loss_on_plane(mlp, ds.subsample(300, sample_seed=0), P2, extent=extent,
                                        n=31)  # fmt: skip
 
-fig = plt.figure(figsize=(16, 6.5))
-ax = fig.add_subplot(1, 2, 1, projection="3d")
-A, B = np.meshgrid(grid, grid)
-ax.plot_surface(A, B, surface, cmap="viridis", alpha=0.9, linewidth=0)
-ax.set_zlabel("training loss", labelpad=12)
-plotting.label(ax, "Loss on a random plane through θ₀", "$z_1$", "$z_2$")
-ax2 = fig.add_subplot(1, 2, 2)
-cs = ax2.contourf(A, B, surface, levels=25, cmap="viridis")
-fig.colorbar(cs, ax=ax2, label="training loss")
-ax2.plot(path[:, 0], path[:, 1], color="#D55E00", marker="o", markersize=3, label="Adam on z")
-ax2.scatter([0], [0], color="w", edgecolor="k", s=90, zorder=3, label=r"$\theta_0$ (z = 0)")
-ax2.legend(loc="upper right")
-ax2.set_aspect("equal")
-plotting.label(ax2, "Training slides along the plane (d = 2)", "$z_1$", "$z_2$")
+fig = figures.fig_plane(grid, surface, path)
 plotting.save(fig, "03_plane_landscape")
 plt.show()
 print(f"loss at theta_0: {run2.history.loss[0]:.3f}; after training on the plane: "
@@ -197,19 +185,7 @@ for k in tables:
           f"d_int90 / D = {dint[k].value / D_of[k]:.4f}")  # fmt: skip
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(15, 5.5), sharey=True)
-for ax, k, color in zip(axes, tables, ["#0072B2", "#009E73"], strict=True):
-    plotting.mean_band(ax, DIMS, acc[k], label="subspace (Fastfood), mean ± s.e.", color=color)
-    ax.axhline(full[k], color="k", ls="--", lw=1.5, label=f"full model ({full[k]:.3f})")
-    ax.axhline(0.9 * full[k], color="gray", ls=":", lw=1.5, label="90 % of full")
-    r = dint[k]
-    ax.errorbar([r.value], [0.9 * full[k]], xerr=[[r.value - r.lo], [min(r.hi, DIMS[-1]) - r.value]],
-                fmt="D", color="#D55E00", ms=9, capsize=8, elinewidth=3, zorder=4,
-                label=f"$d_{{int90}}$ ≈ {r.value:.0f} [{r.lo:.0f}, {r.hi:.0f}]")  # fmt: skip
-    ax.set_xscale("log")
-    ax.legend(loc="lower right", fontsize=11)
-    plotting.label(ax, f"{k} on {DATASET} (D = {D_of[k]:,})", "subspace dimension d",
-                   "test accuracy")  # fmt: skip
+fig = figures.fig_accuracy_vs_d(DIMS, acc, full, dint, D_of, DATASET)
 plotting.save(fig, "03_accuracy_vs_d")
 plt.show()
 
@@ -280,20 +256,7 @@ for name, (dd, settings, d_cmp) in compare.items():
         print(f"{name:26s} {arch:9s} d = {d_cmp}: {np.round(fraction[name, arch], 3)} of full "
               f"accuracy ({ref:.3f})")  # fmt: skip
 
-fig, ax = plt.subplots(figsize=(10, 5))
-for j, arch in enumerate(("MLP 64-64", "LeNet")):
-    x = np.arange(len(compare)) + (j - 0.5) * 0.35
-    vals = [fraction[name, arch] for name in compare]
-    ax.bar(x, [v.mean() for v in vals], 0.35, label=arch, color=["#0072B2", "#009E73"][j])
-    for xi, v in zip(x, vals, strict=True):
-        ax.plot([xi] * len(v), v, "k.", ms=10)
-ax.axhline(0.9, color="gray", ls=":", lw=1.5, label="90 % of full")
-ax.set_xticks(np.arange(len(compare)),
-              [f"{n}\nd = {c[2]}" for n, c in compare.items()])  # fmt: skip
-ax.set_ylim(0.6, 1.02)
-ax.legend(loc="upper left", ncols=3)
-plotting.label(ax, "Fraction of full accuracy in a random subspace (dots: seeds)", "dataset",
-               "subspace acc. / full acc.")  # fmt: skip
+fig = figures.fig_architectures(fraction, {name: c[2] for name, c in compare.items()})
 plotting.save(fig, "03_architectures")
 plt.show()
 
@@ -360,16 +323,7 @@ dint_kind = {k: subspace.intrinsic_dimension(KIND_DIMS, a, full["MLP"])
 for k in kinds:
     print(f"{k:9s} d_int90 = {dint_kind[k]}")
 
-fig, ax = plt.subplots(figsize=(10, 5.5))
-for k in kinds:
-    plotting.mean_band(
-        ax, KIND_DIMS, acc_kind[k], label=f"{k}: $d_{{int90}}$ ≈ {dint_kind[k].value:.0f}"
-    )
-ax.axhline(full["MLP"], color="k", ls="--", lw=1.5, label="full model")
-ax.axhline(0.9 * full["MLP"], color="gray", ls=":", lw=1.5, label="90 % of full")
-ax.set_xscale("log")
-ax.legend(loc="lower right")
-plotting.label(ax, "Three projections, one curve (MLP)", "subspace dimension d", "test accuracy")
+fig = figures.fig_projection_kinds(KIND_DIMS, acc_kind, dint_kind, full["MLP"])
 plotting.save(fig, "03_projection_kinds")
 plt.show()
 
@@ -399,19 +353,7 @@ for k in kinds:
     print(f"{k:9s} time ratio at d = {cost_dims}: {np.round(ratio[k], 2)}; "
           f"memory MiB: {np.round(mem[k], 3)}")  # fmt: skip
 
-fig, (a1, a2) = plt.subplots(1, 2, figsize=(15, 5))
-for k in kinds:
-    a1.plot(cost_dims, ratio[k], marker="o", label=k)
-    a2.plot(cost_dims, mem[k], marker="o", label=k)
-a1.axhline(1, color="k", ls="--", lw=1.5, label="ordinary training")
-a1.set_ylim(bottom=0)
-for a in (a1, a2):
-    a.set_xscale("log")
-    a.legend(loc="upper left")
-a2.set_yscale("log")
-plotting.label(a1, f"Time per step (MLP, D = {D_of['MLP']:,})", "d",
-               "subspace step / ordinary step")  # fmt: skip
-plotting.label(a2, "Memory stored by P", "d", "MiB")
+fig = figures.fig_projection_cost(cost_dims, ratio, mem, D_of["MLP"])
 plotting.save(fig, "03_projection_cost")
 plt.show()
 big_D, big_d = 10**6, 10**4
@@ -461,17 +403,7 @@ many = list(range(config.size(full=20, quick=10)))
 spread_dims = [DIMS[0], d_fix, DIMS[-1]]
 spread_table = subspace.sweep(mlp, ds, SUB, spread_dims, many, kind="fastfood")
 spread = {dd: subspace.accuracy_table(spread_table)[:, i] for i, dd in enumerate(spread_dims)}
-fig, ax = plt.subplots(figsize=(10, 5))
-for i, accs in enumerate(spread.values()):
-    jitter = np.random.default_rng(i).uniform(-0.12, 0.12, len(accs))
-    ax.scatter(i + jitter, accs, s=50, alpha=0.8)
-    ax.errorbar(i + 0.3, accs.mean(), yerr=accs.std(ddof=1), fmt="o", color="k", capsize=6,
-                label="mean ± std" if i == 0 else None)  # fmt: skip
-ax.axhline(0.9 * full["MLP"], color="gray", ls=":", lw=1.5, label="90 % of full")
-ax.set_xticks(range(len(spread)), [f"d = {dd}" for dd in spread])
-ax.legend(loc="center right")
-plotting.label(ax, f"{len(many)} random subspaces per d (MLP, θ₀ fixed)", "subspace dimension",
-               "test accuracy")  # fmt: skip
+fig = figures.fig_seed_spread(spread, full["MLP"])
 plotting.save(fig, "03_seed_spread")
 plt.show()
 for dd, accs in spread.items():
@@ -579,15 +511,7 @@ with exercises.checking("Exercise 3"):
     print(f"your prediction: {predicted_ratio():.1f}; measured: {measured:.1f}")
 
 # %%
-fig, ax = plt.subplots(figsize=(10, 5.5))
-for k, color in zip(label_sets, ["#0072B2", "#D55E00"], strict=True):
-    plotting.mean_band(ax, mem_dims, mem_acc[k], label=f"{k} labels", color=color)
-    ax.axhline(0.9 * full_train[k], ls=":", lw=2, color=color,
-               label=f"90 % of full ({k})")  # fmt: skip
-ax.set_xscale("log")
-ax.legend(loc="lower right")
-plotting.label(ax, f"Memorising needs more directions ({len(small.y_train)} images)",
-               "subspace dimension d", "training accuracy")  # fmt: skip
+fig = figures.fig_shuffled_labels(mem_dims, mem_acc, full_train, len(small.y_train))
 plotting.save(fig, "03_shuffled_labels")
 plt.show()
 

@@ -63,7 +63,7 @@ import torch
 
 from dofcourse import config, exercises, plotting, stats
 from dofcourse import geometry as G
-from dofcourse.geometry import demo
+from dofcourse.geometry import demo, figures
 from dofcourse.projections import make_projection
 
 plotting.use_style()
@@ -171,15 +171,7 @@ miss_exact = 1 - G.cap_hit_probability(D_g, np.arange(D_g + 1), alpha_g)
 bound = G.gordon_miss_bound(k, w_cap)
 k_informative = int(k[::-1][np.argmax(bound[::-1] > 0.9)]) if (bound > 0.9).any() else D_g
 
-fig, ax = plt.subplots(figsize=(12, 5.5))
-ax.plot(k, miss_exact, label="exact (Beta law)")
-ax.plot(k[::3], miss_mc[::3], "o", ms=4, label=f"measured, {n_g} nested\nrandom subspaces")
-ax.plot(k, bound, label="Gordon's lower bound")
-ax.axvline(w_cap**2, color="k", ls="--", label=f"$k = w(S)^2$ = {w_cap**2:.0f}")
-ax.set_xlim(0, k_informative)
-ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
-plotting.label(ax, f"Escape through a mesh: cap of half-angle {alpha_g} in D = {D_g}",
-               "codimension $k = D - d$", "P(subspace misses S)")  # fmt: skip
+fig = figures.fig_gordon(k, miss_exact, miss_mc, bound, w_cap, k_informative, D_g, alpha_g, n_g)
 plotting.save(fig, "04_gordon")
 plt.show()
 
@@ -279,17 +271,7 @@ step_o = 2
 d_o = np.arange(D_o // 4, 3 * D_o // 4 + 1, step_o)
 orthant = G.orthant_sweep(D_o, d_o, n=n_o)
 p_orthant = orthant["p"].to_numpy()
-d_fine = np.arange(D_o + 1)
-fig, ax = plt.subplots(figsize=(12, 5.5))
-ax.axvspan(D_o / 2 - math.sqrt(D_o) / 2, D_o / 2 + math.sqrt(D_o) / 2, color="grey", alpha=0.2,
-           label="$D/2 \\pm \\sqrt{D}/2$")  # fmt: skip
-ax.plot(d_fine, G.orthant_hit_probability(D_o, d_fine), label="exact (Wendel)")
-se_o = np.sqrt(p_orthant * (1 - p_orthant) / n_o)
-ax.errorbar(d_o, p_orthant, yerr=se_o, fmt="o", capsize=3, label=f"LP test, {n_o} subspaces per d")
-ax.axvline(D_o / 2, color="k", ls="--", label="$D - \\delta$(orthant) $= D/2$")
-ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
-plotting.label(ax, f"A random d-subspace meets the orthant of $R^{{{D_o}}}$",
-               "subspace dimension $d$", "P(meets orthant)")  # fmt: skip
+fig = figures.fig_orthant(D_o, d_o, p_orthant, n_o)
 plotting.save(fig, "04_orthant")
 plt.show()
 
@@ -327,14 +309,7 @@ sparsities = [D_l // 20, D_l // 10, D_l // 5]
 m_grid = np.arange(2, config.size(full=75, quick=45), config.size(full=2, quick=3))
 l1_table = G.l1_sweep(D_l, sparsities, m_grid, n=n_l)
 p_l1 = {s: l1_table[l1_table["s"] == s]["p"].to_numpy() for s in sparsities}
-fig, ax = plt.subplots(figsize=(12, 5.5))
-for i, s in enumerate(sparsities):
-    ax.plot(m_grid, p_l1[s], "o-", color=f"C{i}", label=f"s = {s}")
-    delta = G.statdim_l1(D_l, s).value
-    ax.axvline(delta, color=f"C{i}", ls="--", label=f"δ = {delta:.1f}")
-ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), title="measured (dots)\nand δ (dashed)")
-plotting.label(ax, f"ℓ1 recovery in D = {D_l}: success vs measurements", "measurements $m$",
-               "P(exact recovery)")  # fmt: skip
+fig = figures.fig_l1_recovery(D_l, m_grid, p_l1)
 plotting.save(fig, "04_l1_recovery")
 plt.show()
 
@@ -354,16 +329,7 @@ m_pd = np.unique(np.linspace(4, D_l - 4, config.size(full=16, quick=8)).astype(i
 n_pd = config.size(full=20, quick=6)
 pd_table = G.l1_sweep(D_l, s_pd, m_pd, n=n_pd)
 pd_grid = pd_table.pivot(index="m", columns="s", values="p").to_numpy()  # (len(m_pd), len(s_pd))
-fig, ax = plt.subplots(figsize=(9, 6))
-mesh = ax.pcolormesh(s_pd, m_pd, pd_grid, shading="nearest", cmap="viridis", vmin=0, vmax=1)
-fig.colorbar(mesh, ax=ax, label="P(exact recovery)")
-s_line = np.arange(1, D_l // 2 + 1)
-ax.plot(s_line, [G.statdim_l1(D_l, int(s)).value for s in s_line], "w-", lw=3)
-s_text = 0.6 * s_line[-1]
-ax.text(s_text, G.statdim_l1(D_l, int(s_text)).value - 0.08 * D_l, "m = δ(s)", color="w",
-        fontsize=15, ha="left", va="top")  # fmt: skip
-ax.grid(False)
-plotting.label(ax, f"ℓ1 recovery phase diagram, D = {D_l}", "sparsity $s$", "measurements $m$")
+fig = figures.fig_l1_phase_diagram(D_l, s_pd, m_pd, pd_grid)
 plotting.save(fig, "04_phase_diagram")
 plt.show()
 
@@ -423,15 +389,9 @@ D_q = config.size(full=200, quick=100)
 n_q = config.size(full=400, quick=100)
 n_qw = config.size(full=4000, quick=800)
 lam = demo.well_spectrum(D_q, n_stiff=D_q // 10, flat=0.03)
-r_main = G.well_threshold(lam, 1.0, 0.1, n=n_q, n_width=n_qw)
-fig, ax = plt.subplots(figsize=(12, 5.5))
-ax.plot(r_main["d"], r_main["p"], label="exact minimum,\nrandom subspaces")
-ax.axvline(r_main["predicted"], color="C1", ls="--", label=f"$D - w^2$ = {r_main['predicted']:.1f}")
-ax.axvspan(r_main["threshold"] - r_main["width"] / 2, r_main["threshold"] + r_main["width"] / 2,
-           color="grey", alpha=0.25, label="measured transition\n(10–90 %)")  # fmt: skip
-ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
-plotting.label(ax, f"Quadratic well, D = {D_q}: $L(\\theta_0) = 1$, target $\\epsilon = 0.1$",
-               "training dimension $d$", r"$P(\min_z L(\theta_0 + Pz) \leq \epsilon)$")  # fmt: skip
+LOSS0, EPS_Q = 1.0, 0.1  # the start's loss and the target
+r_main = G.well_threshold(lam, LOSS0, EPS_Q, n=n_q, n_width=n_qw)
+fig = figures.fig_well_curve(r_main, D_q, LOSS0, EPS_Q)
 plotting.save(fig, "04_well_curve")
 plt.show()
 print(f"exact threshold (P = 1/2): {r_main['threshold']:.1f};  D - w^2 = {r_main['predicted']:.1f}; "
@@ -463,20 +423,7 @@ spectra = {
 }
 well_tables = {name: G.well_sweep(spec, starts, eps_grid, n=n_q // 2, n_width=n_qw // 4)
           for name, spec in spectra.items()}  # fmt: skip
-fig, ax = plt.subplots(figsize=(13, 5.5))
-for i, (name, table) in enumerate(well_tables.items()):
-    for j, loss0 in enumerate(starts):
-        rows = table[table["loss0"] == loss0]
-        color = f"C{2 * i + j}"
-        ax.plot(rows["eps"], rows["predicted"], "-", color=color,
-                label=f"{name}, $L(\\theta_0)$ = {loss0:g}")  # fmt: skip
-        ax.errorbar(rows["eps"], rows["threshold"], yerr=rows["width"] / 2, fmt="o", color=color,
-                    capsize=3)  # fmt: skip
-ax.set_xscale("log")
-ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1),
-          title="line: $D - w^2$\ndots: exact\n(bar: ½ transition width)")  # fmt: skip
-plotting.label(ax, "Threshold training dimension of a quadratic well", "target loss $\\epsilon$",
-               "threshold dimension $d^*$")  # fmt: skip
+fig = figures.fig_well_thresholds(well_tables, starts)
 plotting.save(fig, "04_well_thresholds")
 plt.show()
 

@@ -30,7 +30,7 @@ SLIDE_SCREENSHOTS = os.environ.get("DOFCOURSE_SLIDE_SCREENSHOTS", "") not in (""
 SESSION_CACHE = os.environ.get("DOFCOURSE_CACHE") or tempfile.mkdtemp(prefix="dofcourse-cache-")
 CELL_TIMEOUT = 900
 # A code cell that shows a widget: ipywidgets itself, or the course's widget helpers
-# (plotting.explore, landscape.explorer, hessian.checkpoint_scrubber, geometry's *_demo, ...).
+# (plotting.explore, landscape.explorer, the figures modules' explore_*, geometry's *_demo, ...).
 _WIDGET_CALL = re.compile(
     r"\bipywidgets\b|\bwidgets\.\w+\(|\b\w*(?:explore|explorer|scrubber|interact|interactive"
     r"|_demo|_widget)\w*\s*\(",

@@ -486,13 +486,6 @@ def _cached_functions():
     return out
 
 
-# a module that holds both a cached function and figure functions: its fingerprint covers them
-SHARED_WITH_FIGURES = {
-    "dofcourse.hessian.evolution": "checkpoint_figure and _scrubber beside summaries: to move to "
-    "a figures module (issue 25 item 3, to do)",
-}
-
-
 def test_no_cached_functions_fingerprint_reaches_figures_or_widgets():
     """Review T1: `from dofcourse.subspace import Affine` counted the package __init__, so chapter
     05's grid reached 30 modules, plotting and chapter 01's explorer among them."""
@@ -503,8 +496,6 @@ def test_no_cached_functions_fingerprint_reaches_figures_or_widgets():
     assert len(found) > 30, "the walk found the package's cached functions"
     reach = {}
     for name, module in found:
-        if module in SHARED_WITH_FIGURES:
-            continue
         hits = sorted(m for m in experiment.closure(module) if ui.search(m))
         if hits:
             reach[name] = hits

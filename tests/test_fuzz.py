@@ -558,8 +558,7 @@ EXEMPT.update({
     "connectivity.instability_runs": "a batched experiment run through experiment.grid by "
                                      "connectivity.instability_vs_k (which validates)",
     "landscape.explorer": _FIGURE, "landscape.plot_slice_1d": _FIGURE,
-    "landscape.plot_slice_2d": _FIGURE, "hessian.checkpoint_figure": _FIGURE,
-    "hessian.checkpoint_scrubber": _FIGURE,
+    "landscape.plot_slice_2d": _FIGURE,
     "device.available_cpus": _THREADS, "device.cgroup_cpu_limit": _THREADS,
     "device.choose_threads": _THREADS, "device.configure_threads": _THREADS,
     "device.single_thread": _THREADS,

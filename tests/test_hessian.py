@@ -253,34 +253,41 @@ def test_count_outliers_on_synthetic_spectra() -> None:
         hs.count_outliers(bulk, min_gap=0.5)
 
 
-def test_summarize_checkpoint_figure_and_scrubber(
-    op: hs.HessianOperator, eigs: torch.Tensor
+def test_summarize_checkpoint_figure_and_slider(
+    op: hs.HessianOperator, eigs: torch.Tensor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from dofcourse.hessian import figures
+
     s = hs.summarize(op, k=12, steps=40, alpha=1e-2, threshold=float(eigs[2]) * 0.99, n_probes=2)
     assert s.n_above == 3 and s.dim == op.dim and s.top.shape == (12,)
     assert math.isclose(float(s.top[0]), float(eigs[0]), rel_tol=1e-8)
     assert s.n_outliers == hs.count_outliers(s.top)
-    fig = hs.checkpoint_figure([0, 10], [s, s], 1)
+    fig = figures.fig_checkpoint([0, 10], [s, s], 1)
     assert fig.axes[0].get_title().startswith("step 10:") and len(fig.axes[0].patches) == 12
     plt.close("all")
-    widget = hs.checkpoint_scrubber([0, 10], [s, s])
-    slider = widget.children[0]
-    assert (slider.min, slider.max, slider.value) == (0, 1, 1)
     drawn = []
-    real_show = plt.show
-    plt.show = lambda *a, **k: drawn.append(plt.gcf().axes[0].get_title())
-    try:
-        slider.value = 0  # moving the slider redraws the figure of that checkpoint
-    finally:
-        plt.show = real_show
-    assert drawn and drawn[-1].startswith("step 0:")
+    real = figures.fig_checkpoint
+
+    def spy(steps, sums, i):
+        fig = real(steps, sums, i)
+        drawn.append(fig.axes[0].get_title())
+        return fig
+
+    monkeypatch.setattr(figures, "fig_checkpoint", spy)
+    panel = figures.explore_checkpoints([0, 10], [s, s])
+    slider = panel.children[-1]
+    assert (slider.min, slider.max, slider.value) == (0, 1, 1)
+    assert drawn[-1].startswith("step 10:"), "the widget starts at the last checkpoint"
+    slider.value = 0  # moving the slider redraws the figure of that checkpoint
+    assert drawn[-1].startswith("step 0:")
+    plt.close("all")
     with pytest.raises(ValueError, match="one summary per checkpoint"):
-        hs.checkpoint_scrubber([0], [s, s])
+        figures.explore_checkpoints([0], [s, s])
 
 
 class _Matrix:

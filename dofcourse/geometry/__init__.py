@@ -10,7 +10,8 @@ One idea per module:
 * ``elliptic`` -- projection onto an elliptic cone (the cone of directions into an ellipsoid).
 * ``well`` -- the quadratic well: exact training in random subspaces, the sublevel-set cone.
 * ``sweeps`` -- the chapter's Monte Carlo sweeps, cached on disk (``dofcourse.experiment``).
-* ``demo`` -- the figures and the widget of the chapter.
+* ``figures`` -- the chapter's figures of its measurements against their predictions.
+* ``demo`` -- the chapter's illustrations (drawn from a few parameters) and its widget.
 
 Monte Carlo means are ``dofcourse.stats.Estimate`` values and thresholds are read with
 ``dofcourse.stats.crossing``: the course's one estimate type and one crossing convention.

@@ -29,8 +29,6 @@ from dofcourse.hessian.classifiers import (
 from dofcourse.hessian.density import SpectralDensity, hutchinson_trace, slq
 from dofcourse.hessian.evolution import (
     SpectrumSummary,
-    checkpoint_figure,
-    checkpoint_scrubber,
     summaries,
     summarize,
 )
@@ -61,8 +59,6 @@ __all__ = [
     "SpectrumSummary",
     "as_xy",
     "bulk_scale",
-    "checkpoint_figure",
-    "checkpoint_scrubber",
     "classifier",
     "count_outliers",
     "dense",

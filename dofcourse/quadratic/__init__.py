@@ -12,6 +12,8 @@ One idea per module:
   a spare neuron turns one into a saddle.
 * ``training`` -- gradient descent for many nets at once on ``ensemble.train_members``.
 * ``experiments`` -- the cached sweeps of the chapter.
+* ``figures`` -- the chapter's figures, drawn from these results (imported by the chapter, not
+  here).
 """
 
 from dofcourse.quadratic.endpoints import (

@@ -9,7 +9,8 @@ One idea per module:
 * ``intrinsic``: d_int90 with a bootstrap interval (:func:`intrinsic_dimension`) against the full
   model trained the same way (:func:`train_full`, cached);
 * ``plane``: the loss on a random plane and the cost of a step (:func:`loss_on_plane`,
-  :func:`time_per_step`).
+  :func:`time_per_step`);
+* ``figures``: chapter 03's figures, drawn from these results (imported by the chapter, not here).
 """
 
 from dofcourse.subspace.affine import (
