@@ -165,6 +165,18 @@ def test_a_large_entry_is_not_shipped(layers, monkeypatch):
     assert not list(ship.glob("*/*.pt"))
 
 
+def test_a_cheap_entry_is_not_worth_its_megabytes(layers, monkeypatch):
+    cache, ship = layers
+    big = torch.ones(200_000)  # 0.8 MB made in a millisecond
+    with pytest.warns(UserWarning, match="not shipped"):
+        _ship(monkeypatch, ship, lambda: fns.scaled(big, 1.0))
+    assert not list(ship.glob("*/*.pt"))
+    _ship(monkeypatch, ship, lambda: fns.scaled(torch.ones(1000), 1.0))  # small: always shipped
+    assert len(list(ship.glob("*/*.pt"))) == 1
+    assert shipped.worth_shipping(2**20, 61.0) and not shipped.worth_shipping(2**20, 59.0)
+    assert shipped.worth_shipping(2**20, None), "an entry of unknown cost is kept"
+
+
 def test_ship_needs_full_mode():
     with pytest.raises(SystemExit):
         runner.main(["--ship", "--only", "nothing"])
@@ -200,6 +212,7 @@ def test_the_shipped_results_are_checked_plain_data_within_the_size_limit():
         assert e.nbytes <= shipped.MAX_ENTRY_BYTES, e.path
         assert e.record["function"].startswith("dofcourse."), e.path
         assert e.record["commit"] and e.record["made"], f"{e.path}: no provenance"
+        assert shipped.worth_shipping(e.nbytes, e.seconds), f"{e.path}: not worth its size"
 
 
 def _close(a, b, where: str = "value") -> None:

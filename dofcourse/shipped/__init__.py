@@ -27,7 +27,8 @@ paper-scale figures in seconds and can still recompute any of them.
   ``DOFCOURSE_SHIP_TO`` for the kernels it runs: every result a full-mode run computes or reads is
   then written to that folder. Only plain data of at most :data:`MAX_ENTRY_BYTES` per entry is
   written (a larger one, such as model weights, is skipped with a warning and recomputed by a
-  student); :func:`summary` gives the folder's size, which the runner checks against
+  student), and one over 64 KB only when it saves at least a minute of computing per MB
+  (:func:`worth_shipping`); :func:`summary` gives the folder's size, which the runner checks against
   :data:`MAX_TOTAL_BYTES`. Where the call's arguments are small plain data they are stored too
   (``replay``), so that a test can recompute the entry from the entry alone.
 
@@ -43,10 +44,12 @@ from dofcourse.shipped.layer import (
     FOLDER,
     MAX_ENTRY_BYTES,
     MAX_TOTAL_BYTES,
+    MIN_SECONDS_PER_MB,
     active,
     folder,
     lookup,
     ship_to,
+    worth_shipping,
 )
 from dofcourse.shipped.writing import record
 
@@ -54,10 +57,12 @@ __all__ = [
     "FOLDER",
     "MAX_ENTRY_BYTES",
     "MAX_TOTAL_BYTES",
+    "MIN_SECONDS_PER_MB",
     "Entry",
     "active",
     "folder",
     "ship_to",
+    "worth_shipping",
     "lookup",
     "record",
     "entries",

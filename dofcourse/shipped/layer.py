@@ -21,6 +21,11 @@ FOLDER = Path(__file__).resolve().parents[1] / "results" / "full"
 MAX_ENTRY_BYTES = 1 << 20  # larger: a network's weights (LeNet-300-100: 1.07 MB), not shipped
 MAX_TOTAL_BYTES = 20 << 20  # everything shipped, at most
 MAX_REPLAY_BYTES = 64 << 10  # arguments stored with an entry so that a test can recompute it
+# An entry over WORTH_CHECK_BYTES ships only when it saves a student at least MIN_SECONDS_PER_MB of
+# computing per MB it adds: the 20 MB go to hours of subspace trainings, not to weights that
+# take seconds to retrain (chapter 02's classifiers: 22 s of CPU per MB)
+WORTH_CHECK_BYTES = 64 << 10
+MIN_SECONDS_PER_MB = 60.0
 
 
 _announced: set[str] = set()
@@ -123,3 +128,12 @@ def _announce(fn: Callable[..., Any], entry: Mapping[str, Any]) -> None:
             "DOFCOURSE_SHIPPED=0 recomputes them with the current code.",
             flush=True,
         )
+
+
+def worth_shipping(nbytes: int, seconds: float | None) -> bool:
+    """Whether an entry of ``nbytes`` that took ``seconds`` of CPU (None: unknown) is worth its
+    place in the 20 MB: small ones always are; above :data:`WORTH_CHECK_BYTES` it must save at
+    least :data:`MIN_SECONDS_PER_MB` seconds per MB."""
+    if nbytes <= WORTH_CHECK_BYTES or seconds is None:
+        return True
+    return seconds >= MIN_SECONDS_PER_MB * nbytes / 2**20
