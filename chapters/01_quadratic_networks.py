@@ -56,7 +56,6 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from IPython.display import display
 
 from dofcourse import config, exercises, plotting, stats
 from dofcourse import landscape as ls
@@ -449,19 +448,17 @@ assert float(z_sd.min()) < float(z_sd[centre, centre]) - 1e-3, "the saddle slice
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Explore
-# Move the sliders (the width $m$ and the teacher's rank) and press **train**: a small ensemble is
-# trained (a few seconds) and the figure shows how its end points split, and a 2-D slice around
-# the worst one. Try $m < \text{rank}$ (zero loss impossible), $m$ just above the rank, and
-# $m \ge 2d$. Below the widget, the same figure for its starting values ($m = d = 4$, full rank),
-# drawn without the widget so that it shows in any copy of the notebook.
+# Move a slider (the width $m$ or the teacher's rank) and let go: a small ensemble is trained
+# (a few seconds) and the figure redraws how its end points split, and a 2-D slice around the
+# worst one. Try $m < \text{rank}$ (zero loss impossible), $m$ just above the rank, and
+# $m \ge 2d$. The figure starts at $m = d = 4$, full rank, so it shows in any copy of the
+# notebook; the counts of those end points are printed below it.
 
 # %%
 EXPLORE = dict(d=4, n=32, n_seeds=8, steps=config.size(full=1000, quick=600))
-display(ls.explorer(**EXPLORE))
-fig, explored = ls.explore(4, 4, **EXPLORE)
-plotting.save(fig, "01_explorer")
-plt.show()
-print({k: v for k, v in explored.counts().items() if v})
+panel = ls.explorer(**EXPLORE, name="01_explorer")
+print({k: v for k, v in panel.ends.counts().items() if v})
+panel
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. Deeper quadratic networks

@@ -1,5 +1,7 @@
 """Landscape slices, directions, and the explorer figure and widget."""
 
+import sys
+
 import matplotlib
 import pytest
 import torch
@@ -85,11 +87,21 @@ def test_explore_draws_a_figure_and_the_widget_redraws_it(monkeypatch):
     assert fig.axes[0].get_title() == "width m=3, teacher rank 2, d=3"
     assert sum(p.get_height() for p in fig.axes[0].patches) == pytest.approx(1.0)
     plt.close("all")
-    widget = ls.explorer(d=3, n=12, n_seeds=2, steps=10)
-    assert widget.manual_button.description == "train"
-    assert {c.description for c in widget.children[:2]} == {"width m", "teacher rank"}
-    shown = []
-    monkeypatch.setattr(plt, "show", lambda *a, **k: shown.append(plt.gcf().axes[0].get_title()))
-    widget.update()  # what a click on "train" does: trains and draws
-    assert shown == ["width m=3, teacher rank 3, d=3"]
+    drawn = []
+    real = ls.explore
+
+    def spy(m, rank, **kw):
+        fig, ends = real(m, rank, **kw)
+        drawn.append(fig.axes[0].get_title())
+        return fig, ends
+
+    module = sys.modules["dofcourse.landscape.explorer"]  # the package's `explorer` is the function
+    monkeypatch.setattr(module, "explore", spy)
+    panel = ls.explorer(d=3, n=12, n_seeds=2, steps=10)
+    assert drawn == ["width m=3, teacher rank 3, d=3"], "the first figure is drawn at once"
+    assert len(panel.ends.labels) == 2, "the first draw's end points come with the panel"
+    m_slider, rank_slider = panel.children[1:3]
+    assert (m_slider.description, rank_slider.description) == ("width m", "teacher rank")
+    m_slider.value = 2  # releasing a slider trains and redraws
+    assert drawn[-1] == "width m=2, teacher rank 3, d=3"
     assert plt.get_fignums() == []  # the widget closes what it drew

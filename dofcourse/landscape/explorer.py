@@ -3,9 +3,8 @@
 :func:`plot_slice_1d` / :func:`plot_slice_2d` draw what ``landscape.slices`` computes.
 :func:`explore` trains a small ensemble of shallow quadratic nets for a width and a teacher rank
 and draws how its end points split, next to a 2-D slice around the worst one; :func:`explorer` is
-the widget around it. The course's widget convention: the widget calls the same figure function,
-and the chapter draws that function's figure once without the widget as well, so an executed
-notebook (a test run, a static page) shows it. Taught in chapter 01.
+the widget around it, on the course's ``plotting.explore`` (its first figure is drawn at once, so
+an executed notebook and a static page show it). Taught in chapter 01.
 """
 
 from __future__ import annotations
@@ -97,20 +96,25 @@ def explore(
     return fig, ends
 
 
-def explorer(d: int = 5, n: int = 50, **kwargs: int | float) -> ipywidgets.Widget:
-    """The widget around :func:`explore`: sliders for the width m and the teacher's rank and a
-    *train* button; each click trains a small ensemble (a few seconds on a CPU) and draws it.
-    Nothing is trained until the button is pressed, so building and displaying it is instant and
-    safe headless. Chapter 01."""
+def explorer(
+    d: int = 5, n: int = 50, name: str | None = None, **kwargs: int | float
+) -> ipywidgets.VBox:
+    """The widget around :func:`explore` (``plotting.explore``): sliders for the width m and the
+    teacher's rank; releasing one trains a small ensemble (a few seconds on a CPU) and redraws.
+    It starts at m = rank = d, drawn at once (and saved as ``name``); ``.ends`` holds the
+    classified end points of that first draw. Chapter 01."""
+    latest: list[q.EndPoints] = []
 
-    def show(m: int, rank: int) -> None:
-        fig, _ = explore(m, min(rank, d), d=d, n=n, **kwargs)
-        plt.show()
-        plt.close(fig)
+    def draw(m: int, rank: int) -> Figure:
+        fig, ends = explore(m, min(rank, d), d=d, n=n, **kwargs)
+        latest[:] = [ends]
+        return fig
 
-    return ipywidgets.interactive(
-        show,
-        {"manual": True, "manual_name": "train"},
+    panel = plotting.explore(
+        draw,
+        name=name,
         m=ipywidgets.IntSlider(value=d, min=1, max=2 * d + 2, description="width m"),
         rank=ipywidgets.IntSlider(value=d, min=1, max=d, description="teacher rank"),
     )
+    panel.ends = latest[0]
+    return panel
