@@ -423,47 +423,12 @@ def test_float64_and_numpy_z_give_the_projections_dtype_for_every_kind(kind):
     assert st.apply(torch.zeros(2, 4, dtype=torch.float64)).dtype == torch.float32
 
 
-# --------------------------------------------------------------- the shared cache
-# The one store: the engine's @experiment.cached (here on tests/_cached_fns.scaled).
-def _engine(x):
-    from tests import _cached_fns
-
-    return _cached_fns.scaled(x)
-
-
-STORES = {"experiment": _engine}
-
-
+# --------------------------------------------------------------- the cache
+# The cache's own safety (planted pickles, corrupt and copied entries, permissions, stale
+# temporaries, interrupted writes) is tested in test_experiment.py; here, a bad entry inside
+# a sweep.
 def _entries(tmp_path):
     return sorted((tmp_path / "cache").rglob("*.pt"), key=lambda p: p.stat().st_mtime_ns)
-
-
-@pytest.mark.parametrize("store", STORES)
-def test_a_planted_pickle_runs_no_code(tmp_path, store):
-    import pickle
-
-    STORES[store](torch.ones(2))
-    (path,) = _entries(tmp_path)
-
-    class Planted:
-        def __reduce__(self):
-            return (os.system, (f"touch {tmp_path / 'ran'}",))
-
-    path.write_bytes(pickle.dumps(Planted()))
-    with pytest.warns(UserWarning, match=path.name):
-        out = STORES[store](torch.ones(2))
-    assert not (tmp_path / "ran").exists() and torch.equal(out, torch.ones(2))
-
-
-@pytest.mark.parametrize("content", [b"", b"garbage", "truncated"])
-@pytest.mark.parametrize("store", STORES)
-def test_a_corrupt_entry_is_named_discarded_and_recomputed(tmp_path, store, content):
-    STORES[store](torch.ones(3))
-    (path,) = _entries(tmp_path)
-    path.write_bytes(path.read_bytes()[:40] if content == "truncated" else content)
-    with pytest.warns(UserWarning, match=f"{path} cannot be used .*removed and the result"):
-        out = STORES[store](torch.ones(3))
-    assert torch.equal(out, torch.ones(3)) and path.exists()
 
 
 def test_a_corrupt_point_does_not_stop_a_sweep(tmp_path, ds):
@@ -474,89 +439,6 @@ def test_a_corrupt_point_does_not_stop_a_sweep(tmp_path, ds):
     with pytest.warns(UserWarning, match=path.name):
         again = subspace.sweep(m, ds, QUICK, [3, 6], [0], progress=False)
     assert list(again["loss"]) == list(first["loss"])
-
-
-@pytest.mark.parametrize("store", STORES)
-def test_a_file_copied_under_another_key_is_not_returned(tmp_path, store):
-    STORES[store](torch.ones(2))
-    STORES[store](torch.zeros(2))
-    a, b = _entries(tmp_path)
-    b.write_bytes(a.read_bytes())
-    with pytest.warns(UserWarning, match="different call"):
-        out = STORES[store](torch.zeros(2))
-    assert torch.equal(out, torch.zeros(2))
-
-
-@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
-@pytest.mark.parametrize("store", STORES)
-def test_cache_files_follow_the_umask_but_are_never_writable_by_others(tmp_path, store, umask):
-    """Issue 26: the cache is the user's own, so even umask 002 gives no group write bit."""
-    old = os.umask(umask)
-    try:
-        STORES[store](torch.ones(1))
-    finally:
-        os.umask(old)
-    (path,) = _entries(tmp_path)
-    assert path.stat().st_mode & 0o777 == 0o644 & ~umask
-
-
-@pytest.mark.parametrize("store", STORES)
-def test_stale_temporaries_of_killed_writers_are_removed(tmp_path, store):
-    STORES[store](torch.ones(1))
-    (path,) = _entries(tmp_path)
-    stale, fresh = path.parent / ".a.1.dead.tmp", path.parent / ".b.2.live.tmp"
-    for f in (stale, fresh):
-        f.write_bytes(b"half")
-    os.utime(stale, (0, 0))
-    experiment.store._swept.clear()  # a new run
-    STORES[store](torch.full((1,), 7.0))
-    assert not stale.exists() and fresh.exists()
-
-
-class _InterruptedBuffer:
-    """An io.BytesIO whose third write is interrupted (Ctrl-C inside torch's zip writer)."""
-
-    def __init__(self, real):
-        self.real, self.writes = real(), 0
-
-    def write(self, b):
-        self.writes += 1
-        if self.writes == 3:
-            raise KeyboardInterrupt
-        return self.real.write(b)
-
-    def __getattr__(self, name):
-        return getattr(self.real, name)
-
-
-@pytest.mark.parametrize("store", STORES)
-def test_ctrl_c_during_a_cache_write_shows_only_the_interrupt(tmp_path, store, monkeypatch):
-    import io
-
-    real = io.BytesIO
-    monkeypatch.setattr(experiment.store.io, "BytesIO", lambda: _InterruptedBuffer(real))
-    with pytest.raises(KeyboardInterrupt) as info:
-        STORES[store](torch.ones(1000))
-    err = info.value
-    assert err.__suppress_context__ or err.__context__ is None  # no "unexpected pos" after it
-    assert "inline_container" not in "".join(traceback.format_exception(err))
-    assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
-
-
-def test_there_is_no_namespace_to_escape_the_cache_folder(tmp_path):
-    """The old keyed cache took a caller's namespace ("../../x" wrote outside the folder). The
-    engine has no namespace: an entry's folder is its function's module and qualified name."""
-    import inspect
-
-    from dofcourse import experiment
-    from tests import _cached_fns
-
-    assert "namespace" not in inspect.signature(experiment.cached).parameters
-    _cached_fns.scaled(torch.ones(2))
-    root = (tmp_path / "cache").resolve()
-    files = [p.resolve() for p in root.rglob("*.pt")]
-    assert files and all(root in p.parents for p in files)
-    assert [p.parent.name for p in files] == ["tests._cached_fns.scaled"]
 
 
 # --------------------------------------------------------------- one table of careless inputs

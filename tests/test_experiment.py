@@ -6,6 +6,7 @@ import pickle
 import signal
 import sys
 import time
+import traceback
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
@@ -134,15 +135,18 @@ def test_a_file_copied_under_another_key_is_refused(tmp_path):
     assert torch.equal(out, torch.zeros(2))
 
 
-def test_files_are_never_writable_by_others_and_stale_temporaries_are_removed(tmp_path):
-    old = os.umask(0o002)  # a umask that would let the group write
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
+def test_files_are_never_writable_by_others_and_stale_temporaries_are_removed(tmp_path, umask):
+    """Issue 26: the cache is the user's own; files follow the umask, but even umask 002 gives no
+    group write bit."""
+    old = os.umask(umask)
     try:
         fns.scaled(torch.ones(1))
     finally:
         os.umask(old)
     (path,) = list((tmp_path / "cache").rglob("*.pt"))
-    assert path.stat().st_mode & 0o777 == 0o644
-    assert path.parent.stat().st_mode & 0o777 == 0o755
+    assert path.stat().st_mode & 0o777 == 0o644 & ~umask
+    assert path.parent.stat().st_mode & 0o777 == 0o755 & ~umask
     stale, fresh = path.parent / ".x.1.dead.tmp", path.parent / ".y.2.live.tmp"
     for f in (stale, fresh):
         f.write_bytes(b"half")
@@ -162,6 +166,35 @@ def test_interrupt_during_a_write_leaves_no_file(tmp_path, monkeypatch):
     assert list((tmp_path / "cache").rglob("*")) == [
         p for p in (tmp_path / "cache").rglob("*") if p.is_dir()
     ]
+
+
+class _InterruptedBuffer:
+    """An io.BytesIO whose third write is interrupted (Ctrl-C inside torch's zip writer)."""
+
+    def __init__(self, real):
+        self.real, self.writes = real(), 0
+
+    def write(self, b):
+        self.writes += 1
+        if self.writes == 3:
+            raise KeyboardInterrupt
+        return self.real.write(b)
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def test_ctrl_c_inside_torchs_writer_shows_only_the_interrupt(tmp_path, monkeypatch):
+    import io
+
+    real = io.BytesIO
+    monkeypatch.setattr(experiment.store.io, "BytesIO", lambda: _InterruptedBuffer(real))
+    with pytest.raises(KeyboardInterrupt) as info:
+        fns.scaled(torch.ones(1000))
+    err = info.value
+    assert err.__suppress_context__ or err.__context__ is None  # no "unexpected pos" after it
+    assert "inline_container" not in "".join(traceback.format_exception(err))
+    assert not [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
 
 
 def test_no_cache_switch(monkeypatch):
