@@ -291,6 +291,36 @@ def test_controls_use_the_mask_counts_and_fresh_inits(ds):
     assert len(table) == 2 * 2 * 2
     assert set(table.control) == set(pruning.CONTROLS)
     assert table[table.level == 2].density.iloc[0] == pytest.approx(run.density[2])
+    # what each control trains: spy on the ensemble fit (a fresh cache, so it runs)
+    seen = {}
+    controls_module = importlib.import_module("dofcourse.pruning.controls")
+    real_fit = controls_module.fit_flagged
+
+    def spy(model, data, settings, start, masks, **kw):
+        seen[len(seen)] = (settings.steps, start.clone(), masks.clone())
+        return real_fit(model, data, settings, start, masks, **kw)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(controls_module, "fit_flagged", spy)
+        mp.setenv("DOFCOURSE_NO_CACHE", "1")
+        pruning.controls(m, ds, settings, run, levels=[2], reinit_seeds=[10, 11], progress=False)
+    assert len(seen) == 2, "one ensemble per control"
+    layers = pruning.layer_index(m)
+    imp = run.masks[2].bool()  # (2 replicas, D)
+    (reinit,) = [c for c in seen.values() if torch.equal(c[2].bool(), imp)]  # the IMP masks
+    (random,) = [c for c in seen.values() if c is not reinit]
+    steps, random_start, random_masks = random  # the random mask: from the rewind point
+    assert steps == run.steps
+    torch.testing.assert_close(random_start, run.rewind.to(random_start.device))
+    for r in range(2):  # ... keeping as many weights in every layer as IMP, elsewhere
+        assert not torch.equal(random_masks[r].bool(), imp[r])
+        kept = torch.bincount(layers[random_masks[r].bool()], minlength=int(layers.max()) + 1)
+        assert torch.equal(kept, torch.bincount(layers[imp[r]], minlength=len(kept)))
+    steps, reinit_start, _ = reinit  # the IMP mask on a fresh initialisation
+    assert steps == run.steps + run.rewind_step
+    fresh = pruning.initial_points(m, [10, 11]).to(reinit_start.device)
+    torch.testing.assert_close(reinit_start, fresh)
+    assert not torch.allclose(reinit_start, run.rewind.to(reinit_start.device))
     with pytest.raises(ValueError, match="reinit_seeds"):
         pruning.controls(m, ds, settings, run, levels=[1], reinit_seeds=[10])
     with pytest.raises(ValueError, match="steps"):
