@@ -6,18 +6,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dofcourse import connectivity, data, models, params, pruning
+from dofcourse import connectivity, params, pruning
 from dofcourse.settings import TrainSettings
+from tests._nets import digits, tiny
 
 
 @pytest.fixture(scope="module")
 def ds():
-    return data.load("digits", device="cpu").subsample(200, sample_seed=0)
-
-
-def tiny(ds, seed=0):
-    torch.manual_seed(seed)
-    return models.mlp(ds.input_shape, ds.n_classes, hidden=(12,))
+    return digits(200)
 
 
 def test_barrier_of_hand_made_curves():

@@ -8,18 +8,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dofcourse import connectivity, data, diet, models, params, pruning, train
+from dofcourse import connectivity, diet, params, pruning, train
 from dofcourse.settings import TrainSettings
+from tests._nets import digits, tiny
 
 
 @pytest.fixture(scope="module")
 def ds():
-    return data.load("digits", device="cpu").subsample(200, sample_seed=0)
-
-
-def tiny(ds, seed=0):
-    torch.manual_seed(seed)
-    return models.mlp(ds.input_shape, ds.n_classes, hidden=(12,))
+    return digits(200)
 
 
 def test_el2n_and_grand_against_a_loop_over_examples(ds):

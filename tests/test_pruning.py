@@ -15,16 +15,12 @@ from torch.nn.utils import prune as torch_prune
 
 from dofcourse import data, models, params, pruning, train
 from dofcourse.settings import TrainSettings, batch_order
+from tests._nets import digits, tiny
 
 
 @pytest.fixture(scope="module")
 def ds():
-    return data.load("digits", device="cpu").subsample(200, sample_seed=0)
-
-
-def tiny(ds, seed=0, hidden=(12,)):
-    torch.manual_seed(seed)
-    return models.mlp(ds.input_shape, ds.n_classes, hidden=hidden)
+    return digits(200)
 
 
 def test_prunable_marks_conv_and_linear_weights_never_biases_or_norms():
