@@ -154,3 +154,10 @@ def test_quick_is_the_default_and_full_mode_first_prints_the_stated_time(tmp_pat
     assert first < out.index("\n01_x ")  # before the chapter runs (its row), not after
     makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
     assert "--mode $(or $(MODE),quick)" in makefile.split("\ncourse:")[1].split("\n\n")[0]
+
+
+def test_a_full_mode_cell_has_no_time_limit_unless_one_is_given():
+    """A full run of chapter 05 stopped after an hour in its grid cell (nbclient's timeout)."""
+    assert runner.cell_timeout("quick", None) == runner.QUICK_CELL_TIMEOUT
+    assert runner.cell_timeout("full", None) is None
+    assert runner.cell_timeout("full", 60) == 60
