@@ -332,10 +332,15 @@ print((1 - th.pivot(index="t", columns="eps", values="d*/D")).round(3).to_string
 # %% [markdown]
 # **Left:** $d^*(\epsilon)$ for every burn-in, drawn only above the anchor's own accuracy (the
 # triangles). A burn-in that leaves the anchor far below the target lowers $d^*$ little: in quick
-# mode the curves of $t = 0$ and 4 lie on top of each other (the check below asserts that an
-# anchor more than 50 points below the target moves $d^*$ by less than a quarter of an octave). Longer burn-ins lower it a lot just above their
+# mode the curves of $t = 0$ and 4 lie on top of each other; in full mode 4 steps, which leave the
+# anchor at about 14 % accuracy, already lower $d^*(0.8)$ by a factor of about 1.4 and leave the
+# stricter targets within noise. Longer burn-ins lower it a lot just above their
 # anchor's accuracy (a few dozen directions instead of hundreds), less further up, and at the
-# strictest targets the curves come close together again. **Right:** the same at four targets against $t$: flat, then falling by
+# strictest targets the curves come close together again (there, near what 200 steps can reach
+# at all, the bootstrap intervals are wide: the table's `lo` and `hi`). The check below asserts
+# the rule in both modes: at every target, the anchor closest below it lowers $d^*$ at least as
+# much as any anchor more than 50 points below it, and no anchor raises $d^*$ beyond its
+# interval; and the longest burn-in lowers $d^*$ at the strictest target at least twofold. **Right:** the same at four targets against $t$: flat, then falling by
 # a factor of two to three once the anchor comes close, and ending (open circles) once the
 # anchor alone is good enough. Burn-in helps in proportion to how close it brings the start to
 # the target — Larsen et al.'s "the threshold decreases as the initial loss decreases".
@@ -358,16 +363,26 @@ print(
     f"t = {BURN_IN_STEPS[-1]}: burn-in lowers it {factor:.1f}x"
 )
 assert factor >= 2, f"the longest burn-in should lower d* by >= 2x at eps={strict}, got {factor}"
-for e in EPS_BURN:  # where something is left to train, burn-in never raises d* (beyond noise)
-    d_e = th[th.eps == e].set_index("t").d_star
-    worse = [t for t in BURN_IN_STEPS if own[t] < e and d_e[t] > 2**0.5 * d_e[0]]
-    assert not worse, f"eps={e}: burn-in t={worse} should not raise d* above {d_e[0]:.0f}"
-    far = [t for t in BURN_IN_STEPS if own[t] < e - 0.5 and np.isfinite(d_e[0])]
-    moved = [t for t in far if abs(math.log2(d_e[t] / d_e[0])) > 0.25]
-    assert not moved, f"eps={e}: anchors far below the target (t={moved}) should leave d* be"
+compared = 0
+for e in EPS_BURN:  # where something is left to train (the anchor below the target)
+    d_e = th[th.eps == e].set_index("t")
+    below = [t for t in BURN_IN_STEPS[1:] if own[t] < e]
+    raised = [t for t in below if d_e.lo[t] > 2**0.5 * d_e.hi[0]]  # beyond both intervals
+    assert not raised, f"eps={e}: burn-in t={raised} should not raise d* above {d_e.d_star[0]:.0f}"
+    gain = {t: d_e.d_star[0] / d_e.d_star[t] for t in below}  # how much lower d* is after t
+    far = [t for t in below if own[t] < e - 0.5]
+    near = max(below, key=lambda t: own[t])  # the anchor closest below the target
+    if far and near not in far and np.isfinite(d_e.d_star[0]):
+        compared += 1
+        assert gain[near] >= max(gain[t] for t in far), (
+            f"eps={e}: the anchor closest below the target (t={near}) should lower d* at least as "
+            f"much as anchors far below it: {({t: round(g, 2) for t, g in gain.items()})}"
+        )
+assert compared >= 2, "the grid should compare near and far anchors at two targets at least"
 print(
     f"checks passed: the anchor after {BURN_IN_STEPS[-1]} steps is at {own[BURN_IN_STEPS[-1]]:.3f}, "
-    f"below eps = {strict}, and burn-in lowers d* there; it never raises d*"
+    f"below eps = {strict}, and burn-in lowers d* there; at {compared} targets the anchor "
+    f"closest below lowers d* at least as much as the anchors far below; no anchor raises d*"
 )
 
 # %% [markdown]
