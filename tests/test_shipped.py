@@ -177,6 +177,16 @@ def test_a_cheap_entry_is_not_worth_its_megabytes(layers, monkeypatch):
     assert shipped.worth_shipping(2**20, None), "an entry of unknown cost is kept"
 
 
+def test_many_small_cheap_entries_of_one_function_are_left_out_together(layers, monkeypatch):
+    cache, ship = layers
+    _ship(monkeypatch, ship, lambda: [fns.scaled(torch.ones(2000), float(k)) for k in range(12)])
+    found = shipped.entries(ship)
+    assert len(found) == 12 and sum(e.nbytes for e in found) > shipped.layer.WORTH_CHECK_BYTES
+    assert not shipped.worth_its_size(found), "96 KB made in milliseconds is not worth shipping"
+    copied, left = shipped.add(ship, cache.parent / "committed")
+    assert not copied and len(left) == 12
+
+
 def test_ship_needs_full_mode():
     with pytest.raises(SystemExit):
         runner.main(["--ship", "--only", "nothing"])
@@ -213,6 +223,8 @@ def test_the_shipped_results_are_checked_plain_data_within_the_size_limit():
         assert e.record["function"].startswith("dofcourse."), e.path
         assert e.record["commit"] and e.record["made"], f"{e.path}: no provenance"
         assert shipped.worth_shipping(e.nbytes, e.seconds), f"{e.path}: not worth its size"
+    functions = {e.function for e in found}
+    assert set(shipped.worth_its_size(found)) == functions, "a function's entries not worth it"
 
 
 def _close(a, b, where: str = "value") -> None:

@@ -39,7 +39,15 @@ The package: :mod:`.layer` (when, and reading), :mod:`.writing` (:func:`record`)
 and ``python -m dofcourse.shipped`` (:mod:`.__main__`).
 """
 
-from dofcourse.shipped.catalog import Entry, add, entries, replay, summary, total_bytes
+from dofcourse.shipped.catalog import (
+    Entry,
+    add,
+    entries,
+    replay,
+    summary,
+    total_bytes,
+    worth_its_size,
+)
 from dofcourse.shipped.layer import (
     FOLDER,
     MAX_ENTRY_BYTES,
@@ -63,6 +71,7 @@ __all__ = [
     "folder",
     "ship_to",
     "worth_shipping",
+    "worth_its_size",
     "lookup",
     "record",
     "entries",
