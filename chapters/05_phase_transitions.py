@@ -31,11 +31,11 @@
 # subspaces, the engine's sweeps), chapter 04 (Gaussian width, statistical dimension, the quadratic
 # well's sublevel cone).
 #
-# **Time:** quick ≈ 2 min, full ≈ 3 h (quick measured on 2026-12-07 with `make course
+# **Time:** quick ≈ 2 min, full ≈ 3 h 40 min (quick measured on 2026-12-07 with `make course
 # MODE=quick FRESH=1` on a quiet 2-core CPU: an empty cache, one thread; 2–3× as long on a busy
-# laptop. Full is an estimate, not yet a run end to end: about 800 Conv-2 subspace trainings at
-# 14 s each, the rate of a full run from an empty cache on a shared 2-core machine at load 2,
-# one thread; GPU time not measured)
+# laptop. Full measured on 2026-12-07 as the CPU time its results took, one thread each at load
+# 2: 712 Conv-2 subspace trainings 2 h 30 min, the Hessian model of section 6b 1 h, the rest
+# 6 min; with the results that ship with the course, 44 s; GPU time not measured)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # A 50-minute lecture; run the chapter before class (quick mode takes about two minutes).
@@ -541,19 +541,24 @@ plt.show()
 # %% [markdown]
 # The table gives measured / predicted $d^*$ for each anchor (rows) and loss target (columns); empty
 # where the model makes no prediction (the anchor is already below the target). We stop at loss
-# 0.1: at 0.05 and below, $P$ stays under 0.9 at every $d$ of the grid (a few seeds get there at
-# $d = 1024$) in 200 steps, although the well says such subspaces exist at $d < D$. In the figure, points
+# 0.1: at 0.05 and below, $P$ stays under 0.9 at every $d$ of the grid in 200 steps (in quick mode a
+# few seeds get there at the largest $d$, in full mode none), although the well says such
+# subspaces exist at $d < D$. In the figure, points
 # above the line are thresholds the model under-predicts. Three honest observations:
 #
 # * **From the initialisation the model is right to within a factor of about 2** across the
-#   targets (the check asserts it): a well built only from the Hessian at the *end* of training and the distance to it
-#   knows how many directions a random subspace needs at the start.
+#   targets that the budget of steps does not decide (the check asserts it): a well built only
+#   from the Hessian at the *end* of training and the distance to it knows how many directions a
+#   random subspace needs at the start. The check stops at twice the loss that training all $D$
+#   weights reaches in the same 200 steps: every target in quick mode; in full mode, where that
+#   loss is 0.075, down to 0.2 — at 0.1 the measured $d^*$ there is 5.7 times the prediction,
+#   the budget and not the geometry deciding, as at 0.05 below.
 # * **It over-predicts at loose targets from far away** (ratios below 1 at $t = 0$ and large
 #   targets): far from $\theta^*$ the real loss is not a quadratic bowl — it saturates near
 #   $\ln 10 \approx 2.3$ — and the first part of the descent is easier than the bowl around
 #   $\theta^*$ says: many directions lead down that the bowl calls uphill.
 # * **It under-predicts from burned-in anchors and at strict targets** (ratios well above 1 at
-#   $t \ge 32$). Here the anchor is near $\theta^*$ and a strict target asks for the last part of
+#   $t = 32$ in both modes, and at loss 0.1 from every anchor in full mode). Here the anchor is near $\theta^*$ and a strict target asks for the last part of
 #   the descent. The well counts directions in which the sublevel set can be *reached*; the
 #   measurement counts what 200 Adam steps *do* reach, and the remaining descent runs along
 #   directions so flat that a subspace which merely contains a way down does not travel it in time.
@@ -561,19 +566,27 @@ plt.show()
 #
 # The model reproduces the two trends that matter — $d^*$ rises as the target tightens and falls
 # as the anchor approaches $\theta^*$ — from the Hessian and one distance, with nothing fitted to
-# the thresholds.
+# the thresholds. "Approaches" in loss, not in steps: burn-in is SGD with momentum, and a step
+# can raise the loss (in full mode the anchor after 16 steps is at loss 2.87, above the 2.0
+# after 8), so the check orders the anchors by their loss.
 
 # %%
 ordered = pred[pred.t == 0].dropna(subset=["d_pred"]).sort_values("eps", ascending=False)
 assert np.all(np.diff(ordered.d_pred.to_numpy()) > 0), "the model's d* should rise as eps falls"
-near = compare[(compare.t == 0) & np.isfinite(compare.d_star)].dropna(subset=["d_pred"])
+budget_floor = 2 * full["loss"]  # closer to what all D weights reach in 200 steps: the budget
+near = compare[(compare.t == 0) & np.isfinite(compare.d_star) & (compare.eps >= budget_floor)]
+near = near.dropna(subset=["d_pred"])
+assert len(near) >= 3, f"too few loss targets above {budget_floor:.3f} to compare: {len(near)}"
 r0 = (near.d_star / near.d_pred).to_numpy()
 assert np.all((r0 > 1 / 2.5) & (r0 < 2.5)), f"from t = 0 the model should be within ~2x: {r0}"
+# nearer in loss: anchors ordered by their loss (an SGD step can raise it: t = 16 in full mode)
 far_t = pred.dropna(subset=["d_pred"]).groupby("eps").filter(lambda g: g.t.nunique() > 1)
-falls = far_t.sort_values("t").groupby("eps").d_pred.apply(lambda v: v.iloc[-1] < v.iloc[0])
-assert falls.all(), f"the model's d* should fall as the anchor nears theta*: {falls.to_dict()}"
-print(f"checks passed: at t = 0, measured / predicted d* lies in [{r0.min():.2f}, {r0.max():.2f}];"
-      f" at every loss target the model's d* falls from the first anchor to the last")  # fmt: skip
+falls = far_t.sort_values("true_loss0").groupby("eps").d_pred.apply(lambda v: v.iloc[0] < v.iloc[-1])
+assert falls.all(), f"the model's d* should fall with the anchor's loss: {falls.to_dict()}"
+print(f"checks passed: at t = 0 and loss targets down to {near.eps.min():g}, measured / predicted d* "
+      f"lies in [{r0.min():.2f}, {r0.max():.2f}];"
+      f" at every loss target the model's d* is lower from the anchor of lowest loss than from "
+      f"that of highest")  # fmt: skip
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. Explore: slide the target and the burn-in
@@ -684,13 +697,13 @@ assert narrow_d / 1.5 < wide_d < 1.5 * narrow_d, f"d* should stay: {narrow_d:.0f
 #
 # | | the paper (Larsen et al. 2022) | ours, full mode (Conv-2, MNIST subset) | ours, quick mode (MLP, digits) |
 # | --- | --- | --- | --- |
-# | a sharp transition | success jumps from 0 to 1 as $d$ passes a threshold that is a small fraction of $D$ | at $t = 0$, $d^*(0.9) = 380$ of $D$ = 20,490 (1.9 %); at targets 0.6, 0.8 and 0.9 $P$ goes from 0 to 1 within one doubling of $d$ | $d^*(0.9) = 133$ of $D$ = 2,410 (5.5 %); on the zoom $d_{90}/d_{10}$ = 1.49 |
+# | a sharp transition | success jumps from 0 to 1 as $d$ passes a threshold that is a small fraction of $D$ | at $t = 0$, $d^*(0.9) = 380$ of $D$ = 20,490 (1.9 %); on the zoom $P$ goes from 1 of 8 at $d$ = 319 to 8 of 8 at 452 ($d_{90}/d_{10}$ = 1.29) | $d^*(0.9) = 133$ of $D$ = 2,410 (5.5 %); on the zoom $d_{90}/d_{10}$ = 1.49 |
 # | stricter targets | the threshold rises as the desired loss falls | $d^*$ = 66, 189, 380, 1,030, 1,519 at $\epsilon$ = 0.6, 0.8, 0.9, 0.95, 0.97 | 47, 95, 133, 189, 380 at 0.6, 0.8, 0.9, 0.95, 0.98 |
-# | burn-in | the threshold falls as the initial loss falls | not measured yet beyond $t = 4$ (see below); at $t = 4$, $d^*$ = 64, 135, 380, 1,096, 2,060 at the same targets: lower only at 0.8 (quick mode: unchanged at $t = 4$) | at $\epsilon$ = 0.98, 380 at $t = 0$, 130 after 64 steps (2.9× lower) |
+# | burn-in | the threshold falls as the initial loss falls | at $\epsilon$ = 0.97, 1,519 at $t = 0$, 515 after 64 steps (2.9× lower; the anchor at 94 %); at 0.9, 380, and 137 after 32 steps (anchor at 79 %); 4 steps (anchor at 14 %) lower $d^*(0.8)$ from 189 to 135 and leave the stricter targets within noise | at $\epsilon$ = 0.98, 380 at $t = 0$, 130 after 64 steps (2.9× lower) |
 #
-# Full mode here is the $t = 0$ and $t = 4$ part of a full run of 2026-12-07 (208 trainings, $d$ up
-# to 8,192; the run was stopped before its longer burn-ins), quick mode the run of the same day; the cell below
-# prints this run's numbers. *Why they differ.* **Model and data:** Conv-2 on 4,000 MNIST images
+# Full mode here is the full run of 2026-12-07 (576 trainings on the grid, 104 on the zoom, 32 of
+# the wider net; its results ship with the course), quick mode the run of the same day; the cell
+# below prints this run's numbers. *Why they differ.* **Model and data:** Conv-2 on 4,000 MNIST images
 # in full mode, an MLP of $D$ = 2,410 on the 8×8 digits in quick mode; the paper also uses
 # Conv-2, on all of MNIST and on other datasets. **Budget:** 200 Adam steps in $z$; $d^*$ means
 # "reachable in 200 steps": in full mode no $d$ of the grid, up to 8,192 in one run, reaches 98 %

@@ -37,8 +37,8 @@
 # FRESH=1` on a quiet 2-core CPU: an empty cache, one thread; 2–3× as long on a busy laptop. Full
 # is an estimate, not yet a run end to end: about 550 Conv-2 subspace trainings of its own at
 # 14 s each, the rate chapter 05's full run measured on a shared 2-core machine at load 2, one
-# thread; 190 more, 45 min, if chapter 05 has not run and cached its random and burn-in runs;
-# GPU time not measured)
+# thread; its 192 random and burn-in runs are chapter 05's, read from 05's cache or, in full
+# mode, from the results that ship with the course; GPU time not measured)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # A 40-minute lecture. Contrast with chapter 05 at once: there the directions were random,
