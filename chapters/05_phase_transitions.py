@@ -35,7 +35,8 @@
 # MODE=quick FRESH=1` on a quiet 2-core CPU: an empty cache, one thread; 2–3× as long on a busy
 # laptop. Full measured on 2026-12-07 as the CPU time its results took, one thread each at load
 # 2: 712 Conv-2 subspace trainings 2 h 30 min, the Hessian model of section 6b 1 h, the rest
-# 6 min; with the results that ship with the course, 44 s; GPU time not measured)
+# 6 min; with the results that ship with the course, 2.2 min from an empty cache; GPU time
+# not measured)
 
 # %% [markdown] slideshow={"slide_type": "notes"}
 # A 50-minute lecture; run the chapter before class (quick mode takes about two minutes).
