@@ -31,7 +31,8 @@ def _run(cells: list[str]) -> dict:
     namespace: dict = {}
     exec(  # the chapter's imports, less its dataset (not needed here)
         "import math\nimport matplotlib.pyplot as plt\nimport numpy as np\nimport torch\n"
-        "from dofcourse import exercises, models, plotting\nfrom dofcourse import hessian as hs",
+        "from dofcourse import exercises, models, plotting\nfrom dofcourse import hessian as hs\n"
+        "from dofcourse.hessian import figures",
         namespace,
     )
     for i, cell in enumerate(cells):

@@ -1599,6 +1599,9 @@ EXEMPT.update({
                       "test of test_shipped runs it",
     "shipped.entries": _SHIPPED_TOOL, "shipped.summary": _SHIPPED_TOOL,
     "shipped.total_bytes": _SHIPPED_TOOL, "shipped.add": _SHIPPED_TOOL,
+    "shipped.worth_shipping": "the size rule the shipping tools apply to an entry's bytes and "
+                              "CPU seconds, which the package computes; tested in test_shipped",
+    "shipped.worth_its_size": _SHIPPED_TOOL,
 })  # fmt: skip
 CASES.update({
     "shipped.active": case(shipped.active, _plain),
