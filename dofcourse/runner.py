@@ -278,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.ship is not None:
         from dofcourse import shipped
 
+        left = shipped.prune(ship_dir)  # judged per function, now that the run is over
+        if left:
+            print("\n".join(shipped.left_out_lines(left)))
         print(f"shipped: {shipped.summary(ship_dir)}")
         if shipped.total_bytes(ship_dir) > shipped.MAX_TOTAL_BYTES:
             print("the shipped results are larger than the limit: do not commit them as they are")

@@ -1601,7 +1601,9 @@ EXEMPT.update({
     "shipped.total_bytes": _SHIPPED_TOOL, "shipped.add": _SHIPPED_TOOL,
     "shipped.worth_shipping": "the size rule the shipping tools apply to an entry's bytes and "
                               "CPU seconds, which the package computes; tested in test_shipped",
-    "shipped.worth_its_size": _SHIPPED_TOOL,
+    "shipped.worth_its_size": _SHIPPED_TOOL, "shipped.split": _SHIPPED_TOOL,
+    "shipped.prune": _SHIPPED_TOOL, "shipped.left_out_lines": _SHIPPED_TOOL,
+    "shipped.refusal": "the size rule, as shipped.worth_shipping",
 })  # fmt: skip
 CASES.update({
     "shipped.active": case(shipped.active, _plain),

@@ -185,6 +185,11 @@ def test_many_small_cheap_entries_of_one_function_are_left_out_together(layers, 
     assert not shipped.worth_its_size(found), "96 KB made in milliseconds is not worth shipping"
     copied, left = shipped.add(ship, cache.parent / "committed")
     assert not copied and len(left) == 12
+    _ship(monkeypatch, ship, lambda: fns.structured(3))  # another function, small: kept
+    removed = shipped.prune(ship)  # what a --ship run does at its end, on the folder it wrote
+    assert len(removed) == 12 and {e.function for e in removed} == {found[0].function}
+    assert [e.function for e in shipped.entries(ship)] == ["tests._cached_fns.structured"]
+    assert "scaled, 12 entries" in shipped.left_out_lines(removed)[0]
 
 
 def test_ship_needs_full_mode():

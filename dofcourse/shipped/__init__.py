@@ -28,9 +28,11 @@ paper-scale figures in seconds and can still recompute any of them.
   then written to that folder. Only plain data of at most :data:`MAX_ENTRY_BYTES` per entry is
   written (a larger one, such as model weights, is skipped with a warning and recomputed by a
   student), and one over 64 KB only when it saves at least a minute of computing per MB
-  (:func:`worth_shipping`); :func:`summary` gives the folder's size, which the runner checks against
-  :data:`MAX_TOTAL_BYTES`. Where the call's arguments are small plain data they are stored too
-  (``replay``), so that a test can recompute the entry from the entry alone.
+  (:func:`refusal`); at the end of the run, :func:`prune` removes the entries of a function
+  whose entries together are not worth their size; :func:`summary` gives the folder's size,
+  which the runner checks against :data:`MAX_TOTAL_BYTES`. Where the call's arguments are small
+  plain data they are stored too (``replay``), so that a test can recompute the entry from the
+  entry alone.
 
 ``DOFCOURSE_SHIPPED_DIR`` points the layer at another folder (the tests do).
 
@@ -43,7 +45,10 @@ from dofcourse.shipped.catalog import (
     Entry,
     add,
     entries,
+    left_out_lines,
+    prune,
     replay,
+    split,
     summary,
     total_bytes,
     worth_its_size,
@@ -56,6 +61,7 @@ from dofcourse.shipped.layer import (
     active,
     folder,
     lookup,
+    refusal,
     ship_to,
     worth_shipping,
 )
@@ -72,6 +78,10 @@ __all__ = [
     "ship_to",
     "worth_shipping",
     "worth_its_size",
+    "refusal",
+    "split",
+    "prune",
+    "left_out_lines",
     "lookup",
     "record",
     "entries",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from dofcourse.shipped.catalog import Entry, add, entries, summary, total_bytes
-from dofcourse.shipped.layer import MAX_ENTRY_BYTES, MAX_TOTAL_BYTES
+from dofcourse.shipped.catalog import Entry, add, entries, left_out_lines, summary, total_bytes
+from dofcourse.shipped.layer import MAX_TOTAL_BYTES
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,13 +23,7 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("add needs the folder a `--ship DIR` run wrote")
         copied, left = add(args.source)
         print(f"added {len(copied)} entries from {args.source}")
-        out: dict[str, list[Entry]] = {}
-        for e in left:
-            out.setdefault(e.function, []).append(e)
-        for name, es in sorted(out.items()):
-            print(f"  left out (over {MAX_ENTRY_BYTES / 2**20:.0f} MB, or not worth its size): "
-                  f"{name}, {len(es)} entries, {sum(e.nbytes for e in es) / 2**20:.2f} MB, "
-                  f"{sum(e.seconds or 0.0 for e in es) / 60:.1f} min CPU")  # fmt: skip
+        print("\n".join(left_out_lines(left)))
     by_function: dict[str, list[Entry]] = {}
     for e in entries():
         by_function.setdefault(e.function, []).append(e)

@@ -17,10 +17,10 @@ from dofcourse import experiment as ex
 from dofcourse.experiment import codec, grids, store
 from dofcourse.shipped.layer import (
     FOLDER,
-    MAX_ENTRY_BYTES,
     MAX_TOTAL_BYTES,
     _load,
     folder,
+    refusal,
     worth_shipping,
 )
 
@@ -119,23 +119,45 @@ def worth_its_size(found: list[Entry]) -> set[str]:
     return {f for f, (nb, s, unknown) in totals.items() if unknown or worth_shipping(int(nb), s)}
 
 
+def split(found: list[Entry]) -> tuple[list[Entry], list[Entry]]:
+    """(kept, left out) of ``found``: left out, an entry that ``refusal`` refuses and every entry
+    of a function whose entries together are not worth their size (:func:`worth_its_size`)."""
+    worth = worth_its_size(found)
+    kept, left = [], []
+    for e in found:
+        ok = e.function in worth and refusal(e.nbytes, e.seconds) is None
+        (kept if ok else left).append(e)
+    return kept, left
+
+
 def add(source: Path, target: Path | None = None) -> tuple[list[Entry], list[Entry]]:
     """Copy the entries of a staging folder ``source`` (a ``--ship DIR`` run's) into ``target``
-    (default :data:`FOLDER`), each checked as on reading; left out: those over
-    :data:`MAX_ENTRY_BYTES`, those not worth their size (``worth_shipping``) and those of a
-    function whose entries together are not (:func:`worth_its_size`). Returns (copied, left
-    out)."""
+    (default :data:`FOLDER`), each checked as on reading, less those :func:`split` leaves out.
+    Returns (copied, left out)."""
     target = target or FOLDER
-    copied, left = [], []
-    found = entries(source)
-    worth = worth_its_size(found)
-    for e in found:
-        small_enough = e.nbytes <= MAX_ENTRY_BYTES and worth_shipping(e.nbytes, e.seconds)
-        if not small_enough or e.function not in worth:
-            left.append(e)
-            continue
+    copied, left = split(entries(source))
+    for e in copied:
         dest = target / e.path.parent.name / e.path.name
         dest.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
         store.write_bytes(dest, e.path.read_bytes())
-        copied.append(e)
     return copied, left
+
+
+def prune(root: Path | None = None) -> list[Entry]:
+    """Remove from ``root`` (default :func:`folder`) the entries that :func:`split` leaves out, and
+    return them: what a ``--ship`` run wrote entry by entry, judged per function at its end."""
+    _, left = split(entries(root))
+    for e in left:
+        e.path.unlink()
+    return left
+
+
+def left_out_lines(left: list[Entry]) -> list[str]:
+    """One line per function of the entries ``left`` out: how many, their MB and CPU minutes."""
+    by: dict[str, list[Entry]] = {}
+    for e in left:
+        by.setdefault(e.function, []).append(e)
+    return [f"  left out (not worth its size, or over the limit per entry): {name}, {len(es)} "
+            f"entries, {sum(e.nbytes for e in es) / 2**20:.2f} MB, "
+            f"{sum(e.seconds or 0.0 for e in es) / 60:.1f} min CPU"
+            for name, es in sorted(by.items())]  # fmt: skip

@@ -137,3 +137,15 @@ def worth_shipping(nbytes: int, seconds: float | None) -> bool:
     if nbytes <= WORTH_CHECK_BYTES or seconds is None:
         return True
     return seconds >= MIN_SECONDS_PER_MB * nbytes / 2**20
+
+
+def refusal(nbytes: int, seconds: float | None) -> str | None:
+    """Why an entry of ``nbytes`` that took ``seconds`` of CPU is not shipped, or None when it
+    is: the one rule that a ``--ship`` run, ``add`` and ``prune`` apply to an entry."""
+    if nbytes > MAX_ENTRY_BYTES:
+        return (f"over {MAX_ENTRY_BYTES / 2**20:.0f} MB each: model weights stay on the computer "
+                "that made them")  # fmt: skip
+    if not worth_shipping(nbytes, seconds):
+        return (f"under {MIN_SECONDS_PER_MB:.0f} s of CPU per MB, for an entry over "
+                f"{WORTH_CHECK_BYTES >> 10} KB")  # fmt: skip
+    return None

@@ -2,7 +2,7 @@
 
 :func:`record` is the hook ``dofcourse.experiment`` calls with every result a full-mode run
 computes or reads while ``DOFCOURSE_SHIP_TO`` is set. It writes plain data of at most
-:data:`MAX_ENTRY_BYTES` that is worth its size (``layer.worth_shipping``), with the code
+:data:`MAX_ENTRY_BYTES` that is worth its size (``layer.refusal``), with the code
 fingerprint, commit, date and CPU seconds, and, where the call's arguments are small plain data,
 the arguments themselves (so a test can replay it).
 """
@@ -22,14 +22,7 @@ import torch
 
 from dofcourse import experiment as ex
 from dofcourse.experiment import codec, store
-from dofcourse.shipped.layer import (
-    MAX_ENTRY_BYTES,
-    MAX_REPLAY_BYTES,
-    MIN_SECONDS_PER_MB,
-    _name,
-    ship_to,
-    worth_shipping,
-)
+from dofcourse.shipped.layer import MAX_REPLAY_BYTES, _name, refusal, ship_to
 
 _commit: str | None = None
 _skipped: set[tuple[str, str]] = set()  # (function, why): warned once each
@@ -89,8 +82,8 @@ def record(
     (:func:`ship_to`). ``meta`` holds the compute ``seconds`` (CPU seconds of the process; None
     when unknown) and, for a value read from shipped results, the ``shipped`` file it came from:
     that file is copied as it is, so that an entry keeps the commit and code that made it. An entry
-    larger than :data:`MAX_ENTRY_BYTES`, or not worth its size (``worth_shipping``), is skipped
-    with a warning."""
+    that ``layer.refusal`` refuses (over :data:`MAX_ENTRY_BYTES`, or not worth its size) is
+    skipped with a warning."""
     to = ship_to()
     if to is None:
         return
@@ -124,24 +117,12 @@ def record(
     buf = io.BytesIO()
     torch.save(entry, buf)
     size = buf.getbuffer().nbytes
-    if size > MAX_ENTRY_BYTES:
-        if (name, "large") not in _skipped:
-            _skipped.add((name, "large"))
-            warnings.warn(
-                f"{name}: an entry of {size / 2**20:.1f} MB is not shipped (at most "
-                f"{MAX_ENTRY_BYTES / 2**20:.0f} MB each: model weights stay on the computer "
-                "that made them)",
-                stacklevel=3,
-            )
-        return
-    if not worth_shipping(size, entry["seconds"]):
-        if (name, "cheap") not in _skipped:
-            _skipped.add((name, "cheap"))
-            warnings.warn(
-                f"{name}: an entry of {size / 2**20:.2f} MB that took {seconds:.1f} s of CPU is "
-                f"not shipped (one over 64 KB must save {MIN_SECONDS_PER_MB:.0f} s per MB)",
-                stacklevel=3,
-            )
+    why = refusal(size, entry["seconds"])
+    if why is not None:
+        if (name, why) not in _skipped:
+            _skipped.add((name, why))
+            warnings.warn(f"{name}: an entry of {size / 2**20:.2f} MB is not shipped ({why})",
+                          stacklevel=3)  # fmt: skip
         return
     target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
     store.write(target, entry)
