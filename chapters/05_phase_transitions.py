@@ -364,22 +364,16 @@ print(
     f"t = {BURN_IN_STEPS[-1]}: burn-in lowers it {factor:.1f}x"
 )
 assert factor >= 2, f"the longest burn-in should lower d* by >= 2x at eps={strict}, got {factor}"
-compared = 0
-for e in EPS_BURN:  # where something is left to train (the anchor below the target)
-    d_e = th[th.eps == e].set_index("t")
-    below = [t for t in BURN_IN_STEPS[1:] if own[t] < e]
-    raised = [t for t in below if d_e.lo[t] > 2**0.5 * d_e.hi[0]]  # beyond both intervals
-    assert not raised, f"eps={e}: burn-in t={raised} should not raise d* above {d_e.d_star[0]:.0f}"
-    gain = {t: d_e.d_star[0] / d_e.d_star[t] for t in below}  # how much lower d* is after t
-    far = [t for t in below if own[t] < e - 0.5]
-    near = max(below, key=lambda t: own[t])  # the anchor closest below the target
-    if far and near not in far and np.isfinite(d_e.d_star[0]):
-        compared += 1
-        assert gain[near] >= max(gain[t] for t in far), (
-            f"eps={e}: the anchor closest below the target (t={near}) should lower d* at least as "
-            f"much as anchors far below it: {({t: round(g, 2) for t, g in gain.items()})}"
-        )
+effect = phase.burn_in_effect(th, own)  # per target: anchors that raise d*, near and far gains
+raised = effect[effect.raised.map(len) > 0]
+assert raised.empty, f"burn-in should not raise d* beyond its interval: {raised.to_dict('records')}"
+both = effect.dropna(subset=["far_gain"])  # targets with an anchor near and one far below
+compared = len(both)
 assert compared >= 2, "the grid should compare near and far anchors at two targets at least"
+assert (both.near_gain >= both.far_gain).all(), (
+    f"the anchor closest below a target should lower d* at least as much as anchors far below "
+    f"it:\n{both.round(2).to_string()}"
+)
 print(
     f"checks passed: the anchor after {BURN_IN_STEPS[-1]} steps is at {own[BURN_IN_STEPS[-1]]:.3f}, "
     f"below eps = {strict}, and burn-in lowers d* there; at {compared} targets the anchor "

@@ -1191,6 +1191,9 @@ CASES.update({
         "by": ("t",), "n_boot": 20, "seed": 0},
         runs="callable", eps="real", delta="fraction", metric="str", higher="bool", by="str",
         n_boot="count", seed="seed"),
+    "phase.burn_in_effect": case(_P.burn_in_effect, lambda c: {
+        "th": _P.thresholds(c.runs, 0.5, by=("t",), n_boot=20), "anchor_acc": {0: 0.1, 1: 0.2},
+        "far": 0.5}, th="callable", anchor_acc="callable", far="nonneg"),
     "phase.empirical_width": case(_P.empirical_width, lambda c: {
         "d_star": np.array([10.0, 20.0]), "D": 100}, d_star="array", D="count",
         skip={"d_star": _ANY_LEAD}),

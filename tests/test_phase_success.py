@@ -171,3 +171,27 @@ def test_threshold_fits_the_rise_from_its_lowest_point():
     clean = table({2: [0.1] * 4, 4: [0.1] * 4, 8: [0.1] * 4, 16: [0.95] * 4})
     assert d_star == pytest.approx(phase.thresholds(clean, 0.9, n_boot=None).d_star[0], rel=0.02)
     assert 8 < d_star <= 16
+
+
+def test_burn_in_effect_reads_raised_near_and_far_gains_off_a_threshold_table():
+    def row(t, eps, d, lo=None, hi=None):
+        return {"t": t, "eps": eps, "d_star": d, "lo": lo or d, "hi": hi or d}
+
+    th = pd.DataFrame([
+        row(0, 0.8, 200), row(4, 0.8, 100), row(8, 0.8, 20),  # far helps 2x, near 10x
+        row(0, 0.9, 400, 350, 450), row(4, 0.9, 900, 700, 1000), row(8, 0.9, 200),  # 4 raises
+        row(0, 0.95, np.inf), row(4, 0.95, 800), row(8, 0.95, 500),  # never reached at t = 0
+    ])  # fmt: skip
+    own = {0: 0.05, 4: 0.2, 8: 0.7}
+    effect = phase.burn_in_effect(th, own).set_index("eps")
+    assert effect.raised.to_dict() == {0.8: [], 0.9: [4], 0.95: []}
+    assert effect.near_t.to_dict() == {0.8: 8, 0.9: 8, 0.95: 8}
+    assert effect.near_gain[0.8] == 10 and effect.far_gain[0.8] == 2
+    assert effect.far_gain[0.9] == pytest.approx(400 / 900)
+    assert np.isnan(effect.far_gain[0.95]), "no gain against an infinite d*(0)"
+    past = phase.burn_in_effect(th, {0: 0.05, 4: 0.2, 8: 0.85}).set_index("eps")
+    assert past.near_t[0.8] == 4 and np.isnan(past.far_gain[0.8]), "8 is past 0.8: not below"
+    all_far = phase.burn_in_effect(th, {0: 0.0, 4: 0.1, 8: 0.2}).set_index("eps")
+    assert np.isnan(all_far.far_gain[0.9]), "the closest anchor is itself far: nothing to compare"
+    with pytest.raises(ValueError, match="t = 0"):
+        phase.burn_in_effect(th[th.t > 0], own)

@@ -28,6 +28,7 @@ from dofcourse.phase.network_well import (
 from dofcourse.phase.statdim import kinematic_bracket, sublevel_statdim
 from dofcourse.phase.success import (
     DELTA,
+    burn_in_effect,
     empirical_width,
     success_matrix,
     success_table,
@@ -43,6 +44,7 @@ __all__ = [
     "bulk_levels",
     "burn_in_anchors",
     "conv2_small",
+    "burn_in_effect",
     "empirical_width",
     "kinematic_bracket",
     "logistic",

@@ -14,12 +14,13 @@ A grid of runs (``phase.grid.phase_grid`` or ``subspace.sweep``: one row per run
   curve (the review of chapter 05 measured 28 % too high); the fit has no such bias.
 
 The targets are applied after training, to the logged results: one grid serves every eps.
+:func:`burn_in_effect` reads off the thresholds how much each burn-in lowers them.
 Every number comes back as a ``stats.Estimate``. Taught in chapter 05, reused in chapter 06.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -29,14 +30,14 @@ from dofcourse import checks, stats
 DELTA = 0.1  # P(success) >= 1 - DELTA defines the threshold (Larsen et al. 2022)
 
 
-def _check_table(runs: pd.DataFrame, columns: Sequence[str]) -> None:
+def _check_table(runs: pd.DataFrame, columns: Sequence[str], name: str = "runs") -> None:
     if not isinstance(runs, pd.DataFrame):
-        raise TypeError(f"runs must be a pandas DataFrame of runs, got {type(runs).__name__}")
+        raise TypeError(f"{name} must be a pandas DataFrame, got {type(runs).__name__}")
     missing = [c for c in columns if c not in runs.columns]
     if missing:
-        raise ValueError(f"runs lacks the columns {missing}; it has {list(runs.columns)}")
+        raise ValueError(f"{name} lacks the columns {missing}; it has {list(runs.columns)}")
     if runs.empty:
-        raise ValueError("runs is empty")
+        raise ValueError(f"{name} is empty")
 
 
 def _by(runs: pd.DataFrame, by: str | Sequence[str]) -> list[str]:
@@ -215,3 +216,41 @@ def empirical_width(d_star: float | np.ndarray, D: int) -> tuple[np.ndarray, np.
             f"never reached), got {d_star!r:.60}"
         )
     return D - d, d / D
+
+
+def burn_in_effect(
+    th: pd.DataFrame, anchor_acc: Mapping[int, float], far: float = 0.5
+) -> pd.DataFrame:
+    """How much burn-in lowers the threshold, per target: one row per eps of ``th`` (the table
+    of :func:`thresholds` by ``t``, with its bootstrap ``lo``/``hi``; it must have t = 0) over the
+    anchors t > 0 still below eps (``anchor_acc``: t -> the anchor's own accuracy).
+
+    Columns: ``raised``, the anchors whose d* lies beyond both intervals above d*(eps, 0) (lo(t) >
+    sqrt(2) hi(0)); ``near_t`` and ``near_gain``, the anchor closest below eps and d*(0) / d*(t)
+    for it; ``far_gain``, the largest such gain of the anchors more than ``far`` below eps (NaN
+    when there is none, when the closest anchor is itself far, or when d*(eps, 0) is infinite).
+    Chapter 05, section 5."""
+    _check_table(th, ["t", "eps", "d_star", "lo", "hi"], "th")
+    if not isinstance(anchor_acc, Mapping):
+        raise TypeError(f"anchor_acc must map each burn-in t to its anchor's accuracy, got "
+                        f"{type(anchor_acc).__name__}")  # fmt: skip
+    missing = sorted(set(th.t) - set(anchor_acc))
+    if missing:
+        raise ValueError(f"anchor_acc has no accuracy for the anchors t = {missing}")
+    far = checks.real(far, "far", min=0.0)
+    rows = []
+    for e, part in th.groupby("eps"):
+        d = part.set_index("t")
+        if 0 not in d.index:
+            raise ValueError(f"th has no row for t = 0 at eps = {e}: the gains are against it")
+        below = [int(t) for t in d.index if t > 0 and anchor_acc[t] < e]
+        raised = [t for t in below if d.lo[t] > 2**0.5 * d.hi[0]]
+        gain = {t: d.d_star[0] / d.d_star[t] for t in below}
+        near = max(below, key=lambda t: anchor_acc[t]) if below else None
+        far_ts = [t for t in below if anchor_acc[t] < e - far]
+        comparable = bool(far_ts) and near not in far_ts and bool(np.isfinite(d.d_star[0]))
+        far_gain = max(gain[t] for t in far_ts) if comparable else np.nan
+        near_gain = gain[near] if near is not None else np.nan
+        rows.append({"eps": e, "raised": raised, "near_t": near, "near_gain": near_gain,
+                     "far_gain": far_gain})  # fmt: skip
+    return pd.DataFrame(rows)
