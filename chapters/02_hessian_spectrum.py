@@ -412,11 +412,12 @@ plt.show()
 
 # %% [markdown]
 # With a weak prior ($\alpha \to 0$) every direction with positive curvature counts and
-# $N_\text{eff}$ climbs towards $D$ (it stops short: exactly flat and negatively curved directions
-# never count); with a strong prior only the outliers do. At $\alpha = 0.01$, a weight decay at
-# the strong end of the usual range $10^{-4}$–$10^{-2}$, the data determine only a small fraction
-# of the parameters, and that fraction does not grow as the network widens: the added parameters
-# are mostly added flat directions. (These are SLQ estimates from a few probes; at the smallest
+# $N_\text{eff}$ grows towards $D$, though it stops well short (exactly flat and negatively curved
+# directions never count); with a strong prior it falls to a handful of directions, the sharpest
+# of the outliers. At $\alpha = 0.01$, a weight decay at the strong end of the usual range
+# $10^{-4}$–$10^{-2}$, the data determine only a few per cent of the parameters (printed above),
+# and that fraction does not grow as the network widens beyond the noise of the estimate: the
+# added parameters are mostly added flat directions. (These are SLQ estimates from a few probes; at the smallest
 # $\alpha$ they are the least precise, since they depend on how the quadrature resolves the peak
 # at zero.)
 
@@ -456,9 +457,12 @@ plt.show()
 # $\lambda_\text{max}$ grows by an order of magnitude and the outliers separate from the bulk,
 # about one per class, and stay. The count above a *fixed* threshold ($\lambda > 1$) rises too,
 # but it mixes outliers with the top of the bulk, which moves as training goes on; that is why we
-# measure outliers against the bulk. $N_\text{eff}(0.01)$ stays a small fraction of $D$
-# throughout; its wiggles from checkpoint to checkpoint are mostly estimation error (a few SLQ
-# probes resolve the narrow peak at zero only coarsely).
+# measure outliers against the bulk. (That count is taken among the top 20 Lanczos eigenvalues, so
+# it cannot exceed 20: in full mode it reaches that cap, and the true count is larger.)
+# $N_\text{eff}(0.01)$ stays a small fraction of $D$ throughout; it rises by a factor of a few
+# while the loss falls and comes back later (in full mode most clearly), and part of its movement
+# from checkpoint to checkpoint is estimation error (a few SLQ probes resolve the narrow peak at
+# zero only coarsely).
 
 # %%
 grow = float(sums[-1].top[0]) / float(sums[0].top[0])
@@ -569,7 +573,7 @@ with exercises.checking("Exercise 2"):
 # ### Exercise 3: predict, then measure
 #
 # SLQ's moments were accurate, but its count of the trained network's outliers above can be off
-# by several. Why? For one probe $v = z/\sqrt D$ ($z$ random signs), an outlier $u_i$ contributes
+# by several with a few probes (quick mode's 3; full mode's 8 do better). Why? For one probe $v = z/\sqrt D$ ($z$ random signs), an outlier $u_i$ contributes
 # $D\,(v^\top u_i)^2 = (z^\top u_i)^2$ to the count: on average 1, but random. **Before
 # measuring**, predict the standard deviation over probes of the one-probe count of $n$ outliers.
 # (Hint: for a unit vector $u$ spread over many coordinates, $z^\top u$ is close to a standard

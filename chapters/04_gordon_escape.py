@@ -97,9 +97,10 @@ plt.show()
 # `G.gaussian_width` takes a support function *or* a maximisation oracle $x^*(g)$ and returns a
 # `stats.Estimate`: the mean with its 95 % interval and standard error.
 #
-# **Think!** The $\ell_1$ ball in $\mathbb{R}^{100}$ reaches distance 1 along every one of the 100
-# axes, in both directions. Is its width larger or smaller than that of the unit sphere of a
-# 16-dimensional subspace (about 4)? Than that of a 100-dimensional sphere (about 10)?
+# **Think!** The $\ell_1$ ball in $\mathbb{R}^D$ ($D$ = 100 in quick mode, 400 in full mode)
+# reaches distance 1 along every one of the $D$ axes, in both directions. Is its width larger or
+# smaller than that of the unit sphere of a 16-dimensional subspace (about 4)? Than that of the
+# unit sphere of $\mathbb{R}^D$ (about $\sqrt D$: 10, or 20)?
 
 # %%
 D_w = config.size(full=400, quick=100)
@@ -299,8 +300,9 @@ print(f"measured: P < 0.25 for d <= {D_o / 2 - math.sqrt(D_o):.1f}, P > 0.75 for
 # switches from failure to success at $m \approx \delta(\mathcal D)$ (Amelunxen et al. 2014,
 # Theorem II).
 #
-# **Think!** With $D = 60$ unknowns, how many measurements does a 3-sparse vector need? A
-# 12-sparse one? (Counting unknowns says 3 and 12; the geometry says more.)
+# **Think!** With $D$ unknowns (60 in quick mode, 100 in full mode), how many measurements does
+# a vector with $D/20$ nonzero entries need (3, or 5)? One with $D/5$ (12, or 20)? (Counting
+# unknowns says $D/20$ and $D/5$; the geometry says more.)
 
 # %%
 D_l = config.size(full=100, quick=60)
