@@ -1,10 +1,13 @@
 """Where data enter training: validated once, at the boundary (chapter 00).
 
-:func:`check_data` takes a dataset (the :class:`Data` protocol: ``dofcourse.data.Dataset`` has
-it), converts what is unambiguous (NumPy arrays, the dtype and device of the model) and refuses
-the rest with a message that names the problem; :func:`check_model_fits` runs the model on two
-examples so that a shape or label mismatch fails with the shapes named. ``train.train`` and
-``ensemble.train_members`` call both (``dofcourse.train`` re-exports them).
+:func:`check_xy` is the one check of examples, inputs ``x`` (N, ...) and targets ``y``: every
+public function that takes data calls it (``train.train`` and ``ensemble.train_members`` through
+:func:`check_data`, the evaluators through ``ensemble.check_examples`` and ``train.evaluate``, the
+Hessian operator of chapter 02). :func:`check_data` applies it to both splits of a dataset (the
+:class:`Data` protocol: ``dofcourse.data.Dataset`` has it). Both convert what is unambiguous
+(NumPy arrays, the dtype and device of the model) and refuse the rest with a message that names
+the problem; :func:`check_model_fits` runs the model on two examples so that a shape or label
+mismatch fails with the shapes named (``dofcourse.train`` re-exports all three).
 """
 
 from __future__ import annotations
@@ -27,14 +30,61 @@ class Data(Protocol):
     y_test: torch.Tensor
 
 
+TARGETS = ("labels", "values", "either")
+
+
+def check_xy(
+    x: Any,
+    y: Any,
+    *,
+    targets: str = "labels",
+    names: tuple[str, str] = ("x", "y"),
+    dtype: torch.dtype | None = None,
+    device: torch.device | str | None = None,
+    empty: bool = True,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Examples ``x`` (N, ...) and targets ``y`` validated, as ``(x, y)`` on ``device``.
+
+    ``targets="labels"``: ``y`` (N,) holds integer class labels >= 0 (returned as int64; the upper
+    end is the model's to check, :func:`check_model_fits`); ``"values"``: ``y`` (N, ...) holds
+    finite floats (returned in ``dtype``); ``"either"``: labels if ``y`` is an integer tensor,
+    values otherwise (the Hessian of chapter 02 takes any loss). ``x`` must be finite floats
+    (returned in ``dtype``) with as many rows as ``y``; ``empty=False`` refuses N = 0. ``names``
+    are what the messages call ``x`` and ``y``. NumPy arrays are converted.
+    """
+    targets = checks.choice(targets, "targets", TARGETS)
+    xn, yn = names
+    if dtype is not None and (not isinstance(dtype, torch.dtype) or not dtype.is_floating_point):
+        raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
+    if device is not None:
+        device = _device.resolve(device, "device")
+    x = checks.tensor(x, xn, floating=True, finite=True)
+    y = checks.tensor(y, yn)
+    if len(x) != len(y):
+        raise ValueError(f"{xn} has {len(x)} rows but {yn} has {len(y)}")
+    if not checks.boolean(empty, "empty") and len(x) == 0:
+        raise ValueError(f"{xn} and {yn} are empty: there are no examples to use")
+    if targets == "labels" or (targets == "either" and not y.is_floating_point()):
+        if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool or y.dim() != 1:
+            raise TypeError(
+                f"{yn} must be a 1-D tensor of integer class labels, got dtype {y.dtype} and "
+                f"shape {tuple(y.shape)}"
+            )
+        if len(y) and int(y.min()) < 0:
+            raise ValueError(f"{yn} holds negative class labels")
+        y = y.to(device=device, dtype=torch.int64)
+    else:
+        y = checks.tensor(y, yn, floating=True, finite=True).to(device=device, dtype=dtype)
+    return x.to(device=device, dtype=dtype), y
+
+
 def check_data(
     data: Any, dtype: torch.dtype, device: torch.device, *, classification: bool = True
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """``(x_train, y_train, x_test, y_test)`` of ``data`` validated and moved to ``device``.
-
-    Inputs become ``dtype`` (the model's); class labels must be integers ≥ 0 (converted to
-    int64), regression targets floats. Refused: a missing attribute, an empty training split,
-    mismatched lengths, NaN or infinite inputs.
+    """``(x_train, y_train, x_test, y_test)`` of ``data`` validated and moved to ``device``:
+    :func:`check_xy` on each split, with class labels (``classification``) or regression targets,
+    and a non-empty training split. Inputs become ``dtype`` (the model's). Refused besides: a
+    missing attribute.
     """
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise TypeError(f"dtype must be a floating-point torch.dtype, got {dtype!r}")
@@ -46,29 +96,12 @@ def check_data(
             f"data must have x_train, y_train, x_test, y_test (a dofcourse Dataset); "
             f"{type(data).__name__} lacks {', '.join(missing)}"
         )
-    out = []
-    for split in ("train", "test"):
-        x = checks.tensor(getattr(data, f"x_{split}"), f"data.x_{split}", floating=True)
-        y = checks.tensor(getattr(data, f"y_{split}"), f"data.y_{split}")
-        if len(x) != len(y):
-            raise ValueError(f"data.x_{split} has {len(x)} rows but data.y_{split} has {len(y)}")
-        if split == "train" and len(x) == 0:
-            raise ValueError("data.x_train is empty: there is nothing to train on")
-        if classification:
-            if y.is_floating_point() or y.dtype == torch.bool or y.dim() != 1:
-                raise TypeError(
-                    f"data.y_{split} must be a 1-D tensor of integer class labels, got dtype "
-                    f"{y.dtype} and shape {tuple(y.shape)}"
-                )
-            if len(y) and int(y.min()) < 0:
-                raise ValueError(f"data.y_{split} holds negative class labels")
-            y = y.to(device=device, dtype=torch.int64)
-        else:
-            y = checks.tensor(y, f"data.y_{split}", floating=True).to(device=device, dtype=dtype)
-        if len(x) and not bool(torch.isfinite(x).all()):
-            raise ValueError(f"data.x_{split} contains NaN or infinite values")
-        out += [x.to(device=device, dtype=dtype), y]
-    return out[0], out[1], out[2], out[3]
+    targets = "labels" if classification else "values"
+    x, y = check_xy(data.x_train, data.y_train, targets=targets, dtype=dtype, device=device,
+                    names=("data.x_train", "data.y_train"), empty=False)  # fmt: skip
+    x_test, y_test = check_xy(data.x_test, data.y_test, targets=targets, dtype=dtype,
+                              device=device, names=("data.x_test", "data.y_test"))  # fmt: skip
+    return x, y, x_test, y_test
 
 
 def check_model_fits(

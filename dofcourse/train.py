@@ -7,8 +7,9 @@ trains with the optimiser a :class:`~dofcourse.settings.TrainSettings` describes
 and stops with a clear error when training diverges. Many networks at once:
 ``dofcourse.ensemble`` (same settings, same history type).
 
-Data enter training through ``dofcourse.feed`` (:func:`check_data`, :func:`check_model_fits`,
-the :class:`Data` protocol; importable from here too). Taught in chapter 00.
+Data enter training through ``dofcourse.feed`` (:func:`check_xy`, :func:`check_data`,
+:func:`check_model_fits`, the :class:`Data` protocol; importable from here too). Taught in
+chapter 00.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dofcourse import checks
 from dofcourse.feed import Data as Data
 from dofcourse.feed import check_data as check_data
 from dofcourse.feed import check_model_fits as check_model_fits
+from dofcourse.feed import check_xy as check_xy
 from dofcourse.settings import TrainSettings, batch_stream
 
 DIVERGENCE_FACTOR = 10.0  # a training loss this many times its start means training diverged
@@ -75,10 +77,7 @@ def evaluate(
     first = next(model.parameters(), None)
     device = first.device if first is not None else torch.device("cpu")
     dtype = first.dtype if first is not None else torch.get_default_dtype()
-    x = checks.tensor(x, "x", floating=True, finite=True).to(device=device, dtype=dtype)
-    y = checks.tensor(y, "y", ndim=1, floating=False).to(device=device, dtype=torch.int64)
-    if len(x) != len(y):
-        raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
+    x, y = check_xy(x, y, dtype=dtype, device=device)
     batch_size = checks.integer(batch_size, "batch_size", min=1)
     check_model_fits(model, x, y, name="x")
     return _evaluate(model, x, y, batch_size)

@@ -518,7 +518,7 @@ REFUSED = {  # (error, text the message must hold, the call)
     ),
     "hessian: labels out of range": (
         ValueError,
-        "class labels must lie in 0..9",
+        r"label 14, which does not exist for a model with 10 outputs \(labels must lie in 0..9\)",
         lambda ds: _op(ds, y=ds.y_train[:30] + 5),
     ),
     "hessian: float64 data": (None, None, lambda ds: _op(ds, x=ds.x_train[:30].double())),

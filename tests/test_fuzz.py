@@ -649,6 +649,11 @@ CASES.update({
         "data": c.ds, "dtype": torch.float32, "device": torch.device("cpu")},
         data="data", dtype="dtype", device="device",
         skip={"data": ("labels out of range",)}),  # the model knows the range: check_model_fits
+    "train.check_xy": case(train.check_xy, lambda c: {
+        "x": c.ds.x_train, "y": c.ds.y_train, "targets": "labels", "dtype": torch.float32,
+        "device": torch.device("cpu"), "empty": False},
+        x="tensor64", y="labels", targets="choice", dtype="dtype", device="device", empty="bool",
+        skip={"y": ("out of range",)}),  # the model knows the range: check_model_fits
     "train.check_model_fits": case(train.check_model_fits, lambda c: {
         "forward": c.model(), "x": c.ds.x_train, "y": c.ds.y_train},
         forward="callable", x="tensor"),

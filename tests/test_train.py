@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -118,6 +119,39 @@ def test_bad_input_is_a_clear_error():
     wrong.y_train = torch.zeros(10, dtype=torch.int64)
     with pytest.raises(ValueError, match="cannot be applied"):
         train.train(_model(), wrong, s, progress=False)
+
+
+def test_check_xy_is_the_one_check_of_examples():
+    """Labels, values and either: what each accepts, converts and refuses (the check that
+    check_data, ensemble.check_examples, train.evaluate and the Hessian operator share)."""
+    x = np.arange(12.0).reshape(6, 2)  # NumPy float64, converted
+    xt, yt = train.check_xy(x, np.array([0, 1, 2, 0, 1, 2], dtype=np.int32), dtype=torch.float32)
+    assert xt.dtype == torch.float32 and yt.dtype == torch.int64
+    assert torch.equal(xt, torch.from_numpy(x).float()) and yt.tolist() == [0, 1, 2, 0, 1, 2]
+    values = torch.randn(6, 3, dtype=torch.float64)
+    _, yv = train.check_xy(x, values, targets="values", dtype=torch.float32)
+    assert yv.dtype == torch.float32 and torch.equal(yv, values.float())
+    _, y_either = train.check_xy(x, values, targets="either")
+    assert torch.equal(y_either, values)  # floats stay floats (an MSE Hessian)
+    assert train.check_xy(x, torch.arange(6), targets="either")[1].dtype == torch.int64
+    assert len(train.check_xy(x[:0], torch.arange(0))[0]) == 0  # empty allowed by default
+    refused = [
+        ({"y": torch.arange(5)}, ValueError, "x has 6 rows but y has 5"),
+        ({"y": torch.arange(6.0)}, TypeError, "integer class labels"),
+        ({"y": torch.ones(6, dtype=torch.bool)}, TypeError, "integer class labels"),
+        ({"y": torch.arange(6) - 1}, ValueError, "negative class labels"),
+        ({"y": torch.zeros(6, 2, dtype=torch.int64)}, TypeError, "1-D"),
+        ({"x": np.full((6, 2), np.nan)}, ValueError, "x contains NaN"),
+        ({"x": torch.arange(6)}, TypeError, "floating-point"),
+        ({"y": torch.full((6,), np.inf), "targets": "values"}, ValueError, "y contains NaN"),
+        ({"x": x[:0], "y": torch.arange(0), "empty": False}, ValueError, "are empty"),
+        ({"targets": "classes"}, ValueError, "targets"),
+        ({"dtype": torch.int64}, TypeError, "dtype"),
+    ]
+    for change, error, message in refused:
+        kwargs = {"x": x, "y": torch.arange(6) % 3, **change}
+        with pytest.raises(error, match=message):
+            train.check_xy(**kwargs)
 
 
 @pytest.mark.parametrize("lr", [1e6, 1e3])

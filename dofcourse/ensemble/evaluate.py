@@ -13,10 +13,8 @@ from torch import Tensor
 from torch.func import vmap
 
 from dofcourse import checks
+from dofcourse.feed import check_model_fits, check_xy
 from dofcourse.params import Functional, check_functional
-from dofcourse.train import (
-    check_model_fits,
-)
 
 LOSSES = ("cross_entropy", "mse")
 
@@ -120,7 +118,7 @@ def check_examples(
     (K, D) on examples ``x`` (N, ...), ``y`` (N,) (``evaluate_members``, chapter 07's lines and
     barriers, chapter 08's scores): returns thetas, x and y on the network's device and dtype,
     with y as class labels (int64 >= 0) for ``loss="cross_entropy"`` and as floats for "mse".
-    Checks the shapes, that x is finite and as long as y, and runs the network at thetas[0] on
+    Checks thetas' shape, x and y with ``feed.check_xy``, and runs the network at thetas[0] on
     two examples, so that a mismatch of model and data fails here, not deep inside torch.
     ``empty=False`` refuses N = 0."""
     checks.choice(loss, "loss", LOSSES)
@@ -129,16 +127,8 @@ def check_examples(
     if thetas.shape[1] != net.D:
         raise ValueError(f"thetas must have shape (K, {net.D}), got {tuple(thetas.shape)}")
     thetas = thetas.to(device=net.device, dtype=net.dtype)
-    x = checks.tensor(x, "x", floating=True, finite=True).to(device=net.device, dtype=net.dtype)
-    y = checks.tensor(y, "y", floating=loss == "mse" or None).to(net.device)
-    if len(x) != len(y):
-        raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
-    if not checks.boolean(empty, "empty") and len(x) == 0:
-        raise ValueError("x and y are empty: there are no examples to evaluate on")
-    if loss == "cross_entropy":
-        y = checks.labels(y, "y", n_classes=2**62)  # integers >= 0; the upper end just below
-    else:
-        y = y.to(net.dtype)
+    targets = "labels" if loss == "cross_entropy" else "values"
+    x, y = check_xy(x, y, targets=targets, dtype=net.dtype, device=net.device, empty=empty)
     if len(x):
         labels = y if loss == "cross_entropy" else None
         check_model_fits(lambda xb: net.fn(thetas[0], xb), x, labels, name="x and y")

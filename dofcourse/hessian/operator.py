@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.func import grad, jvp, vjp
 
-from dofcourse import checks
+from dofcourse import checks, feed
 from dofcourse.hessian._base import LossFn, Part, as_xy, saved_bytes
 from dofcourse.params import Functional, check_functional
 
@@ -107,27 +107,17 @@ class HessianOperator:
         self, net: Functional, data: Any, loss_fn: LossFn, batch_size: int | None, method: str
     ) -> None:
         self.method = checks.choice(method, "method", METHODS)
-        x, y = as_xy(data)
-        x = checks.tensor(x, "x", floating=True)
-        y = checks.tensor(y, "y")
-        if not bool(torch.isfinite(x).all()) or (
-            y.is_floating_point() and not bool(torch.isfinite(y).all())
-        ):
-            raise ValueError("the data (x or y) contain NaN or infinite values")
-        if x.shape[0] != y.shape[0] or x.shape[0] == 0:
-            raise ValueError(
-                f"x and y must hold the same, non-zero number of examples: got {x.shape[0]} "
-                f"inputs and {y.shape[0]} targets"
-            )
         if batch_size is not None:
             batch_size = checks.integer(batch_size, "batch_size", min=1)
         self.net, self.loss_fn = net, loss_fn
         self.theta = net.theta0.detach()
         self.dim, self.dtype, self.device = net.D, net.dtype, net.device
-        # the one place data meet the model: its device, and its dtype for inputs and targets
-        x = x.to(device=self.device, dtype=self.dtype)
-        y = y.to(device=self.device, dtype=self.dtype if y.is_floating_point() else None)
-        self._check_forward(x, y)
+        # the one place data meet the model: its device, and its dtype for inputs and float targets
+        x, y = feed.check_xy(*as_xy(data), targets="either", dtype=self.dtype, device=self.device,
+                             empty=False)  # fmt: skip
+        labels = None if y.is_floating_point() else y
+        feed.check_model_fits(lambda xb: self.outputs(self.theta, xb), x, labels)
+        self._check_loss(x, y)
         step = x.shape[0] if batch_size is None else batch_size
         self.batches = [(x[i : i + step], y[i : i + step]) for i in range(0, x.shape[0], step)]
         self.n = x.shape[0]
@@ -153,24 +143,11 @@ class HessianOperator:
     def shapes(self) -> list[torch.Size]:
         return list(self.net.layout.shapes)
 
-    def _check_forward(self, x: Tensor, y: Tensor) -> None:
-        """One forward pass on two examples, so that bad data fail here with a clear message."""
-        try:
-            with torch.no_grad():
-                out = self.outputs(self.theta, x[:2])
-        except (RuntimeError, IndexError, ValueError) as err:
-            raise ValueError(
-                f"the model cannot be evaluated on x of shape {tuple(x.shape)} (images of "
-                f"another size, or a model built for other data?): {err}"
-            ) from err
-        if not y.is_floating_point() and out.dim() == 2:  # labels checked before the loss sees them
-            lo, hi = int(y.min()), int(y.max())
-            if lo < 0 or hi >= out.shape[1]:
-                raise ValueError(
-                    f"the loss cannot be evaluated on y: class labels must lie in "
-                    f"0..{out.shape[1] - 1} for a model with {out.shape[1]} outputs, got labels "
-                    f"{lo}..{hi}"
-                )
+    def _check_loss(self, x: Tensor, y: Tensor) -> None:
+        """The loss on two examples, so that targets the loss cannot take fail here, with a clear
+        message (the model and the labels are checked before, ``feed.check_model_fits``)."""
+        with torch.no_grad():
+            out = self.outputs(self.theta, x[:2])
         try:
             with torch.no_grad():
                 self.loss_fn(out, y[:2])
