@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from dofcourse import checks, ensemble, experiment, train
+from dofcourse import checks, divergence, ensemble, experiment, train
 from dofcourse.params import Functional, check_functional
 from dofcourse.pruning.rewind import (
     check_start,
@@ -40,7 +40,6 @@ from dofcourse.pruning.rewind import (
     even_parts,
     fit_flagged,
     initial_points,
-    warn_diverged,
     warned,
 )
 from dofcourse.settings import TrainSettings
@@ -290,5 +289,5 @@ def instability_vs_k(
                             settings=settings, n_copies=n_copies, n_points=n_points,
                             executor=executor, progress=progress,
                             desc=f"instability, lr={settings.lr:g}")  # fmt: skip
-    warn_diverged(table.diverged.to_numpy(), "starting points' copies", settings)
+    divergence.warn(table.diverged.to_numpy(), "starting points' copies", settings)
     return table

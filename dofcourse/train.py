@@ -26,21 +26,15 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from dofcourse import checks
+from dofcourse import checks, divergence
+from dofcourse.divergence import BATCH_DIVERGENCE_FACTOR as BATCH_DIVERGENCE_FACTOR
+from dofcourse.divergence import DIVERGENCE_FACTOR as DIVERGENCE_FACTOR
+from dofcourse.divergence import TrainingDiverged as TrainingDiverged
 from dofcourse.feed import Data as Data
 from dofcourse.feed import check_data as check_data
 from dofcourse.feed import check_model_fits as check_model_fits
 from dofcourse.feed import check_xy as check_xy
 from dofcourse.settings import TrainSettings, batch_stream
-
-DIVERGENCE_FACTOR = 10.0  # a training loss this many times its start means training diverged
-# A mini-batch's loss is noisy: a step's loss on a mini-batch must exceed the start by this factor
-# (a real divergence reaches 1e3-1e30 times the start within a few steps).
-BATCH_DIVERGENCE_FACTOR = 100.0
-
-
-class TrainingDiverged(FloatingPointError):
-    """Training left the region where its loss means anything (non-finite, or far above start)."""
 
 
 @dataclass
@@ -145,29 +139,25 @@ def train(
         else checks.integer(eval_every, "eval_every", min=1)
     )
     log: dict[str, list[float]] = {"step": [], "loss": [], "train_acc": [], "test_acc": []}
-    start_loss = math.nan
     step_factor = DIVERGENCE_FACTOR if settings.is_full_batch(len(x)) else BATCH_DIVERGENCE_FACTOR
-    worst = torch.zeros((), dtype=dtype, device=device)  # largest step loss since last record
+    monitor = divergence.Monitor(1, dtype, device, step_factor, target_loss, target_acc)
 
     def record(step: int) -> bool:
-        nonlocal start_loss
+        """Evaluate, log and judge (divergence raises, a target stops): True to stop."""
         loss, acc = _evaluate(model, x, y)
         test = _evaluate(model, x_test, y_test)[1] if len(x_test) else math.nan
         for k, v in zip(log, (step, loss, acc, test), strict=True):
             log[k].append(v)
-        if step == 0:
-            start_loss = loss
-        if not loss <= DIVERGENCE_FACTOR * max(start_loss, 1e-3):
-            _diverged(loss, start_loss, step, settings)
-        peak = float(worst)
-        if not peak <= step_factor * max(start_loss, 1e-3):
-            _diverged(peak, start_loss, step, settings, between=True)
-        worst.zero_()
+        monitor.at_evaluation(
+            torch.tensor([loss], device=device), torch.tensor([acc], device=device)
+        )
+        if bool(monitor.diverged[0]):
+            at_evaluation = not loss <= float(monitor.limit()[0])
+            worst = loss if at_evaluation else float(monitor.peak[0])
+            _diverged(worst, log["loss"][0], step, settings, between=not at_evaluation)
         if callback is not None:
             callback(step, model)
-        return (target_loss is not None and loss <= target_loss) or (
-            target_acc is not None and acc >= target_acc
-        )
+        return bool(monitor.stopped[0])
 
     start = time.perf_counter()
     model.train()
@@ -177,10 +167,10 @@ def train(
         if stop:
             break
         xb, yb = next(batches)
-        # no per-step check of the loss (a sync a step): a non-finite or exploding loss is caught
-        # at the next evaluation, a few steps later
+        # no per-step check of the loss (a sync a step): the monitor keeps the largest step loss
+        # on the device, and the next evaluation, a few steps later, judges it
         loss = F.cross_entropy(model(xb), yb)
-        torch.maximum(worst, loss.detach(), out=worst)  # NaN propagates; no sync here
+        monitor.watch(loss[None])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -215,19 +205,7 @@ def _diverged(
     loss: float, start: float, step: int, settings: TrainSettings, between: bool = False
 ) -> None:
     when = f"in a step before step {step}" if between else f"by step {step}"
-    lr, wd = settings.lr, settings.weight_decay
-    if lr * wd > 1.0:  # each step multiplies the weights by (1 - lr wd): they flip and grow
-        cause = (
-            f"The weight decay weight_decay={wd:g} is too strong for lr={lr:g} (each step scales "
-            f"the weights by 1 - lr*weight_decay = {1 - lr * wd:.3g}); use weight_decay below "
-            f"{1 / lr:g}"
-        )
-    else:
-        cause = (
-            f"The learning rate lr={lr:g} is too large for this model; try a smaller one "
-            f"(e.g. lr={lr / 10:g})"
-        )
     raise TrainingDiverged(
         f"training diverged: the loss went from {start:.3g} at the start to {loss:.3g} {when}. "
-        + cause
+        + divergence.advice(settings)
     )

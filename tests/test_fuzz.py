@@ -517,6 +517,7 @@ from dofcourse import (  # noqa: E402
     checks,
     config,
     device,
+    divergence,
     ensemble,
     landscape,
     settings,
@@ -551,6 +552,9 @@ EXEMPT.update({
     "train.Data": _PROTOCOL, "ensemble.Members": _PROTOCOL, "hessian.LinearOperator": _PROTOCOL,
     "train.TrainingDiverged": _ERROR, "data.DatasetError": _ERROR, "experiment.GridError": _ERROR,
     "experiment.UnsafeCacheError": _ERROR,
+    "divergence.Monitor": "the trainers' own state, made with arguments they checked (test_train)",
+    "divergence.warn": "the package's message about its own diverged flags (test_train)",
+    "divergence.error": "the package's message about its own diverged flags (test_train)",
     "experiment.cached": "a decorator applied to package functions at import time",
     "experiment.batched": "a decorator applied to package functions at import time",
     "subspace.runs": "a batched experiment run through experiment.grid by subspace.sweep "
@@ -649,6 +653,7 @@ CASES.update({
         "data": c.ds, "dtype": torch.float32, "device": torch.device("cpu")},
         data="data", dtype="dtype", device="device",
         skip={"data": ("labels out of range",)}),  # the model knows the range: check_model_fits
+    "divergence.advice": case(divergence.advice, lambda c: {"settings": c.s}, settings="settings"),
     "train.check_xy": case(train.check_xy, lambda c: {
         "x": c.ds.x_train, "y": c.ds.y_train, "targets": "labels", "dtype": torch.float32,
         "device": torch.device("cpu"), "empty": False},

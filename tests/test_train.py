@@ -1,8 +1,10 @@
+import warnings
+
 import numpy as np
 import pytest
 import torch
 
-from dofcourse import device, models, train
+from dofcourse import device, divergence, models, train
 from dofcourse.settings import TrainSettings
 
 
@@ -152,6 +154,38 @@ def test_check_xy_is_the_one_check_of_examples():
         kwargs = {"x": x, "y": torch.arange(6) % 3, **change}
         with pytest.raises(error, match=message):
             train.check_xy(**kwargs)
+
+
+def test_divergence_messages_name_the_runs_and_the_setting_to_change():
+    flags = np.array([[False, True], [True, False]])
+    wd = TrainSettings(steps=1, lr=10.0, weight_decay=0.5)  # lr * wd = 5: the weights flip
+    assert "weight_decay=0.5 is too strong" in divergence.advice(wd)
+    assert "lr=0.1 is too large" in divergence.advice(TrainSettings(steps=1, lr=0.1))
+    err = divergence.error(flags, "members", TrainSettings(steps=1, lr=0.1))
+    assert isinstance(err, train.TrainingDiverged)
+    assert str(err).startswith("members [1, 2] of 4 diverged") and "e.g. lr=0.01" in str(err)
+    with pytest.warns(UserWarning, match=r"2 of 4 rewinds diverged .* too strong"):
+        divergence.warn(flags, "rewinds", wd)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing flagged: no warning
+        divergence.warn(np.zeros(3, dtype=bool), "rewinds", wd)
+
+
+def test_monitor_judges_watched_steps_at_the_next_evaluation():
+    """train.train's way (no sync a step): a step loss far above the start, and a NaN, are
+    judged at the next evaluation; an evaluation above 10x the start is judged at once."""
+    m = divergence.Monitor(3, torch.float32, torch.device("cpu"), step_factor=100.0)
+    m.at_evaluation(torch.tensor([2.0, 2.0, 2.0]), torch.zeros(3))
+    m.watch(torch.tensor([1.0, 150.0, 1.0]))  # member 1: a mini-batch 75x its start: fine
+    m.watch(torch.tensor([1.0, 1.0, float("nan")]))  # member 2: NaN, then back to normal
+    m.watch(torch.tensor([1.0, 1.0, 1.0]))
+    m.at_evaluation(torch.tensor([1.0, 1.0, 1.0]), torch.zeros(3))
+    assert m.diverged.tolist() == [False, False, True] and m.n_active == 2
+    assert m.peak is not None and m.peak[1] == 150.0
+    m.watch(torch.tensor([1.0, 201.0, 1.0]))  # member 1: above 100x its start
+    m.at_evaluation(torch.tensor([25.0, 1.0, 1.0]), torch.zeros(3))  # member 0: 12.5x
+    assert m.diverged.tolist() == [True, True, True] and m.n_active == 0
+    assert float(m.limit()[0]) == 20.0
 
 
 @pytest.mark.parametrize("lr", [1e6, 1e3])

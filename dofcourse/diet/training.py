@@ -29,7 +29,7 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
-from dofcourse import checks, connectivity, experiment, train
+from dofcourse import checks, connectivity, divergence, experiment, train
 from dofcourse.diet.subsets import easiest, hardest, random_subset
 from dofcourse.pruning.imp import ImpRun, Start, imp_grid
 from dofcourse.pruning.rewind import (
@@ -42,7 +42,6 @@ from dofcourse.pruning.rewind import (
     initial_points,
     replica_seeds,
     rewind_points,
-    warn_diverged,
 )
 from dofcourse.settings import TrainSettings
 
@@ -95,7 +94,7 @@ def train_on_subsets(
     for col in ("test_acc", "diverged"):  # the grid's rows: pools outer, seeds inner
         out[col] = np.stack([table[col].to_numpy()[[p is pool for p in table.pool]]
                              for pool in pools])  # fmt: skip
-    warn_diverged(out["diverged"], "trainings on subsets", settings)
+    divergence.warn(out["diverged"], "trainings on subsets", settings)
     return out
 
 
@@ -137,7 +136,7 @@ def data_pruning(
     table = experiment.grid(subset_runs, {"pool": pools, "seed": seeds}, model=model, data=data,
                             settings=settings, executor=executor, progress=progress,
                             desc="subsets")  # fmt: skip
-    warn_diverged(table.diverged.to_numpy(), "trainings on subsets", settings)
+    divergence.warn(table.diverged.to_numpy(), "trainings on subsets", settings)
     rows = [table[[p is pool for p in table.pool]].drop(columns="pool").assign(kind=kind,
                                                                              fraction=frac)
             for (kind, frac), pool in sorted(subsets.items())]  # fmt: skip

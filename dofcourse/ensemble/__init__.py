@@ -23,7 +23,8 @@ Tests pin that an ensemble equals its members trained one at a time with ``dofco
 
 The parts: ``members`` (``Members``, ``Free``, ``EnsembleRun``), ``batches`` (the mini-batch
 orders and pools), ``evaluate`` (losses, ``evaluate_members``, ``check_examples``: the one
-check of networks-at-points and examples) and ``trainer`` (``train_members``).
+check of networks-at-points and examples), ``guard`` (chapter 01's step guard) and ``trainer``
+(``train_members``; which members still train is ``dofcourse.divergence.Monitor``'s).
 """
 
 from dofcourse.ensemble.evaluate import LOSSES, check_examples, evaluate_members, members_outputs

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from functools import partial
 
@@ -15,6 +14,7 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from dofcourse import checks
+from dofcourse.divergence import BATCH_DIVERGENCE_FACTOR, DIVERGENCE_FACTOR, Monitor, warn
 from dofcourse.ensemble.batches import _Batches
 from dofcourse.ensemble.evaluate import (
     LOSSES,
@@ -23,18 +23,12 @@ from dofcourse.ensemble.evaluate import (
     eval_chunk,
     members_outputs,
 )
+from dofcourse.ensemble.guard import StepGuard
 from dofcourse.ensemble.members import EnsembleRun, Members
-from dofcourse.ensemble.monitor import Monitor, StepGuard
+from dofcourse.feed import Data, check_data, check_model_fits
 from dofcourse.params import Functional, check_functional
 from dofcourse.settings import TrainSettings
-from dofcourse.train import (
-    BATCH_DIVERGENCE_FACTOR,
-    DIVERGENCE_FACTOR,
-    Data,
-    History,
-    check_data,
-    check_model_fits,
-)
+from dofcourse.train import History
 
 
 def train_members(
@@ -184,12 +178,7 @@ def train_members(
     if log.steps[-1] != done:
         checked_record(done)
     seconds = time.perf_counter() - start
-    if bool(monitor.diverged.any()):
-        warnings.warn(
-            f"{int(monitor.diverged.sum())} of {e} members diverged (loss non-finite or more than "
-            f"{DIVERGENCE_FACTOR:g}x its start) and were stopped; lower lr={settings.lr:g}",
-            stacklevel=2,
-        )
+    warn(monitor.diverged.cpu().numpy(), "members", settings)
     hist = log.history(stopped_early=bool(monitor.stopped.all()), seconds=seconds)
     return EnsembleRun(
         u=u.detach().cpu(),

@@ -22,7 +22,7 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
-from dofcourse import checks, experiment, train
+from dofcourse import checks, divergence, experiment, train
 from dofcourse.pruning.imp import ImpRun
 from dofcourse.pruning.masks import layer_index, prunable, random_like
 from dofcourse.pruning.rewind import (
@@ -32,7 +32,6 @@ from dofcourse.pruning.rewind import (
     even_parts,
     fit_flagged,
     initial_points,
-    warn_diverged,
 )
 from dofcourse.settings import TrainSettings
 
@@ -149,7 +148,7 @@ def controls(
                             not_pruned=tuple(ignore), executor=executor,
                             progress=progress, desc="controls")  # fmt: skip
     table.insert(2, "density", run.density[table.level.to_numpy()])
-    warn_diverged(table.diverged.to_numpy(), "control trainings", settings)
+    divergence.warn(table.diverged.to_numpy(), "control trainings", settings)
     return table
 
 

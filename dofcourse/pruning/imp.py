@@ -33,7 +33,7 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from dofcourse import checks, experiment, train
+from dofcourse import checks, divergence, experiment, train
 from dofcourse.pruning.levels import equal_lengths, level_loop, steps_per_level
 from dofcourse.pruning.masks import _check_masks, magnitude_prune, prunable
 from dofcourse.pruning.rewind import (
@@ -42,7 +42,6 @@ from dofcourse.pruning.rewind import (
     fit_flagged,
     initial_points,
     replica_seeds,
-    warn_diverged,
     warned,
 )
 from dofcourse.settings import TrainSettings
@@ -210,7 +209,7 @@ def imp_grid(
             steps=steps_per_level(settings, level_steps, st.k),
             diverged=diverged,
         )
-    warn_diverged(np.stack([r.diverged[-1] for r in runs.values()]), "IMP runs", settings)
+    divergence.warn(np.stack([r.diverged[-1] for r in runs.values()]), "IMP runs", settings)
     return runs
 
 
@@ -284,7 +283,7 @@ def imp(
         tr.append(np.where(div[-1], np.nan, out["train_acc"]))
         mask = out["next_mask"]
     dens = np.array([float((m[0] & keep).sum() / keep.sum()) for m in masks])
-    warn_diverged(div[-1], "replicas of the IMP run", settings)
+    divergence.warn(div[-1], "replicas of the IMP run", settings)
     return ImpRun(dens, np.array(test), np.array(tr), masks, rewind, rewind_step, settings.steps,
                   np.array(div))  # fmt: skip
 

@@ -23,11 +23,11 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from dofcourse import checks, ensemble, experiment, models, train
+from dofcourse import checks, divergence, ensemble, experiment, models, train
 from dofcourse.data import Dataset
 from dofcourse.params import Functional, flatten
 from dofcourse.settings import TrainSettings
-from dofcourse.train import History, TrainingDiverged
+from dofcourse.train import History
 
 
 def network(data: Dataset) -> nn.Module:
@@ -134,10 +134,7 @@ def fit(
     instead (a ``diverged`` column) and report no accuracy for them. Chapter 07."""
     theta, hist, diverged = fit_flagged(model, data, settings, start, mask, **options)
     if diverged.any():
-        raise TrainingDiverged(
-            f"members {np.flatnonzero(diverged).tolist()} of {len(diverged)} diverged (loss "
-            f"non-finite or far above its start); lower lr={settings.lr:g}"
-        )
+        raise divergence.error(diverged, "members", settings)
     return theta, hist
 
 
@@ -185,22 +182,9 @@ def accuracy_rows(history: History, diverged: np.ndarray) -> list[dict]:
     return [{"test_acc": float(a), "diverged": bool(d)} for a, d in zip(acc, diverged, strict=True)]
 
 
-def warn_diverged(diverged: np.ndarray, what: str, settings: TrainSettings) -> None:
-    """One warning when any of ``diverged`` (any shape, boolean) is set: the chapters' results
-    mark such runs (NaN accuracy, a ``diverged`` flag) and this says so on every call, cached or
-    not."""
-    d = np.asarray(diverged, dtype=bool)
-    if d.any():
-        warnings.warn(
-            f"{int(d.sum())} of {d.size} {what} diverged (loss non-finite or far above its "
-            f"start): they are flagged and have no accuracy; lower lr={settings.lr:g}",
-            stacklevel=3,
-        )
-
-
 def warned(cached: Callable[..., dict], what: str) -> Callable[..., dict]:
     """The public face of a cached function whose result holds a ``diverged`` flag (chapters 07
-    and 08): the same call, then :func:`warn_diverged` about ``what`` on every call, from the
+    and 08): the same call, then ``divergence.warn`` about ``what`` on every call, from the
     cache too. Its name is ``cached``'s without the leading underscore; its signature, type hints
     and docstring are ``cached``'s."""
     signature = inspect.signature(cached)
@@ -209,7 +193,7 @@ def warned(cached: Callable[..., dict], what: str) -> Callable[..., dict]:
     def public(*args: Any, **kwargs: Any) -> dict:  # ``cached``'s signature, by __wrapped__
         out = cached(*args, **kwargs)
         settings = signature.bind(*args, **kwargs).arguments["settings"]
-        warn_diverged(out["diverged"], what, settings)
+        divergence.warn(out["diverged"], what, settings)
         return out
 
     public.__name__ = cached.__name__.lstrip("_")
@@ -238,10 +222,7 @@ def rewind_points(
                                      pools=pools, eval_train=False, progress=progress,
                                      desc="rewind")  # fmt: skip
     if diverged.any():
-        raise TrainingDiverged(
-            f"rewind points {np.flatnonzero(diverged).tolist()} of {len(diverged)} diverged "
-            f"(loss non-finite or far above its start); lower lr={settings.lr:g}"
-        )
+        raise divergence.error(diverged, "rewind points", settings)
     return theta
 
 
