@@ -106,18 +106,19 @@ print(f"D = {D:,}; trajectories of {LENGTHS[-1]} steps, every {EVERY}th update r
 # ## 1. The idea in a picture
 #
 # The network, data and training are chapter 05's: in quick mode a small MLP (one hidden layer of
-# 32 units) on the 8×8 digits, in full mode Conv-2 on a 5,000-image MNIST subset ($D$ is printed
-# above), and chapter 05's cached runs are reused.
+# 32 units) on the 8×8 digits, in full mode Conv-2 on 4,000 MNIST training images ($D$ is
+# printed above), and chapter 05's cached runs are reused.
 #
 # Train the full network from $\theta_0$ with ordinary SGD and record every fifth update
-# $u_j = \theta_{5j} - \theta_{5(j-1)}$: over 640 steps that is 128 vectors in $\mathbb{R}^D$. Stack
-# them as the columns of $U$ ($D \times 128$) and take its singular value decomposition
+# $u_j = \theta_{5j} - \theta_{5(j-1)}$: over 640 steps (quick mode; 1,280 in full mode) that is
+# $T$ = 128 (256) vectors in $\mathbb{R}^D$. Stack them as the columns of $U$ ($D \times T$) and
+# take its singular value decomposition
 # $U = \sum_i \sigma_i\, v_i w_i^\top$. The left singular vectors $v_i$ are the directions of the
 # motion, ordered by how much of it they carry, $\sigma_i^2 / \sum_j \sigma_j^2$ (the SVD is
 # *uncentred*, as in the reference code, so the net displacement counts too). The first $d$ of
 # them span the lottery subspace of dimension $d$.
 #
-# **Think!** Of the 128 recorded directions, how many carry 90 % of the motion: most of them,
+# **Think!** Of the $T$ recorded directions, how many carry 90 % of the motion: most of them,
 # a dozen, or one? And how would you expect this to look next to the Hessian's spectrum of
 # chapter 02 — a few large outliers over a flat bulk?
 
@@ -140,13 +141,17 @@ print(
 fig = figures.fig_spectra(sv, hess_vals.cpu().numpy(), D)
 plotting.save(fig, "06_spectra")
 plt.show()
-assert share[0] > 0.5, f"one direction should carry most of the motion, got {share[0]:.0%}"
-assert abs(cos_disp) > 0.8, f"it should be close to theta_T - theta_0, |cosine| {abs(cos_disp):.2f}"
+n90 = int(np.searchsorted(share, 0.9)) + 1
+assert share[0] > 0.3, f"one direction should carry a large share of the motion, got {share[0]:.0%}"
+assert n90 <= 0.1 * len(sv), f"90 % of the motion should need few directions, {n90} of {len(sv)}"
+assert abs(cos_disp) > 0.6, f"it should be close to theta_T - theta_0, |cosine| {abs(cos_disp):.2f}"
 
 # %% [markdown]
-# One direction carries most of the motion: with an uncentred SVD it is close to the net
-# displacement $\theta_T - \theta_0$ (the cosine printed above), the line from the start to where
-# training went. Keep this in mind for what follows: section 5 asks how much of a lottery
+# One direction carries a large share of the motion (73 % in quick mode; 45 % of Conv-2's 1,280
+# steps in full mode): with an uncentred SVD it is close to the net displacement
+# $\theta_T - \theta_0$ (the cosine printed above: 0.90 in quick mode, 0.72 in full), the line
+# from the start to where training went. A handful of directions carry 90 % of the motion (5 of
+# 128 in quick mode, 16 of 256 in full). Keep this in mind for what follows: section 5 asks how much of a lottery
 # subspace's power is that one line. The rest
 # falls off steeply, like the Hessian's outliers over its bulk: training moves in few directions.
 # (Section 4 shows these two spectra are related by more than their shape.)
