@@ -175,6 +175,9 @@ def test_a_cheap_entry_is_not_worth_its_megabytes(layers, monkeypatch):
     assert len(list(ship.glob("*/*.pt"))) == 1
     assert shipped.worth_shipping(2**20, 61.0) and not shipped.worth_shipping(2**20, 59.0)
     assert shipped.worth_shipping(2**20, None), "an entry of unknown cost is kept"
+    for name in shipped.KEY_INPUTS:  # inputs of other shipped keys: worth it however cheap
+        assert shipped.worth_shipping(2**20, 0.1, name) and not shipped.refusal(2**20, 0.1, name)
+        assert "over 1 MB" in shipped.refusal(shipped.MAX_ENTRY_BYTES + 1, 1e6, name)
 
 
 def test_many_small_cheap_entries_of_one_function_are_left_out_together(layers, monkeypatch):
@@ -190,6 +193,42 @@ def test_many_small_cheap_entries_of_one_function_are_left_out_together(layers, 
     assert len(removed) == 12 and {e.function for e in removed} == {found[0].function}
     assert [e.function for e in shipped.entries(ship)] == ["tests._cached_fns.structured"]
     assert "scaled, 12 entries" in shipped.left_out_lines(removed)[0]
+
+
+def test_chapter_05s_shipped_runs_are_found_from_its_shipped_anchors():
+    """The shipped subspace runs of chapter 05 at every burn-in time t are keyed by the anchors
+    theta_t; those are computed tensors, whose last bits differ from one computer to another, so
+    the anchors ship too and a student's computer reads them: from them, every run's key is found
+    (a miss would recompute 96 Conv-2 trainings per t)."""
+    from dofcourse import data, phase, subspace
+    from dofcourse.experiment.cache import bind
+    from dofcourse.experiment.grids import point_digest
+    from dofcourse.projections import DEFAULT_MAX_BYTES
+    from dofcourse.settings import TrainSettings
+
+    ds = data.load("mnist_subset")
+    subspace_settings = TrainSettings(steps=200, lr=0.05, optimizer="adam", batch_size=128)
+    burn_in = TrainSettings(steps=1, lr=0.05, momentum=0.9, batch_size=128)
+    times = [0, 4, 8, 16, 32, 64]
+    torch.manual_seed(0)  # chapter 05's theta_0
+    model = phase.conv2_small(ds.input_shape, ds.n_classes, (16, 32))
+    fn = phase.burn_in_anchors.uncached
+    key = experiment.digest(fn, {"model": model, "data": ds, "settings": burn_in,
+                                 "times": times}, code=False)  # fmt: skip
+    found, anchors = shipped.lookup(fn, key)
+    assert found, "chapter 05's burn-in anchors are not shipped"
+    assert shipped.layer._name(fn) in shipped.KEY_INPUTS
+    runs = subspace.sweep.__globals__["runs"]
+    for t in times:
+        fixed = bind(runs.signature, runs.ignore, model=model, data=ds,
+                     settings=subspace_settings, kind="fastfood", anchor=anchors[t],
+                     eval_every=20, eval_examples=1000, max_bytes=DEFAULT_MAX_BYTES,
+                     basis=None)  # fmt: skip
+        free = experiment.digest(runs.fn, fixed, code=False)
+        missing = [(d, s) for d in [2**k for k in range(1, 13)] for s in range(8)
+                   if not shipped.lookup(runs.fn, point_digest(runs, free, {"d": d,
+                                                                           "proj_seed": s}))[0]]
+        assert not missing, f"t = {t}: {len(missing)} of 96 runs not found, e.g. {missing[:3]}"
 
 
 def test_ship_needs_full_mode():
@@ -227,7 +266,7 @@ def test_the_shipped_results_are_checked_plain_data_within_the_size_limit():
         assert e.nbytes <= shipped.MAX_ENTRY_BYTES, e.path
         assert e.record["function"].startswith("dofcourse."), e.path
         assert e.record["commit"] and e.record["made"], f"{e.path}: no provenance"
-        assert shipped.worth_shipping(e.nbytes, e.seconds), f"{e.path}: not worth its size"
+        assert shipped.worth_shipping(e.nbytes, e.seconds, e.function), f"{e.path}: not worth it"
     functions = {e.function for e in found}
     assert set(shipped.worth_its_size(found)) == functions, "a function's entries not worth it"
 

@@ -55,6 +55,7 @@ from dofcourse.shipped.catalog import (
 )
 from dofcourse.shipped.layer import (
     FOLDER,
+    KEY_INPUTS,
     MAX_ENTRY_BYTES,
     MAX_TOTAL_BYTES,
     MIN_SECONDS_PER_MB,
@@ -72,6 +73,7 @@ __all__ = [
     "MAX_ENTRY_BYTES",
     "MAX_TOTAL_BYTES",
     "MIN_SECONDS_PER_MB",
+    "KEY_INPUTS",
     "Entry",
     "active",
     "folder",

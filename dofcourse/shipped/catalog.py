@@ -116,7 +116,7 @@ def worth_its_size(found: list[Entry]) -> set[str]:
         t[0] += e.nbytes
         t[1] += e.seconds or 0.0
         t[2] += e.seconds is None
-    return {f for f, (nb, s, unknown) in totals.items() if unknown or worth_shipping(int(nb), s)}
+    return {f for f, (nb, s, unknown) in totals.items() if unknown or worth_shipping(int(nb), s, f)}
 
 
 def split(found: list[Entry]) -> tuple[list[Entry], list[Entry]]:
@@ -125,7 +125,7 @@ def split(found: list[Entry]) -> tuple[list[Entry], list[Entry]]:
     worth = worth_its_size(found)
     kept, left = [], []
     for e in found:
-        ok = e.function in worth and refusal(e.nbytes, e.seconds) is None
+        ok = e.function in worth and refusal(e.nbytes, e.seconds, e.function) is None
         (kept if ok else left).append(e)
     return kept, left
 

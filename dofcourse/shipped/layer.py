@@ -26,6 +26,12 @@ MAX_REPLAY_BYTES = 64 << 10  # arguments stored with an entry so that a test can
 # take seconds to retrain (chapter 02's classifiers: 22 s of CPU per MB)
 WORTH_CHECK_BYTES = 64 << 10
 MIN_SECONDS_PER_MB = 60.0
+# Computed tensors that are arguments of other shipped results ship whatever their cost (at most
+# MAX_ENTRY_BYTES each): a key holds a tensor by its bytes, and the same training on another
+# computer comes out different in the last bits (chapter 05's burn-in anchors after 64 steps: in
+# the 4th digit), so every shipped result keyed by them would miss there and be computed again
+# (480 of chapter 05's Conv-2 trainings, 1 h 50 min of CPU). Shipped, they are read, not remade.
+KEY_INPUTS = frozenset({"dofcourse.phase.grid.burn_in_anchors"})
 
 
 _announced: set[str] = set()
@@ -130,22 +136,24 @@ def _announce(fn: Callable[..., Any], entry: Mapping[str, Any]) -> None:
         )
 
 
-def worth_shipping(nbytes: int, seconds: float | None) -> bool:
+def worth_shipping(nbytes: int, seconds: float | None, name: str | None = None) -> bool:
     """Whether an entry of ``nbytes`` that took ``seconds`` of CPU (None: unknown) is worth its
-    place in the 20 MB: small ones always are; above :data:`WORTH_CHECK_BYTES` it must save at
-    least :data:`MIN_SECONDS_PER_MB` seconds per MB."""
-    if nbytes <= WORTH_CHECK_BYTES or seconds is None:
+    place in the 20 MB: small ones always are, and those of the functions in :data:`KEY_INPUTS`
+    (``name``); above :data:`WORTH_CHECK_BYTES` it must save at least :data:`MIN_SECONDS_PER_MB`
+    seconds per MB."""
+    if nbytes <= WORTH_CHECK_BYTES or seconds is None or name in KEY_INPUTS:
         return True
     return seconds >= MIN_SECONDS_PER_MB * nbytes / 2**20
 
 
-def refusal(nbytes: int, seconds: float | None) -> str | None:
-    """Why an entry of ``nbytes`` that took ``seconds`` of CPU is not shipped, or None when it
-    is: the one rule that a ``--ship`` run, ``add`` and ``prune`` apply to an entry."""
+def refusal(nbytes: int, seconds: float | None, name: str | None = None) -> str | None:
+    """Why an entry of ``nbytes`` that took ``seconds`` of CPU, of the function ``name``, is not
+    shipped, or None when it is: the one rule that a ``--ship`` run, ``add`` and ``prune`` apply
+    to an entry."""
     if nbytes > MAX_ENTRY_BYTES:
         return (f"over {MAX_ENTRY_BYTES / 2**20:.0f} MB each: model weights stay on the computer "
                 "that made them")  # fmt: skip
-    if not worth_shipping(nbytes, seconds):
+    if not worth_shipping(nbytes, seconds, name):
         return (f"under {MIN_SECONDS_PER_MB:.0f} s of CPU per MB, for an entry over "
                 f"{WORTH_CHECK_BYTES >> 10} KB")  # fmt: skip
     return None

@@ -117,7 +117,7 @@ def record(
     buf = io.BytesIO()
     torch.save(entry, buf)
     size = buf.getbuffer().nbytes
-    why = refusal(size, entry["seconds"])
+    why = refusal(size, entry["seconds"], name)
     if why is not None:
         if (name, why) not in _skipped:
             _skipped.add((name, why))
