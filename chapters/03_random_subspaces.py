@@ -347,8 +347,8 @@ t_full = subspace.time_per_step(mlp, ds, kind=None, steps=10, repeats=3, batch_s
 ratio = {k: np.array([subspace.time_per_step(mlp, ds, kind=k, d=dd, steps=10, repeats=3,
                                              batch_size=SUB.batch_size, max_bytes=BUDGET) / t_full
                       for dd in cost_dims]) for k in kinds}  # fmt: skip
-mem = {k: np.array([make_projection(k, D_of["MLP"], dd).nbytes() / 2**20 for dd in cost_dims])
-       for k in kinds}  # fmt: skip
+mem = {k: np.array([make_projection(k, D_of["MLP"], dd, max_bytes=BUDGET).nbytes() / 2**20
+                    for dd in cost_dims]) for k in kinds}  # fmt: skip
 print(f"ordinary step: {1e3 * t_full:.2f} ms")
 for k in kinds:
     print(f"{k:9s} time ratio at d = {cost_dims}: {np.round(ratio[k], 2)}; "
