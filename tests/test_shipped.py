@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 import math
 from pathlib import Path
 
@@ -225,10 +226,24 @@ def test_chapter_05s_shipped_runs_are_found_from_its_shipped_anchors():
                      eval_every=20, eval_examples=1000, max_bytes=DEFAULT_MAX_BYTES,
                      basis=None)  # fmt: skip
         free = experiment.digest(runs.fn, fixed, code=False)
-        missing = [(d, s) for d in [2**k for k in range(1, 13)] for s in range(8)
-                   if not shipped.lookup(runs.fn, point_digest(runs, free, {"d": d,
-                                                                           "proj_seed": s}))[0]]
+        missing = [
+            (d, s)
+            for d in [2**k for k in range(1, 13)]
+            for s in range(8)
+            if not shipped.lookup(runs.fn, point_digest(runs, free, {"d": d, "proj_seed": s}))[0]
+        ]
         assert not missing, f"t = {t}: {len(missing)} of 96 runs not found, e.g. {missing[:3]}"
+    # section 6b: the well at theta* (an hour of Lanczos), keyed by the shipped theta* and anchors
+    full = subspace.train_full.uncached
+    args = bind(inspect.signature(full), ("progress",), model=model, data=ds,
+                settings=burn_in.replace(steps=2000))  # fmt: skip
+    key = experiment.digest(full, args, code=False)
+    found, star = shipped.lookup(full, key)
+    assert found, "chapter 05's theta* is not shipped"
+    well = phase.network_well.uncached
+    args = bind(inspect.signature(well), ("progress",), model=model, data=ds,
+                theta_star=star["theta"], anchors=anchors)  # fmt: skip
+    assert shipped.lookup(well, experiment.digest(well, args, code=False))[0], "the well misses"
 
 
 def test_ship_needs_full_mode():
