@@ -309,9 +309,9 @@ plt.show()
 # %% [markdown]
 # **What we see.** A random 10 % of the data pre-trains as well as the full data for the same number
 # of steps: the tickets found from there are as good — Paul et al.'s first finding, at our scale.
-# The easiest 10 % do about as well; the hardest 10 % give a slightly worse starting point than
-# the others in our runs (by less than a point, at the edge of what a few seeds resolve; they are
-# the odd and doubtful digits of section 3). Pre-training helps with enough steps: a
+# The easiest 10 % do about as well; the hardest 10 % give a starting point no better than the
+# others (slightly worse in some of our runs, as good in others: within a point, at the edge of
+# what a few seeds resolve; they are the odd and doubtful digits of section 3). Pre-training helps with enough steps: a
 # quarter of `PRE` gains nothing over $k = 0$, and the longest pre-training beats it clearly;
 # whether `PRE` steps beat $k = 0$ by more than the spread of the replicas changes from run to run
 # (the table above has this run's numbers). The control shows what pre-training is worth here:
@@ -340,8 +340,8 @@ assert longest.mean() - k0.mean() > max(longest.std() + k0.std(), 0.01), (
 )
 hard = final[f"hardest {share}"]
 others = np.mean([a.mean() for a in (full, final[f"random {share}"], final[f"easiest {share}"])])
-assert hard.mean() < others, (
-    f"hardest should pre-train (slightly) worse than the others ({hard.mean():.3f} vs {others:.3f})"
+assert hard.mean() < others + 0.01, (  # within a point: a few seeds do not resolve more
+    f"hardest should pre-train no better than the others ({hard.mean():.3f} vs {others:.3f})"
 )
 assert not any(n_div.values()), "a run diverged (printed above)"
 assert longer.test_acc[FIX].mean() >= full.mean() - 0.015, (
@@ -350,7 +350,7 @@ assert longer.test_acc[FIX].mean() >= full.mean() - 0.015, (
 )
 print(f"checks passed: random and easiest {share} within 0.015 of full-data pre-training "
       f"({full.mean():.3f}); the longest pre-training beats k = 0 ({longest.mean():.3f} vs "
-      f"{k0.mean():.3f}); hardest below the others; the control at least as good")  # fmt: skip
+      f"{k0.mean():.3f}); hardest no better than the others; the control as good")  # fmt: skip
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Linearly connected examples predict ticket quality
@@ -583,7 +583,7 @@ print(f"this run ({config.mode()} mode, {ds.name}): tickets at {density:.1%}, k 
 #   then the hardest are the odd and doubtful ones.
 # * **Pre-training on a diet**: the dense training before IMP's rewind point does not need the full
 #   data. A random 10 % gives starting points as good as the full data for the same number of
-#   steps; in our runs the easiest 10 % nearly as good, the hardest 10 % worse, and 25 % no better
+#   steps; in our runs the easiest 10 % nearly as good, the hardest 10 % no better, and 25 % no better
 #   than 10 % (which random examples are drawn matters as much). Paul et al. also
 #   found that the easiest examples get there in fewer steps (exercise 4).
 
