@@ -152,9 +152,10 @@ def train(
             torch.tensor([loss], device=device), torch.tensor([acc], device=device)
         )
         if bool(monitor.diverged[0]):
-            at_evaluation = not loss <= float(monitor.limit()[0])
-            worst = loss if at_evaluation else float(monitor.peak[0])
-            _diverged(worst, log["loss"][0], step, settings, between=not at_evaluation)
+            peak = monitor.peak  # the largest step loss since the last evaluation
+            between = peak is not None and loss <= float(monitor.limit()[0])
+            worst = float(peak[0]) if between and peak is not None else loss
+            _diverged(worst, log["loss"][0], step, settings, between=between)
         if callback is not None:
             callback(step, model)
         return bool(monitor.stopped[0])
