@@ -72,6 +72,38 @@ def test_web_assets_are_pinned_exactly():
     assert set(package["dependencies"]) == set(slides.ASSET_PARTS)
 
 
+def _install_at_once(web: str) -> None:
+    from dofcourse.publish import assets
+
+    assets.npm_ci(Path(web))
+
+
+def test_two_processes_needing_the_web_assets_take_turns(tmp_path, monkeypatch):
+    """npm ci empties node_modules first: two test workers running it at once lost reveal.js in
+    a CI run. A stand-in npm logs its runs; two processes at once run it once, not overlapping."""
+    import multiprocessing
+
+    web, log = tmp_path / "web", tmp_path / "runs.log"
+    web.mkdir()
+    (web / "package-lock.json").write_text("{}")
+    fake = tmp_path / "bin" / "npm"
+    fake.parent.mkdir()
+    fake.write_text(f"#!/bin/sh\necho start >> {log}\nrm -rf node_modules\nsleep 1\n"
+                    f"mkdir -p node_modules\ntouch node_modules/.package-lock.json\n"
+                    f"echo end >> {log}\n")  # fmt: skip
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{__import__('os').environ['PATH']}")
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_install_at_once, args=(str(web),)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0]
+    assert log.read_text().split() == ["start", "end"], "npm ran twice, or both at once"
+    assert (web / "node_modules" / ".package-lock.json").exists()
+
+
 def test_external_references_are_found_wherever_a_page_loads_them():
     html = """<html><head>
     <script src="https://unpkg.com/reveal.js@4.0.2/dist/reveal.js"></script>

@@ -8,9 +8,11 @@ the site work on a machine without internet (``make slides``, ``make site``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -40,20 +42,42 @@ ASSET_PARTS = {
 
 
 def npm_ci(web: Path = WEB) -> Path:
-    """``web/node_modules`` as ``web/package-lock.json`` pins it; runs ``npm ci`` when needed."""
+    """``web/node_modules`` as ``web/package-lock.json`` pins it; runs ``npm ci`` when needed.
+
+    Two processes that need it at once (the test workers) take turns: ``npm ci`` first deletes
+    ``node_modules``, so one run would empty the folder the other is filling (a CI run lost
+    reveal.js so). The second finds it installed once the first is done."""
     modules = web / "node_modules"
     lock, installed = web / "package-lock.json", web / "node_modules" / ".package-lock.json"
-    if installed.exists() and installed.stat().st_mtime >= lock.stat().st_mtime:
-        return modules
-    npm = shutil.which("npm")
-    if npm is None:
-        raise RuntimeError(
-            "the decks and the site load reveal.js and MathJax from web/node_modules, which npm "
-            "installs: install Node.js (with npm; Debian: apt-get install npm), then run "
-            "`npm ci` in web/"
-        )
-    subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=web, check=True)
+    with _exclusive(web / ".npm-ci.lock"):
+        if installed.exists() and installed.stat().st_mtime >= lock.stat().st_mtime:
+            return modules
+        npm = shutil.which("npm")
+        if npm is None:
+            raise RuntimeError(
+                "the decks and the site load reveal.js and MathJax from web/node_modules, which "
+                "npm installs: install Node.js (with npm; Debian: apt-get install npm), then run "
+                "`npm ci` in web/"
+            )
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=web, check=True)
     return modules
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``path`` (created if missing) while inside: other
+    processes wait. Where ``fcntl`` does not exist (Windows), no lock."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover (not on Linux or macOS)
+        yield
+        return
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _version(modules: Path, package: str) -> str:
