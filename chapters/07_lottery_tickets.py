@@ -226,13 +226,8 @@ for k, r in runs.items():
 # <= 10 % by more than twice the standard error of that average (replicas are independent runs;
 # at 8.6 % the two are within noise of each other in full mode)
 sparse = [lv for lv in CONTROL_LEVELS if run.density[lv] <= 0.10]
-gaps, variances = [], []
-for lv in sparse:
-    acc_lv = controls[controls.level == lv].groupby("control").test_acc
-    m, v, n = acc_lv.mean(), acc_lv.var(), acc_lv.count()
-    gaps.append(m["reinit"] - m["random_mask"])
-    variances.append(v["reinit"] / n["reinit"] + v["random_mask"] / n["random_mask"])
-gap, se = float(np.mean(gaps)), float(np.sqrt(np.sum(variances))) / len(sparse)
+fall = pruning.random_mask_gap(controls, sparse)
+gaps, gap, se = fall["gaps"], fall["mean"], fall["se"]
 print(f"the random mask below the re-initialised mask at {len(sparse)} levels <= 10 %: "
       f"{np.round(gaps, 3)}, on average {gap:.3f} (standard error {se:.3f})")  # fmt: skip
 assert gaps[-1] > 0 and gap > max(2 * se, 0.005), (

@@ -552,6 +552,7 @@ EXEMPT.update({
     "train.Data": _PROTOCOL, "ensemble.Members": _PROTOCOL, "hessian.LinearOperator": _PROTOCOL,
     "train.TrainingDiverged": _ERROR, "data.DatasetError": _ERROR, "experiment.GridError": _ERROR,
     "experiment.UnsafeCacheError": _ERROR,
+    "pruning.random_mask_gap": "reads the table pruning.controls returns (test_pruning)",
     "divergence.Monitor": "the trainers' own state, made with arguments they checked (test_train)",
     "divergence.warn": "the package's message about its own diverged flags (test_train)",
     "divergence.error": "the package's message about its own diverged flags (test_train)",

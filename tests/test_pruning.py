@@ -392,3 +392,23 @@ def test_load_or_falls_back_and_says_why(monkeypatch, capsys):
     for bad in ({"name": "cifar", "fallback": "digits"}, {"name": "digits", "fallback": "x"}):
         with pytest.raises(data.DatasetError, match="unknown"):
             data.load_or(**bad, device="cpu")
+
+
+def test_random_mask_gap_from_a_hand_made_table():
+    """Chapter 07's check: gaps per level, their mean and its standard error, by hand."""
+    import pandas as pd
+
+    rows = [("reinit", 3, a) for a in (0.90, 0.92)] + [("random_mask", 3, a) for a in (0.85, 0.87)]
+    rows += [("reinit", 5, a) for a in (0.80, 0.84)] + [("random_mask", 5, a) for a in (0.80, 0.80)]
+    table = pd.DataFrame(rows, columns=["control", "level", "test_acc"])
+    out = pruning.random_mask_gap(table, [3, 5])
+    np.testing.assert_allclose(out["gaps"], [0.05, 0.02], atol=1e-12)
+    assert out["mean"] == pytest.approx(0.035)
+    # variances of the means: 0.0002/2 + 0.0002/2 at level 3, 0.0008/2 + 0 at level 5
+    assert out["se"] == pytest.approx(np.sqrt(0.0002 + 0.0004) / 2)
+    with pytest.raises(ValueError, match="at least 2 runs"):
+        pruning.random_mask_gap(table[table.control == "reinit"], [3])
+    with pytest.raises(ValueError, match="empty"):
+        pruning.random_mask_gap(table, [])
+    with pytest.raises(TypeError, match="DataFrame"):
+        pruning.random_mask_gap(table.to_dict(), [3])

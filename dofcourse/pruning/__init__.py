@@ -18,7 +18,7 @@ One idea per module:
 * ``recipe``: chapters 07 and 08's network and training (:func:`recipe`, a :class:`Recipe`).
 """
 
-from dofcourse.pruning.controls import CONTROLS, controls, train_masked
+from dofcourse.pruning.controls import CONTROLS, controls, random_mask_gap, train_masked
 from dofcourse.pruning.imp import ImpRun, Start, imp, imp_grid, imp_level, lottery
 from dofcourse.pruning.masks import (
     density,
@@ -44,6 +44,7 @@ __all__ = [
     "CONTROLS",
     "ImpRun",
     "controls",
+    "random_mask_gap",
     "density",
     "imp",
     "imp_grid",

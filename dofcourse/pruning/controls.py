@@ -166,3 +166,29 @@ def _check_reinit_differs(model: nn.Module, run: ImpRun, reinit_seeds: list[int]
             "the run: a reinitialised control must start from other weights; use seeds that "
             "differ from the run's init_seeds"
         )
+
+
+def random_mask_gap(table: pd.DataFrame, levels: Sequence[int]) -> dict:
+    """How far the random mask falls below the re-initialised mask, from the table of
+    :func:`controls`: at each of ``levels`` the gap of their mean test accuracies ("gaps", (L,)),
+    the mean gap over the levels ("mean") and its standard error ("se"; the replicas are
+    independent runs, so the variances of the two means add). Chapter 07's check that the random
+    mask falls furthest."""
+    if not isinstance(table, pd.DataFrame) or not {"control", "level", "test_acc"} <= set(table):
+        raise TypeError("table must be the DataFrame that pruning.controls returns")
+    levels = checks.integers(levels, "levels", min=0)
+    if not levels:
+        raise ValueError("levels is empty: give the pruning levels to compare")
+    gaps, variances = [], []
+    for lv in levels:
+        acc = table[table.level == lv].groupby("control").test_acc
+        m, v, n = acc.mean(), acc.var(), acc.count()
+        if set(CONTROLS) - set(m.index) or (n < 2).any():
+            raise ValueError(f"level {lv} needs at least 2 runs of each control {CONTROLS}")
+        gaps.append(float(m["reinit"] - m["random_mask"]))
+        variances.append(float(v["reinit"] / n["reinit"] + v["random_mask"] / n["random_mask"]))
+    return {
+        "gaps": np.array(gaps),
+        "mean": float(np.mean(gaps)),
+        "se": float(np.sqrt(np.sum(variances))) / len(levels),
+    }
